@@ -1,0 +1,269 @@
+"""The command line: thin wrappers over service.py; errors become exit codes here only."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from followup_cal import __version__
+from followup_cal.atomic import write_atomic
+from followup_cal.errors import DraftWarnings, FollowupCalError
+from followup_cal.loader import load
+from followup_cal.planner import PlannedFollowup
+from followup_cal.state import ExportState, load_state, save_state, state_path_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(func: F) -> F:
+    """Map every FollowupCalError to its lines on stderr and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FollowupCalError as exc:
+            for line in exc.lines():
+                click.echo(line, err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value) if len(value) == 10 else date.fromisoformat("")
+        except ValueError:
+            self.fail(f"'{value}' is not a date; expected YYYY-MM-DD", param, ctx)
+
+
+TODAY_HELP = "The date to plan from (default: the real today). Makes runs reproducible."
+today_option = click.option("--today", type=DateType(), default=None, help=TODAY_HELP)
+file_argument = click.argument("file", type=click.Path(dir_okay=False))
+
+
+def resolve_today(today: date | None) -> date:
+    # The only clock read in the program, at the edge: the planner is given the date.
+    return today or date.today()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="followup-cal")
+def cli() -> None:
+    """Turn the interviews in a YAML file into dated, drafted follow-ups.
+
+    \b
+    Example:
+      followup-cal validate interviews.yaml
+      followup-cal plan interviews.yaml
+      followup-cal export interviews.yaml -o followups.ics
+      followup-cal draft acme thank_you --to Dana -f interviews.yaml
+    """
+
+
+@cli.command()
+@file_argument
+@click.option("--strict", is_flag=True, help="Exit 4 when any draft has a warning.")
+@today_option
+@reports_errors
+def validate(file: str, strict: bool, today: date | None) -> None:
+    """Check FILE: every problem on its own line as FILE:LINE:COL, then draft warnings.
+
+    \b
+    Example:
+      followup-cal validate interviews.yaml --strict
+    """
+    from followup_cal import service
+
+    search = load(file)
+    events = service.draft_events(search, service.plan(search, resolve_today(today)))
+    warnings = service.lint(events)
+    for warning in warnings:
+        click.echo(warning.format(file), err=True)
+    count = len(search.interviews)
+    click.echo(
+        f"{file}: ok, {count} interview{'s' * (count != 1)}, {len(events)} follow-ups planned, "
+        f"{len(warnings)} draft warning{'s' * (len(warnings) != 1)}"
+    )
+    if strict and warnings:
+        raise DraftWarnings(f"{file}: {len(warnings)} draft warning(s) with --strict")
+
+
+def _row(item: PlannedFollowup) -> dict[str, Any]:
+    from followup_cal.ics import summary
+
+    return {
+        "uid": item.uid,
+        "interview": item.interview.id,
+        "company": item.interview.company,
+        "step": item.step.value,
+        "key": item.key,
+        "round": item.round,
+        "final": item.final,
+        "recipient": item.recipient.name if item.recipient else None,
+        "email": item.recipient.email if item.recipient and item.recipient.email else None,
+        "start": item.start.isoformat(),
+        "end": (item.start + item.duration).isoformat(),
+        "timezone": getattr(item.start.tzinfo, "key", str(item.start.tzinfo)),
+        "status": item.status,
+        "summary": summary(item),
+        "reason": item.reason,
+    }
+
+
+@cli.command()
+@file_argument
+@today_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table to read, or JSON for scripts.",
+)
+@reports_errors
+def plan(file: str, today: date | None, fmt: str) -> None:
+    """Print the planned follow-ups of FILE, sorted by date, one per line.
+
+    \b
+    Example:
+      followup-cal plan interviews.yaml --today 2026-11-23
+      followup-cal plan interviews.yaml --format json | jq '.[0]'
+    """
+    from followup_cal import service
+
+    search = load(file)
+    items = service.plan(search, resolve_today(today))
+    if fmt == "json":
+        click.echo(json.dumps([_row(i) for i in items], indent=2, ensure_ascii=False))
+        return
+    marks = {"past": " ", "today": ">", "upcoming": " "}
+    for item in items:
+        local = item.start.astimezone(search.me.timezone)
+        who = item.recipient.name if item.recipient else "(me)"
+        click.echo(
+            f"{marks[item.status]} {local:%Y-%m-%d %a %H:%M}  {item.interview.id:<18} "
+            f"{item.key:<16} {who:<20} {item.interview.company}"
+        )
+    click.echo(f"{len(items)} follow-ups; times in {search.me.timezone.key}")
+
+
+@cli.command()
+@file_argument
+@click.option(
+    "-o",
+    "--output",
+    default="followups.ics",
+    show_default=True,
+    help="Where to write the calendar; - for standard output.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Export history for SEQUENCE (default: FILE's name with .followup-state.json).",
+)
+@click.option("--no-state", is_flag=True, help="Neither read nor write the export history.")
+@today_option
+@reports_errors
+def export(
+    file: str, output: str, state_file: str | None, no_state: bool, today: date | None
+) -> None:
+    """Write the follow-ups of FILE as an iCalendar (.ics) file.
+
+    The file is replaced atomically, so a feed being served is never half-written.
+
+    \b
+    Example:
+      followup-cal export interviews.yaml -o ~/public/followups.ics
+    """
+    from followup_cal import service
+
+    search = load(file)
+    state_path = Path(state_file) if state_file else state_path_for(file)
+    state = ExportState() if no_state else load_state(state_path)
+    before = dict(state.revisions)
+    data = service.export_ics(search, resolve_today(today), state)
+    changed = sum(1 for uid, rev in state.revisions.items() if before.get(uid) != rev)
+    if not no_state and changed:
+        # The history first: if the calendar write then fails, the next run still
+        # numbers every revision above anything already published.
+        save_state(state_path, state)
+    count = data.count(b"BEGIN:VEVENT")
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, data)
+    click.echo(f"wrote {count} events to {output} ({changed} new or changed)", err=True)
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID")
+@click.argument("step", required=False)
+@click.option("--to", "to", metavar="NAME", help="The recipient, when several get this step.")
+@click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    envvar="FOLLOWUP_CAL_FILE",
+    default="interviews.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The interviews file (or set FOLLOWUP_CAL_FILE).",
+)
+@click.option("--eml", type=click.Path(dir_okay=False), help="Also write the draft as an .eml.")
+@today_option
+@reports_errors
+def draft(
+    interview_id: str,
+    step: str | None,
+    to: str | None,
+    round_number: int | None,
+    file: str,
+    eml: str | None,
+    today: date | None,
+) -> None:
+    """Print one draft: interview ID, STEP (default: the next one due).
+
+    STEP is a step name (thank_you, follow_up, check_in, ...) or a numbered key as
+    'plan' shows it (follow_up-2, check_in-3).
+
+    \b
+    Example:
+      followup-cal draft acme-backend thank_you --to "Dana Lee"
+      followup-cal draft acme-backend follow_up-2 --eml follow-up.eml
+    """
+    from followup_cal import service
+
+    search = load(file)
+    events = service.draft_events(search, service.plan(search, resolve_today(today)))
+    event = service.find_event(events, interview_id, step, to, round_number)
+    mail = event.draft.as_email()
+    click.echo(f"To: {mail['To']}")
+    click.echo(f"Subject: {event.draft.subject}")
+    click.echo(f"When: {event.item.start:%a %d %b %Y %H:%M %Z} ({event.item.reason})")
+    click.echo("")
+    click.echo(event.draft.body.rstrip("\n"))
+    if eml:
+        write_atomic(eml, bytes(mail))
+        click.echo(f"wrote {eml}", err=True)
+
+
+def main() -> None:
+    cli(prog_name="followup-cal")

@@ -1,0 +1,300 @@
+"""Ready-to-send drafts: template files filled from the YAML, then linted.
+
+Templates are plain text files (``templates/*.txt`` in the package, or a folder the user
+names with ``templates:``): a ``Subject:`` line, a blank line, the body, with ``${name}``
+placeholders. The lint rules of the policy run on every filled draft.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from email.message import EmailMessage
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
+
+from followup_cal.errors import InvalidInput, Problem
+from followup_cal.model import Interview, Person, Pos, Profile
+from followup_cal.planner import PlannedFollowup, Step, fmt_date
+
+CHECK_IN_VARIANTS = (
+    "check_in_topic",
+    "check_in_news",
+    "check_in_advice",
+    "check_in_update",
+    "check_in_resource",
+    "check_in_hello",
+)
+TEMPLATE_NAMES = (
+    "debrief",
+    "thank_you",
+    "thank_you_letter",
+    "follow_up",
+    "follow_up_again",
+    "follow_up_final",
+    "follow_up_call",
+    "rejection_reply",
+    "holiday_note",
+    *CHECK_IN_VARIANTS,
+)
+
+# Used when the YAML lacks the detail; the lint flags the draft as generic.
+FALLBACK_TOPIC = "the role and the team"
+FALLBACK_PITCH = "my experience"
+MAILTO_LIMIT = 1500
+SHORT_STEPS = {Step.THANK_YOU: 150, Step.CHECK_IN: 150}
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    source: str  # where it came from, for error messages
+    subject: string.Template
+    body: string.Template
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: str
+    body: str
+    sender: Profile
+    recipient: Person | None
+    generic: tuple[str, ...] = ()  # which details were missing from the YAML
+
+    @property
+    def to_header(self) -> str:
+        if self.recipient is None:
+            return ""
+        if self.recipient.email:
+            return f"{self.recipient.name} <{self.recipient.email}>"
+        return self.recipient.name
+
+    def mailto(self, limit: int = MAILTO_LIMIT) -> str:
+        """RFC 6068 link; past ``limit`` characters the body is cut and says so."""
+        address = quote(self.recipient.email, safe="@") if self.recipient else ""
+        head = f"mailto:{address}?subject={quote(self.subject, safe='')}"
+        body = self.body.replace("\n", "\r\n")
+        link = f"{head}&body={quote(body, safe='')}"
+        if len(link) <= limit:
+            return link
+        note = "\r\n\r\n[Draft shortened for the link: the full text is in the calendar event.]"
+        words = body.split(" ")
+        while words:
+            words.pop()
+            link = f"{head}&body={quote(' '.join(words) + ' …' + note, safe='')}"
+            if len(link) <= limit:
+                return link
+        return head
+
+    def as_email(self) -> EmailMessage:
+        """A message a mail program opens as an unsent draft (X-Unsent)."""
+        message = EmailMessage()
+        message["From"] = f"{self.sender.name} <{self.sender.email}>"
+        message["To"] = self.to_header if self.recipient else message["From"]
+        message["Subject"] = self.subject
+        message["X-Unsent"] = "1"
+        message.set_content(self.body)
+        return message
+
+
+def _parse_template(name: str, source: str, text: str) -> Template:
+    first, _, rest = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise InvalidInput(
+            [
+                Problem(
+                    source, 1, 1, "a template starts with 'Subject: ...'; expected a subject line"
+                )
+            ]
+        )
+    return Template(
+        name,
+        source,
+        string.Template(first.removeprefix("Subject:").strip()),
+        string.Template(rest.strip("\n") + "\n"),
+    )
+
+
+@cache
+def _builtin(name: str) -> Template:
+    text = resources.files("followup_cal").joinpath(f"templates/{name}.txt").read_text("utf-8")
+    return _parse_template(name, f"<built-in {name}.txt>", text)
+
+
+class TemplateSet:
+    """The built-in templates, each replaced by a same-named file in the user's folder."""
+
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder = Path(folder) if folder else None
+        self._loaded: dict[str, Template] = {}
+
+    def get(self, name: str) -> Template:
+        if name not in self._loaded:
+            own = self.folder / f"{name}.txt" if self.folder else None
+            if own is not None and own.is_file():
+                try:
+                    text = own.read_text("utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise InvalidInput(
+                        [Problem(str(own), 1, 1, f"cannot read template: {exc}")]
+                    ) from None
+                self._loaded[name] = _parse_template(name, str(own), text)
+            else:
+                self._loaded[name] = _builtin(name)
+        return self._loaded[name]
+
+
+def template_name(item: PlannedFollowup) -> str:
+    if item.step is Step.THANK_YOU:
+        return "thank_you_letter" if item.by_letter else "thank_you"
+    if item.step is Step.FOLLOW_UP:
+        if item.by_phone:
+            return "follow_up_call"
+        if item.final:
+            return "follow_up_final"
+        return "follow_up" if item.number == 1 else "follow_up_again"
+    if item.step is Step.CHECK_IN:
+        return CHECK_IN_VARIANTS[(item.number - 1) % len(CHECK_IN_VARIANTS)]
+    return item.step.value
+
+
+def _topic(interview: Interview, person: Person | None) -> str:
+    """What was discussed with this person; for others, the first thing discussed at all."""
+    if person is not None and person.talked_about:
+        return person.talked_about
+    if (
+        person is not None
+        and person.name != interview.contact.name
+        and any(p.name == person.name for r in interview.rounds for p in r.interviewers)
+    ):
+        return ""  # an interviewer's thank-you must name their own topic
+    for rnd in reversed(interview.rounds):
+        for p in rnd.interviewers:
+            if p.talked_about:
+                return p.talked_about
+    return ""
+
+
+def _people_met(interview: Interview, round_number: int) -> str:
+    rnd = interview.rounds[round_number - 1]
+    lines = []
+    for p in rnd.interviewers:
+        title = f", {p.title}" if p.title else ""
+        lines.append(f"- {p.name}{title}")
+    return "\n".join(lines)
+
+
+def _talked_with(item: PlannedFollowup) -> Person | None:
+    """The round's own entry for the recipient: what was discussed in that round."""
+    if item.step is Step.THANK_YOU and item.recipient is not None:
+        rnd = item.interview.rounds[item.round - 1]
+        for p in rnd.interviewers:
+            if p.name == item.recipient.name:
+                return p
+    return item.recipient
+
+
+def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> Draft:
+    interview = item.interview
+    person = item.recipient
+    topic = _topic(interview, _talked_with(item))
+    rnd = interview.rounds[item.round - 1]
+    missing = []
+    if not topic and item.step is not Step.DEBRIEF:
+        missing.append("talked_about")
+    if not interview.pitch and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
+        missing.append("pitch")
+    values = {
+        "my_name": me.name,
+        "my_first_name": me.name.split()[0],
+        "my_email": me.email,
+        "my_phone": me.phone,
+        "signature": me.signature,
+        "name": person.name if person else me.name,
+        "first_name": person.first_name if person else me.name.split()[0],
+        "title": person.title if person else "",
+        "email": person.email if person else me.email,
+        "phone": person.phone if person else "",
+        "company": interview.company,
+        "role": interview.role,
+        "talked_about": topic or FALLBACK_TOPIC,
+        "pitch": interview.pitch or FALLBACK_PITCH,
+        "interview_day": f"{rnd.start:%A}",
+        "interview_date": fmt_date(rnd.start.date()),
+        "round_label": f"round {rnd.number}" if len(interview.rounds) > 1 else "interview",
+        "people_met": _people_met(interview, item.round),
+        "decision_date": fmt_date(interview.decision_expected)
+        if interview.decision_expected
+        else "",
+        "holiday_name": item.occasion or "the holidays",
+    }
+    template = templates.get(template_name(item))
+    return Draft(
+        subject=template.subject.safe_substitute(values),
+        body=template.body.safe_substitute(values),
+        sender=me,
+        recipient=person,
+        generic=tuple(missing),
+    )
+
+
+# -- lint ----------------------------------------------------------------------------------
+
+SALARY_RE = re.compile(
+    r"\b(salary|salaries|pay|compensation|benefits|bonus|stock options)\b", re.IGNORECASE
+)
+PUSHY_RE = re.compile(
+    r"\b(asap|urgent(ly)?|immediately|as soon as possible|i need to know)\b", re.IGNORECASE
+)
+PLACEHOLDER_RE = re.compile(
+    r"\$\{?[A-Za-z_]\w*\}?|\{\{.*?\}\}|\[[A-Z][A-Za-z _-]*\]|\bTODO\b|\bXXX\b"
+)
+
+
+@dataclass(frozen=True)
+class LintWarning:
+    item: PlannedFollowup
+    message: str
+    pos: Pos
+
+    def format(self, path: str) -> str:
+        who = f" to {self.item.recipient.name}" if self.item.recipient else ""
+        return (
+            f"{path}:{self.pos.line}:{self.pos.column}: warning: {self.item.interview.id} "
+            f"{self.item.key}{who}: {self.message}"
+        )
+
+
+def lint_draft(item: PlannedFollowup, draft: Draft) -> list[LintWarning]:
+    """The policy's 'what a draft must never do', applied to one filled draft."""
+    person_pos = item.recipient.pos if item.recipient and item.recipient.pos.line else None
+    here = person_pos or item.interview.pos
+    found: list[tuple[str, Pos]] = []
+    text = f"{draft.subject}\n{draft.body}"
+    if item.step is not Step.DEBRIEF:
+        for match in SALARY_RE.finditer(text):
+            found.append((f"mentions '{match[0]}'; leave pay and benefits out of it", here))
+        for match in PUSHY_RE.finditer(text):
+            found.append((f"sounds pushy ('{match[0]}'); give them time", here))
+    for match in PLACEHOLDER_RE.finditer(text):
+        found.append((f"has an unfilled placeholder '{match[0]}'", here))
+    if "talked_about" in draft.generic and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
+        name = draft.recipient.name if draft.recipient else "them"
+        found.append((f"is generic: add talked_about: with what you discussed with {name}", here))
+    if "pitch" in draft.generic:
+        found.append(("is generic: add pitch: with the skills to highlight", item.interview.pos))
+    for field, value in (
+        ("name", draft.recipient.name if draft.recipient else draft.sender.name),
+        ("company", item.interview.company),
+        ("role", item.interview.role),
+    ):
+        if not value.strip():
+            found.append((f"has an empty {field}", here))
+    limit = SHORT_STEPS.get(item.step)
+    words = len(draft.body.split())
+    if limit and words > limit:
+        found.append((f"runs long ({words} words); keep it under about {limit}", here))
+    return [LintWarning(item, message, pos) for message, pos in found]

@@ -1,0 +1,70 @@
+"""Every error the tool reports, each carrying the exit code the CLI returns for it.
+
+Only the CLI turns these into output; the rest of the package raises them. Exit codes:
+
+==  ==========================================================
+0   success
+1   the input file has problems (each printed as FILE:LINE:COL: ...)
+2   the command line is wrong (click's own usage errors)
+3   a file could not be read or written
+4   ``validate --strict`` found draft warnings
+5   the interview, step or person asked for does not exist
+==  ==========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as we can."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class FollowupCalError(Exception):
+    """Base class: a failure the user can act on, never a bug."""
+
+    exit_code = 1
+
+    def lines(self) -> list[str]:
+        return [str(self)]
+
+
+class InvalidInput(FollowupCalError):
+    """The YAML file is not usable; carries every problem found."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = sorted(problems)
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class FileAccessError(FollowupCalError):
+    """A file could not be read or written."""
+
+    exit_code = 3
+
+
+class DraftWarnings(FollowupCalError):
+    """Draft lint warnings, fatal only under ``--strict``."""
+
+    exit_code = 4
+
+
+class NotFound(FollowupCalError):
+    """The interview, step or recipient named on the command line does not exist."""
+
+    exit_code = 5

@@ -1,0 +1,151 @@
+"""Planned follow-ups as iCalendar: one VEVENT per step and recipient.
+
+Every event is free time (TRANSP:TRANSPARENT), short, private and with a display alarm.
+None carries ATTENDEE or ORGANIZER: a server with scheduling would e-mail the
+interviewer an invitation. Recipients appear only in the text and the mailto: link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from followup_cal import __version__
+from followup_cal.drafts import Draft
+from followup_cal.model import Profile
+from followup_cal.planner import PlannedFollowup
+from followup_cal.state import ExportState
+
+PRODID = f"-//followup-cal//followup-cal {__version__}//EN"
+HASH_PROPERTY = "X-FOLLOWUP-CAL-HASH"
+REFRESH = timedelta(hours=12)
+FORBIDDEN = ("ATTENDEE", "ORGANIZER", "METHOD")
+UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class FollowupEvent:
+    """A planned follow-up together with its filled draft."""
+
+    item: PlannedFollowup
+    draft: Draft
+
+
+def summary(item: PlannedFollowup) -> str:
+    """Short enough for a month view: 'Thank-you → Dana Lee · Acme'."""
+    company = item.interview.company
+    if item.recipient is None:
+        rounds = len(item.interview.rounds)
+        suffix = f" (round {item.round})" if rounds > 1 else ""
+        return f"{item.label} · {company}{suffix}"
+    return f"{item.label} → {item.recipient.name} · {company}"
+
+
+def description(event: FollowupEvent) -> str:
+    item, draft = event.item, event.draft
+    lines = []
+    if item.by_phone and item.recipient is not None:
+        phone = f" ({item.recipient.phone})" if item.recipient.phone else ""
+        lines.append(f"Call: {item.recipient.name}{phone}")
+    elif draft.recipient is not None:
+        lines.append(f"To: {draft.to_header}")
+    lines += [f"Subject: {draft.subject}", "", draft.body.rstrip("\n"), "", "—"]
+    lines.append(f"Why this date: {item.reason}.")
+    interview = item.interview
+    lines.append(f"Interview: {interview.company}, {interview.role} ({interview.id}).")
+    return "\n".join(lines)
+
+
+def link(event: FollowupEvent) -> str | None:
+    item, draft = event.item, event.draft
+    if item.recipient is None:
+        return None
+    if item.by_phone:
+        return f"tel:{quote(item.recipient.phone, safe='+')}" if item.recipient.phone else None
+    return draft.mailto() if item.recipient.email else None
+
+
+def build_event(event: FollowupEvent) -> icalendar.Event:
+    """The VEVENT without DTSTAMP and SEQUENCE, which depend on export history."""
+    item = event.item
+    vevent = icalendar.Event()
+    vevent.add("uid", item.uid)
+    vevent.add("summary", summary(item))
+    vevent.add("dtstart", item.start)
+    vevent.add("dtend", item.start + item.duration)
+    vevent.add("description", description(event))
+    url = link(event)
+    if url:
+        vevent.add("url", url)
+    vevent.add("categories", ["followup-cal", item.step.value, item.interview.company])
+    vevent.add("transp", "TRANSPARENT")
+    vevent.add("class", "PRIVATE")
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary(item))
+    alarm.add("trigger", timedelta(minutes=-item.interview.policy.reminder_minutes))
+    vevent.add_component(alarm)
+    return vevent
+
+
+def content_hash(vevent: icalendar.Event) -> str:
+    """What would change in a calendar app: everything but DTSTAMP, SEQUENCE and the hash."""
+    digest = hashlib.sha256()
+    for line in vevent.to_ical().splitlines():
+        name = line.split(b":", 1)[0].split(b";", 1)[0].upper()
+        if name not in (b"DTSTAMP", b"SEQUENCE", HASH_PROPERTY.encode()):
+            digest.update(line + b"\n")
+    return digest.hexdigest()[:32]
+
+
+def stamped_event(event: FollowupEvent, state: ExportState, today: date) -> icalendar.Event:
+    """The full VEVENT: SEQUENCE and DTSTAMP from the export history (see state.py)."""
+    vevent = build_event(event)
+    content = content_hash(vevent)
+    revision = state.revise(event.item.uid, content, today)
+    vevent.add("dtstamp", datetime.combine(revision.stamp, time(0), tzinfo=UTC))
+    vevent.add("sequence", revision.sequence)
+    vevent.add(HASH_PROPERTY, content)
+    return vevent
+
+
+def build_calendar(
+    events: Iterable[FollowupEvent],
+    me: Profile,
+    state: ExportState,
+    today: date,
+    name: str = "",
+) -> icalendar.Calendar:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    title = name or f"Follow-ups · {me.name}"
+    cal.add("name", title)
+    cal.add("x-wr-calname", title)
+    cal.add("x-wr-timezone", me.timezone.key)
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT12H")
+    days = []
+    for event in events:
+        cal.add_component(stamped_event(event, state, today))
+        days.append(event.item.start.date())
+    if days:
+        # VTIMEZONEs cover whole years around the events, so they stay put as plans move.
+        cal.add_missing_timezones(date(min(days).year, 1, 1), date(max(days).year, 12, 31))
+    return cal
+
+
+def calendar_bytes(cal: icalendar.Calendar) -> bytes:
+    data = cal.to_ical()
+    for name in FORBIDDEN:
+        # Belt and braces: nothing above adds these, and nothing ever may.
+        if b"\r\n" + name.encode() in data:
+            raise AssertionError(f"refusing to write a calendar with {name}")
+    return data

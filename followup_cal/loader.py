@@ -1,0 +1,719 @@
+"""Read the interviews YAML into a checked :class:`SearchFile`, or report every problem.
+
+PyYAML composes the file into nodes that remember their line and column; we walk those
+nodes ourselves instead of letting PyYAML build Python objects, so that every problem
+(unknown key, duplicate key, impossible date, ...) is reported as ``FILE:LINE:COL:`` and
+all of them are found in one run. YAML's own typing is not trusted: ``2026-11-02`` and
+``2026-11-02 14:00`` are parsed from their text, strictly, by python-dateutil.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from dateutil.parser import isoparse
+
+from followup_cal.errors import FileAccessError, InvalidInput, Problem
+from followup_cal.model import (
+    WEEKDAYS,
+    Channel,
+    Interview,
+    Outcome,
+    Person,
+    Pos,
+    Profile,
+    Result,
+    Round,
+    SearchFile,
+)
+from followup_cal.policy import DEFAULT_POLICY, SETTINGS, Policy, Setting
+
+T = TypeVar("T")
+
+TOP_KEYS = ("me", "policy", "interviews", "templates", "calendar_name")
+ME_KEYS = (
+    "name",
+    "email",
+    "phone",
+    "signature",
+    "timezone",
+    "country",
+    "subdivision",
+    "work_week",
+)
+INTERVIEW_KEYS = (
+    "id",
+    "company",
+    "role",
+    "pitch",
+    "rounds",
+    "contact",
+    "network",
+    "decision_expected",
+    "decision_after_holidays",
+    "no_follow_up",
+    "channel",
+    "heard_back",
+    "outcome",
+    "policy",
+    "notes",
+)
+ROUND_KEYS = ("start", "timezone", "duration", "interviewers", "notes")
+PERSON_KEYS = ("name", "email", "phone", "title", "talked_about", "away_until")
+OUTCOME_KEYS = ("result", "on", "by")
+
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
+TIME_RE = re.compile(r"(\d{1,2}):(\d{2})")
+DURATION_RE = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min|minutes?))?")
+RELATIVE_RE = re.compile(r"(?:in\s+)?(\d+)\s+(business days?|days?|weeks?)")
+ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class _Invalid(Exception):
+    """A value could not be read; the problem is already recorded."""
+
+
+def _pos(node: yaml.Node) -> Pos:
+    return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return f"'{node.value}'"
+
+
+@dataclass
+class _Entry:
+    key: yaml.Node
+    value: yaml.Node
+
+
+class _Reader:
+    """Walks the node tree, converting values and collecting problems."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    # -- reporting -------------------------------------------------------------------
+
+    def problem(self, node: yaml.Node | Pos, message: str) -> None:
+        pos = node if isinstance(node, Pos) else _pos(node)
+        self.problems.append(Problem(self.path, pos.line, pos.column, message))
+
+    def invalid(self, node: yaml.Node | Pos, message: str) -> _Invalid:
+        self.problem(node, message)
+        return _Invalid()
+
+    # -- structure -------------------------------------------------------------------
+
+    def mapping(self, node: yaml.Node, allowed: Iterable[str], what: str) -> dict[str, _Entry]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.invalid(node, f"{what} is {_kind(node)}; expected a mapping of keys")
+        allowed = tuple(allowed)
+        entries: dict[str, _Entry] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node, f"a key in {what} is {_kind(key_node)}; expected a name")
+                continue
+            key = key_node.value
+            if key in entries:
+                first = entries[key].key.start_mark.line + 1
+                self.problem(key_node, f"duplicate key '{key}'; first given at line {first}")
+                continue
+            if key not in allowed:
+                self.problem(key_node, _unknown_key_message(key, allowed, what))
+                continue
+            entries[key] = _Entry(key_node, value_node)
+        return entries
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        raise self.invalid(node, f"{what} is {_kind(node)}; expected a list")
+
+    def required(self, entries: dict[str, _Entry], key: str, parent: yaml.Node, what: str) -> Any:
+        if key not in entries:
+            raise self.invalid(parent, f"{what} has no '{key}'; expected '{key}:'")
+        return entries[key].value
+
+    def field(
+        self,
+        entries: dict[str, _Entry],
+        key: str,
+        convert: Callable[[yaml.Node, str], T],
+        default: T,
+    ) -> T:
+        """Convert one optional field; on a bad value record it and fall back to default."""
+        entry = entries.get(key)
+        if entry is None:
+            return default
+        try:
+            return convert(entry.value, key)
+        except _Invalid:
+            return default
+
+    # -- scalars ---------------------------------------------------------------------
+
+    def scalar(self, node: yaml.Node, what: str) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.invalid(node, f"{what} is {_kind(node)}; expected a single value")
+        if node.tag == "tag:yaml.org,2002:null" and node.style is None:
+            return ""
+        return str(node.value).strip()
+
+    def text(self, node: yaml.Node, what: str) -> str:
+        return self.scalar(node, what)
+
+    def required_text(self, node: yaml.Node, what: str, expected: str) -> str:
+        value = self.scalar(node, what)
+        if not value:
+            raise self.invalid(node, f"{what} is empty; expected {expected}")
+        return value
+
+    def email(self, node: yaml.Node, what: str) -> str:
+        value = self.scalar(node, what)
+        if value and not EMAIL_RE.fullmatch(value):
+            raise self.invalid(node, f"{what} '{value}' is not an e-mail address; expected a@b.c")
+        return value
+
+    def boolean(self, node: yaml.Node, what: str) -> bool:
+        value = self.scalar(node, what).lower()
+        if value not in ("true", "false"):
+            raise self.invalid(node, f"{what} is '{value}'; expected true or false")
+        return value == "true"
+
+    def integer(self, node: yaml.Node, what: str, low: int, high: int, why: str = "") -> int:
+        raw = self.scalar(node, what)
+        if not re.fullmatch(r"-?\d+", raw):
+            raise self.invalid(node, f"{what} is '{raw}'; expected a whole number")
+        value = int(raw)
+        if not low <= value <= high:
+            note = f" ({why})" if why else ""
+            raise self.invalid(node, f"{what} is {value}; expected {low} to {high}{note}")
+        return value
+
+    def date(self, node: yaml.Node, what: str) -> date:
+        raw = self.scalar(node, what)
+        if not DATE_RE.fullmatch(raw):
+            raise self.invalid(node, f"{what} '{raw}' is not a date; expected YYYY-MM-DD")
+        try:
+            return isoparse(raw).date()
+        except ValueError as exc:
+            raise self.invalid(
+                node, f"{what} '{raw}' is impossible ({exc}); expected a real date"
+            ) from None
+
+    def datetime_in(self, node: yaml.Node, what: str, zone: ZoneInfo) -> datetime:
+        raw = self.scalar(node, what)
+        if not DATETIME_RE.fullmatch(raw):
+            raise self.invalid(
+                node, f"{what} '{raw}' is not a date and time; expected YYYY-MM-DD HH:MM"
+            )
+        try:
+            naive = isoparse(raw)
+        except ValueError as exc:
+            raise self.invalid(
+                node, f"{what} '{raw}' is impossible ({exc}); expected a real time"
+            ) from None
+        local = naive.replace(tzinfo=zone)
+        back = local.astimezone(ZoneInfo("UTC")).astimezone(zone)
+        if back.replace(tzinfo=None) != naive:
+            raise self.invalid(
+                node, f"{what} '{raw}' does not exist in {zone.key} (the clocks skip it)"
+            )
+        if local.utcoffset() != local.replace(fold=1).utcoffset():
+            raise self.invalid(
+                node,
+                f"{what} '{raw}' happens twice in {zone.key} (the clocks go back); "
+                "expected an unambiguous time",
+            )
+        return local
+
+    def clock(self, node: yaml.Node, what: str) -> time:
+        raw = self.scalar(node, what)
+        match = TIME_RE.fullmatch(raw)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise self.invalid(node, f"{what} is '{raw}'; expected a time of day as HH:MM")
+        return time(int(match[1]), int(match[2]))
+
+    def zone(self, node: yaml.Node, what: str) -> ZoneInfo:
+        raw = self.scalar(node, what)
+        try:
+            return ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.invalid(node, _unknown_zone_message(raw, what)) from None
+
+    def duration(self, node: yaml.Node, what: str) -> timedelta:
+        raw = self.scalar(node, what)
+        if re.fullmatch(r"\d+", raw):
+            minutes = int(raw)
+        else:
+            match = DURATION_RE.fullmatch(raw)
+            if not raw or not match or not (match[1] or match[2]):
+                raise self.invalid(
+                    node, f"{what} is '{raw}'; expected minutes (45) or hours (1h, 1h30m)"
+                )
+            minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
+        if not 1 <= minutes <= 24 * 60:
+            raise self.invalid(node, f"{what} is {minutes} minutes; expected 1 to 1440")
+        return timedelta(minutes=minutes)
+
+    def choice(self, node: yaml.Node, what: str, options: Iterable[str]) -> str:
+        raw = self.scalar(node, what)
+        options = tuple(options)
+        if raw not in options:
+            raise self.invalid(
+                node,
+                f"{what} is '{raw}'; expected one of {', '.join(options)}"
+                + _did_you_mean(raw, options),
+            )
+        return raw
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _unknown_key_message(key: str, allowed: tuple[str, ...], what: str) -> str:
+    hint = _did_you_mean(key, allowed)
+    if hint:
+        return f"unknown key '{key}' in {what}{hint}"
+    return f"unknown key '{key}' in {what}; expected one of {', '.join(allowed)}"
+
+
+def _unknown_zone_message(raw: str, what: str) -> str:
+    import zoneinfo  # the full list is only needed on this error path
+
+    names = zoneinfo.available_timezones()
+    lowered = {name.lower(): name for name in names}
+    if raw.lower() in lowered:
+        return f"unknown {what} '{raw}'; did you mean '{lowered[raw.lower()]}'?"
+    hint = _did_you_mean(raw, names)
+    return f"unknown {what} '{raw}'" + (hint or "; expected an IANA name such as Europe/Berlin")
+
+
+# -- sections ------------------------------------------------------------------------------
+
+
+def _read_policy(r: _Reader, node: yaml.Node, base: Policy, *, explicit: bool) -> Policy:
+    try:
+        entries = r.mapping(node, SETTINGS, "policy")
+    except _Invalid:
+        return base
+    overrides: dict[str, Any] = {}
+    for key, entry in entries.items():
+        setting = SETTINGS[key]
+        try:
+            if setting.kind == "int":
+                overrides[key] = r.integer(
+                    entry.value, key, setting.minimum, setting.maximum, setting.why
+                )
+            elif setting.kind == "time":
+                overrides[key] = r.clock(entry.value, key)
+            else:
+                overrides[key] = _read_days(r, entry.value, setting)
+        except _Invalid:
+            continue
+    policy = base.with_overrides(overrides, explicit=explicit)
+    if policy.work_day_start >= policy.work_day_end:
+        r.problem(node, "work_day_start is not before work_day_end; expected a working day")
+    return policy
+
+
+def _read_days(r: _Reader, node: yaml.Node, setting: Setting) -> tuple[int, ...]:
+    items = r.sequence(node, setting.key)
+    days = [r.integer(item, setting.key, setting.minimum, setting.maximum) for item in items]
+    if not days or any(b <= a for a, b in itertools.pairwise(days)):
+        raise r.invalid(node, f"{setting.key} is {days}; expected increasing day counts")
+    return tuple(days)
+
+
+def _read_me(r: _Reader, node: yaml.Node) -> Profile:
+    entries = r.mapping(node, ME_KEYS, "me")
+    name = r.required_text(r.required(entries, "name", node, "me"), "name", "your full name")
+    email = r.email(r.required(entries, "email", node, "me"), "email")
+    if not email:
+        raise r.invalid(entries["email"].value, "email is empty; expected your e-mail address")
+    zone = r.zone(r.required(entries, "timezone", node, "me"), "timezone")
+    country = r.field(entries, "country", r.text, "").upper()
+    subdivision = r.field(entries, "subdivision", r.text, "").upper()
+    if country:
+        _check_country(r, entries, country, subdivision)
+    work_week = r.field(entries, "work_week", lambda n, w: _read_week(r, n, w), (0, 1, 2, 3, 4))
+    return Profile(
+        name=name,
+        email=email,
+        timezone=zone,
+        phone=r.field(entries, "phone", r.text, ""),
+        signature=r.field(entries, "signature", r.text, "") or name,
+        country=country,
+        subdivision=subdivision,
+        work_week=work_week,
+    )
+
+
+def _check_country(r: _Reader, entries: dict[str, _Entry], country: str, subdiv: str) -> None:
+    import holidays  # loaded only when a country is given
+
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        r.problem(
+            entries["country"].value,
+            f"country '{country}' is not known to the holidays package; "
+            "expected an ISO 3166 code such as US or DE" + _did_you_mean(country, supported),
+        )
+    elif subdiv and subdiv not in supported[country]:
+        r.problem(
+            entries["subdivision"].value,
+            f"subdivision '{subdiv}' is not one of {country}'s; expected one of "
+            + ", ".join(supported[country][:12])
+            + (" ..." if len(supported[country]) > 12 else ""),
+        )
+
+
+def _read_week(r: _Reader, node: yaml.Node, what: str) -> tuple[int, ...]:
+    days = {WEEKDAYS.index(r.choice(item, what, WEEKDAYS)) for item in r.sequence(node, what)}
+    if not days:
+        raise r.invalid(node, f"{what} is empty; expected at least one day such as mon")
+    return tuple(sorted(days))
+
+
+def _read_person(r: _Reader, node: yaml.Node, what: str) -> Person:
+    entries = r.mapping(node, PERSON_KEYS, what)
+    name = r.required_text(r.required(entries, "name", node, what), "name", "the person's name")
+    return Person(
+        name=name,
+        email=r.field(entries, "email", r.email, ""),
+        phone=r.field(entries, "phone", r.text, ""),
+        title=r.field(entries, "title", r.text, ""),
+        talked_about=r.field(entries, "talked_about", r.text, ""),
+        away_until=r.field(entries, "away_until", r.date, None),
+        pos=_pos(node),
+    )
+
+
+def _merge(first: Person, later: Person) -> Person:
+    """One person met twice: keep every detail given, the later entry winning."""
+    values = {
+        name: getattr(later, name) or getattr(first, name)
+        for name in ("email", "phone", "title", "talked_about", "away_until")
+    }
+    return replace(first, **values)
+
+
+def _read_round(r: _Reader, node: yaml.Node, number: int, default_zone: ZoneInfo) -> Round:
+    what = f"round {number}"
+    entries = r.mapping(node, ROUND_KEYS, what)
+    zone = r.field(entries, "timezone", r.zone, default_zone)
+    start = r.datetime_in(r.required(entries, "start", node, what), "start", zone)
+    duration = r.field(entries, "duration", r.duration, timedelta(hours=1))
+    people_node = r.required(entries, "interviewers", node, what)
+    interviewers = []
+    for item in r.sequence(people_node, "interviewers"):
+        try:
+            interviewers.append(_read_person(r, item, "interviewer"))
+        except _Invalid:
+            continue
+    if not r.sequence(people_node, "interviewers"):
+        raise r.invalid(people_node, "interviewers is empty; expected everyone you met")
+    return Round(number, start, duration, tuple(interviewers), _pos(node))
+
+
+def _resolve_person(r: _Reader, node: yaml.Node, what: str, people: dict[str, Person]) -> Person:
+    """A person given by the name of someone met, or written out in full."""
+    if isinstance(node, yaml.MappingNode):
+        person = _read_person(r, node, what)
+        return _merge(people[person.name], person) if person.name in people else person
+    name = r.required_text(node, what, "a name")
+    if name in people:
+        return people[name]
+    raise r.invalid(
+        node,
+        f"{what} '{name}' is not someone you met; expected one of "
+        f"{', '.join(people)}{_did_you_mean(name, people)} or a mapping with name: and email:",
+    )
+
+
+def _read_decision(r: _Reader, node: yaml.Node, what: str, after: datetime) -> date:
+    raw = r.scalar(node, what)
+    match = RELATIVE_RE.fullmatch(raw)
+    if not match:
+        if not DATE_RE.fullmatch(raw):
+            raise r.invalid(
+                node, f"{what} '{raw}' is not a date; expected YYYY-MM-DD or 'in 2 weeks'"
+            )
+        return r.date(node, what)
+    count, unit = int(match[1]), match[2]
+    if unit.startswith("week"):
+        return after.date() + timedelta(weeks=count)
+    if unit.startswith("business"):
+        # Counted over weekends only: holidays are the planner's business, and a
+        # recruiter saying "five business days" rarely counts public holidays either.
+        day, left = after.date(), count
+        while left:
+            day += timedelta(days=1)
+            left -= day.weekday() < 5
+        return day
+    return after.date() + timedelta(days=count)
+
+
+def _read_outcome(
+    r: _Reader, node: yaml.Node, people: dict[str, Person], first_day: date
+) -> Outcome:
+    if isinstance(node, yaml.ScalarNode):
+        result = r.choice(node, "outcome", [x.value for x in Result])
+        raise r.invalid(
+            node,
+            f"outcome '{result}' has no date; expected a mapping such as "
+            f"{{result: {result}, on: YYYY-MM-DD}}",
+        )
+    entries = r.mapping(node, OUTCOME_KEYS, "outcome")
+    result = Result(r.choice(r.required(entries, "result", node, "outcome"), "result", Result))
+    if "on" not in entries:
+        raise r.invalid(node, f"outcome '{result.value}' has no date; expected on: YYYY-MM-DD")
+    on = r.date(entries["on"].value, "on")
+    if on < first_day:
+        raise r.invalid(
+            entries["on"].value,
+            f"outcome date {on} is before the first interview ({first_day}); expected a later date",
+        )
+    by = None
+    if "by" in entries:
+        by = _resolve_person(r, entries["by"].value, "by", people)
+    return Outcome(result, on, by)
+
+
+def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Policy) -> Interview:
+    entries = r.mapping(node, INTERVIEW_KEYS, "interview")
+    id_node = r.required(entries, "id", node, "interview")
+    ident = r.required_text(id_node, "id", "a short name such as acme-backend")
+    if not ID_RE.fullmatch(ident):
+        raise r.invalid(
+            id_node,
+            f"id '{ident}' has characters other than a-z, 0-9, - and _; expected e.g. acme-backend",
+        )
+    company = r.required_text(
+        r.required(entries, "company", node, "interview"), "company", "the company's name"
+    )
+    role = r.required_text(r.required(entries, "role", node, "interview"), "role", "the role")
+    policy = base
+    if "policy" in entries:
+        policy = _read_policy(r, entries["policy"].value, base, explicit=True)
+
+    zone = me.timezone if me else ZoneInfo("UTC")
+    rounds_node = r.required(entries, "rounds", node, "interview")
+    rounds: list[Round] = []
+    items = r.sequence(rounds_node, "rounds")
+    if not items:
+        raise r.invalid(rounds_node, "rounds is empty; expected at least one interview round")
+    for number, item in enumerate(items, start=1):
+        try:
+            rnd = _read_round(r, item, number, zone)
+        except _Invalid:
+            continue
+        if rounds and rnd.start <= rounds[-1].start:
+            r.problem(
+                item,
+                f"round {number} starts before round {number - 1}; expected rounds "
+                "in the order they happened",
+            )
+        rounds.append(rnd)
+    if len(rounds) != len(items):
+        raise _Invalid()
+
+    people: dict[str, Person] = {}
+    for rnd in rounds:
+        for person in rnd.interviewers:
+            people[person.name] = (
+                _merge(people[person.name], person) if (person.name in people) else person
+            )
+    contact = rounds[0].interviewers[0]
+    contact = people[contact.name]
+    if "contact" in entries:
+        contact = _resolve_person(r, entries["contact"].value, "contact", people)
+    people.setdefault(contact.name, contact)
+
+    network: tuple[Person, ...] = (contact,)
+    if "network" in entries:
+        network = tuple(
+            _resolve_person(r, item, "network", people)
+            for item in r.sequence(entries["network"].value, "network")
+        )
+
+    latest = rounds[-1].start
+    first_day = rounds[0].start.date()
+    decision = None
+    if "decision_expected" in entries:
+        decision = _read_decision(
+            r, entries["decision_expected"].value, "decision_expected", latest
+        )
+        if decision < first_day:
+            r.problem(
+                entries["decision_expected"].value,
+                f"decision_expected {decision} is before the first interview ({first_day}); "
+                "expected a later date",
+            )
+    heard_back = r.field(entries, "heard_back", r.date, None)
+    if heard_back and heard_back < first_day:
+        r.problem(
+            entries["heard_back"].value,
+            f"heard_back {heard_back} is before the first interview ({first_day}); "
+            "expected a later date",
+        )
+    outcome = None
+    if "outcome" in entries:
+        try:
+            outcome = _read_outcome(r, entries["outcome"].value, people, first_day)
+        except _Invalid:
+            outcome = None
+
+    return Interview(
+        id=ident,
+        company=company,
+        role=role,
+        rounds=tuple(rounds),
+        contact=contact,
+        policy=policy,
+        pitch=r.field(entries, "pitch", r.text, ""),
+        network=network,
+        decision_expected=decision,
+        decision_after_holidays=r.field(entries, "decision_after_holidays", r.boolean, False),
+        no_follow_up=r.field(entries, "no_follow_up", r.boolean, False),
+        channel=Channel(r.field(entries, "channel", lambda n, w: r.choice(n, w, Channel), "email")),
+        heard_back=heard_back,
+        outcome=outcome,
+        pos=_pos(node),
+    )
+
+
+# -- entry points --------------------------------------------------------------------------
+
+
+def decode(path: str, data: bytes) -> str:
+    """UTF-8 text of the file, or a problem pointing at the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        byte = data[exc.start]
+        raise InvalidInput(
+            [Problem(path, line, column, f"byte 0x{byte:02x} is not UTF-8; save the file as UTF-8")]
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def compose(path: str, text: str) -> yaml.Node:
+    """The YAML node tree, or the syntax error as one located problem."""
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        raise InvalidInput(
+            [Problem(path, 1, 1, "the file is empty; expected a mapping with me: and interviews:")]
+        )
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "not valid YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        raise InvalidInput(
+            [Problem(path, line, column, f"YAML syntax error: {what}{context}")]
+        ) from None
+    except yaml.YAMLError as exc:  # errors without a position, e.g. several documents
+        raise InvalidInput([Problem(path, 1, 1, f"YAML error: {exc}")]) from None
+    if node is None:
+        raise InvalidInput(
+            [Problem(path, 1, 1, "the file is empty; expected a mapping with me: and interviews:")]
+        )
+    return node
+
+
+def parse(path: str, text: str) -> SearchFile:
+    """Check and convert the text of an interviews file; raise InvalidInput with every problem."""
+    root = compose(path, text)
+    r = _Reader(path)
+    try:
+        top = r.mapping(root, TOP_KEYS, "the file")
+    except _Invalid:
+        raise InvalidInput(r.problems) from None
+
+    me = None
+    with contextlib.suppress(_Invalid):
+        me = _read_me(r, r.required(top, "me", root, "the file"))
+    policy = DEFAULT_POLICY
+    if "policy" in top:
+        policy = _read_policy(r, top["policy"].value, DEFAULT_POLICY, explicit=False)
+
+    interviews: list[Interview] = []
+    first_use: dict[str, int] = {}
+    try:
+        items = r.sequence(r.required(top, "interviews", root, "the file"), "interviews")
+    except _Invalid:
+        items = []
+    for item in items:
+        try:
+            interview = _read_interview(r, item, me, policy)
+        except _Invalid:
+            continue
+        if interview.id in first_use:
+            r.problem(
+                interview.pos,
+                f"duplicate interview id '{interview.id}'; first used at line "
+                f"{first_use[interview.id]}",
+            )
+            continue
+        first_use[interview.id] = interview.pos.line
+        interviews.append(interview)
+
+    templates = None
+    if "templates" in top:
+        templates = r.field(top, "templates", r.text, "") or None
+        if templates:
+            folder = Path(path).parent / templates
+            if not folder.is_dir():
+                r.problem(
+                    top["templates"].value,
+                    f"templates folder '{templates}' does not exist; expected a folder "
+                    "of .txt drafts",
+                )
+            templates = str(folder)
+
+    if r.problems or me is None:
+        raise InvalidInput(r.problems)
+    return SearchFile(
+        path=path,
+        me=me,
+        interviews=tuple(interviews),
+        policy=policy,
+        templates_dir=templates,
+        calendar_name=r.field(top, "calendar_name", r.text, ""),
+    )
+
+
+def load(path: str) -> SearchFile:
+    """Read and check an interviews file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise FileAccessError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse(path, decode(path, data))

@@ -1,0 +1,140 @@
+"""What the YAML file describes, as plain immutable values."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from followup_cal.policy import Policy
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where a value stands in the YAML file (1-based), so warnings can point at it."""
+
+    line: int = 0
+    column: int = 0
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    LETTER = "letter"
+    PHONE = "phone"
+
+
+class Result(StrEnum):
+    OFFER = "offer"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def slugify(text: str) -> str:
+    """ASCII slug for UIDs: 'José Núñez' -> 'jose-nunez'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = []
+    for ch in ascii_text.lower():
+        out.append(ch if ch.isalnum() else "-")
+    return "-".join(part for part in "".join(out).split("-") if part) or "x"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str = ""
+    phone: str = ""
+    title: str = ""
+    talked_about: str = ""
+    away_until: date | None = None
+    pos: Pos = field(default=Pos(), compare=False)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+@dataclass(frozen=True)
+class Round:
+    number: int
+    start: datetime  # aware, in the round's own zone
+    duration: timedelta
+    interviewers: tuple[Person, ...]
+    pos: Pos = field(default=Pos(), compare=False)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.duration
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Result
+    on: date
+    by: Person | None = None
+
+
+@dataclass(frozen=True)
+class Interview:
+    id: str
+    company: str
+    role: str
+    rounds: tuple[Round, ...]
+    contact: Person
+    policy: Policy
+    pitch: str = ""
+    network: tuple[Person, ...] = ()
+    decision_expected: date | None = None
+    decision_after_holidays: bool = False
+    no_follow_up: bool = False
+    channel: Channel = Channel.EMAIL
+    heard_back: date | None = None
+    outcome: Outcome | None = None
+    pos: Pos = field(default=Pos(), compare=False)
+
+    @property
+    def latest_round(self) -> Round:
+        return self.rounds[-1]
+
+    def people(self) -> tuple[Person, ...]:
+        """Everyone met or named, once each, in order of appearance."""
+        seen: dict[str, Person] = {}
+        for rnd in self.rounds:
+            for person in rnd.interviewers:
+                seen.setdefault(person.name, person)
+        seen.setdefault(self.contact.name, self.contact)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who I am: the sender of every draft and the owner of the calendar."""
+
+    name: str
+    email: str
+    timezone: ZoneInfo
+    phone: str = ""
+    signature: str = ""
+    country: str = ""
+    subdivision: str = ""
+    work_week: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday=0, as date.weekday()
+
+
+@dataclass(frozen=True)
+class SearchFile:
+    """The whole YAML file, loaded and checked."""
+
+    path: str
+    me: Profile
+    interviews: tuple[Interview, ...]
+    policy: Policy
+    templates_dir: str | None = None
+    calendar_name: str = ""

@@ -1,0 +1,408 @@
+"""The follow-up planner: a pure function from interviews to dated follow-ups.
+
+No I/O and no clock: everything it needs (the interviews, the business calendar and
+``today``) comes in as arguments, so the same input always gives the same plan.
+Each planned item says in words why it is on its date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from followup_cal.model import Channel, Interview, Person, Profile, Result
+from followup_cal.workdays import WorkCalendar
+
+UID_DOMAIN = "followup-cal"
+
+
+class Step(StrEnum):
+    DEBRIEF = "debrief"
+    THANK_YOU = "thank_you"
+    FOLLOW_UP = "follow_up"
+    CHECK_IN = "check_in"
+    REJECTION_REPLY = "rejection_reply"
+    HOLIDAY_NOTE = "holiday_note"
+
+
+# Steps that ask the other side for something and so wait on decisions and absences.
+PENDING_STEPS = frozenset({Step.FOLLOW_UP, Step.CHECK_IN, Step.HOLIDAY_NOTE})
+STEP_ORDER = {step: i for i, step in enumerate(Step)}
+
+
+def fmt_day(day: date) -> str:
+    """'Fri 4 Dec' — short and unambiguous in every locale we write for."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def fmt_date(day: date) -> str:
+    """'Fri 4 Dec 2026' — for text a recipient reads."""
+    return f"{fmt_day(day)} {day.year}"
+
+
+@dataclass(frozen=True)
+class PlannedFollowup:
+    """One follow-up on one date for one recipient (``None``: a note to myself)."""
+
+    interview: Interview
+    step: Step
+    start: datetime
+    duration: timedelta
+    reason: str
+    recipient: Person | None
+    round: int
+    number: int = 0  # the n-th inquiry or check-in
+    final: bool = False
+    by_phone: bool = False
+    by_letter: bool = False
+    occasion: str = ""  # the holiday a holiday note is for
+    status: str = "upcoming"  # "past", "today" or "upcoming", relative to the plan's today
+
+    @property
+    def key(self) -> str:
+        """The name the CLI uses for this step: 'thank_you', 'follow_up-2', 'check_in-3'."""
+        return f"{self.step.value}-{self.number}" if self.number else self.step.value
+
+    @property
+    def uid(self) -> str:
+        """Stable across runs and edits: interview id, step and recipient, never a date."""
+        parts = [self.interview.id]
+        if self.step in (Step.DEBRIEF, Step.THANK_YOU):
+            parts.append(f"r{self.round}")
+        parts.append(self.key.replace("_", "-"))
+        if self.recipient is not None and self.step in (Step.THANK_YOU, Step.CHECK_IN):
+            parts.append(self.recipient.slug)
+        return ".".join(parts) + "@" + UID_DOMAIN
+
+    @property
+    def label(self) -> str:
+        """Human name of the step as shown in a calendar."""
+        if self.step is Step.FOLLOW_UP:
+            name = "Final follow-up" if self.final else f"Follow-up {self.number}"
+            return f"{name} (call)" if self.by_phone else name
+        if self.step is Step.CHECK_IN:
+            return f"Check-in {self.number}"
+        return {
+            Step.DEBRIEF: "Debrief",
+            Step.THANK_YOU: "Thank-you letter" if self.by_letter else "Thank-you",
+            Step.REJECTION_REPLY: "Reply to rejection",
+            Step.HOLIDAY_NOTE: "Holiday note",
+        }[self.step]
+
+    @property
+    def sort_key(self) -> tuple[datetime, str, int, int, str]:
+        return (
+            self.start.astimezone(ZoneInfo("UTC")),
+            self.interview.id,
+            STEP_ORDER[self.step],
+            self.number,
+            self.recipient.name if self.recipient else "",
+        )
+
+
+class _Day:
+    """A date being moved by rules, remembering every move for the explanation."""
+
+    def __init__(self, day: date, why: str) -> None:
+        self.day = day
+        self.notes = [why]
+
+    def move(self, day: date, why: str) -> None:
+        self.notes.append(f"moved to {fmt_day(day)} because {why}")
+        self.day = day
+
+    def to_business_day(self, cal: WorkCalendar) -> None:
+        if not cal.is_business_day(self.day):
+            why = cal.why_not(self.day)
+            self.notes.append(f"moved to {fmt_day(cal.on_or_after(self.day))} because {why}")
+            self.day = cal.on_or_after(self.day)
+
+    def after_absence(self, cal: WorkCalendar, person: Person) -> None:
+        if person.away_until and self.day <= person.away_until:
+            back = cal.after(person.away_until)
+            self.move(back, f"{person.name} is away until {fmt_day(person.away_until)}")
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.notes)
+
+
+@dataclass
+class _Context:
+    interview: Interview
+    me: Profile
+    cal: WorkCalendar
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.me.timezone
+
+    def at_send_time(self, day: date) -> datetime:
+        return datetime.combine(day, self.interview.policy.send_time, tzinfo=self.zone)
+
+    def item(self, step: Step, when: datetime, reason: str, **kwargs: object) -> PlannedFollowup:
+        duration = timedelta(minutes=self.interview.policy.event_minutes)
+        if step is Step.DEBRIEF:
+            duration = max(duration, timedelta(minutes=30))
+        kwargs.setdefault("round", self.interview.latest_round.number)
+        return PlannedFollowup(
+            interview=self.interview,
+            step=step,
+            start=when,
+            duration=duration,
+            reason=reason,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
+    """Rule 7: every round gets its own debrief and a thank-you to each interviewer."""
+    interview, pol = ctx.interview, ctx.interview.policy
+    for rnd in interview.rounds:
+        label = f"round {rnd.number}" if len(interview.rounds) > 1 else "the interview"
+        debrief_at = rnd.end + timedelta(minutes=pol.debrief_after_minutes)
+        yield ctx.item(
+            Step.DEBRIEF,
+            debrief_at,
+            f"{pol.debrief_after_minutes} min after {label} ends, while it is fresh",
+            recipient=None,
+            round=rnd.number,
+        )
+        when, reason = _thank_you_time(ctx, rnd.end, label)
+        for person in rnd.interviewers:
+            yield ctx.item(
+                Step.THANK_YOU,
+                when,
+                reason,
+                recipient=person,
+                round=rnd.number,
+                by_letter=interview.channel is Channel.LETTER,
+            )
+
+
+def _thank_you_time(ctx: _Context, end: datetime, label: str) -> tuple[datetime, str]:
+    """Within a day of the end: the same day in working hours, else the next business morning."""
+    pol = ctx.interview.policy
+    end_local = end.astimezone(ctx.zone)
+    candidate = end_local + timedelta(hours=pol.thank_you_delay_hours)
+    delay = f"{pol.thank_you_delay_hours} h after {label} ends"
+    if ctx.interview.channel is Channel.LETTER:
+        # Post is slow: a handwritten note goes out the same day, whatever the hour.
+        if candidate.date() != end_local.date():
+            candidate = end_local
+        return candidate, f"{delay}, on the interview day because a letter takes days to arrive"
+    same_day = candidate.date() == end_local.date() and ctx.cal.is_business_day(candidate.date())
+    if same_day and candidate.time() <= pol.work_day_end:
+        if candidate.time() < pol.work_day_start:
+            morning = ctx.at_send_time(candidate.date())
+            return morning, f"the morning of {label}, at the start of the working day"
+        return candidate, f"{delay}, still within working hours"
+    day = ctx.cal.after(end_local.date())
+    return (
+        ctx.at_send_time(day),
+        f"{delay} ({candidate:%a %H:%M}) is outside working hours, so the next business "
+        f"morning, {fmt_day(day)}",
+    )
+
+
+def _holiday_period(cal: WorkCalendar, after: date) -> tuple[date, date, str] | None:
+    """The first run of public holidays after a day: (first day, last day off, name)."""
+    day = after + timedelta(days=1)
+    limit = after + timedelta(days=180)
+    while day <= limit and cal.holiday_name(day) is None:
+        day += timedelta(days=1)
+    if day > limit:
+        return None
+    start, end, name = day, day, cal.holiday_name(day) or ""
+    # Holidays within a week of each other (Christmas and New Year) make one period.
+    probe = end + timedelta(days=1)
+    while probe <= end + timedelta(days=7):
+        if cal.holiday_name(probe):
+            end = probe
+        probe += timedelta(days=1)
+    while not cal.is_business_day(end + timedelta(days=1)):
+        end += timedelta(days=1)
+    return start, end, name
+
+
+def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
+    """Rules 1, 2, 4 and 10: the inquiry chain counted from the latest round."""
+    interview, pol, cal = ctx.interview, ctx.interview.policy, ctx.cal
+    base = interview.latest_round.end.astimezone(ctx.zone).date()
+    offsets = pol.inquiry_offsets()
+    wait_until, wait_why = None, ""
+    if interview.decision_expected:
+        wait_until = interview.decision_expected
+        wait_why = f"{interview.company} said it decides on {fmt_day(wait_until)}"
+    if interview.decision_after_holidays:
+        period = _holiday_period(cal, base)
+        if period and (wait_until is None or period[1] > wait_until):
+            wait_until = period[1]
+            wait_why = f"{interview.company} decides after the holidays ({period[2]})"
+
+    items: list[PlannedFollowup] = []
+    shift = timedelta(0)
+    previous: date | None = None
+    for index, offset in enumerate(offsets):
+        number = index + 1
+        final = number == len(offsets) and number > 1
+        d = _Day(
+            base + timedelta(days=offset) + shift,
+            f"{offset} days after the interview on {fmt_day(base)}",
+        )
+        if shift:
+            d.notes.append(f"keeps its spacing from follow-up 1 ({shift.days} days later)")
+        if index == 0 and wait_until and d.day <= wait_until:
+            moved = cal.after(wait_until)
+            shift = moved - d.day
+            d.move(moved, wait_why)
+        if previous and d.day < previous + timedelta(days=pol.min_days_between_follow_ups):
+            d.move(
+                previous + timedelta(days=pol.min_days_between_follow_ups),
+                f"follow-ups stay {pol.min_days_between_follow_ups} days apart",
+            )
+        d.after_absence(cal, interview.contact)
+        d.to_business_day(cal)
+        previous = d.day
+        items.append(
+            ctx.item(
+                Step.FOLLOW_UP,
+                ctx.at_send_time(d.day),
+                d.reason,
+                recipient=interview.contact,
+                number=number,
+                final=final,
+                by_phone=number == 1 and interview.channel is Channel.PHONE,
+            )
+        )
+    return items
+
+
+def _check_ins(ctx: _Context, anchor: date, why: str, first_number: int) -> list[PlannedFollowup]:
+    """Monthly check-ins, each a single event on a business day (no RRULE: see README)."""
+    pol, cal = ctx.interview.policy, ctx.cal
+    items = []
+    for n in range(1, pol.check_ins + 1):
+        months = n * pol.check_in_every_months
+        for person in ctx.interview.network:
+            d = _Day(anchor + relativedelta(months=months), f"{months} month(s) after {why}")
+            d.after_absence(cal, person)
+            d.to_business_day(cal)
+            items.append(
+                ctx.item(
+                    Step.CHECK_IN,
+                    ctx.at_send_time(d.day),
+                    d.reason,
+                    recipient=person,
+                    number=first_number + n - 1,
+                )
+            )
+    return items
+
+
+def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
+    interview, cal = ctx.interview, ctx.cal
+    base = interview.latest_round.end.astimezone(ctx.zone).date()
+    period = _holiday_period(cal, base)
+    if period is None:
+        return []
+    count = interview.policy.holiday_note_business_days
+    day = cal.subtract_business_days(period[0], count)
+    if day <= base:
+        return []
+    reason = (
+        f"{count} business days before the holidays ({period[2]}, {fmt_day(period[0])}) "
+        f"that {interview.company}'s decision waits on"
+    )
+    return [
+        ctx.item(
+            Step.HOLIDAY_NOTE,
+            ctx.at_send_time(day),
+            reason,
+            recipient=interview.contact,
+            occasion=period[2],
+        )
+    ]
+
+
+def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list[PlannedFollowup]:
+    """Every follow-up for one interview, following shared/followup-policy.md."""
+    ctx = _Context(interview, me, cal)
+    pol = interview.policy
+    items = list(_round_steps(ctx))
+    check_ins_wanted = not interview.no_follow_up or "check_ins" in pol.explicit
+
+    if interview.no_follow_up:
+        # Rule 3: the employer asked for none; debrief and thank-yous only.
+        pending: list[PlannedFollowup] = []
+    else:
+        pending = _inquiries(ctx)
+        if interview.decision_after_holidays:
+            pending += _holiday_note(ctx)
+
+    inquiries = [p for p in pending if p.step is Step.FOLLOW_UP]
+    replanned = bool(
+        interview.heard_back
+        and interview.decision_expected
+        and interview.decision_expected >= interview.heard_back
+    )
+    silent_after_chain = not interview.heard_back or replanned
+    if check_ins_wanted and silent_after_chain:
+        if inquiries:
+            last = inquiries[-1].start.date()
+            why = (
+                f"the {'final ' if len(inquiries) > 1 else ''}follow-up on {fmt_day(last)} "
+                "went unanswered"
+            )
+        else:
+            last = interview.latest_round.end.astimezone(ctx.zone).date()
+            why = f"the interview on {fmt_day(last)}"
+        pending += _check_ins(ctx, last, why, 1)
+
+    # Rules 5 and 6: a reply or an outcome cancels what would come after it.
+    cut: date | None = None
+    if interview.heard_back and not replanned:
+        cut = interview.heard_back
+    if interview.outcome and (cut is None or interview.outcome.on < cut):
+        cut = interview.outcome.on
+    if cut is not None:
+        pending = [p for p in pending if p.start.astimezone(ctx.zone).date() <= cut]
+    items += pending
+
+    outcome = interview.outcome
+    if outcome and outcome.result is Result.REJECTED and not interview.no_follow_up:
+        writer = outcome.by or interview.contact
+        day = cal.add_business_days(outcome.on, pol.rejection_reply_business_days)
+        items.append(
+            ctx.item(
+                Step.REJECTION_REPLY,
+                ctx.at_send_time(day),
+                f"{pol.rejection_reply_business_days} business day(s) after the rejection on "
+                f"{fmt_day(outcome.on)}: a short, gracious reply keeps the door open",
+                recipient=writer,
+            )
+        )
+    if outcome and outcome.result is Result.REJECTED and check_ins_wanted:
+        done = sum(1 for p in pending if p.step is Step.CHECK_IN)
+        first = done // max(len(interview.network), 1) + 1
+        items += _check_ins(ctx, outcome.on, f"the rejection on {fmt_day(outcome.on)}", first)
+    return items
+
+
+def plan_followups(
+    interviews: Iterable[Interview], me: Profile, cal: WorkCalendar, today: date
+) -> list[PlannedFollowup]:
+    """All follow-ups of all interviews, sorted by time, each marked past/today/upcoming."""
+    planned = []
+    for interview in interviews:
+        for item in plan_interview(interview, me, cal):
+            day = item.start.astimezone(me.timezone).date()
+            status = "past" if day < today else "today" if day == today else "upcoming"
+            planned.append(replace(item, status=status))
+    planned.sort(key=lambda p: p.sort_key)
+    return planned

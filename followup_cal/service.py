@@ -1,0 +1,88 @@
+"""The jobs the commands do, as plain functions: no click, no printing.
+
+Loading, planning, drafting and building the calendar are wired together here so that
+the CLI (and later sync) call one function per job.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from followup_cal.drafts import LintWarning, TemplateSet, lint_draft, render_draft
+from followup_cal.errors import NotFound
+from followup_cal.ics import FollowupEvent, build_calendar, calendar_bytes
+from followup_cal.model import SearchFile
+from followup_cal.planner import PlannedFollowup, plan_followups
+from followup_cal.state import ExportState
+from followup_cal.workdays import calendar_for
+
+
+def plan(search: SearchFile, today: date) -> list[PlannedFollowup]:
+    return plan_followups(search.interviews, search.me, calendar_for(search.me), today)
+
+
+def draft_events(search: SearchFile, items: list[PlannedFollowup]) -> list[FollowupEvent]:
+    templates = TemplateSet(search.templates_dir)
+    return [FollowupEvent(item, render_draft(item, search.me, templates)) for item in items]
+
+
+def lint(events: list[FollowupEvent]) -> list[LintWarning]:
+    warnings: list[LintWarning] = []
+    for event in events:
+        warnings += lint_draft(event.item, event.draft)
+    return warnings
+
+
+def export_ics(search: SearchFile, today: date, state: ExportState) -> bytes:
+    events = draft_events(search, plan(search, today))
+    cal = build_calendar(events, search.me, state, today, search.calendar_name)
+    return calendar_bytes(cal)
+
+
+def find_event(
+    events: list[FollowupEvent],
+    interview_id: str,
+    step: str | None,
+    to: str | None,
+    round_number: int | None,
+) -> FollowupEvent:
+    """The one event the user means by ID [STEP] [--to NAME] [--round N]."""
+    ids = sorted({e.item.interview.id for e in events})
+    chosen = [e for e in events if e.item.interview.id == interview_id]
+    if not chosen:
+        raise NotFound(f"no interview '{interview_id}'; the ids are: {', '.join(ids)}")
+    if step:
+        wanted = step.replace("-", "_")
+        keys = sorted({e.item.key for e in chosen}, key=lambda k: (k.split("-")[0], len(k), k))
+        by_key = [e for e in chosen if e.item.key.replace("-", "_") == wanted]
+        by_step = [e for e in chosen if e.item.step.value == wanted]
+        chosen = by_key or by_step
+        if not chosen:
+            raise NotFound(
+                f"no step '{step}' planned for '{interview_id}'; the steps are: {', '.join(keys)}"
+            )
+    if round_number is not None:
+        chosen = [e for e in chosen if e.item.round == round_number]
+        if not chosen:
+            raise NotFound(f"no round {round_number} for that step of '{interview_id}'")
+    if to:
+        needle = to.casefold()
+        names = sorted({e.item.recipient.name for e in chosen if e.item.recipient})
+        chosen = [
+            e for e in chosen if e.item.recipient and needle in e.item.recipient.name.casefold()
+        ]
+        if not chosen:
+            raise NotFound(f"no recipient matching '{to}'; expected one of: {', '.join(names)}")
+    # Prefer what is still to do; if everything is past, any of it.
+    chosen = [e for e in chosen if e.item.status != "past"] or chosen
+    if not step:
+        return chosen[0]
+    first = chosen[0].item
+    chosen = [e for e in chosen if (e.item.key, e.item.round) == (first.key, first.round)]
+    recipients = {e.item.recipient.name if e.item.recipient else "" for e in chosen}
+    if len(recipients) > 1:
+        raise NotFound(
+            f"several people get this step ({', '.join(sorted(recipients))}); "
+            "choose one with --to NAME"
+        )
+    return chosen[0]

@@ -1,0 +1,298 @@
+"""One test per step and hard rule of shared/followup-policy.md.
+
+The reference interview (conftest.interview) is Mon 2 Nov 2026, 10:00-11:00 in New York,
+with US federal holidays: Veterans Day Wed 11 Nov, Thanksgiving Thu 26 Nov.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import interview, local_day, plan_of, steps
+
+NY = ZoneInfo("America/New_York")
+
+
+def at(y: int, m: int, d: int, hh: int = 9, mm: int = 30, zone: ZoneInfo = NY) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=zone)
+
+
+# -- the steps -----------------------------------------------------------------------------
+
+
+def test_step_debrief_is_30_minutes_after_the_interview_ends():
+    (debrief,) = steps(plan_of(interview()), "debrief")
+    assert debrief.start == at(2026, 11, 2, 11, 30)
+    assert debrief.recipient is None
+
+
+def test_step_thank_you_same_day_when_still_working_hours():
+    (thanks,) = steps(plan_of(interview()), "thank_you")
+    assert thanks.start == at(2026, 11, 2, 13, 0)
+    assert thanks.recipient.name == "Dana Lee"
+
+
+def test_step_thank_you_next_business_morning_after_working_hours():
+    late_friday = interview(
+        rounds=[{"start": "2026-11-06 16:00", "interviewers": [{"name": "Dana Lee"}]}]
+    )
+    (thanks,) = steps(plan_of(late_friday), "thank_you")
+    assert thanks.start == at(2026, 11, 9)  # Monday, at the send time
+    assert "outside working hours" in thanks.reason
+
+
+def test_step_thank_you_one_event_per_interviewer():
+    people = [{"name": n, "talked_about": f"topic {n}"} for n in ("Ann Bo", "Cy Do", "Ed Fu")]
+    items = plan_of(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}]))
+    thanks = steps(items, "thank_you")
+    assert [t.recipient.name for t in thanks] == ["Ann Bo", "Cy Do", "Ed Fu"]
+    assert len({t.uid for t in thanks}) == 3
+
+
+def test_step_first_follow_up_seven_days_after():
+    first = steps(plan_of(interview()), "follow_up")[0]
+    assert first.start == at(2026, 11, 9)
+    assert first.number == 1 and not first.final
+
+
+def test_step_final_follow_up_fourteen_days_after_and_seven_after_previous():
+    first, final = steps(plan_of(interview()), "follow_up")
+    assert final.start == at(2026, 11, 16)
+    assert final.final
+    assert (local_day(final) - local_day(first)).days >= 7
+
+
+def test_step_check_ins_monthly_after_final_follow_up_went_unanswered():
+    items = plan_of(interview())
+    check_ins = steps(items, "check_in")
+    assert len(check_ins) == 6
+    assert [c.number for c in check_ins] == [1, 2, 3, 4, 5, 6]
+    # Mon 16 Nov + 1 month = Wed 16 Dec; each later one a month on, rolled to a weekday.
+    assert local_day(check_ins[0]) == date(2026, 12, 16)
+    for previous, current in zip(check_ins, check_ins[1:], strict=False):
+        assert 28 <= (local_day(current) - local_day(previous)).days <= 34
+
+
+def test_step_check_ins_go_to_each_network_contact():
+    people = [{"name": "Dana Lee", "talked_about": "x"}, {"name": "Eli Park"}]
+    items = plan_of(
+        interview(
+            rounds=[{"start": "2026-11-02 10:00", "interviewers": people}],
+            network=["Dana Lee", "Eli Park"],
+        )
+    )
+    check_ins = steps(items, "check_in")
+    assert {c.recipient.name for c in check_ins} == {"Dana Lee", "Eli Park"}
+    assert len(check_ins) == 12
+
+
+def test_step_rejection_reply_the_business_day_after():
+    items = plan_of(interview(outcome={"result": "rejected", "on": "2026-11-13"}))  # a Friday
+    (reply,) = steps(items, "rejection_reply")
+    assert reply.start == at(2026, 11, 16)
+
+
+def test_step_holiday_note_before_the_holidays_the_decision_waits_on():
+    items = plan_of(
+        interview(
+            rounds=[{"start": "2026-12-08 10:00", "interviewers": [{"name": "Dana Lee"}]}],
+            decision_after_holidays=True,
+        )
+    )
+    (note,) = steps(items, "holiday_note")
+    # Christmas is Fri 25 Dec: three business days before is Tue 22 Dec.
+    assert note.start == at(2026, 12, 22)
+    assert note.occasion == "Christmas Day"
+    # New Year's Day (Fri 1 Jan) joins the period; inquiries wait until Mon 4 Jan.
+    assert local_day(steps(items, "follow_up")[0]) == date(2027, 1, 4)
+
+
+# -- the hard rules ------------------------------------------------------------------------
+
+
+def test_rule_1_never_before_the_stated_decision_date():
+    items = plan_of(interview(decision_expected="2026-11-20"))
+    first, final = steps(items, "follow_up")
+    assert local_day(first) == date(2026, 11, 23)  # next business day after Fri 20 Nov
+    assert "decides on Fri 20 Nov" in first.reason
+    # The final one keeps its spacing from the first: nominal 16 Nov + 14 days.
+    assert local_day(final) == date(2026, 11, 30)
+
+
+def test_rule_1_relative_decision_date_counts_from_the_latest_round():
+    items = plan_of(interview(decision_expected="in 2 weeks"))  # Mon 16 Nov
+    assert local_day(steps(items, "follow_up")[0]) == date(2026, 11, 17)
+
+
+def test_rule_2_never_while_the_contact_is_away():
+    person = {"name": "Dana Lee", "talked_about": "x", "away_until": "2026-11-13"}
+    items = plan_of(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": [person]}]))
+    first, final = steps(items, "follow_up")
+    assert local_day(first) == date(2026, 11, 16)
+    assert "Dana Lee is away until Fri 13 Nov" in first.reason
+    assert local_day(final) == date(2026, 11, 23)  # still a week after the first
+
+
+def test_rule_2_check_ins_also_wait_for_the_contact():
+    person = {"name": "Dana Lee", "talked_about": "x", "away_until": "2026-12-31"}
+    items = plan_of(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": [person]}]))
+    assert all(local_day(c) > date(2026, 12, 31) for c in steps(items, "check_in"))
+
+
+def test_rule_3_no_follow_up_means_debrief_and_thank_you_only():
+    items = plan_of(
+        interview(no_follow_up=True, outcome={"result": "rejected", "on": "2026-11-20"})
+    )
+    assert {i.step.value for i in items} == {"debrief", "thank_you"}
+
+
+def test_rule_3_check_ins_return_when_the_user_asks_for_them():
+    items = plan_of(interview(no_follow_up=True, policy={"check_ins": 2}))
+    assert not steps(items, "follow_up")
+    assert len(steps(items, "check_in")) == 2
+
+
+@pytest.mark.parametrize("cap", [0, 1, 2, 3])
+def test_rule_4_at_most_max_follow_ups_and_the_last_is_final(cap):
+    inquiries = steps(plan_of(interview(policy={"max_follow_ups": cap})), "follow_up")
+    assert len(inquiries) == cap
+    assert [i.final for i in inquiries] == [cap > 1 and n == cap for n in range(1, cap + 1)]
+
+
+def test_rule_5_a_reply_cancels_every_inquiry_after_it():
+    items = plan_of(interview(heard_back="2026-11-10"))
+    assert [local_day(i) for i in steps(items, "follow_up")] == [date(2026, 11, 9)]
+    assert not steps(items, "check_in")
+
+
+def test_rule_5_a_reply_with_a_new_date_plans_the_chain_again():
+    items = plan_of(interview(heard_back="2026-11-10", decision_expected="2026-12-01"))
+    first, final = steps(items, "follow_up")
+    assert local_day(first) == date(2026, 12, 2)
+    assert local_day(final) == date(2026, 12, 9)
+    assert steps(items, "check_in")
+
+
+def test_rule_6_an_offer_cancels_pending_inquiries():
+    items = plan_of(interview(outcome={"result": "offer", "on": "2026-11-12"}))
+    assert [local_day(i) for i in steps(items, "follow_up")] == [date(2026, 11, 9)]
+    assert not steps(items, "check_in")
+    assert not steps(items, "rejection_reply")
+
+
+def test_rule_6_withdrawing_cancels_pending_inquiries():
+    items = plan_of(interview(outcome={"result": "withdrawn", "on": "2026-11-05"}))
+    assert not steps(items, "follow_up")
+    assert not steps(items, "check_in")
+
+
+def test_rule_6_a_rejection_plans_the_reply_and_monthly_check_ins():
+    items = plan_of(interview(outcome={"result": "rejected", "on": "2026-11-12"}))
+    assert len(steps(items, "follow_up")) == 1  # 9 Nov was before the rejection
+    (reply,) = steps(items, "rejection_reply")
+    assert local_day(reply) == date(2026, 11, 13)
+    check_ins = steps(items, "check_in")
+    assert len(check_ins) == 6
+    assert local_day(check_ins[0]) == date(2026, 12, 14)  # 12 Dec is a Saturday
+
+
+def test_rule_6_the_rejection_reply_goes_to_who_wrote():
+    people = [{"name": "Dana Lee", "talked_about": "x"}, {"name": "Eli Park"}]
+    items = plan_of(
+        interview(
+            rounds=[{"start": "2026-11-02 10:00", "interviewers": people}],
+            outcome={"result": "rejected", "on": "2026-11-12", "by": "Eli Park"},
+        )
+    )
+    assert steps(items, "rejection_reply")[0].recipient.name == "Eli Park"
+
+
+def test_rule_7_each_round_has_its_own_debrief_and_thanks_and_the_chain_counts_from_the_last():
+    rounds = [
+        {"start": "2026-11-02 10:00", "interviewers": [{"name": "Dana Lee"}]},
+        {"start": "2026-11-09 10:00", "interviewers": [{"name": "Eli Park"}, {"name": "Fay Ng"}]},
+    ]
+    items = plan_of(interview(rounds=rounds))
+    assert [d.round for d in steps(items, "debrief")] == [1, 2]
+    assert [(t.round, t.recipient.name) for t in steps(items, "thank_you")] == [
+        (1, "Dana Lee"),
+        (2, "Eli Park"),
+        (2, "Fay Ng"),
+    ]
+    assert local_day(steps(items, "follow_up")[0]) == date(2026, 11, 16)
+
+
+def test_rule_8_inquiries_skip_public_holidays():
+    thursday = interview(
+        rounds=[{"start": "2026-11-19 10:00", "interviewers": [{"name": "Dana Lee"}]}]
+    )
+    first = steps(plan_of(thursday), "follow_up")[0]
+    assert local_day(first) == date(2026, 11, 27)
+    assert "Thu 26 Nov is Thanksgiving" in first.reason
+
+
+def test_rule_8_inquiries_skip_weekends_and_follow_the_work_week():
+    items = plan_of(
+        interview(rounds=[{"start": "2026-10-30 10:00", "interviewers": [{"name": "Dana Lee"}]}]),
+        me={
+            "name": "A B",
+            "email": "a@b.org",
+            "timezone": "America/New_York",
+            "work_week": ["mon", "tue", "wed", "thu"],
+        },
+    )
+    # 7 days after Fri 30 Oct is a Friday, not in this work week: Monday 9 Nov.
+    assert local_day(steps(items, "follow_up")[0]) == date(2026, 11, 9)
+    assert all(local_day(i).weekday() < 4 for i in items if i.step.value != "debrief")
+
+
+def test_rule_9_interview_in_its_zone_follow_ups_at_my_send_time_in_my_zone():
+    berlin = ZoneInfo("Europe/Berlin")
+    items = plan_of(
+        interview(
+            rounds=[
+                {
+                    "start": "2026-11-10 16:00",
+                    "timezone": "Europe/Berlin",
+                    "duration": 45,
+                    "interviewers": [{"name": "Lukas Becker"}],
+                }
+            ]
+        )
+    )
+    (debrief,) = steps(items, "debrief")
+    assert debrief.start == datetime(2026, 11, 10, 17, 15, tzinfo=berlin)
+    assert debrief.start.tzinfo == berlin
+    (thanks,) = steps(items, "thank_you")
+    assert thanks.start == at(2026, 11, 10, 12, 45)  # 16:45 Berlin is 10:45 in New York
+    for item in steps(items, "follow_up") + steps(items, "check_in"):
+        assert item.start.tzinfo == NY and item.start.timetz().replace(tzinfo=None) == time(9, 30)
+
+
+def test_rule_10_letter_moves_the_thank_you_to_the_interview_day():
+    late = interview(
+        channel="letter",
+        rounds=[{"start": "2026-11-06 16:00", "interviewers": [{"name": "Dana Lee"}]}],
+    )
+    (thanks,) = steps(plan_of(late), "thank_you")
+    assert local_day(thanks) == date(2026, 11, 6)
+    assert thanks.by_letter
+
+
+def test_rule_10_phone_makes_the_first_follow_up_a_call():
+    first, final = steps(plan_of(interview(channel="phone")), "follow_up")
+    assert first.by_phone and "call" in first.label
+    assert not final.by_phone
+
+
+def test_policy_overrides_at_top_level_and_per_interview():
+    items = plan_of(
+        interview(policy={"follow_up_days": [10, 20]}),
+        policy={"send_time": "08:15", "check_ins": 1},
+    )
+    first, final = steps(items, "follow_up")
+    assert first.start == at(2026, 11, 12, 8, 15)
+    assert local_day(final) == date(2026, 11, 23)  # 22 Nov is a Sunday
+    assert len(steps(items, "check_in")) == 1
