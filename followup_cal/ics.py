@@ -138,7 +138,14 @@ def build_calendar(
         days.append(event.item.start.date())
     if days:
         # VTIMEZONEs cover whole years around the events, so they stay put as plans move.
-        cal.add_missing_timezones(date(min(days).year, 1, 1), date(max(days).year, 12, 31))
+        # Added in sorted order ourselves: icalendar's add_missing_timezones walks a set,
+        # whose order changes from run to run.
+        first, last = date(min(days).year, 1, 1), date(max(days).year, 12, 31)
+        zones = [
+            icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
+            for tzid in sorted(cal.get_missing_tzids())
+        ]
+        cal.subcomponents[:0] = zones
     return cal
 
 

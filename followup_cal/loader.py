@@ -109,6 +109,9 @@ class _Reader:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        # (parent node id, key) pairs already reported as a misspelling of that key, so
+        # "unknown key 'compnay'; did you mean 'company'?" is not followed by "no company".
+        self.misspelt: set[tuple[int, str]] = set()
 
     # -- reporting -------------------------------------------------------------------
 
@@ -138,6 +141,9 @@ class _Reader:
                 continue
             if key not in allowed:
                 self.problem(key_node, _unknown_key_message(key, allowed, what))
+                close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+                if close:
+                    self.misspelt.add((id(node), close[0]))
                 continue
             entries[key] = _Entry(key_node, value_node)
         return entries
@@ -149,6 +155,8 @@ class _Reader:
 
     def required(self, entries: dict[str, _Entry], key: str, parent: yaml.Node, what: str) -> Any:
         if key not in entries:
+            if (id(parent), key) in self.misspelt:
+                raise _Invalid()
             raise self.invalid(parent, f"{what} has no '{key}'; expected '{key}:'")
         return entries[key].value
 
@@ -286,6 +294,24 @@ class _Reader:
         return raw
 
 
+class _Collect:
+    """Read several fields, recording every failure instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def __call__(self, read: Callable[[], T], default: Any = None) -> T:
+        try:
+            return read()
+        except _Invalid:
+            self.failed = True
+            return default
+
+    def check(self) -> None:
+        if self.failed:
+            raise _Invalid()
+
+
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -347,16 +373,18 @@ def _read_days(r: _Reader, node: yaml.Node, setting: Setting) -> tuple[int, ...]
 
 def _read_me(r: _Reader, node: yaml.Node) -> Profile:
     entries = r.mapping(node, ME_KEYS, "me")
-    name = r.required_text(r.required(entries, "name", node, "me"), "name", "your full name")
-    email = r.email(r.required(entries, "email", node, "me"), "email")
-    if not email:
-        raise r.invalid(entries["email"].value, "email is empty; expected your e-mail address")
-    zone = r.zone(r.required(entries, "timezone", node, "me"), "timezone")
+    c = _Collect()
+    name = c(
+        lambda: r.required_text(r.required(entries, "name", node, "me"), "name", "your full name")
+    )
+    email = c(lambda: _my_email(r, entries, node))
+    zone = c(lambda: r.zone(r.required(entries, "timezone", node, "me"), "timezone"))
     country = r.field(entries, "country", r.text, "").upper()
     subdivision = r.field(entries, "subdivision", r.text, "").upper()
     if country:
         _check_country(r, entries, country, subdivision)
     work_week = r.field(entries, "work_week", lambda n, w: _read_week(r, n, w), (0, 1, 2, 3, 4))
+    c.check()
     return Profile(
         name=name,
         email=email,
@@ -367,6 +395,13 @@ def _read_me(r: _Reader, node: yaml.Node) -> Profile:
         subdivision=subdivision,
         work_week=work_week,
     )
+
+
+def _my_email(r: _Reader, entries: dict[str, _Entry], node: yaml.Node) -> str:
+    email = r.email(r.required(entries, "email", node, "me"), "email")
+    if not email:
+        raise r.invalid(entries["email"].value, "email is empty; expected your e-mail address")
+    return email
 
 
 def _check_country(r: _Reader, entries: dict[str, _Entry], country: str, subdiv: str) -> None:
@@ -421,19 +456,30 @@ def _merge(first: Person, later: Person) -> Person:
 def _read_round(r: _Reader, node: yaml.Node, number: int, default_zone: ZoneInfo) -> Round:
     what = f"round {number}"
     entries = r.mapping(node, ROUND_KEYS, what)
+    c = _Collect()
     zone = r.field(entries, "timezone", r.zone, default_zone)
-    start = r.datetime_in(r.required(entries, "start", node, what), "start", zone)
+    start = c(lambda: r.datetime_in(r.required(entries, "start", node, what), "start", zone))
     duration = r.field(entries, "duration", r.duration, timedelta(hours=1))
-    people_node = r.required(entries, "interviewers", node, what)
+    people_node = c(lambda: r.required(entries, "interviewers", node, what))
     interviewers = []
-    for item in r.sequence(people_node, "interviewers"):
-        try:
-            interviewers.append(_read_person(r, item, "interviewer"))
-        except _Invalid:
-            continue
-    if not r.sequence(people_node, "interviewers"):
-        raise r.invalid(people_node, "interviewers is empty; expected everyone you met")
+    if people_node is not None:
+        items = c(lambda: r.sequence(people_node, "interviewers"), [])
+        for item in items:
+            person = c(lambda item=item: _read_person(r, item, "interviewer"))
+            if person is not None:
+                interviewers.append(person)
+        if isinstance(people_node, yaml.SequenceNode) and not items:
+            c(
+                lambda: _raise(
+                    r.invalid(people_node, "interviewers is empty; expected everyone you met")
+                )
+            )
+    c.check()
     return Round(number, start, duration, tuple(interviewers), _pos(node))
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc
 
 
 def _resolve_person(r: _Reader, node: yaml.Node, what: str, people: dict[str, Person]) -> Person:
@@ -444,10 +490,13 @@ def _resolve_person(r: _Reader, node: yaml.Node, what: str, people: dict[str, Pe
     name = r.required_text(node, what, "a name")
     if name in people:
         return people[name]
+    hint = _did_you_mean(name, people)
+    if hint:
+        raise r.invalid(node, f"{what} '{name}' is not someone you met{hint}")
     raise r.invalid(
         node,
-        f"{what} '{name}' is not someone you met; expected one of "
-        f"{', '.join(people)}{_did_you_mean(name, people)} or a mapping with name: and email:",
+        f"{what} '{name}' is not someone you met; expected one of {', '.join(people)}, "
+        "or a mapping with name: and email:",
     )
 
 
@@ -472,6 +521,17 @@ def _read_decision(r: _Reader, node: yaml.Node, what: str, after: datetime) -> d
             left -= day.weekday() < 5
         return day
     return after.date() + timedelta(days=count)
+
+
+def _read_id(r: _Reader, entries: dict[str, _Entry], node: yaml.Node) -> str:
+    id_node = r.required(entries, "id", node, "interview")
+    ident = r.required_text(id_node, "id", "a short name such as acme-backend")
+    if not ID_RE.fullmatch(ident):
+        raise r.invalid(
+            id_node,
+            f"id '{ident}' has characters other than a-z, 0-9, - and _; expected e.g. acme-backend",
+        )
+    return ident
 
 
 def _read_outcome(
@@ -502,31 +562,34 @@ def _read_outcome(
 
 def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Policy) -> Interview:
     entries = r.mapping(node, INTERVIEW_KEYS, "interview")
-    id_node = r.required(entries, "id", node, "interview")
-    ident = r.required_text(id_node, "id", "a short name such as acme-backend")
-    if not ID_RE.fullmatch(ident):
-        raise r.invalid(
-            id_node,
-            f"id '{ident}' has characters other than a-z, 0-9, - and _; expected e.g. acme-backend",
+    c = _Collect()
+    ident = c(lambda: _read_id(r, entries, node))
+    company = c(
+        lambda: r.required_text(
+            r.required(entries, "company", node, "interview"), "company", "the company's name"
         )
-    company = r.required_text(
-        r.required(entries, "company", node, "interview"), "company", "the company's name"
     )
-    role = r.required_text(r.required(entries, "role", node, "interview"), "role", "the role")
+    role = c(
+        lambda: r.required_text(r.required(entries, "role", node, "interview"), "role", "the role")
+    )
     policy = base
     if "policy" in entries:
         policy = _read_policy(r, entries["policy"].value, base, explicit=True)
+    channel = r.field(entries, "channel", lambda n, w: r.choice(n, w, Channel), "email")
+    no_follow_up = r.field(entries, "no_follow_up", r.boolean, False)
+    after_holidays = r.field(entries, "decision_after_holidays", r.boolean, False)
+    pitch = r.field(entries, "pitch", r.text, "")
 
     zone = me.timezone if me else ZoneInfo("UTC")
-    rounds_node = r.required(entries, "rounds", node, "interview")
     rounds: list[Round] = []
-    items = r.sequence(rounds_node, "rounds")
-    if not items:
-        raise r.invalid(rounds_node, "rounds is empty; expected at least one interview round")
+    rounds_node = c(lambda: r.required(entries, "rounds", node, "interview"))
+    items = [] if rounds_node is None else c(lambda: r.sequence(rounds_node, "rounds"), [])
+    if isinstance(rounds_node, yaml.SequenceNode) and not items:
+        r.problem(rounds_node, "rounds is empty; expected at least one interview round")
+        c.failed = True
     for number, item in enumerate(items, start=1):
-        try:
-            rnd = _read_round(r, item, number, zone)
-        except _Invalid:
+        rnd = c(lambda item=item, number=number: _read_round(r, item, number, zone))
+        if rnd is None:
             continue
         if rounds and rnd.start <= rounds[-1].start:
             r.problem(
@@ -535,8 +598,7 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
                 "in the order they happened",
             )
         rounds.append(rnd)
-    if len(rounds) != len(items):
-        raise _Invalid()
+    c.check()
 
     people: dict[str, Person] = {}
     for rnd in rounds:
@@ -591,12 +653,12 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
         rounds=tuple(rounds),
         contact=contact,
         policy=policy,
-        pitch=r.field(entries, "pitch", r.text, ""),
+        pitch=pitch,
         network=network,
         decision_expected=decision,
-        decision_after_holidays=r.field(entries, "decision_after_holidays", r.boolean, False),
-        no_follow_up=r.field(entries, "no_follow_up", r.boolean, False),
-        channel=Channel(r.field(entries, "channel", lambda n, w: r.choice(n, w, Channel), "email")),
+        decision_after_holidays=after_holidays,
+        no_follow_up=no_follow_up,
+        channel=Channel(channel),
         heard_back=heard_back,
         outcome=outcome,
         pos=_pos(node),

@@ -312,18 +312,21 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
     if period is None:
         return []
     count = interview.policy.holiday_note_business_days
-    day = cal.subtract_business_days(period[0], count)
-    if day <= base:
-        return []
-    reason = (
+    d = _Day(
+        cal.subtract_business_days(period[0], count),
         f"{count} business days before the holidays ({period[2]}, {fmt_day(period[0])}) "
-        f"that {interview.company}'s decision waits on"
+        f"that {interview.company}'s decision waits on",
     )
+    d.after_absence(cal, interview.contact)
+    if d.day <= base or d.day >= period[0]:
+        # Too close to the interview, or the contact is away until the holidays:
+        # a season's greeting would arrive too late to mean anything.
+        return []
     return [
         ctx.item(
             Step.HOLIDAY_NOTE,
-            ctx.at_send_time(day),
-            reason,
+            ctx.at_send_time(d.day),
+            d.reason,
             recipient=interview.contact,
             occasion=period[2],
         )

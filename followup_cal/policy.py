@@ -35,7 +35,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("send_time", "time", why="time of day follow-ups are placed at"),
         Setting("follow_up_days", "days", 1, 60, "days after the interview, one per inquiry"),
         Setting("min_days_between_follow_ups", "int", 1, 30, "days between two inquiries"),
-        Setting("max_follow_ups", "int", 0, 3, "inquiries after the thank-you"),
+        Setting("max_follow_ups", "int", 0, 3, "more than 3 inquiries reads as desperate"),
         Setting("check_ins", "int", 0, 24, "monthly network check-ins"),
         Setting("check_in_every_months", "int", 1, 12, "months between check-ins"),
         Setting("rejection_reply_business_days", "int", 1, 5, "business days after a rejection"),

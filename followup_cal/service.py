@@ -73,12 +73,12 @@ def find_event(
         ]
         if not chosen:
             raise NotFound(f"no recipient matching '{to}'; expected one of: {', '.join(names)}")
-    # Prefer what is still to do; if everything is past, any of it.
-    chosen = [e for e in chosen if e.item.status != "past"] or chosen
+    # The first one still to do; when everything is past, the most recent.
+    pending = [e for e in chosen if e.item.status != "past"]
+    target = pending[0].item if pending else chosen[-1].item
     if not step:
-        return chosen[0]
-    first = chosen[0].item
-    chosen = [e for e in chosen if (e.item.key, e.item.round) == (first.key, first.round)]
+        return pending[0] if pending else chosen[-1]
+    chosen = [e for e in chosen if (e.item.key, e.item.round) == (target.key, target.round)]
     recipients = {e.item.recipient.name if e.item.recipient else "" for e in chosen}
     if len(recipients) > 1:
         raise NotFound(

@@ -6,6 +6,7 @@ with US federal holidays: Veterans Day Wed 11 Nov, Thanksgiving Thu 26 Nov.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -71,7 +72,7 @@ def test_step_check_ins_monthly_after_final_follow_up_went_unanswered():
     assert [c.number for c in check_ins] == [1, 2, 3, 4, 5, 6]
     # Mon 16 Nov + 1 month = Wed 16 Dec; each later one a month on, rolled to a weekday.
     assert local_day(check_ins[0]) == date(2026, 12, 16)
-    for previous, current in zip(check_ins, check_ins[1:], strict=False):
+    for previous, current in itertools.pairwise(check_ins):
         assert 28 <= (local_day(current) - local_day(previous)).days <= 34
 
 

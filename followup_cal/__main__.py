@@ -1,0 +1,3 @@
+from followup_cal.cli import main
+
+main()

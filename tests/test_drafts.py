@@ -1,0 +1,159 @@
+"""Drafts: filled from the YAML, overridable by the user's own templates, and linted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+from conftest import TODAY, interview, load_search, search_text
+
+from followup_cal import service
+from followup_cal.drafts import (
+    CHECK_IN_VARIANTS,
+    TEMPLATE_NAMES,
+    TemplateSet,
+    lint_draft,
+    render_draft,
+    template_name,
+)
+from followup_cal.errors import InvalidInput
+from followup_cal.loader import load, parse
+from followup_cal.planner import Step
+
+
+def drafted(*interviews, **kwargs):
+    search = load_search(*interviews, **kwargs)
+    return search, service.draft_events(search, service.plan(search, TODAY))
+
+
+def test_every_builtin_template_fills_completely_and_passes_the_lint():
+    _search, events = drafted(
+        interview(
+            channel="phone",
+            decision_after_holidays=True,
+            rounds=[
+                {
+                    "start": "2026-12-08 10:00",
+                    "interviewers": [
+                        {
+                            "name": "Dana Lee",
+                            "talked_about": "their billing rewrite",
+                            "phone": "+1 555 0100",
+                        }
+                    ],
+                }
+            ],
+            outcome={"result": "rejected", "on": "2027-01-20"},
+        ),
+        interview(id="b", channel="letter", policy={"max_follow_ups": 3}),
+    )
+    used = set()
+    for event in events:
+        used.add(template_name(event.item))
+        assert "$" not in event.draft.subject + event.draft.body
+        assert lint_draft(event.item, event.draft) == [], event.item.key
+    assert used == set(TEMPLATE_NAMES)
+
+
+def test_thank_you_names_the_topic_of_that_person_and_my_pitch():
+    people = [
+        {"name": "Ann Bo", "talked_about": "the search ranking work"},
+        {"name": "Cy Do", "talked_about": "their hiring plans"},
+    ]
+    _, events = drafted(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}]))
+    thanks = {e.item.recipient.name: e.draft for e in events if e.item.step is Step.THANK_YOU}
+    assert "the search ranking work" in thanks["Ann Bo"].body
+    assert "their hiring plans" not in thanks["Ann Bo"].body
+    assert "their hiring plans" in thanks["Cy Do"].body
+    assert "running Postgres at scale" in thanks["Cy Do"].body
+    assert thanks["Cy Do"].body.startswith("Hi Cy,")
+
+
+def test_check_ins_each_offer_a_different_kind_of_value():
+    _, events = drafted(interview())
+    check_ins = [e for e in events if e.item.step is Step.CHECK_IN]
+    assert len({e.draft.subject for e in check_ins}) == len(CHECK_IN_VARIANTS) == 6
+    for event in check_ins:
+        assert re.search(
+            r"no need to reply|no reply needed|there is no need to reply",
+            event.draft.body,
+            re.IGNORECASE,
+        )
+
+
+def test_debrief_lists_everyone_met():
+    people = [{"name": "Ann Bo", "title": "CTO"}, {"name": "Cy Do"}]
+    _, events = drafted(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}]))
+    (debrief,) = [e for e in events if e.item.step is Step.DEBRIEF]
+    assert "- Ann Bo, CTO\n- Cy Do\n" in debrief.draft.body
+    assert debrief.draft.recipient is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I would love to talk about the salary range.", "mentions 'salary'"),
+        ("Could you tell me about benefits?", "mentions 'benefits'"),
+        ("Please answer ASAP.", "sounds pushy ('ASAP')"),
+        ("I need to know by Friday.", "sounds pushy ('I need to know')"),
+        ("It is urgent for me.", "sounds pushy ('urgent')"),
+        ("See [Link] here.", "unfilled placeholder '[Link]'"),
+        ("Hi ${nickname},", "unfilled placeholder '${nickname}'"),
+        ("word " * 160, "runs long (160 words)"),
+    ],
+)
+def test_lint_flags_what_a_draft_must_never_do(text, expected):
+    _, events = drafted(interview())
+    event = next(e for e in events if e.item.step is Step.THANK_YOU)
+    bad = replace(event.draft, body=text)
+    messages = [w.message for w in lint_draft(event.item, bad)]
+    assert any(expected in m for m in messages), messages
+    assert lint_draft(event.item, event.draft) == []
+
+
+def test_lint_points_at_the_interviewer_who_lacks_talked_about():
+    _search, events = drafted(
+        interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": [{"name": "Dana Lee"}]}])
+    )
+    event = next(e for e in events if e.item.step is Step.THANK_YOU)
+    (warning,) = lint_draft(event.item, event.draft)
+    assert warning.format("f.yaml").startswith(f"f.yaml:{event.item.recipient.pos.line}:")
+    assert "is generic: add talked_about:" in warning.message
+
+
+def test_user_templates_replace_builtin_ones_by_name(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thank_you.txt").write_text(
+        "Subject: Merci ${first_name}\n\nMerci pour ${talked_about}.\n"
+    )
+    text = tmp_path / "x.yaml"
+    text.write_text(search_text(interview(), templates="mine"))
+    search = load(str(text))
+    events = service.draft_events(search, service.plan(search, TODAY))
+    thanks = next(e for e in events if e.item.step is Step.THANK_YOU)
+    assert thanks.draft.subject == "Merci Dana"
+    assert thanks.draft.body == "Merci pour their billing rewrite.\n"
+    follow_up = next(e for e in events if e.item.step is Step.FOLLOW_UP)
+    assert follow_up.draft.subject.startswith("Checking in")  # still the built-in one
+
+
+def test_a_user_template_without_subject_is_a_located_error(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "debrief.txt").write_text("Notes\n")
+    templates = TemplateSet(str(folder))
+    search = load_search(interview())
+    item = service.plan(search, TODAY)[0]
+    with pytest.raises(InvalidInput) as error:
+        render_draft(item, search.me, templates)
+    assert error.value.lines() == [
+        f"{folder / 'debrief.txt'}:1:1: a template starts with 'Subject: ...'; expected a subject line"
+    ]
+
+
+def test_missing_templates_folder_is_a_problem():
+    with pytest.raises(InvalidInput) as error:
+        parse("x.yaml", search_text(interview(), templates="nowhere"))
+    assert "templates folder 'nowhere' does not exist" in error.value.lines()[0]
