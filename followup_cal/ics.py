@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -71,47 +72,57 @@ def link(event: FollowupEvent) -> str | None:
     return draft.mailto() if item.recipient.email else None
 
 
-def build_event(event: FollowupEvent) -> icalendar.Event:
-    """The VEVENT without DTSTAMP and SEQUENCE, which depend on export history."""
+def event_properties(event: FollowupEvent) -> list[tuple[str, Any]]:
+    """Everything a calendar app shows of the event, in the order it is written."""
     item = event.item
-    vevent = icalendar.Event()
-    vevent.add("uid", item.uid)
-    vevent.add("summary", summary(item))
-    vevent.add("dtstart", item.start)
-    vevent.add("dtend", item.start + item.duration)
-    vevent.add("description", description(event))
+    props: list[tuple[str, Any]] = [
+        ("uid", item.uid),
+        ("summary", summary(item)),
+        ("dtstart", item.start),
+        ("dtend", item.start + item.duration),
+        ("description", description(event)),
+    ]
     url = link(event)
     if url:
-        vevent.add("url", url)
-    vevent.add("categories", ["followup-cal", item.step.value, item.interview.company])
-    vevent.add("transp", "TRANSPARENT")
-    vevent.add("class", "PRIVATE")
-    alarm = icalendar.Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", summary(item))
-    alarm.add("trigger", timedelta(minutes=-item.interview.policy.reminder_minutes))
-    vevent.add_component(alarm)
-    return vevent
+        props.append(("url", url))
+    props += [
+        ("categories", ["followup-cal", item.step.value, item.interview.company]),
+        ("transp", "TRANSPARENT"),
+        ("class", "PRIVATE"),
+    ]
+    return props
 
 
-def content_hash(vevent: icalendar.Event) -> str:
-    """What would change in a calendar app: everything but DTSTAMP, SEQUENCE and the hash."""
+def content_hash(props: list[tuple[str, Any]], alarm_minutes: int) -> str:
+    """A digest of what would change in a calendar app (not DTSTAMP or SEQUENCE).
+
+    Taken from the values rather than the serialized event, which would cost a second
+    serialization of every event.
+    """
     digest = hashlib.sha256()
-    for line in vevent.to_ical().splitlines():
-        name = line.split(b":", 1)[0].split(b";", 1)[0].upper()
-        if name not in (b"DTSTAMP", b"SEQUENCE", HASH_PROPERTY.encode()):
-            digest.update(line + b"\n")
+    for name, value in props:
+        digest.update(f"{name}\x1f{value!r}\x1e".encode())
+    digest.update(f"alarm\x1f{alarm_minutes}".encode())
     return digest.hexdigest()[:32]
 
 
 def stamped_event(event: FollowupEvent, state: ExportState, today: date) -> icalendar.Event:
-    """The full VEVENT: SEQUENCE and DTSTAMP from the export history (see state.py)."""
-    vevent = build_event(event)
-    content = content_hash(vevent)
+    """The VEVENT, with SEQUENCE and DTSTAMP from the export history (see state.py)."""
+    props = event_properties(event)
+    reminder = event.item.interview.policy.reminder_minutes
+    content = content_hash(props, reminder)
     revision = state.revise(event.item.uid, content, today)
+    vevent = icalendar.Event()
+    for name, value in props:
+        vevent.add(name, value)
     vevent.add("dtstamp", datetime.combine(revision.stamp, time(0), tzinfo=UTC))
     vevent.add("sequence", revision.sequence)
     vevent.add(HASH_PROPERTY, content)
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary(event.item))
+    alarm.add("trigger", timedelta(minutes=-reminder))
+    vevent.add_component(alarm)
     return vevent
 
 
