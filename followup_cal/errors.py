@@ -9,6 +9,11 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 3   a file could not be read or written
 4   ``validate --strict`` found draft warnings
 5   the interview, step or person asked for does not exist
+6   the CalDAV server refused the credentials (401/403), or none were found
+7   the CalDAV server could not be reached (DNS, connection, TLS, timeout)
+8   the CalDAV server answered with an error, or the URL is not a CalDAV calendar
+9   sync refused to delete every event it owns (an emptied file?); --force does it
+10  sync finished, but events edited on the server were left alone
 ==  ==========================================================
 """
 
@@ -68,3 +73,33 @@ class NotFound(FollowupCalError):
     """The interview, step or recipient named on the command line does not exist."""
 
     exit_code = 5
+
+
+class AuthFailed(FollowupCalError):
+    """The server refused our credentials, or we have none to give."""
+
+    exit_code = 6
+
+
+class ServerUnreachable(FollowupCalError):
+    """DNS, connection, TLS or timeout: nothing usable came back."""
+
+    exit_code = 7
+
+
+class ServerError(FollowupCalError):
+    """The server answered, but not as a CalDAV calendar should."""
+
+    exit_code = 8
+
+
+class SyncRefused(FollowupCalError):
+    """Sync would delete every owned event; needs --force."""
+
+    exit_code = 9
+
+
+class SyncConflicts(FollowupCalError):
+    """Some events were edited on the server and left alone."""
+
+    exit_code = 10

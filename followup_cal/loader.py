@@ -26,6 +26,7 @@ from dateutil.parser import isoparse
 from followup_cal.errors import FileAccessError, InvalidInput, Problem
 from followup_cal.model import (
     WEEKDAYS,
+    CalDAVSettings,
     Channel,
     Interview,
     Outcome,
@@ -40,7 +41,8 @@ from followup_cal.policy import DEFAULT_POLICY, SETTINGS, Policy, Setting
 
 T = TypeVar("T")
 
-TOP_KEYS = ("me", "policy", "interviews", "templates", "calendar_name")
+TOP_KEYS = ("me", "policy", "interviews", "templates", "calendar_name", "caldav")
+CALDAV_KEYS = ("url", "user", "calendar")
 ME_KEYS = (
     "name",
     "email",
@@ -671,6 +673,36 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
     )
 
 
+def _read_caldav(r: _Reader, node: yaml.Node) -> CalDAVSettings | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and "pass" in key_node.value.lower():
+                r.problem(
+                    key_node,
+                    f"'{key_node.value}' does not belong in a file kept in git; expected the "
+                    "password in FOLLOWUP_CAL_PASSWORD, ~/.netrc, the keyring or "
+                    "--password-command",
+                )
+        node = yaml.MappingNode(
+            node.tag,
+            [(k, v) for k, v in node.value if "pass" not in str(k.value).lower()],
+            node.start_mark,
+            node.end_mark,
+        )
+    try:
+        entries = r.mapping(node, CALDAV_KEYS, "caldav")
+    except _Invalid:
+        return None
+    url = r.field(entries, "url", r.text, "")
+    if url and not re.match(r"https?://", url):
+        r.problem(entries["url"].value, f"url '{url}' is not an http(s) URL; expected https://...")
+    return CalDAVSettings(
+        url=url,
+        user=r.field(entries, "user", r.text, ""),
+        calendar=r.field(entries, "calendar", r.text, ""),
+    )
+
+
 # -- entry points --------------------------------------------------------------------------
 
 
@@ -766,6 +798,10 @@ def parse(path: str, text: str) -> SearchFile:
                 )
             templates = str(folder)
 
+    caldav = None
+    if "caldav" in top:
+        caldav = _read_caldav(r, top["caldav"].value)
+
     if r.problems or me is None:
         raise InvalidInput(r.problems)
     return SearchFile(
@@ -775,6 +811,7 @@ def parse(path: str, text: str) -> SearchFile:
         policy=policy,
         templates_dir=templates,
         calendar_name=r.field(top, "calendar_name", r.text, ""),
+        caldav=caldav,
     )
 
 

@@ -129,6 +129,15 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class CalDAVSettings:
+    """Where ``sync`` pushes to; the password is never part of the file."""
+
+    url: str = ""
+    user: str = ""
+    calendar: str = ""
+
+
+@dataclass(frozen=True)
 class SearchFile:
     """The whole YAML file, loaded and checked."""
 
@@ -138,3 +147,4 @@ class SearchFile:
     policy: Policy
     templates_dir: str | None = None
     calendar_name: str = ""
+    caldav: CalDAVSettings | None = None

@@ -1,0 +1,222 @@
+"""One sync: plan, read the calendar, decide, write. Knows nothing of the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import icalendar
+
+from followup_cal import service
+from followup_cal.atomic import write_atomic
+from followup_cal.errors import FileAccessError, ServerError, SyncRefused
+from followup_cal.ics import HASH_PROPERTY, PRODID, FollowupEvent, stamped_event, summary
+from followup_cal.model import SearchFile
+from followup_cal.state import ExportState
+from followup_cal.sync.algorithm import Desired, SyncPlan, Write, plan_sync
+from followup_cal.sync.caldav_remote import CalDAVRemote, event_href, redact
+
+DEFAULT_CALENDAR = "Follow-ups"
+
+
+@dataclass(frozen=True)
+class SyncTarget:
+    url: str
+    user: str
+    password: str | None
+    calendar: str = ""  # a display name or the calendar's own URL; "" = the URL itself
+    create: bool = False
+    verify_tls: bool = True
+    timeout: int = 30
+
+
+@dataclass
+class SyncStatus:
+    """What sync remembers between runs (beside the YAML, not secret, safe to lose):
+    the calendar URL found by discovery, and the ETag of every event it last wrote."""
+
+    calendars: dict[str, str] = field(default_factory=dict)
+    etags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> SyncStatus:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            return cls(dict(data.get("calendars", {})), dict(data.get("etags", {})))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError, AttributeError, TypeError):
+            # Only an optimisation: without it we rediscover and trust content hashes.
+            return cls()
+
+    def save(self, path: Path) -> None:
+        data = {"version": 1, "calendars": self.calendars, "etags": self.etags}
+        write_atomic(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+
+
+def status_path_for(yaml_path: str) -> Path:
+    path = Path(yaml_path)
+    return path.with_name(f"{path.stem}.followup-sync.json")
+
+
+@dataclass
+class SyncReport:
+    calendar_url: str
+    plan: SyncPlan
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created {self.created}, updated {self.updated}, deleted {self.deleted}, "
+            f"unchanged {self.plan.unchanged}"
+            + (
+                f", left alone {len(self.conflicts)} (edited on the server)"
+                if self.conflicts
+                else ""
+            )
+        )
+
+
+def desired_events(events: list[FollowupEvent], state: ExportState, today: date) -> list[Desired]:
+    """Each event as the VCALENDAR to PUT: same UID, SEQUENCE and text as the export."""
+    if not events:
+        return []
+    days = [e.item.start.date() for e in events]
+    first, last = date(min(days).year, 1, 1), date(max(days).year, 12, 31)
+    zones: dict[str, icalendar.Timezone] = {}
+    desired = []
+    for event in events:
+        vevent = stamped_event(event, state, today)
+        cal = icalendar.Calendar()
+        cal.add("prodid", PRODID)
+        cal.add("version", "2.0")
+        for tzid in sorted({str(vevent["DTSTART"].params.get("TZID", ""))} - {""}):
+            if tzid not in zones:
+                zones[tzid] = icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
+            cal.add_component(zones[tzid])
+        cal.add_component(vevent)
+        desired.append(
+            Desired(event.item.uid, summary(event.item), cal.to_ical(), str(vevent[HASH_PROPERTY]))
+        )
+    return desired
+
+
+def resolve_calendar(
+    remote: CalDAVRemote, target: SyncTarget, status: SyncStatus, name: str
+) -> str:
+    """The calendar's own URL: given, remembered, or found (at most 3 requests, +1 to create)."""
+    if target.calendar.startswith(("http://", "https://")):
+        return target.calendar
+    key = f"{redact(target.url)}|{target.user}|{target.calendar}"
+    if key in status.calendars:
+        return status.calendars[key]
+    if not target.calendar and remote.is_calendar(target.url):
+        url = target.url
+    else:
+        wanted = target.calendar or name
+        home, calendars = remote.discover_calendars(target.url)
+        if wanted in calendars:
+            url = calendars[wanted]
+        elif target.create:
+            url = remote.make_calendar(home, wanted)
+            created = True
+        else:
+            known = ", ".join(sorted(calendars)) or "none"
+            raise ServerError(
+                f"{redact(target.url)}: no calendar named '{wanted}' (the calendars are: "
+                f"{known}); --create makes it"
+            )
+    status.calendars[key] = url
+    return url, created
+
+
+@dataclass
+class PreparedSync:
+    """Everything read and decided, nothing written yet."""
+
+    remote: CalDAVRemote
+    calendar_url: str
+    plan: SyncPlan
+    remembered: dict[str, str]
+
+
+def prepare_sync(
+    search: SearchFile,
+    target: SyncTarget,
+    state: ExportState,
+    status: SyncStatus,
+    today: date,
+    *,
+    force: bool = False,
+    remote: CalDAVRemote | None = None,
+) -> PreparedSync:
+    """Plan, find the calendar, read it in one REPORT and decide what to write."""
+    events = service.draft_events(search, service.plan(search, today))
+    desired = desired_events(events, state, today)
+    remote = remote or CalDAVRemote(
+        target.url,
+        target.user,
+        target.password,
+        verify_tls=target.verify_tls,
+        timeout=target.timeout,
+    )
+    name = search.calendar_name or DEFAULT_CALENDAR
+    calendar_url, created = resolve_calendar(remote, target, status, name)
+    remembered = status.etags.setdefault(calendar_url, {})
+    existing = [] if created else remote.owned_events(calendar_url)  # a new one is empty
+    plan = plan_sync(desired, existing, remembered, force=force)
+    if plan.refused:
+        raise SyncRefused(plan.refused)
+    return PreparedSync(remote, calendar_url, plan, remembered)
+
+
+def execute_sync(
+    prepared: PreparedSync,
+    *,
+    force: bool = False,
+    progress: Callable[[Write], None] | None = None,
+) -> SyncReport:
+    """Carry out the writes, conditionally; ``remembered`` follows each success, so the
+    caller can save it even when a fault stops the run halfway."""
+    remote, remembered = prepared.remote, prepared.remembered
+    report = SyncReport(
+        prepared.calendar_url, prepared.plan, conflicts=list(prepared.plan.conflicts)
+    )
+    for write in prepared.plan.writes:
+        if write.kind == "delete":
+            result = remote.delete(write.href or "", etag=write.etag, force=force)
+        else:
+            href = write.href or event_href(prepared.calendar_url, write.uid)
+            result = remote.put(href, write.data or b"", etag=write.etag, force=force)
+        if not result.ok:
+            report.conflicts.append(write.uid)
+        elif write.kind == "delete":
+            remembered.pop(write.uid, None)
+            report.deleted += 1
+        else:
+            if result.etag:
+                remembered[write.uid] = result.etag
+            else:
+                remembered.pop(write.uid, None)
+            if write.kind == "create":
+                report.created += 1
+            else:
+                report.updated += 1
+        if progress:
+            progress(write)
+    report.requests = remote.requests
+    return report
+
+
+def save_status(path: Path, status: SyncStatus) -> None:
+    with contextlib.suppress(FileAccessError):  # only an optimisation; rediscovered next run
+        status.save(path)
