@@ -72,7 +72,7 @@ INTERVIEW_KEYS = (
 )
 ROUND_KEYS = ("start", "timezone", "duration", "interviewers", "notes")
 PERSON_KEYS = ("name", "email", "phone", "title", "talked_about", "away_until")
-OUTCOME_KEYS = ("result", "on", "by")
+OUTCOME_KEYS = ("result", "date", "by")
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
@@ -550,16 +550,16 @@ def _read_outcome(
         raise r.invalid(
             node,
             f"outcome '{result}' has no date; expected a mapping such as "
-            f"{{result: {result}, on: YYYY-MM-DD}}",
+            f"{{result: {result}, date: YYYY-MM-DD}}",
         )
     entries = r.mapping(node, OUTCOME_KEYS, "outcome")
     result = Result(r.choice(r.required(entries, "result", node, "outcome"), "result", Result))
-    if "on" not in entries:
-        raise r.invalid(node, f"outcome '{result.value}' has no date; expected on: YYYY-MM-DD")
-    on = r.date(entries["on"].value, "on")
+    if "date" not in entries:
+        raise r.invalid(node, f"outcome '{result.value}' has no date; expected date: YYYY-MM-DD")
+    on = r.date(entries["date"].value, "date")
     if on < first_day:
         raise r.invalid(
-            entries["on"].value,
+            entries["date"].value,
             f"outcome date {on} is before the first interview ({first_day}); expected a later date",
         )
     by = None

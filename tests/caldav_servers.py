@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -104,6 +105,9 @@ class RecordingProxy:
     upstream_port: int
     requests: list[tuple[str, str]] = field(default_factory=list)
     fail_after: int | None = None  # forward this many, then drop every connection
+    status_override: int | None = None  # answer every request with this status instead
+    delay: float = 0.0  # seconds to wait before answering
+    before_forward: Callable[[str, str], None] | None = None  # e.g. a concurrent edit
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -117,6 +121,9 @@ class RecordingProxy:
     def reset(self) -> None:
         self.requests.clear()
         self.fail_after = None
+        self.status_override = None
+        self.delay = 0.0
+        self.before_forward = None
 
     def methods(self) -> list[str]:
         return [m for m, _ in self.requests]
@@ -138,6 +145,15 @@ class RecordingProxy:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 proxy.requests.append((self.command, self.path))
+                if proxy.delay:
+                    time.sleep(proxy.delay)
+                if proxy.status_override is not None:
+                    self.send_response(proxy.status_override)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if proxy.before_forward is not None:
+                    proxy.before_forward(self.command, self.path)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                 upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=30)
                 upstream.request(self.command, self.path, body, headers)

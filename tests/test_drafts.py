@@ -44,7 +44,7 @@ def test_every_builtin_template_fills_completely_and_passes_the_lint():
                     ],
                 }
             ],
-            outcome={"result": "rejected", "on": "2027-01-20"},
+            outcome={"result": "rejected", "date": "2027-01-20"},
         ),
         interview(id="b", channel="letter", policy={"max_follow_ups": 3}),
     )

@@ -90,7 +90,7 @@ def test_step_check_ins_go_to_each_network_contact():
 
 
 def test_step_rejection_reply_the_business_day_after():
-    items = plan_of(interview(outcome={"result": "rejected", "on": "2026-11-13"}))  # a Friday
+    items = plan_of(interview(outcome={"result": "rejected", "date": "2026-11-13"}))  # a Friday
     (reply,) = steps(items, "rejection_reply")
     assert reply.start == at(2026, 11, 16)
 
@@ -144,7 +144,7 @@ def test_rule_2_check_ins_also_wait_for_the_contact():
 
 def test_rule_3_no_follow_up_means_debrief_and_thank_you_only():
     items = plan_of(
-        interview(no_follow_up=True, outcome={"result": "rejected", "on": "2026-11-20"})
+        interview(no_follow_up=True, outcome={"result": "rejected", "date": "2026-11-20"})
     )
     assert {i.step.value for i in items} == {"debrief", "thank_you"}
 
@@ -177,20 +177,20 @@ def test_rule_5_a_reply_with_a_new_date_plans_the_chain_again():
 
 
 def test_rule_6_an_offer_cancels_pending_inquiries():
-    items = plan_of(interview(outcome={"result": "offer", "on": "2026-11-12"}))
+    items = plan_of(interview(outcome={"result": "offer", "date": "2026-11-12"}))
     assert [local_day(i) for i in steps(items, "follow_up")] == [date(2026, 11, 9)]
     assert not steps(items, "check_in")
     assert not steps(items, "rejection_reply")
 
 
 def test_rule_6_withdrawing_cancels_pending_inquiries():
-    items = plan_of(interview(outcome={"result": "withdrawn", "on": "2026-11-05"}))
+    items = plan_of(interview(outcome={"result": "withdrawn", "date": "2026-11-05"}))
     assert not steps(items, "follow_up")
     assert not steps(items, "check_in")
 
 
 def test_rule_6_a_rejection_plans_the_reply_and_monthly_check_ins():
-    items = plan_of(interview(outcome={"result": "rejected", "on": "2026-11-12"}))
+    items = plan_of(interview(outcome={"result": "rejected", "date": "2026-11-12"}))
     assert len(steps(items, "follow_up")) == 1  # 9 Nov was before the rejection
     (reply,) = steps(items, "rejection_reply")
     assert local_day(reply) == date(2026, 11, 13)
@@ -204,7 +204,7 @@ def test_rule_6_the_rejection_reply_goes_to_who_wrote():
     items = plan_of(
         interview(
             rounds=[{"start": "2026-11-02 10:00", "interviewers": people}],
-            outcome={"result": "rejected", "on": "2026-11-12", "by": "Eli Park"},
+            outcome={"result": "rejected", "date": "2026-11-12", "by": "Eli Park"},
         )
     )
     assert steps(items, "rejection_reply")[0].recipient.name == "Eli Park"

@@ -60,7 +60,7 @@ def interviews(draw, ident: str) -> dict:
     if draw(st.booleans()):
         item["outcome"] = {
             "result": draw(st.sampled_from(["offer", "rejected", "withdrawn"])),
-            "on": day(start + draw(st.integers(1, 90))),
+            "date": day(start + draw(st.integers(1, 90))),
         }
     item["no_follow_up"] = draw(st.booleans())
     item["decision_after_holidays"] = draw(st.booleans())

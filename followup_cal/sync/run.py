@@ -112,13 +112,15 @@ def desired_events(events: list[FollowupEvent], state: ExportState, today: date)
 
 def resolve_calendar(
     remote: CalDAVRemote, target: SyncTarget, status: SyncStatus, name: str
-) -> str:
-    """The calendar's own URL: given, remembered, or found (at most 3 requests, +1 to create)."""
+) -> tuple[str, bool]:
+    """(the calendar's own URL, whether we just created it): given, remembered, or found
+    (at most 3 requests, and 1 more to create it)."""
     if target.calendar.startswith(("http://", "https://")):
-        return target.calendar
+        return target.calendar, False
     key = f"{redact(target.url)}|{target.user}|{target.calendar}"
     if key in status.calendars:
-        return status.calendars[key]
+        return status.calendars[key], False
+    created = False
     if not target.calendar and remote.is_calendar(target.url):
         url = target.url
     else:

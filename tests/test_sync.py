@@ -1,0 +1,378 @@
+"""`followup-cal sync` against real CalDAV servers (Radicale with auth, Xandikos).
+
+The servers run on 127.0.0.1, started by the tests; a recording proxy in front of
+them counts every request and can play a server that dies or misbehaves. What is on
+the server is read back with plain HTTP and icalendar, not with our own code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import icalendar
+import niquests
+import pytest
+import yaml
+from caldav_servers import PASSWORD, USER, RecordingProxy, start_radicale, start_xandikos
+from click.testing import CliRunner
+from conftest import EXAMPLE
+
+from followup_cal import service
+from followup_cal.cli import cli
+from followup_cal.loader import load
+from followup_cal.state import ExportState
+
+TODAY = "2026-11-23"
+EXAMPLE_EVENTS = 49
+REPORT = """<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+  <C:filter><C:comp-filter name="VCALENDAR"/></C:filter>
+</C:calendar-query>"""
+
+
+@pytest.fixture(scope="module", params=["radicale", "xandikos"])
+def server(request, tmp_path_factory):
+    start = {"radicale": start_radicale, "xandikos": start_xandikos}[request.param]
+    srv = start(tmp_path_factory.mktemp(request.param))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def proxy(server):
+    rec = RecordingProxy(server.port).start()
+    yield rec
+    rec.stop()
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc of the machine's
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("TZ", "UTC")
+    for name in ("FOLLOWUP_CAL_URL", "FOLLOWUP_CAL_USER", "FOLLOWUP_CAL_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+class Workspace:
+    """A YAML file, a fresh calendar on the server, and ways to run sync and look."""
+
+    def __init__(self, tmp_path: Path, server, proxy: RecordingProxy) -> None:
+        self.path = tmp_path / "interviews.yaml"
+        self.path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+        self.server = server
+        self.proxy = proxy
+        self.calendar = f"Follow-ups {uuid.uuid4().hex[:8]}"
+
+    def doc(self) -> dict:
+        return yaml.safe_load(self.path.read_text("utf-8"))
+
+    def write(self, doc: dict) -> None:
+        self.path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "utf-8")
+
+    def sync(self, *args: str, password: str | None = None, url: str | None = None):
+        env = {}
+        if self.server.user:
+            env["FOLLOWUP_CAL_PASSWORD"] = password or PASSWORD
+        command = ["sync", str(self.path), "--url", url or self.proxy.url("/"), "--today", TODAY]
+        command += ["--calendar", self.calendar]
+        if self.server.user:
+            command += ["--user", self.server.user]
+        self.proxy.requests.clear()
+        return CliRunner().invoke(cli, command + list(args), env=env)
+
+    def calendar_url(self) -> str:
+        status = (self.path.parent / "interviews.followup-sync.json").read_text()
+        import json
+
+        (url,) = json.loads(status)["calendars"].values()
+        return url.replace(f":{self.proxy.port}/", f":{self.server.port}/")
+
+    def auth(self):
+        return (self.server.user, self.server.password) if self.server.user else None
+
+    def stored(self) -> dict[str, tuple[str, icalendar.Event, str]]:
+        """{uid: (href, event, raw text)} straight from the server."""
+        response = niquests.request(
+            "REPORT",
+            self.calendar_url(),
+            data=REPORT,
+            auth=self.auth(),
+            headers={"Depth": "1", "Content-Type": "application/xml"},
+        )
+        assert response.status_code == 207
+        from xml.etree import ElementTree as ET
+
+        found = {}
+        for item in ET.fromstring(response.content).iter("{DAV:}response"):
+            data = item.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
+            if not data:
+                continue
+            for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+                found[str(event["UID"])] = (item.findtext("{DAV:}href"), event, data)
+        return found
+
+    def put_raw(self, href_or_name: str, data: bytes, headers: dict | None = None) -> int:
+        if href_or_name.startswith("/"):
+            url = f"http://127.0.0.1:{self.server.port}{href_or_name}"
+        else:
+            url = self.calendar_url() + href_or_name
+        response = niquests.put(
+            url,
+            data=data,
+            auth=self.auth(),
+            headers={"Content-Type": "text/calendar", **(headers or {})},
+        )
+        return response.status_code
+
+
+@pytest.fixture
+def ws(tmp_path, server, proxy) -> Workspace:
+    return Workspace(tmp_path, server, proxy)
+
+
+def exported(path: Path) -> dict[str, icalendar.Event]:
+    search = load(str(path))
+    from datetime import date
+
+    data = service.export_ics(search, date(2026, 11, 23), ExportState())
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(data).walk("VEVENT")}
+
+
+FOREIGN = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//someone else//EN\r
+BEGIN:VEVENT\r
+UID:dentist-appointment@example.com\r
+DTSTAMP:20261101T000000Z\r
+DTSTART:20261201T150000Z\r
+DTEND:20261201T160000Z\r
+SUMMARY:Dentist\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_first_sync_creates_every_event_in_n_plus_discovery_requests(ws):
+    result = ws.sync("--create")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"created {EXAMPLE_EVENTS}, updated 0, deleted 0, unchanged 0"
+    # Discovery (3 PROPFIND) and MKCALENDAR, then one PUT per event; a new calendar is not read.
+    assert ws.proxy.methods() == ["PROPFIND"] * 3 + ["MKCALENDAR"] + ["PUT"] * EXAMPLE_EVENTS
+    stored = ws.stored()
+    expected = exported(ws.path)
+    assert set(stored) == set(expected)
+    for uid, (_href, event, raw) in stored.items():
+        want = expected[uid]
+        for prop in ("SUMMARY", "DESCRIPTION", "URL", "SEQUENCE"):
+            assert event.get(prop) == want.get(prop), (uid, prop)
+        assert event.decoded("DTSTART") == want.decoded("DTSTART")
+        for forbidden in ("ATTENDEE", "ORGANIZER", "METHOD"):
+            assert f"\n{forbidden}" not in raw.replace("\r\n", "\n")
+
+
+def test_immediate_resync_is_one_request_and_writes_nothing(ws):
+    assert ws.sync("--create").exit_code == 0
+    again = ws.sync()
+    assert again.exit_code == 0
+    assert again.stdout.strip() == f"created 0, updated 0, deleted 0, unchanged {EXAMPLE_EVENTS}"
+    assert ws.proxy.methods() == ["REPORT"]
+
+
+def test_given_calendar_url_needs_no_discovery(ws):
+    assert ws.sync("--create").exit_code == 0
+    url = ws.calendar_url().replace(f":{ws.server.port}/", f":{ws.proxy.port}/")
+    ws.calendar = url
+    assert ws.sync().exit_code == 0
+    assert ws.proxy.methods() == ["REPORT"]
+
+
+def test_a_yaml_edit_updates_exactly_the_affected_events_in_place(ws):
+    assert ws.sync("--create").exit_code == 0
+    before = ws.stored()
+    old = exported(ws.path)
+    doc = ws.doc()
+    helio = next(i for i in doc["interviews"] if i["id"] == "helio-analytics")
+    helio["decision_expected"] = "2026-12-10"
+    ws.write(doc)
+    new = exported(ws.path)
+    changed = {u for u in new if u in old and new[u]["DESCRIPTION"] != old[u]["DESCRIPTION"]}
+    assert changed and all(u.startswith("helio-analytics.") for u in changed)
+    result = ws.sync()
+    assert result.stdout.strip() == (
+        f"created 0, updated {len(changed)}, deleted 0, unchanged {EXAMPLE_EVENTS - len(changed)}"
+    )
+    assert ws.proxy.methods() == ["REPORT"] + ["PUT"] * len(changed)
+    after = ws.stored()
+    for uid in changed:
+        assert after[uid][0] == before[uid][0]  # same resource: updated, not recreated
+        assert after[uid][1]["SEQUENCE"] == before[uid][1]["SEQUENCE"] + 1
+        assert after[uid][1]["DESCRIPTION"] == new[uid]["DESCRIPTION"]
+
+
+def test_outcome_and_removal_delete_exactly_what_is_no_longer_planned_and_foreign_survives(ws):
+    assert ws.sync("--create").exit_code == 0
+    assert ws.put_raw("dentist.ics", FOREIGN, {"If-None-Match": "*"}) in (201, 204)
+    doc = ws.doc()
+    helio = next(i for i in doc["interviews"] if i["id"] == "helio-analytics")
+    helio["outcome"] = {"result": "offer", "date": "2026-11-20"}
+    doc["interviews"] = [i for i in doc["interviews"] if i["id"] != "quantum-bank"]
+    ws.write(doc)
+    planned = set(exported(ws.path))
+    gone = set(ws.stored()) - planned - {"dentist-appointment@example.com"}
+    assert any(u.startswith("quantum-bank.") for u in gone)
+    assert any(u.startswith("helio-analytics.check-in") for u in gone)
+    result = ws.sync()
+    assert result.exit_code == 0
+    assert f"deleted {len(gone)}" in result.stdout
+    assert set(ws.stored()) == planned | {"dentist-appointment@example.com"}
+    assert ws.stored()["dentist-appointment@example.com"][1]["SUMMARY"] == "Dentist"
+
+
+def test_emptied_file_is_refused_without_force(ws):
+    assert ws.sync("--create").exit_code == 0
+    doc = ws.doc()
+    doc["interviews"] = []
+    ws.write(doc)
+    refused = ws.sync()
+    assert refused.exit_code == 9
+    assert (
+        f"the calendar holds {EXAMPLE_EVENTS} of ours; refusing to delete them all"
+        in refused.stderr
+    )
+    assert len(ws.stored()) == EXAMPLE_EVENTS
+    forced = ws.sync("--force")
+    assert forced.exit_code == 0
+    assert ws.stored() == {}
+
+
+def test_dry_run_lists_changes_and_writes_nothing(ws):
+    assert ws.sync("--create").exit_code == 0
+    doc = ws.doc()
+    doc["interviews"] = [i for i in doc["interviews"] if i["id"] != "copperleaf"]
+    ws.write(doc)
+    result = ws.sync("--dry-run")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "dry run: 3 change(s), nothing written"  # debrief, thank-you, follow-up
+    assert all(line.startswith("would delete copperleaf.") for line in lines[:-1])
+    assert ws.proxy.methods() == ["REPORT"]
+    assert len(ws.stored()) == EXAMPLE_EVENTS
+
+
+def test_an_event_edited_on_the_server_is_left_alone_until_forced(ws):
+    assert ws.sync("--create").exit_code == 0
+    uid = "helio-analytics.follow-up-2@followup-cal"
+    href, event, raw = ws.stored()[uid]
+    moved = raw.replace("SUMMARY:", "SUMMARY:(moved) ", 1).encode()
+    assert ws.put_raw(href, moved) in (201, 204)
+    doc = ws.doc()
+    next(i for i in doc["interviews"] if i["id"] == "helio-analytics")["pitch"] = "new pitch"
+    ws.write(doc)
+    result = ws.sync()
+    assert result.exit_code == 10
+    assert f"left alone: {uid} was edited on the server; --force overwrites" in result.stderr
+    assert str(ws.stored()[uid][1]["SUMMARY"]).startswith("(moved)")
+    forced = ws.sync("--force")
+    assert forced.exit_code == 0
+    assert "new pitch" in str(ws.stored()[uid][1]["DESCRIPTION"])
+
+
+def test_a_concurrent_edit_gives_412_and_the_event_is_left_alone(ws):
+    assert ws.sync("--create").exit_code == 0
+    uid = "northwind-platform.follow-up-1@followup-cal"
+    href, _event, raw = ws.stored()[uid]
+    doc = ws.doc()
+    next(i for i in doc["interviews"] if i["id"] == "northwind-platform")["pitch"] = "changed"
+    ws.write(doc)
+    edited = raw.replace("SUMMARY:", "SUMMARY:(edited meanwhile) ", 1).encode()
+
+    def edit_first_put(method: str, path: str) -> None:
+        if method == "PUT" and path == href and ws.proxy.before_forward is not None:
+            ws.proxy.before_forward = None
+            assert ws.put_raw(href, edited) in (201, 204)
+
+    ws.proxy.before_forward = edit_first_put
+    result = ws.sync()
+    assert result.exit_code == 10
+    assert uid in result.stderr
+    assert str(ws.stored()[uid][1]["SUMMARY"]).startswith("(edited meanwhile)")
+
+
+def test_server_stopped_midway_is_a_clear_error_and_a_rerun_completes(ws):
+    ws.proxy.fail_after = 4 + 20  # discovery and MKCALENDAR, then 20 PUTs
+    result = ws.sync("--create")
+    assert result.exit_code == 7
+    assert result.stderr.startswith("http://127.0.0.1:")
+    assert "cannot reach the server" in result.stderr
+    assert "Traceback" not in result.output
+    ws.proxy.fail_after = None
+    assert len(ws.stored()) == 20
+    again = ws.sync()
+    assert again.exit_code == 0
+    assert (
+        again.stdout.strip() == f"created {EXAMPLE_EVENTS - 20}, updated 0, deleted 0, unchanged 20"
+    )
+    stored = ws.stored()
+    assert set(stored) == set(exported(ws.path))
+    assert len({href for href, _e, _r in stored.values()}) == EXAMPLE_EVENTS
+
+
+def test_server_errors_are_retried_only_when_safe_then_reported(ws):
+    assert ws.sync("--create").exit_code == 0
+    ws.proxy.status_override = 503
+    result = ws.sync()
+    assert result.exit_code == 8
+    assert ws.proxy.methods() == ["REPORT"] * 3  # two retries with backoff, then give up
+    assert result.stderr.endswith("reading the calendar failed with HTTP 503\n")
+
+
+def test_calendar_not_found_lists_the_calendars(ws):
+    result = ws.sync()
+    assert result.exit_code == 8
+    assert f"no calendar named '{ws.calendar}'" in result.stderr
+    assert "--create makes it" in result.stderr
+
+
+def test_wrong_password_gives_the_auth_exit_code_and_never_shows_it(ws):
+    if not ws.server.user:
+        pytest.skip("this Xandikos runs without authentication")
+    result = ws.sync("--create", password="wrong-Passw0rd-xyz")
+    assert result.exit_code == 6
+    assert "refused the credentials" in result.stderr
+    assert "wrong-Passw0rd-xyz" not in result.output and PASSWORD not in result.output
+    status = ws.path.parent / "interviews.followup-sync.json"
+    assert not status.exists() or "wrong-Passw0rd-xyz" not in status.read_text()
+
+
+def test_password_from_a_command_and_never_from_the_yaml(ws, tmp_path):
+    if not ws.server.user:
+        pytest.skip("this Xandikos runs without authentication")
+    script = tmp_path / "pw.sh"
+    script.write_text(f"#!/bin/sh\necho '{PASSWORD}'\n")
+    script.chmod(0o755)
+    command = [
+        "sync",
+        str(ws.path),
+        "--url",
+        ws.proxy.url("/"),
+        "--user",
+        USER,
+        "--calendar",
+        ws.calendar,
+        "--create",
+        "--today",
+        TODAY,
+        "--password-command",
+        str(script),
+    ]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    doc = ws.doc()
+    doc["caldav"] = {"url": ws.proxy.url("/"), "user": USER, "password": "x"}
+    ws.write(doc)
+    bad = ws.sync()
+    assert bad.exit_code == 1
+    assert "'password' does not belong in a file kept in git" in bad.stderr
