@@ -325,8 +325,13 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+# Words people reach for that spelling distance does not catch.
+KEY_ALIASES = {"on": "date", "when": "date", "tz": "timezone", "zone": "timezone"}
+
+
 def _unknown_key_message(key: str, allowed: tuple[str, ...], what: str) -> str:
-    hint = _did_you_mean(key, allowed)
+    alias = KEY_ALIASES.get(key)
+    hint = f"; did you mean '{alias}'?" if alias in allowed else _did_you_mean(key, allowed)
     if hint:
         return f"unknown key '{key}' in {what}{hint}"
     return f"unknown key '{key}' in {what}; expected one of {', '.join(allowed)}"

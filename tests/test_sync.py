@@ -265,7 +265,7 @@ def test_dry_run_lists_changes_and_writes_nothing(ws):
 def test_an_event_edited_on_the_server_is_left_alone_until_forced(ws):
     assert ws.sync("--create").exit_code == 0
     uid = "helio-analytics.follow-up-2@followup-cal"
-    href, event, raw = ws.stored()[uid]
+    href, _event, raw = ws.stored()[uid]
     moved = raw.replace("SUMMARY:", "SUMMARY:(moved) ", 1).encode()
     assert ws.put_raw(href, moved) in (201, 204)
     doc = ws.doc()

@@ -110,8 +110,8 @@ class CalDAVRemote:
                 ) from None
             except http_error.SSLError:
                 raise ServerUnreachable(
-                    f"{redact(url)}: TLS failed (certificate not trusted or wrong host); "
-                    "--insecure skips the check, at your own risk"
+                    f"{redact(url)}: TLS failed: the certificate is not trusted, or the server "
+                    "does not speak TLS there; --insecure skips the check, at your own risk"
                 ) from None
             except http_error.Timeout:
                 if attempt + 1 < tries:
@@ -139,6 +139,11 @@ class CalDAVRemote:
     def _multistatus(self, response: Any, url: str, what: str) -> Any:
         if response.status == 404:
             raise ServerError(f"{redact(url)}: calendar not found (404)")
+        if response.status in (400, 405, 501):
+            raise ServerError(
+                f"{redact(url)}: not a CalDAV server or calendar (it answered HTTP "
+                f"{response.status}); check the URL"
+            )
         if response.status >= 400:
             raise ServerError(f"{redact(url)}: {what} failed with HTTP {response.status}")
         tree = getattr(response, "tree", None)

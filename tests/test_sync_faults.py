@@ -1,0 +1,229 @@
+"""Every network fault of `sync` is one clear line and a documented exit code."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from caldav_servers import PASSWORD, USER, RecordingProxy, free_port, start_radicale
+from click.testing import CliRunner
+from conftest import EXAMPLE
+
+from followup_cal.cli import cli
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    for name in ("FOLLOWUP_CAL_URL", "FOLLOWUP_CAL_USER", "FOLLOWUP_CAL_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def yaml_file(tmp_path):
+    path = tmp_path / "interviews.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory):
+    srv = start_radicale(tmp_path_factory.mktemp("radicale"))
+    yield srv
+    srv.stop()
+
+
+def sync(yaml_file, *args, env=None):
+    command = ["sync", str(yaml_file), "--today", "2026-11-23", *args]
+    return CliRunner().invoke(cli, command, env=env or {})
+
+
+def one_line(result) -> str:
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+class HtmlOnly(BaseHTTPRequestHandler):
+    """A web server that is not CalDAV: HTML for GET, 405 for anything WebDAV."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = b"<html>hello</html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def refuse(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self.send_response(405)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_PROPFIND = do_REPORT = do_PUT = refuse
+
+
+@pytest.fixture
+def html_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HtmlOnly)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_server_unreachable(yaml_file):
+    port = free_port()
+    result = sync(yaml_file, "--url", f"http://127.0.0.1:{port}/")
+    assert result.exit_code == 7
+    assert (
+        one_line(result)
+        == f"http://127.0.0.1:{port}/: cannot reach the server (connection refused)"
+    )
+
+
+def test_dns_failure(yaml_file):
+    result = sync(yaml_file, "--url", "https://no-such-host.invalid/dav/")
+    assert result.exit_code == 7
+    assert (
+        one_line(result)
+        == "https://no-such-host.invalid/dav/: cannot reach the server (host name not found)"
+    )
+
+
+def test_tls_failure(yaml_file, radicale):
+    result = sync(
+        yaml_file,
+        "--url",
+        f"https://127.0.0.1:{radicale.port}/",
+        "--user",
+        USER,
+        env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
+    )
+    assert result.exit_code == 7
+    assert "TLS failed" in one_line(result)
+    assert PASSWORD not in result.output
+
+
+def test_insecure_warns(yaml_file, html_server):
+    result = sync(yaml_file, "--url", html_server, "--insecure")
+    assert result.stderr.splitlines()[0] == "warning: TLS certificates are not checked (--insecure)"
+
+
+def test_wrong_password_is_401(yaml_file, radicale):
+    result = sync(
+        yaml_file,
+        "--url",
+        radicale.url,
+        "--user",
+        USER,
+        env={"FOLLOWUP_CAL_PASSWORD": "not-the-Password-123"},
+    )
+    assert result.exit_code == 6
+    assert "refused the credentials (401)" in one_line(result)
+    assert "not-the-Password-123" not in result.output
+
+
+def test_someone_elses_calendar_is_403(yaml_file, radicale):
+    other = f"http://127.0.0.1:{radicale.port}/somebody/calendar/"
+    result = sync(
+        yaml_file,
+        "--url",
+        radicale.url,
+        "--user",
+        USER,
+        "--calendar",
+        other,
+        env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
+    )
+    assert result.exit_code == 6
+    assert "refused the credentials (403)" in one_line(result)
+
+
+def test_no_password_anywhere(yaml_file, radicale):
+    result = sync(yaml_file, "--url", radicale.url, "--user", USER)
+    assert result.exit_code == 6
+    assert one_line(result).startswith(f"no password for {USER}: set FOLLOWUP_CAL_PASSWORD")
+
+
+def test_password_from_netrc(yaml_file, radicale, tmp_path):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text(f"machine 127.0.0.1 login {USER} password {PASSWORD}\n")
+    netrc.chmod(0o600)
+    result = sync(
+        yaml_file, "--url", radicale.url, "--user", USER, "--calendar", "From netrc", "--create"
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_timeout(yaml_file, radicale):
+    proxy = RecordingProxy(radicale.port).start()
+    proxy.delay = 2.5
+    try:
+        result = sync(
+            yaml_file,
+            "--url",
+            proxy.url("/"),
+            "--user",
+            USER,
+            "--timeout",
+            "1",
+            env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
+        )
+    finally:
+        proxy.stop()
+    assert result.exit_code == 7
+    assert one_line(result).endswith(": the server did not answer in time")
+
+
+def test_server_error_5xx(yaml_file, radicale):
+    proxy = RecordingProxy(radicale.port).start()
+    proxy.status_override = 500
+    try:
+        result = sync(
+            yaml_file,
+            "--url",
+            proxy.url("/"),
+            "--user",
+            USER,
+            env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
+        )
+    finally:
+        proxy.stop()
+    assert result.exit_code == 8
+    assert one_line(result) == f"{proxy.url('/')}: PROPFIND failed with HTTP 500"
+    assert proxy.methods() == ["PROPFIND"] * 3
+
+
+def test_not_a_caldav_server(yaml_file, html_server):
+    result = sync(yaml_file, "--url", html_server)
+    assert result.exit_code == 8
+    assert one_line(result) == (
+        f"{html_server}: not a CalDAV server or calendar (it answered HTTP 405); check the URL"
+    )
+
+
+def test_no_url_is_a_usage_error(yaml_file):
+    result = sync(yaml_file)
+    assert result.exit_code == 2
+    assert "no server: give --url, FOLLOWUP_CAL_URL or caldav: url: in FILE" in result.stderr
+
+
+def test_url_and_user_from_the_yaml_and_the_environment(yaml_file, radicale):
+    text = yaml_file.read_text("utf-8")
+    yaml_file.write_text(text + f"caldav:\n  url: {radicale.url}\n  calendar: From YAML\n", "utf-8")
+    result = sync(
+        yaml_file, "--create", env={"FOLLOWUP_CAL_USER": USER, "FOLLOWUP_CAL_PASSWORD": PASSWORD}
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("created 49,")

@@ -1,0 +1,272 @@
+"""A hypothesis state machine (as vdirsyncer tests its sync) against a real Radicale.
+
+Random sequences of YAML edits, outcomes, foreign events, user edits on the server and
+interrupted syncs; after every completed sync the invariants hold: the owned events are
+exactly the planned ones (bar events the user edited, which are left alone), foreign
+events are untouched, and nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from pathlib import Path
+
+import icalendar
+import niquests
+import pytest
+import yaml
+from caldav_servers import PASSWORD, USER, RecordingProxy, start_radicale
+from click.testing import CliRunner
+from conftest import ME
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from followup_cal import service
+from followup_cal.cli import cli
+from followup_cal.loader import load
+from followup_cal.state import ExportState
+
+REPORT = """<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+  <C:filter><C:comp-filter name="VCALENDAR"/></C:filter>
+</C:calendar-query>"""
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory):
+    srv = start_radicale(tmp_path_factory.mktemp("radicale-sm"))
+    yield srv
+    srv.stop()
+
+
+class SyncMachine(RuleBasedStateMachine):
+    server = None
+    workdir: Path = Path()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proxy = RecordingProxy(self.server.port).start()
+        self.dir = self.workdir / uuid.uuid4().hex[:8]
+        self.dir.mkdir()
+        self.path = self.dir / "interviews.yaml"
+        self.interviews: dict[str, dict] = {}
+        self.foreign: dict[str, str] = {}  # uid -> summary
+        self.edited: set[str] = set()
+        self.calendar_url = ""
+        self.synced = False
+        self.write()
+        result = self.sync("--create", "--force")
+        assert result.exit_code == 0, result.output
+
+    def teardown(self) -> None:
+        self.proxy.stop()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def write(self) -> None:
+        doc = {"me": ME, "interviews": list(self.interviews.values())}
+        self.path.write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+
+    def sync(self, *args: str):
+        self.proxy.requests.clear()
+        command = [
+            "sync",
+            str(self.path),
+            "--url",
+            self.proxy.url("/"),
+            "--user",
+            USER,
+            "--calendar",
+            "SM " + self.dir.name,
+            "--today",
+            "2026-11-23",
+            *args,
+        ]
+        result = CliRunner().invoke(cli, command, env={"FOLLOWUP_CAL_PASSWORD": PASSWORD})
+        status = json.loads((self.dir / "interviews.followup-sync.json").read_text())
+        (url,) = status["calendars"].values()
+        self.calendar_url = url.replace(f":{self.proxy.port}/", f":{self.server.port}/")
+        return result
+
+    def stored(self) -> list[tuple[str, icalendar.Event, str]]:
+        response = niquests.request(
+            "REPORT",
+            self.calendar_url,
+            data=REPORT,
+            auth=(USER, PASSWORD),
+            headers={"Depth": "1", "Content-Type": "application/xml"},
+        )
+        from xml.etree import ElementTree as ET
+
+        out = []
+        for item in ET.fromstring(response.content).iter("{DAV:}response"):
+            data = item.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
+            if data:
+                for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+                    out.append((str(event["UID"]), event, item.findtext("{DAV:}href")))
+        return out
+
+    def planned(self) -> dict[str, str]:
+        search = load(str(self.path))
+        data = service.export_ics(search, date(2026, 11, 23), ExportState())
+        cal = icalendar.Calendar.from_ical(data)
+        return {str(e["UID"]): str(e["X-FOLLOWUP-CAL-HASH"]) for e in cal.walk("VEVENT")}
+
+    # -- rules ---------------------------------------------------------------------------
+
+    @initialize(count=st.integers(1, 3), start=st.integers(1, 28))
+    def start_with_some_interviews(self, count, start):
+        # Begin from a synced calendar with content, so every run exercises updates
+        # and deletions, not only the first fill of an empty calendar.
+        for n in range(count):
+            self.add_or_replace_interview(n, start, None)
+        self.forced_sync()
+
+    @rule(n=st.integers(0, 5), start=st.integers(1, 28), decision=st.none() | st.integers(1, 40))
+    def add_or_replace_interview(self, n, start, decision):
+        item = {
+            "id": f"job-{n}",
+            "company": f"Company {n}",
+            "role": "Engineer",
+            "pitch": "a skill",
+            "rounds": [
+                {
+                    "start": f"2026-10-{start:02d} 10:00",
+                    "interviewers": [{"name": f"Person {n}", "talked_about": "a topic"}],
+                }
+            ],
+            "policy": {"check_ins": 2},
+        }
+        if decision:
+            item["decision_expected"] = date.fromordinal(
+                date(2026, 10, start).toordinal() + decision
+            ).isoformat()
+        self.interviews[item["id"]] = item
+        self.write()
+
+    @precondition(lambda self: self.interviews)
+    @rule(data=st.data())
+    def remove_interview(self, data):
+        ident = data.draw(st.sampled_from(sorted(self.interviews)))
+        del self.interviews[ident]
+        self.write()
+
+    @precondition(lambda self: self.interviews)
+    @rule(data=st.data(), result=st.sampled_from(["offer", "rejected", "withdrawn"]))
+    def record_outcome(self, data, result):
+        ident = data.draw(st.sampled_from(sorted(self.interviews)))
+        self.interviews[ident]["outcome"] = {"result": result, "date": "2026-11-10"}
+        self.write()
+
+    @rule(n=st.integers(0, 3))
+    def add_foreign_event(self, n):
+        uid = f"foreign-{n}-{uuid.uuid4().hex[:6]}@example.com"
+        body = (
+            f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//other//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261201T150000Z\r\n"
+            f"SUMMARY:Foreign {n}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+        response = niquests.put(
+            f"{self.calendar_url}{uid}.ics",
+            data=body.encode(),
+            auth=(USER, PASSWORD),
+            headers={"Content-Type": "text/calendar"},
+        )
+        assert response.status_code in (201, 204)
+        self.foreign[uid] = f"Foreign {n}"
+
+    @precondition(lambda self: self.synced)
+    @rule(data=st.data())
+    def user_edits_an_owned_event(self, data):
+        owned = [s for s in self.stored() if s[0].endswith("@followup-cal")]
+        if not owned:
+            return
+        uid, event, href = data.draw(st.sampled_from(sorted(owned, key=lambda s: s[0])))
+        cal = icalendar.Calendar()
+        cal.add("prodid", "-//calendar app//EN")
+        cal.add("version", "2.0")
+        event["SUMMARY"] = "moved by the user"
+        cal.add_component(event)
+        response = niquests.put(
+            f"http://127.0.0.1:{self.server.port}{href}",
+            data=cal.to_ical(),
+            auth=(USER, PASSWORD),
+            headers={"Content-Type": "text/calendar"},
+        )
+        assert response.status_code in (201, 204)
+        self.edited.add(uid)
+
+    @rule(after=st.integers(0, 6))
+    def interrupted_sync(self, after):
+        self.proxy.fail_after = after
+        result = self.sync()
+        self.proxy.fail_after = None
+        assert result.exit_code in (0, 7, 9, 10), result.output
+        assert "Traceback" not in result.output
+        self.synced = False
+
+    @rule()
+    def sync_normally(self):
+        result = self.sync()
+        if not self.planned() and result.exit_code == 9:
+            return  # an emptied plan is refused; forced_sync covers it
+        assert result.exit_code in (0, 10), result.output
+        self.check(exact=False)
+        self.synced = True
+
+    @rule()
+    def forced_sync(self):
+        result = self.sync("--force")
+        assert result.exit_code == 0, result.output
+        self.edited.clear()
+        self.check(exact=True)
+        self.synced = True
+
+    # -- invariants ----------------------------------------------------------------------
+
+    def check(self, *, exact: bool) -> None:
+        stored = self.stored()
+        uids = [uid for uid, _e, _h in stored]
+        assert len(uids) == len(set(uids)), "an event is duplicated"
+        by_uid = {uid: event for uid, event, _h in stored}
+        for uid, summary in self.foreign.items():
+            assert str(by_uid[uid]["SUMMARY"]) == summary, "a foreign event was touched"
+        owned = {uid for uid in by_uid if uid.endswith("@followup-cal")}
+        planned = self.planned()
+        assert set(planned) <= owned
+        if exact:
+            assert owned == set(planned)
+        else:
+            assert owned - set(planned) <= self.edited
+        for uid, content in planned.items():
+            if uid not in self.edited:
+                assert str(by_uid[uid]["X-FOLLOWUP-CAL-HASH"]) == content
+
+    @invariant()
+    def nothing_written_outside_the_calendar(self):
+        assert all(path.startswith(f"/{USER}/") or path == "/" for _m, path in self.proxy.requests)
+
+
+def test_sync_state_machine(radicale, tmp_path):
+    SyncMachine.server = radicale
+    SyncMachine.workdir = tmp_path
+    run_state_machine_as_test(
+        SyncMachine,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
