@@ -61,7 +61,7 @@ def synthetic_yaml(count: int, seed: int = 7) -> str:
             lines.append(f"    decision_expected: {start + timedelta(days=20):%Y-%m-%d}")
         if rng.random() < 0.2:
             on = start + timedelta(days=10)
-            lines += ["    outcome:", "      result: rejected", f"      on: {on:%Y-%m-%d}"]
+            lines += ["    outcome:", "      result: rejected", f"      date: {on:%Y-%m-%d}"]
     return "\n".join(lines) + "\n"
 
 

@@ -11,17 +11,18 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from followup_cal import __version__
-from followup_cal.drafts import Draft
+from followup_cal.drafts import MAILTO_LIMIT, Draft
 from followup_cal.model import Profile
 from followup_cal.planner import PlannedFollowup
-from followup_cal.state import ExportState
+from followup_cal.state import ExportState, Revision
+
+if TYPE_CHECKING:
+    import icalendar  # imported where used: a no-op sync never serializes anything
 
 PRODID = f"-//followup-cal//followup-cal {__version__}//EN"
 HASH_PROPERTY = "X-FOLLOWUP-CAL-HASH"
@@ -72,25 +73,39 @@ def link(event: FollowupEvent) -> str | None:
     return draft.mailto() if item.recipient.email else None
 
 
+class Link:
+    """The event's URL, built only when the event is serialized.
+
+    Its text (a percent-encoded draft) is the costliest property to make, and it follows
+    from what the description already holds (recipient, subject, body), so the content
+    hash takes this short key instead: sync decides "unchanged" without building it.
+    """
+
+    def __init__(self, event: FollowupEvent) -> None:
+        self.event = event
+        recipient = event.item.recipient
+        kind = "tel" if event.item.by_phone else "mailto"
+        address = "" if recipient is None else recipient.phone if kind == "tel" else recipient.email
+        self.key = f"{kind}:{address}:{MAILTO_LIMIT}"
+
+    def __repr__(self) -> str:
+        return f"Link({self.key!r})"
+
+
 def event_properties(event: FollowupEvent) -> list[tuple[str, Any]]:
     """Everything a calendar app shows of the event, in the order it is written."""
     item = event.item
-    props: list[tuple[str, Any]] = [
+    return [
         ("uid", item.uid),
         ("summary", summary(item)),
         ("dtstart", item.start),
         ("dtend", item.start + item.duration),
         ("description", description(event)),
-    ]
-    url = link(event)
-    if url:
-        props.append(("url", url))
-    props += [
+        ("url", Link(event)),
         ("categories", ["followup-cal", item.step.value, item.interview.company]),
         ("transp", "TRANSPARENT"),
         ("class", "PRIVATE"),
     ]
-    return props
 
 
 def content_hash(props: list[tuple[str, Any]], alarm_minutes: int) -> str:
@@ -106,24 +121,47 @@ def content_hash(props: list[tuple[str, Any]], alarm_minutes: int) -> str:
     return digest.hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class RevisedEvent:
+    """An event's properties, content hash and revision, before any serialization."""
+
+    event: FollowupEvent
+    props: list[tuple[str, Any]]
+    content_hash: str
+    revision: Revision
+
+    def vevent(self) -> icalendar.Event:
+        import icalendar
+
+        vevent = icalendar.Event()
+        for name, value in self.props:
+            if isinstance(value, Link):
+                value = link(value.event)
+                if value is None:
+                    continue
+            vevent.add(name, value)
+        vevent.add("dtstamp", datetime.combine(self.revision.stamp, time(0), tzinfo=UTC))
+        vevent.add("sequence", self.revision.sequence)
+        vevent.add(HASH_PROPERTY, self.content_hash)
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary(self.event.item))
+        reminder = self.event.item.interview.policy.reminder_minutes
+        alarm.add("trigger", timedelta(minutes=-reminder))
+        vevent.add_component(alarm)
+        return vevent
+
+
+def revise_event(event: FollowupEvent, state: ExportState, today: date) -> RevisedEvent:
+    """Hash the content and record the revision (SEQUENCE, DTSTAMP day) in the state."""
+    props = event_properties(event)
+    content = content_hash(props, event.item.interview.policy.reminder_minutes)
+    return RevisedEvent(event, props, content, state.revise(event.item.uid, content, today))
+
+
 def stamped_event(event: FollowupEvent, state: ExportState, today: date) -> icalendar.Event:
     """The VEVENT, with SEQUENCE and DTSTAMP from the export history (see state.py)."""
-    props = event_properties(event)
-    reminder = event.item.interview.policy.reminder_minutes
-    content = content_hash(props, reminder)
-    revision = state.revise(event.item.uid, content, today)
-    vevent = icalendar.Event()
-    for name, value in props:
-        vevent.add(name, value)
-    vevent.add("dtstamp", datetime.combine(revision.stamp, time(0), tzinfo=UTC))
-    vevent.add("sequence", revision.sequence)
-    vevent.add(HASH_PROPERTY, content)
-    alarm = icalendar.Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", summary(event.item))
-    alarm.add("trigger", timedelta(minutes=-reminder))
-    vevent.add_component(alarm)
-    return vevent
+    return revise_event(event, state, today).vevent()
 
 
 def build_calendar(
@@ -133,6 +171,8 @@ def build_calendar(
     today: date,
     name: str = "",
 ) -> icalendar.Calendar:
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

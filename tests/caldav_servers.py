@@ -6,6 +6,7 @@ each on a free port with a temporary storage; nothing is installed by hand.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 USER = "alex"
 PASSWORD = "s3cret-Pa55word"
@@ -66,6 +68,7 @@ class Server:
 
 def start_radicale(tmp: Path) -> Server:
     port = free_port()
+    tmp.mkdir(parents=True, exist_ok=True)
     users = tmp / "htpasswd"
     users.write_text(f"{USER}:{PASSWORD}\n")
     command = [
@@ -187,3 +190,32 @@ class RecordingProxy:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+@dataclass
+class HttpResult:
+    status_code: int
+    content: bytes
+
+
+def http_request(
+    method: str,
+    url: str,
+    data: bytes | str = b"",
+    auth: tuple[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResult:
+    """One plain HTTP request, independent of the code under test."""
+    parts = urlsplit(url)
+    all_headers = dict(headers or {})
+    if auth:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        all_headers["Authorization"] = f"Basic {token}"
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        body = data.encode() if isinstance(data, str) else data
+        connection.request(method, parts.path or "/", body=body, headers=all_headers)
+        response = connection.getresponse()
+        return HttpResult(response.status, response.read())
+    finally:
+        connection.close()

@@ -11,10 +11,16 @@ import uuid
 from pathlib import Path
 
 import icalendar
-import niquests
 import pytest
 import yaml
-from caldav_servers import PASSWORD, USER, RecordingProxy, start_radicale, start_xandikos
+from caldav_servers import (
+    PASSWORD,
+    USER,
+    RecordingProxy,
+    http_request,
+    start_radicale,
+    start_xandikos,
+)
 from click.testing import CliRunner
 from conftest import EXAMPLE
 
@@ -95,7 +101,7 @@ class Workspace:
 
     def stored(self) -> dict[str, tuple[str, icalendar.Event, str]]:
         """{uid: (href, event, raw text)} straight from the server."""
-        response = niquests.request(
+        response = http_request(
             "REPORT",
             self.calendar_url(),
             data=REPORT,
@@ -119,7 +125,8 @@ class Workspace:
             url = f"http://127.0.0.1:{self.server.port}{href_or_name}"
         else:
             url = self.calendar_url() + href_or_name
-        response = niquests.put(
+        response = http_request(
+            "PUT",
             url,
             data=data,
             auth=self.auth(),

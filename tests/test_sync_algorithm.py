@@ -6,7 +6,8 @@ from followup_cal.sync.algorithm import Desired, Remote, plan_sync
 
 
 def want(uid: str, content: str = "h1") -> Desired:
-    return Desired(uid, uid, f"data {uid} {content}".encode(), content)
+    data = f"data {uid} {content}".encode()
+    return Desired(uid, uid, lambda: data, content)
 
 
 def have(uid: str, content: str = "h1", etag: str = '"e1"', href: str | None = None) -> Remote:

@@ -14,10 +14,9 @@ from datetime import date
 from pathlib import Path
 
 import icalendar
-import niquests
 import pytest
 import yaml
-from caldav_servers import PASSWORD, USER, RecordingProxy, start_radicale
+from caldav_servers import PASSWORD, USER, RecordingProxy, http_request, start_radicale
 from click.testing import CliRunner
 from conftest import ME
 from hypothesis import HealthCheck, settings
@@ -100,7 +99,7 @@ class SyncMachine(RuleBasedStateMachine):
         return result
 
     def stored(self) -> list[tuple[str, icalendar.Event, str]]:
-        response = niquests.request(
+        response = http_request(
             "REPORT",
             self.calendar_url,
             data=REPORT,
@@ -177,7 +176,8 @@ class SyncMachine(RuleBasedStateMachine):
             f"UID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261201T150000Z\r\n"
             f"SUMMARY:Foreign {n}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         )
-        response = niquests.put(
+        response = http_request(
+            "PUT",
             f"{self.calendar_url}{uid}.ics",
             data=body.encode(),
             auth=(USER, PASSWORD),
@@ -198,7 +198,8 @@ class SyncMachine(RuleBasedStateMachine):
         cal.add("version", "2.0")
         event["SUMMARY"] = "moved by the user"
         cal.add_component(event)
-        response = niquests.put(
+        response = http_request(
+            "PUT",
             f"http://127.0.0.1:{self.server.port}{href}",
             data=cal.to_ical(),
             auth=(USER, PASSWORD),

@@ -9,7 +9,7 @@ left alone (a conflict) unless forced, like a 412 during the write itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from followup_cal.planner import UID_DOMAIN
@@ -25,7 +25,7 @@ def is_owned(uid: str) -> bool:
 class Desired:
     uid: str
     summary: str
-    data: bytes  # a whole VCALENDAR with one VEVENT, as PUT
+    render: Callable[[], bytes]  # the VCALENDAR to PUT, built only when it is written
     content_hash: str
 
 
@@ -44,7 +44,7 @@ class Write:
     summary: str
     href: str | None = None  # where it is now (update, delete)
     etag: str | None = None  # the If-Match (update, delete)
-    data: bytes | None = None  # what to PUT (create, update)
+    render: Callable[[], bytes] | None = None  # what to PUT (create, update)
 
 
 @dataclass
@@ -92,13 +92,15 @@ def plan_sync(
     for uid, want in wanted.items():
         have = owned.get(uid)
         if have is None:
-            plan.writes.append(Write("create", uid, want.summary, data=want.data))
+            plan.writes.append(Write("create", uid, want.summary, render=want.render))
         elif have.content_hash == want.content_hash:
             plan.unchanged += 1
         elif edited(have) and not force:
             plan.conflicts.append(uid)
         else:
-            plan.writes.append(Write("update", uid, want.summary, have.href, have.etag, want.data))
+            plan.writes.append(
+                Write("update", uid, want.summary, have.href, have.etag, want.render)
+            )
     for uid, have in owned.items():
         if uid in wanted:
             continue

@@ -9,12 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import icalendar
-
 from followup_cal import service
 from followup_cal.atomic import write_atomic
 from followup_cal.errors import FileAccessError, ServerError, SyncRefused
-from followup_cal.ics import HASH_PROPERTY, PRODID, FollowupEvent, stamped_event, summary
+from followup_cal.ics import PRODID, FollowupEvent, RevisedEvent, revise_event, summary
 from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
 from followup_cal.sync.algorithm import Desired, SyncPlan, Write, plan_sync
@@ -87,25 +85,46 @@ class SyncReport:
 
 
 def desired_events(events: list[FollowupEvent], state: ExportState, today: date) -> list[Desired]:
-    """Each event as the VCALENDAR to PUT: same UID, SEQUENCE and text as the export."""
+    """Each event as the VCALENDAR to PUT: same UID, SEQUENCE and text as the export.
+
+    Only hashes are computed here; an event is serialized when it is actually written,
+    so a sync with nothing to write costs no serialization at all.
+    """
     if not events:
         return []
     days = [e.item.start.date() for e in events]
     first, last = date(min(days).year, 1, 1), date(max(days).year, 12, 31)
-    zones: dict[str, icalendar.Timezone] = {}
+    zones: dict[str, bytes] = {}
+
+    def zone_block(tzid: str) -> bytes:
+        # One VTIMEZONE serialized once and reused in every object that needs it.
+        if tzid not in zones:
+            import icalendar
+
+            zone = icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
+            zones[tzid] = zone.to_ical()
+        return zones[tzid]
+
+    def renderer(revised: RevisedEvent) -> Callable[[], bytes]:
+        def render() -> bytes:
+            tzid = getattr(revised.event.item.start.tzinfo, "key", "")
+            return b"".join(
+                (
+                    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
+                    f"PRODID:{PRODID}\r\n".encode(),
+                    zone_block(tzid) if tzid and tzid != "UTC" else b"",
+                    revised.vevent().to_ical(),
+                    b"END:VCALENDAR\r\n",
+                )
+            )
+
+        return render
+
     desired = []
     for event in events:
-        vevent = stamped_event(event, state, today)
-        cal = icalendar.Calendar()
-        cal.add("prodid", PRODID)
-        cal.add("version", "2.0")
-        for tzid in sorted({str(vevent["DTSTART"].params.get("TZID", ""))} - {""}):
-            if tzid not in zones:
-                zones[tzid] = icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
-            cal.add_component(zones[tzid])
-        cal.add_component(vevent)
+        revised = revise_event(event, state, today)
         desired.append(
-            Desired(event.item.uid, summary(event.item), cal.to_ical(), str(vevent[HASH_PROPERTY]))
+            Desired(event.item.uid, summary(event.item), renderer(revised), revised.content_hash)
         )
     return desired
 
@@ -198,7 +217,8 @@ def execute_sync(
             result = remote.delete(write.href or "", etag=write.etag, force=force)
         else:
             href = write.href or event_href(prepared.calendar_url, write.uid)
-            result = remote.put(href, write.data or b"", etag=write.etag, force=force)
+            data = write.render() if write.render else b""
+            result = remote.put(href, data, etag=write.etag, force=force)
         if not result.ok:
             report.conflicts.append(write.uid)
         elif write.kind == "delete":
