@@ -227,3 +227,41 @@ def test_url_and_user_from_the_yaml_and_the_environment(yaml_file, radicale):
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("created 49,")
+
+
+def test_a_redirect_from_well_known_caldav_is_followed(yaml_file, radicale):
+    target = radicale.url
+
+    class Redirect(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_PROPFIND(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(301)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/caldav"
+        result = sync(
+            yaml_file,
+            "--url",
+            url,
+            "--user",
+            USER,
+            "--calendar",
+            "Redirected",
+            "--create",
+            env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("created 49,")

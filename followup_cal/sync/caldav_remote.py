@@ -29,7 +29,8 @@ CALDAV = "urn:ietf:params:xml:ns:caldav"
 HASH_RE = re.compile(r"^X-FOLLOWUP-CAL-HASH(?:;[^:\r\n]*)?:(.*)$", re.MULTILINE)
 UID_RE = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*)$", re.MULTILINE)
 USER_AGENT = f"followup-cal/{__version__}"
-RETRY_DELAYS = (0.5, 1.5)  # seconds before the 2nd and 3rd try of a safe request
+RETRY_DELAYS = (0.5, 1.5)
+REDIRECTS = (301, 302, 307, 308)  # seconds before the 2nd and 3rd try of a safe request
 
 REPORT_BODY = """<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -103,6 +104,8 @@ class CalDAVRemote:
             self.auth = f"Basic {token}"
         self._connection: http.client.HTTPConnection | None = None
         self._origin = ""
+        self._redirects = 0
+        self.final_url = url
 
     def _connect(self, parts: SplitResult) -> http.client.HTTPConnection:
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -202,6 +205,13 @@ class CalDAVRemote:
             if response.status >= 500 and attempt + 1 < tries:
                 time.sleep(RETRY_DELAYS[attempt])
                 continue
+            location = response.headers.get("location")
+            if safe and response.status in REDIRECTS and location and self._redirects < 3:
+                # e.g. /.well-known/caldav -> the DAV root; only reads follow redirects.
+                self._redirects += 1
+                return self.request(urljoin(url, location), method, body, headers, safe=safe)
+            self._redirects = 0
+            self.final_url = url  # where the answer came from, for resolving its hrefs
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -272,18 +282,18 @@ class CalDAVRemote:
         principal = tree.findtext(f".//{{{DAV}}}current-user-principal/{{{DAV}}}href")
         if not principal:
             raise ServerError(f"{redact(url)}: not a CalDAV server (no current-user-principal)")
-        principal_url = urljoin(url, principal)
+        principal_url = urljoin(self.final_url, principal)
         tree = self._propfind(principal_url, "<C:calendar-home-set/>", "0")
         home = tree.findtext(f".//{{{CALDAV}}}calendar-home-set/{{{DAV}}}href")
         if not home:
             raise ServerError(f"{redact(url)}: the server names no calendar home")
-        home_url = urljoin(principal_url, home)
+        home_url = urljoin(self.final_url, home)
         tree = self._propfind(home_url, "<D:resourcetype/><D:displayname/>", "1")
         calendars: dict[str, str] = {}
         for item in tree.iter(f"{{{DAV}}}response"):
             if item.find(f".//{{{DAV}}}resourcetype/{{{CALDAV}}}calendar") is None:
                 continue
-            href = urljoin(home_url, item.findtext(f"{{{DAV}}}href") or "")
+            href = urljoin(self.final_url, item.findtext(f"{{{DAV}}}href") or "")
             name = item.findtext(f".//{{{DAV}}}displayname") or href.rstrip("/").rsplit("/", 1)[-1]
             calendars.setdefault(name, href)
         return home_url, calendars
