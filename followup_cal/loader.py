@@ -418,9 +418,9 @@ def _my_email(r: _Reader, entries: dict[str, _Entry], node: yaml.Node) -> str:
 
 
 def _check_country(r: _Reader, entries: dict[str, _Entry], country: str, subdiv: str) -> None:
-    import holidays  # loaded only when a country is given
+    from followup_cal.workdays import supported_countries  # only when a country is given
 
-    supported = holidays.list_supported_countries()
+    supported = supported_countries()
     if country not in supported:
         r.problem(
             entries["country"].value,

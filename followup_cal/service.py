@@ -18,7 +18,10 @@ from followup_cal.workdays import calendar_for
 
 
 def plan(search: SearchFile, today: date) -> list[PlannedFollowup]:
-    return plan_followups(search.interviews, search.me, calendar_for(search.me), today)
+    cal = calendar_for(search.me)
+    items = plan_followups(search.interviews, search.me, cal, today)
+    cal.save_cache()
+    return items
 
 
 def draft_events(search: SearchFile, items: list[PlannedFollowup]) -> list[FollowupEvent]:

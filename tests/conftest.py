@@ -79,3 +79,9 @@ def steps(items: list[PlannedFollowup], step: str) -> list[PlannedFollowup]:
 @pytest.fixture
 def example_text() -> str:
     return EXAMPLE.read_text("utf-8")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Each test session gets its own cache folder, never the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -57,3 +60,39 @@ def test_counting_business_days_both_ways():
     assert cal.add_business_days(date(2026, 11, 27), 1) == date(2026, 11, 30)
     assert cal.subtract_business_days(date(2026, 11, 30), 1) == date(2026, 11, 27)
     assert cal.add_business_days(date(2026, 11, 27), 0) == date(2026, 11, 27)
+
+
+def test_holidays_are_cached_per_year_and_used_without_the_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = calendar_for(profile("US"))
+    assert first.holiday_name(date(2026, 11, 26)) == "Thanksgiving Day"
+    first.save_cache()
+    (cached,) = (tmp_path / "followup-cal").glob("holidays-US-all-*.json")
+    assert '"2026-11-26": "Thanksgiving Day"' in cached.read_text()
+    # A new process answers from the cache without importing the package at all.
+    script = (
+        "import sys; from datetime import date; from zoneinfo import ZoneInfo\n"
+        "from followup_cal.model import Profile\n"
+        "from followup_cal.workdays import calendar_for\n"
+        "p = Profile('A B', 'a@b.org', ZoneInfo('UTC'), country='US')\n"
+        "cal = calendar_for(p)\n"
+        "print(cal.holiday_name(date(2026, 11, 26)), cal.is_business_day(date(2026, 11, 27)),"
+        " 'holidays' in sys.modules)\n"
+        "cal.holiday_name(date(2031, 1, 1))\n"
+        "print('holidays' in sys.modules)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert out.stdout.splitlines() == ["Thanksgiving Day True False", "True"], out.stderr
+
+
+def test_a_broken_cache_is_ignored(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calendar_for(profile("DE")).holiday_name(date(2026, 5, 14))
+    calendar_for(profile("DE")).save_cache()
+    first = calendar_for(profile("DE"))
+    first.holiday_name(date(2026, 5, 14))
+    first.save_cache()
+    for path in (tmp_path / "followup-cal").glob("holidays-DE-*.json"):
+        path.write_text("{not json")
+    assert calendar_for(profile("DE")).holiday_name(date(2026, 5, 14)) == "Ascension Day"
