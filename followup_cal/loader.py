@@ -482,17 +482,10 @@ def _read_round(r: _Reader, node: yaml.Node, number: int, default_zone: ZoneInfo
             if person is not None:
                 interviewers.append(person)
         if isinstance(people_node, yaml.SequenceNode) and not items:
-            c(
-                lambda: _raise(
-                    r.invalid(people_node, "interviewers is empty; expected everyone you met")
-                )
-            )
+            r.problem(people_node, "interviewers is empty; expected everyone you met")
+            c.failed = True
     c.check()
     return Round(number, start, duration, tuple(interviewers), _pos(node))
-
-
-def _raise(exc: Exception) -> Any:
-    raise exc
 
 
 def _resolve_person(r: _Reader, node: yaml.Node, what: str, people: dict[str, Person]) -> Person:

@@ -166,40 +166,30 @@ def test_password_from_netrc(yaml_file, radicale, tmp_path):
     assert result.exit_code == 0, result.output
 
 
-def test_timeout(yaml_file, radicale):
-    proxy = RecordingProxy(radicale.port).start()
+@pytest.fixture
+def proxy(radicale):
+    rec = RecordingProxy(radicale.port).start()
+    yield rec
+    rec.stop()
+
+
+def sync_as_alex(yaml_file, proxy, *args):
+    url = proxy.url("/")
+    return sync(
+        yaml_file, "--url", url, "--user", USER, *args, env={"FOLLOWUP_CAL_PASSWORD": PASSWORD}
+    )
+
+
+def test_timeout(yaml_file, proxy):
     proxy.delay = 2.5
-    try:
-        result = sync(
-            yaml_file,
-            "--url",
-            proxy.url("/"),
-            "--user",
-            USER,
-            "--timeout",
-            "1",
-            env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
-        )
-    finally:
-        proxy.stop()
+    result = sync_as_alex(yaml_file, proxy, "--timeout", "1")
     assert result.exit_code == 7
     assert one_line(result).endswith(": the server did not answer in time")
 
 
-def test_server_error_5xx(yaml_file, radicale):
-    proxy = RecordingProxy(radicale.port).start()
+def test_server_error_5xx(yaml_file, proxy):
     proxy.status_override = 500
-    try:
-        result = sync(
-            yaml_file,
-            "--url",
-            proxy.url("/"),
-            "--user",
-            USER,
-            env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
-        )
-    finally:
-        proxy.stop()
+    result = sync_as_alex(yaml_file, proxy)
     assert result.exit_code == 8
     assert one_line(result) == f"{proxy.url('/')}: PROPFIND failed with HTTP 500"
     assert proxy.methods() == ["PROPFIND"] * 3

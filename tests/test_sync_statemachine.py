@@ -116,6 +116,12 @@ class SyncMachine(RuleBasedStateMachine):
                     out.append((str(event["UID"]), event, item.findtext("{DAV:}href")))
         return out
 
+    def put(self, url: str, body: bytes) -> None:
+        """Write as another calendar client would, straight to the server."""
+        headers = {"Content-Type": "text/calendar"}
+        response = http_request("PUT", url, data=body, auth=(USER, PASSWORD), headers=headers)
+        assert response.status_code in (201, 204)
+
     def planned(self) -> dict[str, str]:
         search = load(str(self.path))
         data = service.export_ics(search, date(2026, 11, 23), ExportState())
@@ -176,14 +182,7 @@ class SyncMachine(RuleBasedStateMachine):
             f"UID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261201T150000Z\r\n"
             f"SUMMARY:Foreign {n}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         )
-        response = http_request(
-            "PUT",
-            f"{self.calendar_url}{uid}.ics",
-            data=body.encode(),
-            auth=(USER, PASSWORD),
-            headers={"Content-Type": "text/calendar"},
-        )
-        assert response.status_code in (201, 204)
+        self.put(f"{self.calendar_url}{uid}.ics", body.encode())
         self.foreign[uid] = f"Foreign {n}"
 
     @precondition(lambda self: self.synced)
@@ -198,14 +197,7 @@ class SyncMachine(RuleBasedStateMachine):
         cal.add("version", "2.0")
         event["SUMMARY"] = "moved by the user"
         cal.add_component(event)
-        response = http_request(
-            "PUT",
-            f"http://127.0.0.1:{self.server.port}{href}",
-            data=cal.to_ical(),
-            auth=(USER, PASSWORD),
-            headers={"Content-Type": "text/calendar"},
-        )
-        assert response.status_code in (201, 204)
+        self.put(f"http://127.0.0.1:{self.server.port}{href}", cal.to_ical())
         self.edited.add(uid)
 
     @rule(after=st.integers(0, 6))
