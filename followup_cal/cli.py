@@ -278,7 +278,13 @@ def draft(
     "--password-command", metavar="CMD", help="Print the password with CMD (e.g. 'pass show dav')."
 )
 @click.option("--insecure", is_flag=True, help="Do not check the TLS certificate (a warning).")
-@click.option("--timeout", type=click.IntRange(1, 600), default=30, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 600),
+    default=30,
+    show_default=True,
+    help="Seconds to wait for each answer from the server.",
+)
 @today_option
 @reports_errors
 def sync(

@@ -37,7 +37,7 @@ def run(*args: str, **kwargs):
 
 def test_version_and_help():
     assert run("--version").stdout.strip() == f"followup-cal, version {__version__}"
-    for command in ("validate", "plan", "export", "draft"):
+    for command in ("validate", "plan", "export", "draft", "sync"):
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Example:" in result.stdout, command
