@@ -130,7 +130,9 @@ class RevisedEvent:
     content_hash: str
     revision: Revision
 
-    def vevent(self) -> icalendar.Event:
+    def vevent(self, *, with_hash: bool = False) -> icalendar.Event:
+        """The VEVENT; ``with_hash`` adds the content hash, which only sync needs (to
+        tell unchanged events on the server without re-sending them)."""
         import icalendar
 
         vevent = icalendar.Event()
@@ -142,7 +144,8 @@ class RevisedEvent:
             vevent.add(name, value)
         vevent.add("dtstamp", datetime.combine(self.revision.stamp, time(0), tzinfo=UTC))
         vevent.add("sequence", self.revision.sequence)
-        vevent.add(HASH_PROPERTY, self.content_hash)
+        if with_hash:
+            vevent.add(HASH_PROPERTY, self.content_hash)
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", summary(self.event.item))

@@ -32,6 +32,7 @@ from hypothesis.stateful import (
 
 from followup_cal import service
 from followup_cal.cli import cli
+from followup_cal.ics import revise_event
 from followup_cal.loader import load
 from followup_cal.state import ExportState
 
@@ -124,9 +125,9 @@ class SyncMachine(RuleBasedStateMachine):
 
     def planned(self) -> dict[str, str]:
         search = load(str(self.path))
-        data = service.export_ics(search, date(2026, 11, 23), ExportState())
-        cal = icalendar.Calendar.from_ical(data)
-        return {str(e["UID"]): str(e["X-FOLLOWUP-CAL-HASH"]) for e in cal.walk("VEVENT")}
+        events = service.draft_events(search, service.plan(search, date(2026, 11, 23)))
+        state = ExportState()
+        return {e.item.uid: revise_event(e, state, date(2026, 11, 23)).content_hash for e in events}
 
     # -- rules ---------------------------------------------------------------------------
 

@@ -113,7 +113,7 @@ def desired_events(events: list[FollowupEvent], state: ExportState, today: date)
                     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
                     f"PRODID:{PRODID}\r\n".encode(),
                     zone_block(tzid) if tzid and tzid != "UTC" else b"",
-                    revised.vevent().to_ical(),
+                    revised.vevent(with_hash=True).to_ical(),
                     b"END:VCALENDAR\r\n",
                 )
             )
