@@ -93,6 +93,10 @@ class ServerError(FollowupCalError):
     exit_code = 8
 
 
+class CalendarNotFound(ServerError):
+    """The calendar URL answered 404."""
+
+
 class SyncRefused(FollowupCalError):
     """Sync would delete every owned event; needs --force."""
 

@@ -383,3 +383,14 @@ def test_password_from_a_command_and_never_from_the_yaml(ws, tmp_path):
     bad = ws.sync()
     assert bad.exit_code == 1
     assert "'password' does not belong in a file kept in git" in bad.stderr
+
+
+def test_a_remembered_calendar_that_was_deleted_is_found_again(ws):
+    assert ws.sync("--create").exit_code == 0
+    gone = ws.calendar_url()
+    assert http_request("DELETE", gone, auth=ws.auth()).status_code in (200, 204)
+    result = ws.sync("--create")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"created {EXAMPLE_EVENTS}, updated 0, deleted 0, unchanged 0"
+    assert ws.proxy.methods()[:2] == ["REPORT", "PROPFIND"]  # the 404, then discovery
+    assert len(ws.stored()) == EXAMPLE_EVENTS

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from followup_cal import __version__
-from followup_cal.errors import AuthFailed, ServerError, ServerUnreachable
+from followup_cal.errors import AuthFailed, CalendarNotFound, ServerError, ServerUnreachable
 from followup_cal.sync.algorithm import Remote
 
 DAV = "DAV:"
@@ -219,7 +219,7 @@ class CalDAVRemote:
 
     def _multistatus(self, response: Response, url: str, what: str) -> ET.Element:
         if response.status == 404:
-            raise ServerError(f"{redact(url)}: calendar not found (404)")
+            raise CalendarNotFound(f"{redact(url)}: calendar not found (404)")
         if response.status in (400, 405, 501):
             raise ServerError(
                 f"{redact(url)}: not a CalDAV server or calendar (it answered HTTP "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from followup_cal import service
 from followup_cal.atomic import write_atomic
-from followup_cal.errors import FileAccessError, ServerError, SyncRefused
+from followup_cal.errors import CalendarNotFound, FileAccessError, ServerError, SyncRefused
 from followup_cal.ics import PRODID, FollowupEvent, RevisedEvent, revise_event, summary
 from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
@@ -129,6 +129,11 @@ def desired_events(events: list[FollowupEvent], state: ExportState, today: date)
     return desired
 
 
+def calendar_key(target: SyncTarget) -> str:
+    """Under what the discovered calendar URL is remembered."""
+    return f"{redact(target.url)}|{target.user}|{target.calendar}"
+
+
 def resolve_calendar(
     remote: CalDAVRemote, target: SyncTarget, status: SyncStatus, name: str
 ) -> tuple[str, bool]:
@@ -136,7 +141,7 @@ def resolve_calendar(
     (at most 3 requests, and 1 more to create it)."""
     if target.calendar.startswith(("http://", "https://")):
         return target.calendar, False
-    key = f"{redact(target.url)}|{target.user}|{target.calendar}"
+    key = calendar_key(target)
     if key in status.calendars:
         return status.calendars[key], False
     created = False
@@ -191,9 +196,20 @@ def prepare_sync(
         timeout=target.timeout,
     )
     name = search.calendar_name or DEFAULT_CALENDAR
+    key = calendar_key(target)
+    from_memory = key in status.calendars
     calendar_url, created = resolve_calendar(remote, target, status, name)
+    try:
+        existing = [] if created else remote.owned_events(calendar_url)  # a new one is empty
+    except CalendarNotFound:
+        if not from_memory:
+            raise
+        # The remembered calendar is gone (deleted, renamed): find it again, once.
+        del status.calendars[key]
+        status.etags.pop(calendar_url, None)
+        calendar_url, created = resolve_calendar(remote, target, status, name)
+        existing = [] if created else remote.owned_events(calendar_url)
     remembered = status.etags.setdefault(calendar_url, {})
-    existing = [] if created else remote.owned_events(calendar_url)  # a new one is empty
     plan = plan_sync(desired, existing, remembered, force=force)
     if plan.refused:
         raise SyncRefused(plan.refused)
