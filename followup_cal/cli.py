@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -34,6 +35,10 @@ def reports_errors(func: F) -> F:
             for line in exc.lines():
                 click.echo(line, err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Every write is atomic or conditional: stopping here leaves nothing half-done.
+            click.echo("interrupted; nothing is half-written, run the command again", err=True)
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 
@@ -45,7 +50,9 @@ class DateType(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value) if len(value) == 10 else date.fromisoformat("")
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
+            return date.fromisoformat(value)
         except ValueError:
             self.fail(f"'{value}' is not a date; expected YYYY-MM-DD", param, ctx)
 
@@ -71,6 +78,11 @@ def cli() -> None:
       followup-cal plan interviews.yaml
       followup-cal export interviews.yaml -o followups.ics
       followup-cal draft acme thank_you --to Dana -f interviews.yaml
+      followup-cal sync interviews.yaml --url https://dav.example.org/ --user alex
+
+    Exit codes: 0 ok, 1 bad input, 2 bad command line, 3 file not readable or
+    writable, 4 draft warnings (--strict), 5 no such interview/step/person,
+    6-10 sync (see 'followup-cal sync --help').
     """
 
 
@@ -305,6 +317,10 @@ def sync(
     Creates what is missing, updates what changed, deletes what is no longer planned,
     and touches no event it did not create. The password comes from
     --password-command, FOLLOWUP_CAL_PASSWORD, ~/.netrc or the system keyring.
+
+    Exit codes: 6 credentials refused or missing, 7 server unreachable (DNS,
+    connection, TLS, timeout), 8 server error or not CalDAV, 9 refused to delete
+    every event (use --force), 10 events edited on the server were left alone.
 
     \b
     Example:

@@ -230,3 +230,15 @@ def test_output_is_identical_across_processes(example, tmp_path):
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert outputs[0].count(b"BEGIN:VEVENT") == 49
+
+
+def test_ctrl_c_is_one_line_and_exit_130(example, monkeypatch):
+    from followup_cal import service
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(service, "plan", interrupted)
+    result = run("plan", str(example), *TODAY)
+    assert result.exit_code == 130
+    assert result.stderr == "interrupted; nothing is half-written, run the command again\n"
