@@ -14,6 +14,7 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 8   the CalDAV server answered with an error, or the URL is not a CalDAV calendar
 9   sync refused to delete every event it owns (an emptied file?); --force does it
 10  sync finished, but events edited on the server were left alone
+130 interrupted (Ctrl-C); every write is atomic or conditional, so nothing is half-done
 ==  ==========================================================
 """
 
