@@ -356,8 +356,10 @@ def sync(
     target = SyncTarget(url, user, password, calendar, create, not insecure, timeout)
     state_path = state_path_for(file)
     state = load_state(state_path)
+    revisions_before = dict(state.revisions)
     status_path = status_path_for(file)
     status = SyncStatus.load(status_path)
+    status_before = status.to_json()
     try:
         prepared = prepare_sync(search, target, state, status, resolve_today(today), force=force)
         writes = prepared.plan.writes
@@ -375,8 +377,10 @@ def sync(
             report = execute_sync(prepared, force=force)
     finally:
         if not dry_run:
-            save_status(status_path, status)
-            save_state(state_path, state)
+            if status.to_json() != status_before:
+                save_status(status_path, status)
+            if state.revisions != revisions_before:
+                save_state(state_path, state)
     for uid in report.conflicts:
         click.echo(f"left alone: {uid} was edited on the server; --force overwrites", err=True)
     click.echo(report.summary)

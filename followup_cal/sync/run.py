@@ -51,9 +51,12 @@ class SyncStatus:
             # Only an optimisation: without it we rediscover and trust content hashes.
             return cls()
 
-    def save(self, path: Path) -> None:
+    def to_json(self) -> bytes:
         data = {"version": 1, "calendars": self.calendars, "etags": self.etags}
-        write_atomic(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+        return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
+
+    def save(self, path: Path) -> None:
+        write_atomic(path, self.to_json())
 
 
 def status_path_for(yaml_path: str) -> Path:
