@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -142,6 +143,17 @@ class _Context:
     def zone(self) -> ZoneInfo:
         return self.me.timezone
 
+    @cached_property
+    def base_day(self) -> date:
+        """The day the latest round ended, in my zone: what the inquiry chain counts from."""
+        return self.interview.latest_round.end.astimezone(self.zone).date()
+
+    @cached_property
+    def holiday_period(self) -> tuple[date, date, str] | None:
+        """The holidays a "decision after the holidays" waits on (shared by the inquiry
+        chain and the holiday note, so it is looked up once)."""
+        return _holiday_period(self.cal, self.base_day)
+
     def at_send_time(self, day: date) -> datetime:
         return datetime.combine(day, self.interview.policy.send_time, tzinfo=self.zone)
 
@@ -233,14 +245,14 @@ def _holiday_period(cal: WorkCalendar, after: date) -> tuple[date, date, str] | 
 def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
     """Rules 1, 2, 4 and 10: the inquiry chain counted from the latest round."""
     interview, pol, cal = ctx.interview, ctx.interview.policy, ctx.cal
-    base = interview.latest_round.end.astimezone(ctx.zone).date()
+    base = ctx.base_day
     offsets = pol.inquiry_offsets()
     wait_until, wait_why = None, ""
     if interview.decision_expected:
         wait_until = interview.decision_expected
         wait_why = f"{interview.company} said it decides on {fmt_day(wait_until)}"
     if interview.decision_after_holidays:
-        period = _holiday_period(cal, base)
+        period = ctx.holiday_period
         if period and (wait_until is None or period[1] > wait_until):
             wait_until = period[1]
             wait_why = f"{interview.company} decides after the holidays ({period[2]})"
@@ -307,8 +319,8 @@ def _check_ins(ctx: _Context, anchor: date, why: str, first_number: int) -> list
 
 def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
     interview, cal = ctx.interview, ctx.cal
-    base = interview.latest_round.end.astimezone(ctx.zone).date()
-    period = _holiday_period(cal, base)
+    base = ctx.base_day
+    period = ctx.holiday_period
     if period is None:
         return []
     count = interview.policy.holiday_note_business_days
@@ -363,7 +375,7 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
                 "went unanswered"
             )
         else:
-            last = interview.latest_round.end.astimezone(ctx.zone).date()
+            last = ctx.base_day
             why = f"the interview on {fmt_day(last)}"
         pending += _check_ins(ctx, last, why, 1)
 
