@@ -40,6 +40,12 @@ def sync(yaml_file, *args, env=None):
     return CliRunner().invoke(cli, command, env=env or {})
 
 
+def sync_as_alex(yaml_file, url, *args, password=PASSWORD):
+    """Sync to ``url`` as the test user, the password in the environment."""
+    env = {"FOLLOWUP_CAL_PASSWORD": password}
+    return sync(yaml_file, "--url", url, "--user", USER, *args, env=env)
+
+
 def one_line(result) -> str:
     assert "Traceback" not in result.output
     lines = result.stderr.splitlines()
@@ -102,14 +108,7 @@ def test_dns_failure(yaml_file):
 
 
 def test_tls_failure(yaml_file, radicale):
-    result = sync(
-        yaml_file,
-        "--url",
-        f"https://127.0.0.1:{radicale.port}/",
-        "--user",
-        USER,
-        env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
-    )
+    result = sync_as_alex(yaml_file, f"https://127.0.0.1:{radicale.port}/")
     assert result.exit_code == 7
     assert "TLS failed" in one_line(result)
     assert PASSWORD not in result.output
@@ -121,14 +120,7 @@ def test_insecure_warns(yaml_file, html_server):
 
 
 def test_wrong_password_is_401(yaml_file, radicale):
-    result = sync(
-        yaml_file,
-        "--url",
-        radicale.url,
-        "--user",
-        USER,
-        env={"FOLLOWUP_CAL_PASSWORD": "not-the-Password-123"},
-    )
+    result = sync_as_alex(yaml_file, radicale.url, password="not-the-Password-123")
     assert result.exit_code == 6
     assert "refused the credentials (401)" in one_line(result)
     assert "not-the-Password-123" not in result.output
@@ -136,16 +128,7 @@ def test_wrong_password_is_401(yaml_file, radicale):
 
 def test_someone_elses_calendar_is_403(yaml_file, radicale):
     other = f"http://127.0.0.1:{radicale.port}/somebody/calendar/"
-    result = sync(
-        yaml_file,
-        "--url",
-        radicale.url,
-        "--user",
-        USER,
-        "--calendar",
-        other,
-        env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
-    )
+    result = sync_as_alex(yaml_file, radicale.url, "--calendar", other)
     assert result.exit_code == 6
     assert "refused the credentials (403)" in one_line(result)
 
@@ -173,23 +156,16 @@ def proxy(radicale):
     rec.stop()
 
 
-def sync_as_alex(yaml_file, proxy, *args):
-    url = proxy.url("/")
-    return sync(
-        yaml_file, "--url", url, "--user", USER, *args, env={"FOLLOWUP_CAL_PASSWORD": PASSWORD}
-    )
-
-
 def test_timeout(yaml_file, proxy):
     proxy.delay = 2.5
-    result = sync_as_alex(yaml_file, proxy, "--timeout", "1")
+    result = sync_as_alex(yaml_file, proxy.url("/"), "--timeout", "1")
     assert result.exit_code == 7
     assert one_line(result).endswith(": the server did not answer in time")
 
 
 def test_server_error_5xx(yaml_file, proxy):
     proxy.status_override = 500
-    result = sync_as_alex(yaml_file, proxy)
+    result = sync_as_alex(yaml_file, proxy.url("/"))
     assert result.exit_code == 8
     assert one_line(result) == f"{proxy.url('/')}: PROPFIND failed with HTTP 500"
     assert proxy.methods() == ["PROPFIND"] * 3
@@ -239,17 +215,7 @@ def test_a_redirect_from_well_known_caldav_is_followed(yaml_file, radicale):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/caldav"
-        result = sync(
-            yaml_file,
-            "--url",
-            url,
-            "--user",
-            USER,
-            "--calendar",
-            "Redirected",
-            "--create",
-            env={"FOLLOWUP_CAL_PASSWORD": PASSWORD},
-        )
+        result = sync_as_alex(yaml_file, url, "--calendar", "Redirected", "--create")
     finally:
         server.shutdown()
         server.server_close()
