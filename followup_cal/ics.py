@@ -40,13 +40,14 @@ class FollowupEvent:
 
 
 def summary(item: PlannedFollowup) -> str:
-    """Short enough for a month view: 'Thank-you → Dana Lee · Acme'."""
+    """Short enough for a month view: 'Thank-you → Dana Lee · Acme', '✓ ...' once done."""
     company = item.interview.company
+    mark = "✓ " if item.done else ""
     if item.recipient is None:
         rounds = len(item.interview.rounds)
         suffix = f" (round {item.round})" if rounds > 1 else ""
-        return f"{item.label} · {company}{suffix}"
-    return f"{item.label} → {item.recipient.name} · {company}"
+        return f"{mark}{item.label} · {company}{suffix}"
+    return f"{mark}{item.label} → {item.recipient.name} · {company}"
 
 
 def description(event: FollowupEvent) -> str:
@@ -108,7 +109,7 @@ def event_properties(event: FollowupEvent) -> list[tuple[str, Any]]:
     ]
 
 
-def content_hash(props: list[tuple[str, Any]], alarm_minutes: int) -> str:
+def content_hash(props: list[tuple[str, Any]], alarm_minutes: int | None) -> str:
     """A digest of what would change in a calendar app (not DTSTAMP or SEQUENCE).
 
     Taken from the values rather than the serialized event, which would cost a second
@@ -146,6 +147,8 @@ class RevisedEvent:
         vevent.add("sequence", self.revision.sequence)
         if with_hash:
             vevent.add(HASH_PROPERTY, self.content_hash)
+        if self.event.item.done:
+            return vevent  # done: nothing to be reminded of
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", summary(self.event.item))
@@ -158,7 +161,8 @@ class RevisedEvent:
 def revise_event(event: FollowupEvent, state: ExportState, today: date) -> RevisedEvent:
     """Hash the content and record the revision (SEQUENCE, DTSTAMP day) in the state."""
     props = event_properties(event)
-    content = content_hash(props, event.item.interview.policy.reminder_minutes)
+    item = event.item
+    content = content_hash(props, None if item.done else item.interview.policy.reminder_minutes)
     return RevisedEvent(event, props, content, state.revise(event.item.uid, content, today))
 
 

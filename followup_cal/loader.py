@@ -28,6 +28,7 @@ from followup_cal.model import (
     WEEKDAYS,
     CalDAVSettings,
     Channel,
+    Done,
     Interview,
     Outcome,
     Person,
@@ -67,12 +68,19 @@ INTERVIEW_KEYS = (
     "channel",
     "heard_back",
     "outcome",
+    "done",
     "policy",
     "notes",
 )
 ROUND_KEYS = ("start", "timezone", "duration", "interviewers", "notes")
 PERSON_KEYS = ("name", "email", "phone", "title", "talked_about", "away_until")
 OUTCOME_KEYS = ("result", "date", "by")
+DONE_KEYS = ("step", "to", "round", "date")
+# The step keys `plan` prints and `done:` records: numbered for inquiries and check-ins.
+STEP_KEY_RE = re.compile(
+    r"debrief|thank_you|rejection_reply|holiday_note|follow_up-[1-3]|check_in-\d{1,2}"
+)
+STEP_KEY_HINT = "debrief, thank_you, follow_up-N, check_in-N, rejection_reply or holiday_note"
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
@@ -566,6 +574,36 @@ def _read_outcome(
     return Outcome(result, on, by)
 
 
+def _read_done(
+    r: _Reader, node: yaml.Node, people: dict[str, Person], rounds: int, first_day: date
+) -> Done:
+    entries = r.mapping(node, DONE_KEYS, "done entry")
+    c = _Collect()
+    step_node = c(lambda: r.required(entries, "step", node, "done entry"))
+    step = ""
+    if step_node is not None:
+        step = c(lambda: r.scalar(step_node, "step"), "").replace("-", "_")
+        step = re.sub(r"_(\d+)$", r"-\1", step)
+        if step and not STEP_KEY_RE.fullmatch(step):
+            r.problem(step_node, f"step '{step}' is not a follow-up step; expected {STEP_KEY_HINT}")
+            c.failed = True
+    on = c(lambda: r.date(r.required(entries, "date", node, "done entry"), "date"))
+    if on is not None and on < first_day:
+        r.problem(
+            entries["date"].value,
+            f"done date {on} is before the first interview ({first_day}); expected a later date",
+        )
+        c.failed = True
+    to = ""
+    if "to" in entries:
+        to = c(lambda: _resolve_person(r, entries["to"].value, "to", people).name, "")
+    number = None
+    if "round" in entries:
+        number = c(lambda: r.integer(entries["round"].value, "round", 1, rounds))
+    c.check()
+    return Done(step=step, on=on, to=to, round=number, pos=_pos(node))
+
+
 def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Policy) -> Interview:
     entries = r.mapping(node, INTERVIEW_KEYS, "interview")
     c = _Collect()
@@ -624,6 +662,8 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
             _resolve_person(r, item, "network", people)
             for item in r.sequence(entries["network"].value, "network")
         )
+    for person in network:
+        people.setdefault(person.name, person)
 
     latest = rounds[-1].start
     first_day = rounds[0].start.date()
@@ -651,6 +691,12 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
             outcome = _read_outcome(r, entries["outcome"].value, people, first_day)
         except _Invalid:
             outcome = None
+    done: list[Done] = []
+    if "done" in entries:
+        with contextlib.suppress(_Invalid):
+            for item in r.sequence(entries["done"].value, "done"):
+                with contextlib.suppress(_Invalid):
+                    done.append(_read_done(r, item, people, len(rounds), first_day))
 
     return Interview(
         id=ident,
@@ -667,6 +713,7 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
         channel=Channel(channel),
         heard_back=heard_back,
         outcome=outcome,
+        done=tuple(done),
         pos=_pos(node),
     )
 

@@ -83,6 +83,26 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Done:
+    """A follow-up the user recorded as done (``done:`` in the YAML).
+
+    ``step`` is the key ``plan`` shows (``thank_you``, ``follow_up-2``); ``to`` and
+    ``round`` narrow it to one recipient or round, and match every one when empty.
+    """
+
+    step: str
+    on: date
+    to: str = ""
+    round: int | None = None
+    pos: Pos = field(default=Pos(), compare=False)
+
+    def matches(self, key: str, round_number: int, recipient: str | None) -> bool:
+        if self.step != key or (self.round is not None and self.round != round_number):
+            return False
+        return not self.to or (recipient is not None and self.to == recipient)
+
+
+@dataclass(frozen=True)
 class Interview:
     id: str
     company: str
@@ -98,7 +118,15 @@ class Interview:
     channel: Channel = Channel.EMAIL
     heard_back: date | None = None
     outcome: Outcome | None = None
+    done: tuple[Done, ...] = ()
     pos: Pos = field(default=Pos(), compare=False)
+
+    def done_on(self, key: str, round_number: int, recipient: str | None) -> date | None:
+        """When the step was recorded as done, or None."""
+        for entry in self.done:
+            if entry.matches(key, round_number, recipient):
+                return entry.on
+        return None
 
     @property
     def latest_round(self) -> Round:

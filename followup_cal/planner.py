@@ -62,7 +62,9 @@ class PlannedFollowup:
     by_phone: bool = False
     by_letter: bool = False
     occasion: str = ""  # the holiday a holiday note is for
-    status: str = "upcoming"  # "past", "today" or "upcoming", relative to the plan's today
+    done: date | None = None  # the day the user recorded it as done
+    # "done", or else "past", "today" or "upcoming" relative to the plan's today.
+    status: str = "upcoming"
 
     @property
     def key(self) -> str:
@@ -156,6 +158,23 @@ class _Context:
 
     def at_send_time(self, day: date) -> datetime:
         return datetime.combine(day, self.interview.policy.send_time, tzinfo=self.zone)
+
+    def mark_done(self, item: PlannedFollowup) -> PlannedFollowup:
+        """The item as recorded in ``done:``: on the day it was done, which may differ
+        from the planned one; unchanged when not recorded."""
+        recipient = item.recipient.name if item.recipient else None
+        on = self.interview.done_on(item.key, item.round, recipient)
+        if on is None or item.done is not None:
+            return item
+        planned = item.start.astimezone(self.zone).date()
+        if on == planned:
+            return replace(item, done=on, reason=f"done on {fmt_day(on)}; {item.reason}")
+        return replace(
+            item,
+            start=self.at_send_time(on),
+            done=on,
+            reason=f"done on {fmt_day(on)}, planned for {fmt_day(planned)}: {item.reason}",
+        )
 
     def item(self, step: Step, when: datetime, reason: str, **kwargs: object) -> PlannedFollowup:
         duration = timedelta(minutes=self.interview.policy.event_minutes)
@@ -259,6 +278,7 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
 
     items: list[PlannedFollowup] = []
     shift = timedelta(0)
+    waiting = True
     previous: date | None = None
     for index, offset in enumerate(offsets):
         number = index + 1
@@ -269,10 +289,16 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
         )
         if shift:
             d.notes.append(f"keeps its spacing from follow-up 1 ({shift.days} days later)")
-        if index == 0 and wait_until and d.day <= wait_until:
+        sent = interview.done_on(
+            f"follow_up-{number}", interview.latest_round.number, interview.contact.name
+        )
+        if not sent and waiting and wait_until and d.day <= wait_until:
+            # The first inquiry not yet sent waits for the decision; later ones keep
+            # their spacing from it.
             moved = cal.after(wait_until)
             shift = moved - d.day
             d.move(moved, wait_why)
+        waiting = waiting and bool(sent)
         if previous and d.day < previous + timedelta(days=pol.min_days_between_follow_ups):
             d.move(
                 previous + timedelta(days=pol.min_days_between_follow_ups),
@@ -280,8 +306,7 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
             )
         d.after_absence(cal, interview.contact)
         d.to_business_day(cal)
-        previous = d.day
-        items.append(
+        item = ctx.mark_done(
             ctx.item(
                 Step.FOLLOW_UP,
                 ctx.at_send_time(d.day),
@@ -292,6 +317,9 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
                 by_phone=number == 1 and interview.channel is Channel.PHONE,
             )
         )
+        # The next inquiry keeps its distance from the day this one was really sent.
+        previous = item.done or d.day
+        items.append(item)
     return items
 
 
@@ -386,7 +414,8 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
     if interview.outcome and (cut is None or interview.outcome.on < cut):
         cut = interview.outcome.on
     if cut is not None:
-        pending = [p for p in pending if p.start.astimezone(ctx.zone).date() <= cut]
+        # What was done stays: it happened, whatever came after.
+        pending = [p for p in pending if p.done or p.start.astimezone(ctx.zone).date() <= cut]
     items += pending
 
     outcome = interview.outcome
@@ -403,10 +432,10 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
             )
         )
     if outcome and outcome.result is Result.REJECTED and check_ins_wanted:
-        done = sum(1 for p in pending if p.step is Step.CHECK_IN)
-        first = done // max(len(interview.network), 1) + 1
+        kept = sum(1 for p in pending if p.step is Step.CHECK_IN)
+        first = kept // max(len(interview.network), 1) + 1
         items += _check_ins(ctx, outcome.on, f"the rejection on {fmt_day(outcome.on)}", first)
-    return items
+    return [ctx.mark_done(item) for item in items]
 
 
 def plan_followups(
@@ -418,6 +447,8 @@ def plan_followups(
         for item in plan_interview(interview, me, cal):
             day = item.start.astimezone(me.timezone).date()
             status = "past" if day < today else "today" if day == today else "upcoming"
+            if item.done:
+                status = "done"
             planned.append(replace(item, status=status))
     planned.sort(key=lambda p: p.sort_key)
     return planned
