@@ -163,7 +163,7 @@ def plan(file: str, today: date | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([_row(i) for i in items], indent=2, ensure_ascii=False))
         return
-    marks = {"past": " ", "today": ">", "upcoming": " "}
+    marks = {"past": " ", "today": ">", "upcoming": " ", "done": "✓"}
     for item in items:
         local = item.start.astimezone(search.me.timezone)
         who = item.recipient.name if item.recipient else "(me)"
@@ -225,12 +225,7 @@ def export(
     click.echo(f"wrote {count} events to {output} ({changed} new or changed)", err=True)
 
 
-@cli.command()
-@click.argument("interview_id", metavar="ID")
-@click.argument("step", required=False)
-@click.option("--to", "to", metavar="NAME", help="The recipient, when several get this step.")
-@click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
-@click.option(
+file_option = click.option(
     "-f",
     "--file",
     "file",
@@ -240,6 +235,14 @@ def export(
     type=click.Path(dir_okay=False),
     help="The interviews file (or set FOLLOWUP_CAL_FILE).",
 )
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID")
+@click.argument("step", required=False)
+@click.option("--to", "to", metavar="NAME", help="The recipient, when several get this step.")
+@click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
+@file_option
 @click.option("--eml", type=click.Path(dir_okay=False), help="Also write the draft as an .eml.")
 @today_option
 @reports_errors
@@ -386,6 +389,10 @@ def sync(
     click.echo(report.summary)
     if report.conflicts:
         raise SyncConflicts(f"{len(report.conflicts)} event(s) left alone")
+
+
+# The journal commands (agenda, done, reply, outcome, add, init) register themselves here.
+from followup_cal import cli_journal  # noqa: E402, F401
 
 
 def main() -> None:

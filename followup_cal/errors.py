@@ -14,6 +14,7 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 8   the CalDAV server answered with an error, or the URL is not a CalDAV calendar
 9   sync refused to delete every event it owns (an emptied file?); --force does it
 10  sync finished, but events edited on the server were left alone
+11  the file cannot be written back without reformatting it (nothing was changed)
 130 interrupted (Ctrl-C); every write is atomic or conditional, so nothing is half-done
 ==  ==========================================================
 """
@@ -70,10 +71,26 @@ class DraftWarnings(FollowupCalError):
     exit_code = 4
 
 
+class UsageProblem(FollowupCalError):
+    """The command asks for something the file does not allow (same code as click's)."""
+
+    exit_code = 2
+
+
 class NotFound(FollowupCalError):
     """The interview, step or recipient named on the command line does not exist."""
 
     exit_code = 5
+
+
+class UneditableFile(FollowupCalError):
+    """ruamel.yaml cannot reproduce the file as written, so editing it would reformat it."""
+
+    exit_code = 11
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 class AuthFailed(FollowupCalError):

@@ -1,0 +1,589 @@
+"""The daily loop on the command line: agenda, and the facts written back into the YAML.
+
+Registered on the ``cli`` group by cli.py. Like the rest of the CLI, these commands only
+parse arguments, call record.py / agenda.py and print; errors map to exit codes in
+``reports_errors``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from followup_cal.cli import (
+    DateType,
+    cli,
+    file_argument,
+    file_option,
+    reports_errors,
+    resolve_today,
+    today_option,
+)
+from followup_cal.errors import UsageProblem
+from followup_cal.loader import load
+from followup_cal.model import Interview, Result, SearchFile
+from followup_cal.planner import PlannedFollowup, fmt_day
+
+if TYPE_CHECKING:
+    from followup_cal.record import NewPerson, NewRound
+
+prompt_option = click.option(
+    "--prompt/--no-prompt",
+    default=None,
+    help="Ask for what is missing (default: only when run in a terminal).",
+)
+
+
+def _planned(search: SearchFile, today: date) -> list[PlannedFollowup]:
+    from followup_cal import service
+
+    return service.plan(search, today)
+
+
+@dataclass(frozen=True)
+class _Fact:
+    """What every recording command starts from: the file, the interview, the plan."""
+
+    file: str
+    today: date
+    on: date
+    search: SearchFile
+    interview: Interview
+    before: list[PlannedFollowup]
+
+    @classmethod
+    def start(cls, file: str, interview_id: str, on: date | None, today: date | None) -> _Fact:
+        from followup_cal.record import find_interview
+
+        day = resolve_today(today)
+        on = on or day
+        if on > day:
+            raise UsageProblem(f"--on {on} is after today ({day}); record facts once they happen")
+        search = load(file)
+        interview = find_interview(search, interview_id)
+        return cls(file, day, on, search, interview, _planned(search, day))
+
+    def echo_changes(self) -> None:
+        _echo_changes(self.before, _planned(load(self.file), self.today))
+
+
+def _echo_changes(before: Sequence[PlannedFollowup], after: Sequence[PlannedFollowup]) -> None:
+    """What recording the fact did to the rest of the plan, one line per kind of change
+    (the monthly check-ins of one person move together, so they get one line)."""
+    from followup_cal.record import describe
+
+    old = {i.uid: i for i in before if not i.done}
+    new = {i.uid: i for i in after if not i.done}
+    done_now = {i.uid for i in after if i.done}
+    lines: dict[tuple[str, str, str], list[str]] = {}
+    for uid, item in old.items():
+        group = (item.interview.id, item.step.value, item.recipient.name if item.recipient else "")
+        if uid not in new and uid not in done_now:
+            lines.setdefault((*group[:2], "cancelled" + group[2]), []).append(
+                f"  cancelled: {describe(item)}"
+            )
+        elif uid in new and new[uid].start != item.start:
+            why = new[uid].reason.rsplit("; ", 1)[-1]
+            if why.startswith("moved to ") and " because " in why:
+                why = why.split(" because ", 1)[1]
+            lines.setdefault((*group[:2], "moved" + group[2]), []).append(
+                f"  moved: {describe(item)} to {fmt_day(new[uid].start.date())} ({why})"
+            )
+    for uid, item in new.items():
+        if uid not in old:
+            lines.setdefault((item.interview.id, item.step.value, uid), []).append(
+                f"  planned: {describe(new[uid])}"
+            )
+    for (_, step, _), group_lines in lines.items():
+        if step == "check_in" and len(group_lines) > 1:
+            first = group_lines[0].split(": ", 1)
+            click.echo(f"{first[0]}: {first[1]}, and {len(group_lines) - 1} later check-ins")
+        else:
+            for line in group_lines:
+                click.echo(line)
+
+
+# -- agenda ------------------------------------------------------------------------------
+
+
+@cli.command()
+@file_argument
+@today_option
+@click.option(
+    "--days",
+    type=click.IntRange(0, 366),
+    default=7,
+    show_default=True,
+    help="How many days ahead to show.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Aligned text (coloured in a terminal), or JSON for scripts.",
+)
+@reports_errors
+def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
+    """What is overdue, due today and due in the next days, not yet done.
+
+    Each line gives the date, how late it is, the interview id and step (what 'done'
+    takes), the recipient and the draft's subject.
+
+    \b
+    Example:
+      followup-cal agenda interviews.yaml
+      followup-cal agenda interviews.yaml --days 14 --format json | jq '.[].subject'
+    """
+    from followup_cal import service
+    from followup_cal.agenda import COLOURS, agenda_lines, build_agenda
+
+    search = load(file)
+    day = resolve_today(today)
+    events = service.draft_events(search, service.plan(search, day))
+    result = build_agenda(events, search.me.timezone, day, days)
+    if fmt == "json":
+        click.echo(json.dumps([r.as_json() for r in result.rows], indent=2, ensure_ascii=False))
+        return
+
+    def style(text: str, section: str) -> str:
+        return click.style(text, **COLOURS.get(section, {}))
+
+    # click.echo drops the colour codes when the output is not a terminal.
+    for line in agenda_lines(result, search.me.timezone, style):
+        click.echo(line)
+
+
+# -- facts -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID")
+@click.argument("step")
+@click.option("--to", metavar="NAME", help="Only this recipient (default: everyone who gets it).")
+@click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
+@click.option("--on", type=DateType(), help="The day it was done (default: today).")
+@file_option
+@today_option
+@reports_errors
+def done(
+    interview_id: str,
+    step: str,
+    to: str | None,
+    round_number: int | None,
+    on: date | None,
+    file: str,
+    today: date | None,
+) -> None:
+    """Record that STEP of interview ID was done (sent, called, written down).
+
+    STEP is what 'agenda' and 'plan' show: debrief, thank_you, follow_up-1,
+    check_in-2, rejection_reply, holiday_note; a bare follow_up or check_in means the
+    next one not yet done. Without --to, every recipient of the step is recorded.
+    The step then shows as done (✓, no alarm) and leaves the agenda.
+
+    \b
+    Example:
+      followup-cal done acme-backend thank_you --to "Dana Lee" --on 2026-11-13
+      followup-cal done acme-backend follow_up
+    """
+    from followup_cal.record import already_done, record_done, steps_to_mark
+
+    fact = _Fact.start(file, interview_id, on, today)
+    marks = steps_to_mark(fact.before, fact.interview, step, to, round_number)
+    if not marks:
+        earlier = already_done(fact.before, fact.interview, step, to)
+        when = ", ".join(sorted({str(i.done) for i in earlier}))
+        click.echo(f"already recorded as done ({when}); {file} not changed")
+        return
+    record_done(file, interview_id, marks, fact.on)
+    for item in marks:
+        who = f" → {item.recipient.name}" if item.recipient else ""
+        click.echo(
+            f"✓ {item.label}{who}, {fact.interview.company}: done on "
+            f"{fmt_day(fact.on)} {fact.on.year}"
+        )
+    fact.echo_changes()
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID")
+@click.option("--on", type=DateType(), help="The day they answered (default: today).")
+@click.option(
+    "--decision", type=DateType(), help="A new date they gave for their decision, if any."
+)
+@file_option
+@today_option
+@reports_errors
+def reply(
+    interview_id: str, on: date | None, decision: date | None, file: str, today: date | None
+) -> None:
+    """Record that interview ID answered: inquiries after that day are cancelled.
+
+    With --decision (a new date they gave), the inquiry chain is planned again to
+    wait for that date, as the policy says.
+
+    \b
+    Example:
+      followup-cal reply acme-backend --on 2026-11-20
+      followup-cal reply acme-backend --on 2026-11-20 --decision 2026-12-04
+    """
+    from followup_cal.record import record_reply
+
+    fact = _Fact.start(file, interview_id, on, today)
+    if decision and decision < fact.on:
+        raise UsageProblem(f"--decision {decision} is before the reply ({fact.on}); expected later")
+    record_reply(file, interview_id, fact.on, decision)
+    note = f"; they decide on {fmt_day(decision)} {decision.year}" if decision else ""
+    click.echo(f"{fact.interview.company} answered on {fmt_day(fact.on)} {fact.on.year}{note}")
+    fact.echo_changes()
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID")
+@click.argument("result", type=click.Choice([r.value for r in Result]))
+@click.option("--on", type=DateType(), help="The day it was decided (default: today).")
+@click.option("--by", metavar="NAME", help="Who told you (a rejection reply goes to them).")
+@click.option("--replace", is_flag=True, help="Change an outcome already recorded.")
+@file_option
+@today_option
+@reports_errors
+def outcome(
+    interview_id: str,
+    result: str,
+    on: date | None,
+    by: str | None,
+    replace: bool,
+    file: str,
+    today: date | None,
+) -> None:
+    """Record how interview ID ended: offer, rejected or withdrawn.
+
+    Every inquiry after that day is cancelled. A rejection plans a short reply and the
+    monthly check-ins that keep the contact.
+
+    \b
+    Example:
+      followup-cal outcome acme-backend rejected --on 2026-11-27 --by "Dana Lee"
+      followup-cal outcome acme-backend offer
+    """
+    from followup_cal.record import record_outcome
+
+    fact = _Fact.start(file, interview_id, on, today)
+    record_outcome(file, interview_id, Result(result), fact.on, by, replace)
+    click.echo(f"{fact.interview.company}: {result} on {fmt_day(fact.on)} {fact.on.year}")
+    fact.echo_changes()
+
+
+# -- new interviews and rounds -----------------------------------------------------------
+
+START_RE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}")
+PERSON_RE = re.compile(r"\s*(?P<name>[^<>]+?)\s*(?:<(?P<email>[^<>\s]+@[^<>\s]+)>)?\s*")
+
+
+def _interactive(prompt: bool | None) -> bool:
+    return sys.stdin.isatty() if prompt is None else prompt
+
+
+def _ask(value: str | None, label: str, interactive: bool, flag: str, default: str = "") -> str:
+    if value:
+        return value
+    if interactive:
+        return str(click.prompt(label, default=default or None, show_default=bool(default)))
+    if default:
+        return default
+    raise click.UsageError(f"missing {flag} (or run in a terminal to be asked)")
+
+
+def _start(value: str) -> str:
+    if not START_RE.fullmatch(value.strip()):
+        raise click.BadParameter(f"'{value}' is not 'YYYY-MM-DD HH:MM'", param_hint="--start")
+    try:
+        datetime.fromisoformat(value.strip().replace("T", " "))
+    except ValueError as exc:
+        raise click.BadParameter(f"'{value}': {exc}", param_hint="--start") from None
+    return value.strip().replace("T", " ")
+
+
+def _people(raw: Sequence[str], topics: Sequence[str], interactive: bool) -> tuple[NewPerson, ...]:
+    from followup_cal.record import NewPerson
+
+    people = []
+    for index, text in enumerate(raw):
+        match = PERSON_RE.fullmatch(text)
+        if not match:
+            raise click.BadParameter(f"'{text}' is not 'Name <email>'", param_hint="--interviewer")
+        topic = topics[index] if index < len(topics) else ""
+        people.append(NewPerson(match["name"], match["email"] or "", "", topic))
+    if len(topics) > len(raw):
+        raise click.BadParameter(
+            "more --talked-about than --interviewer; give one per interviewer, in order"
+        )
+    while interactive and (not people or click.confirm("Another interviewer?", default=False)):
+        name = click.prompt("Interviewer's name")
+        email = click.prompt("Their e-mail", default="", show_default=False)
+        title = click.prompt("Their title", default="", show_default=False)
+        topic = click.prompt(
+            "One thing you talked about with them (goes into the thank-you)",
+            default="",
+            show_default=False,
+        )
+        people.append(NewPerson(name, email, title, topic))
+    if not people:
+        raise click.UsageError("missing --interviewer (or run in a terminal to be asked)")
+    return tuple(people)
+
+
+def round_options(func: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(
+        [
+            click.option("--start", metavar="'YYYY-MM-DD HH:MM'", help="When the round began."),
+            click.option("--timezone", metavar="ZONE", help="The round's zone (default: yours)."),
+            click.option("--duration", metavar="MIN|1h30m", help="How long it was (default 1h)."),
+            click.option(
+                "--interviewer",
+                "interviewers",
+                multiple=True,
+                metavar="'NAME <EMAIL>'",
+                help="Someone you met; repeat for each.",
+            ),
+            click.option(
+                "--talked-about",
+                "topics",
+                multiple=True,
+                metavar="TEXT",
+                help="What you discussed with each interviewer, in the same order.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _new_round(
+    start: str | None,
+    timezone: str | None,
+    duration: str | None,
+    interviewers: Sequence[str],
+    topics: Sequence[str],
+    interactive: bool,
+) -> NewRound:
+    from followup_cal.record import NewRound
+
+    start = _start(_ask(start, "Start (YYYY-MM-DD HH:MM)", interactive, "--start"))
+    if duration is None and interactive:
+        duration = click.prompt("Duration", default="1h")
+    people = _people(interviewers, topics, interactive)
+    return NewRound(start, people, timezone or "", duration or "")
+
+
+@cli.command()
+@click.option("--company", help="The company's name.")
+@click.option("--role", help="The role you interviewed for.")
+@click.option("--id", "ident", help="A short id for commands (default: from the company).")
+@click.option("--pitch", help="Your strongest fit for the role, one phrase (used in drafts).")
+@round_options
+@click.option("--contact", metavar="NAME", help="Who to follow up with (default: first met).")
+@click.option("--decision", metavar="DATE|'in 2 weeks'", help="When they said they decide.")
+@click.option("--channel", type=click.Choice(["email", "letter", "phone"]), default="email")
+@click.option("--no-follow-up", is_flag=True, help="They asked candidates not to follow up.")
+@prompt_option
+@file_option
+@reports_errors
+def add(
+    company: str | None,
+    role: str | None,
+    ident: str | None,
+    pitch: str | None,
+    start: str | None,
+    timezone: str | None,
+    duration: str | None,
+    interviewers: tuple[str, ...],
+    topics: tuple[str, ...],
+    contact: str | None,
+    decision: str | None,
+    channel: str,
+    no_follow_up: bool,
+    prompt: bool | None,
+    file: str,
+) -> None:
+    """Add a new interview to the file (asks for what is missing in a terminal).
+
+    \b
+    Example:
+      followup-cal add --company Acme --role "Backend Engineer" \\
+          --start "2026-11-30 14:00" --duration 45 \\
+          --interviewer "Dana Lee <dana@acme.example>" --talked-about "their billing rewrite"
+    """
+    from followup_cal.record import NewInterview, record_new_interview
+
+    interactive = _interactive(prompt)
+    load(file)  # a missing or broken file is reported before any question is asked
+    company = _ask(company, "Company", interactive, "--company")
+    role = _ask(role, "Role", interactive, "--role")
+    if pitch is None and interactive:
+        pitch = click.prompt(
+            "Your strongest fit for the role, one phrase (optional)",
+            default="",
+            show_default=False,
+        )
+    new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)
+    if decision is None and interactive:
+        decision = click.prompt(
+            "When do they decide? (YYYY-MM-DD, 'in 2 weeks', or empty)",
+            default="",
+            show_default=False,
+        )
+    new = NewInterview(
+        company=company,
+        role=role,
+        round=new_round,
+        id=ident or "",
+        pitch=pitch or "",
+        contact=contact or "",
+        decision_expected=decision or "",
+        channel=channel,
+        no_follow_up=no_follow_up,
+    )
+    added = record_new_interview(file, new)
+    search = load(file)
+    count = sum(1 for i in _planned(search, date.min) if i.interview.id == added)
+    click.echo(f"added '{added}' to {file}: {count} follow-ups planned")
+    click.echo(f"see them with: followup-cal plan {file}")
+
+
+@cli.command(name="add-round")
+@click.argument("interview_id", metavar="ID")
+@round_options
+@prompt_option
+@file_option
+@reports_errors
+def add_round(
+    interview_id: str,
+    start: str | None,
+    timezone: str | None,
+    duration: str | None,
+    interviewers: tuple[str, ...],
+    topics: tuple[str, ...],
+    prompt: bool | None,
+    file: str,
+) -> None:
+    """Add another round to interview ID; the inquiries then count from it.
+
+    \b
+    Example:
+      followup-cal add-round acme-backend --start "2026-12-07 10:00" \\
+          --interviewer "Sam Roe <sam@acme.example>" --talked-about "the on-call rota"
+    """
+    from followup_cal.record import find_interview, record_new_round
+
+    interactive = _interactive(prompt)
+    find_interview(load(file), interview_id)
+    new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)
+    record_new_round(file, interview_id, new_round)
+    rounds = len(find_interview(load(file), interview_id).rounds)
+    click.echo(f"added round {rounds} to '{interview_id}' in {file}")
+
+
+# -- starting fresh ----------------------------------------------------------------------
+
+
+def _local_zone_name() -> str:
+    """The machine's IANA zone, as a default to offer (the user can change it)."""
+    from zoneinfo import ZoneInfo
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(str(Path("/etc/localtime").readlink()).split("zoneinfo/", 1)[-1])
+    for name in candidates:
+        if name and "/" in name:
+            with contextlib.suppress(Exception):
+                ZoneInfo(name)
+                return name
+    return ""
+
+
+@cli.command()
+@click.argument("path", default="interviews.yaml", type=click.Path(dir_okay=False))
+@click.option("--name", help="Your name, as drafts are signed.")
+@click.option("--email", help="Your e-mail address.")
+@click.option("--timezone", metavar="ZONE", help="Your time zone, e.g. Europe/Berlin.")
+@click.option("--country", metavar="CODE", help="For public holidays, e.g. US, DE, GB.")
+@prompt_option
+@reports_errors
+def init(
+    path: str,
+    name: str | None,
+    email: str | None,
+    timezone: str | None,
+    country: str | None,
+    prompt: bool | None,
+) -> None:
+    """Write a commented starter file at PATH (default: interviews.yaml).
+
+    Asks for your name, e-mail and time zone in a terminal; takes flags otherwise.
+    Never overwrites an existing file.
+
+    \b
+    Example:
+      followup-cal init
+      followup-cal init search.yaml --name "Alex Morgan" --email alex@example.org \\
+          --timezone America/New_York --country US
+    """
+    from importlib.resources import files
+    from string import Template
+
+    import yaml
+
+    from followup_cal.atomic import write_atomic
+    from followup_cal.errors import FileAccessError, InvalidInput
+    from followup_cal.loader import parse
+
+    if Path(path).exists():
+        raise FileAccessError(f"{path} already exists; init never overwrites a file")
+    interactive = _interactive(prompt)
+    name = _ask(name, "Your name", interactive, "--name")
+    email = _ask(email, "Your e-mail", interactive, "--email")
+    timezone = _ask(timezone, "Your time zone", interactive, "--timezone", _local_zone_name())
+    if country is None and interactive:
+        country = click.prompt(
+            "Your country, for public holidays (e.g. US, DE; empty for none)",
+            default="",
+            show_default=False,
+        )
+
+    def scalar(value: str) -> str:
+        dumped: str = yaml.safe_dump(value, width=1 << 16, allow_unicode=True)
+        return dumped.removesuffix("\n").removesuffix("\n...")
+
+    country_line = (
+        f"  country: {scalar(country.upper())}                # public holidays"
+        if country
+        else "  # country: US                            # for public holidays"
+    )
+    template = Template(files("followup_cal").joinpath("starter.yaml").read_text("utf-8"))
+    text = template.substitute(
+        path=path,
+        name=scalar(name),
+        email=scalar(email),
+        timezone=scalar(timezone),
+        country_line=country_line,
+    )
+    try:
+        parse(path, text)
+    except InvalidInput as exc:
+        reasons = "; ".join(p.message for p in exc.problems)
+        raise UsageProblem(f"{path}: not written: {reasons}") from None
+    write_atomic(path, text.encode("utf-8"))
+    click.echo(f"wrote {path}; add your first interview with: followup-cal add -f {path}")

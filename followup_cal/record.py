@@ -1,0 +1,337 @@
+"""Record what happened (a note sent, a reply, an outcome, a new interview) in the YAML.
+
+The YAML stays the single record: each fact is written into it, and the plan follows
+from it. Writing is all or nothing: the file must be valid before, the edited text must
+load and check before it is written, and it is written atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from followup_cal.atomic import write_atomic
+from followup_cal.errors import FileAccessError, InvalidInput, NotFound, UsageProblem
+from followup_cal.loader import decode, parse
+from followup_cal.model import Interview, Result, SearchFile, slugify
+from followup_cal.planner import PlannedFollowup, Step, fmt_date
+from followup_cal.yamledit import EditableYaml
+
+# Steps recorded per recipient (each person gets their own); the rest go to one person.
+PER_RECIPIENT = (Step.THANK_YOU, Step.CHECK_IN)
+PER_ROUND = (Step.DEBRIEF, Step.THANK_YOU)
+
+
+@dataclass(frozen=True)
+class FileText:
+    """The file as read: its text for editing, and how to give its bytes back."""
+
+    path: str
+    text: str
+    bom: bool
+    crlf: bool
+
+    @classmethod
+    def read(cls, path: str) -> FileText:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise FileAccessError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        text = decode(path, data)
+        crlf = "\r\n" in text
+        return cls(path, text.replace("\r\n", "\n"), data.startswith(b"\xef\xbb\xbf"), crlf)
+
+    def encode(self, text: str) -> bytes:
+        if self.crlf:
+            text = text.replace("\n", "\r\n")
+        return ("\ufeff" if self.bom else "").encode() + text.encode("utf-8")
+
+
+def rewrite(path: str, edit: Callable[[SearchFile, EditableYaml], None]) -> SearchFile:
+    """Apply ``edit`` to the file; return the file as it now reads.
+
+    ``edit`` gets the checked file (to look things up) and the editable document. It may
+    raise to refuse, and then nothing is written.
+    """
+    original = FileText.read(path)
+    search = parse(path, original.text)  # a broken file is reported, never edited
+    doc = EditableYaml.parse(path, original.text)
+    edit(search, doc)
+    text = doc.text()
+    try:
+        updated = parse(path, text)
+    except InvalidInput as exc:
+        # Our own edit would break the file: say what, and leave the file alone.
+        reasons = "; ".join(p.message for p in exc.problems)
+        raise UsageProblem(f"{path}: not changed, the new entry is not valid: {reasons}") from None
+    if text != original.text:
+        write_atomic(Path(path).resolve(), original.encode(text))
+    return updated
+
+
+# -- finding what the user means -------------------------------------------------------
+
+
+def find_interview(search: SearchFile, ident: str) -> Interview:
+    for interview in search.interviews:
+        if interview.id == ident:
+            return interview
+    ids = ", ".join(i.id for i in search.interviews) or "(none yet; add one with 'add')"
+    raise NotFound(f"{search.path}: no interview '{ident}'; the ids are: {ids}")
+
+
+def normal_step(step: str) -> str:
+    """'follow-up-2', 'Follow_Up 2' and 'follow_up-2' are all 'follow_up-2'."""
+    words = re.sub(r"[\s_-]+", "_", step.strip().lower())
+    return re.sub(r"_(\d+)$", r"-\1", words)
+
+
+def _key_order(key: str) -> tuple[int, int]:
+    name, _, number = key.partition("-")
+    return (list(Step).index(Step(name)), int(number or 0))
+
+
+def steps_to_mark(
+    items: Sequence[PlannedFollowup],
+    interview: Interview,
+    step: str,
+    to: str | None,
+    round_number: int | None,
+) -> list[PlannedFollowup]:
+    """The planned items that ``done ID STEP [--to] [--round]`` means.
+
+    STEP may be a numbered key ('follow_up-2') or a bare step ('follow_up'), which means
+    the earliest one not yet done. Without --to, every recipient of that step.
+    """
+    mine = [i for i in items if i.interview.id == interview.id]
+    keys = sorted({i.key for i in mine}, key=_key_order)
+    wanted = normal_step(step)
+    chosen = [i for i in mine if i.key == wanted or i.step.value == wanted]
+    if not chosen:
+        raise NotFound(
+            f"no step '{step}' is planned for '{interview.id}'; the steps are: {', '.join(keys)}"
+        )
+    if round_number is not None:
+        rounds = sorted({i.round for i in chosen})
+        chosen = [i for i in chosen if i.round == round_number]
+        if not chosen:
+            listed = ", ".join(map(str, rounds))
+            raise NotFound(f"'{step}' has no round {round_number}; the rounds are: {listed}")
+    if to:
+        names = sorted({i.recipient.name for i in chosen if i.recipient})
+        needle = to.casefold()
+        exact = [i for i in chosen if i.recipient and i.recipient.name.casefold() == needle]
+        chosen = exact or [
+            i for i in chosen if i.recipient and needle in i.recipient.name.casefold()
+        ]
+        if not chosen:
+            raise NotFound(f"'{step}' goes to no one called '{to}'; it goes to: {', '.join(names)}")
+        if len({i.recipient.name for i in chosen if i.recipient}) > 1:
+            matched = sorted({i.recipient.name for i in chosen if i.recipient})
+            raise NotFound(f"'{to}' matches {', '.join(matched)}; give the full name")
+    open_items = [i for i in chosen if not i.done]
+    if not open_items:
+        return []
+    if wanted != chosen[0].key or (round_number is None and chosen[0].step in PER_ROUND):
+        # A bare step name or a round left out: the earliest occurrence still open.
+        first = min(open_items, key=lambda i: (i.start, _key_order(i.key)))
+        open_items = [i for i in open_items if (i.key, i.round) == (first.key, first.round)]
+    return open_items
+
+
+def already_done(
+    items: Sequence[PlannedFollowup], interview: Interview, step: str, to: str | None
+) -> list[PlannedFollowup]:
+    wanted = normal_step(step)
+    return [
+        i
+        for i in items
+        if i.interview.id == interview.id
+        and (i.key == wanted or i.step.value == wanted)
+        and i.done
+        and (not to or (i.recipient and to.casefold() in i.recipient.name.casefold()))
+    ]
+
+
+def done_entry(item: PlannedFollowup, on: date) -> CommentedMap:
+    entry = CommentedMap()
+    entry["step"] = item.key
+    if item.step in PER_ROUND and len(item.interview.rounds) > 1:
+        entry["round"] = item.round
+    if item.step in PER_RECIPIENT and item.recipient is not None:
+        entry["to"] = item.recipient.name
+    entry["date"] = on
+    return entry
+
+
+# -- the facts ---------------------------------------------------------------------------
+
+
+def record_done(path: str, interview_id: str, marks: Sequence[PlannedFollowup], on: date) -> None:
+    def edit(_search: SearchFile, doc: EditableYaml) -> None:
+        node = _interview_node(doc, interview_id)
+        for item in marks:
+            doc.append_item(node, "done", done_entry(item, on), one_line=True)
+
+    rewrite(path, edit)
+
+
+def record_reply(path: str, interview_id: str, on: date, decision: date | None) -> None:
+    def edit(_search: SearchFile, doc: EditableYaml) -> None:
+        node = _interview_node(doc, interview_id)
+        doc.set_key(node, "heard_back", on)
+        if decision is not None:
+            doc.set_key(node, "decision_expected", decision)
+
+    rewrite(path, edit)
+
+
+def record_outcome(
+    path: str, interview_id: str, result: Result, on: date, by: str | None, replace: bool
+) -> None:
+    def edit(search: SearchFile, doc: EditableYaml) -> None:
+        interview = find_interview(search, interview_id)
+        if interview.outcome and not replace:
+            raise UsageProblem(
+                f"'{interview_id}' already has the outcome {interview.outcome.result.value} on "
+                f"{interview.outcome.on}; pass --replace to change it"
+            )
+        outcome = CommentedMap()
+        outcome["result"] = result.value
+        outcome["date"] = on
+        if by:
+            outcome["by"] = _person_name(interview, by)
+        doc.set_key(_interview_node(doc, interview_id), "outcome", outcome)
+
+    rewrite(path, edit)
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    name: str
+    email: str = ""
+    title: str = ""
+    talked_about: str = ""
+
+    def node(self) -> CommentedMap:
+        person = CommentedMap()
+        for key in ("name", "title", "email", "talked_about"):
+            if getattr(self, key):
+                person[key] = getattr(self, key)
+        return person
+
+
+@dataclass(frozen=True)
+class NewRound:
+    start: str  # 'YYYY-MM-DD HH:MM', as the user writes it in the file
+    interviewers: tuple[NewPerson, ...]
+    timezone: str = ""
+    duration: str = ""
+
+    def node(self) -> CommentedMap:
+        rnd = CommentedMap()
+        rnd["start"] = self.start
+        if self.timezone:
+            rnd["timezone"] = self.timezone
+        if self.duration:
+            rnd["duration"] = int(self.duration) if self.duration.isdigit() else self.duration
+        rnd["interviewers"] = CommentedSeq(p.node() for p in self.interviewers)
+        return rnd
+
+
+@dataclass(frozen=True)
+class NewInterview:
+    company: str
+    role: str
+    round: NewRound
+    id: str = ""
+    pitch: str = ""
+    contact: str = ""
+    decision_expected: str = ""
+    channel: str = ""
+    no_follow_up: bool = False
+
+
+def unused_id(search: SearchFile, company: str, role: str) -> str:
+    """'acme', or 'acme-backend-engineer' when 'acme' is taken, then numbered."""
+    taken = {i.id for i in search.interviews}
+    for candidate in (slugify(company), f"{slugify(company)}-{slugify(role)}"):
+        if candidate not in taken:
+            return candidate
+    n = 2
+    while f"{slugify(company)}-{n}" in taken:
+        n += 1
+    return f"{slugify(company)}-{n}"
+
+
+def record_new_interview(path: str, new: NewInterview) -> str:
+    """Append the interview; return its id."""
+    chosen: list[str] = []
+
+    def edit(search: SearchFile, doc: EditableYaml) -> None:
+        ident = new.id or unused_id(search, new.company, new.role)
+        if any(i.id == ident for i in search.interviews):
+            raise UsageProblem(
+                f"'{ident}' already exists; choose another --id, or add a round to it "
+                f"with 'followup-cal add-round {ident}'"
+            )
+        node = CommentedMap()
+        node["id"] = ident
+        node["company"] = new.company
+        node["role"] = new.role
+        if new.pitch:
+            node["pitch"] = new.pitch
+        if new.channel and new.channel != "email":
+            node["channel"] = new.channel
+        if new.no_follow_up:
+            node["no_follow_up"] = True
+        if new.contact:
+            node["contact"] = new.contact
+        if new.decision_expected:
+            node["decision_expected"] = new.decision_expected
+        node["rounds"] = CommentedSeq([new.round.node()])
+        doc.append_interview(node)
+        chosen.append(ident)
+
+    rewrite(path, edit)
+    return chosen[0]
+
+
+def record_new_round(path: str, interview_id: str, new: NewRound) -> None:
+    def edit(search: SearchFile, doc: EditableYaml) -> None:
+        find_interview(search, interview_id)
+        node = _interview_node(doc, interview_id)
+        doc.append_item(node, "rounds", new.node())
+
+    rewrite(path, edit)
+
+
+def _interview_node(doc: EditableYaml, ident: str) -> CommentedMap:
+    node = doc.interview(ident)
+    if node is None:  # checked before against the loaded file; kept for safety
+        raise NotFound(f"{doc.path}: no interview '{ident}'")
+    return node
+
+
+def _person_name(interview: Interview, name: str) -> str:
+    people = [p.name for p in (*interview.people(), *interview.network)]
+    for person in people:
+        if person.casefold() == name.casefold():
+            return person
+    matches = sorted({p for p in people if name.casefold() in p.casefold()})
+    if len(matches) == 1:
+        return matches[0]
+    raise NotFound(
+        f"no one called '{name}' in '{interview.id}'; expected one of: "
+        f"{', '.join(dict.fromkeys(people))}"
+    )
+
+
+def describe(item: PlannedFollowup) -> str:
+    who = f" → {item.recipient.name}" if item.recipient else ""
+    return f"{item.label}{who} ({fmt_date(item.start.date())})"

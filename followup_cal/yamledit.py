@@ -1,0 +1,217 @@
+"""Write facts back into the user's YAML without disturbing anything else.
+
+ruamel.yaml's round-trip mode keeps comments, key order, quoting and blank lines. Two
+things it does not do on its own, and which are handled here:
+
+- the indentation style must be told, not guessed per file: we try the common styles
+  and keep the one that reproduces the file byte for byte (and refuse to edit a file
+  that none reproduces, rather than reformat it behind the user's back);
+- a comment block that follows a mapping (say, the comment above the next interview)
+  is stored on the *last* value before it, so a key appended at the end would land
+  below that comment; the block is moved to the new last value.
+
+Nothing here knows the policy or the CLI: it edits mappings and lists by key.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark, YAMLError
+from ruamel.yaml.tokens import CommentToken
+
+from followup_cal.errors import Problem, UneditableFile
+
+# (mapping indent, sequence indent, dash offset): the styles people and tools write.
+STYLES = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 3, 1), (3, 3, 1))
+
+
+def _yaml(style: tuple[int, int, int]) -> YAML:
+    yaml = YAML()  # round-trip mode
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 16  # never re-wrap a long line the user wrote on one line
+    # Two facts on the same day must read as two dates, not as an anchor and an alias.
+    yaml.representer.ignore_aliases = lambda _data: True
+    mapping, sequence, offset = style
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return yaml
+
+
+def _dump(yaml: YAML, data: Any) -> str:
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _first_difference(before: str, after: str) -> int:
+    pairs = zip(before.splitlines(), after.splitlines(), strict=False)
+    for number, (old, new) in enumerate(pairs, start=1):
+        if old != new:
+            return number
+    return min(len(before.splitlines()), len(after.splitlines())) + 1
+
+
+@dataclass
+class EditableYaml:
+    """A YAML file loaded for editing; :meth:`text` gives it back with the edits."""
+
+    path: str
+    data: Any
+    yaml: YAML
+
+    @classmethod
+    def parse(cls, path: str, text: str) -> EditableYaml:
+        best_line = 0
+        for style in STYLES:
+            yaml = _yaml(style)
+            try:
+                data = yaml.load(text)
+            except YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = mark.line + 1 if mark else 1
+                raise UneditableFile(
+                    Problem(path, line, 1, f"cannot be edited safely: {exc}")
+                ) from None
+            dumped = _dump(yaml, data)
+            if dumped == text:
+                return cls(path, data, yaml)
+            best_line = max(best_line, _first_difference(text, dumped))
+        raise UneditableFile(
+            Problem(
+                path,
+                best_line,
+                1,
+                "followup-cal cannot write to this file without reformatting this line; "
+                "record the fact by hand, or reformat the file once with consistent "
+                "indentation (2 spaces per level)",
+            )
+        )
+
+    def text(self) -> str:
+        return _dump(self.yaml, self.data)
+
+    # -- finding -------------------------------------------------------------------------
+
+    def interviews(self) -> CommentedSeq:
+        return self.data["interviews"]
+
+    def interview(self, ident: str) -> CommentedMap | None:
+        for item in self.interviews():
+            if isinstance(item, CommentedMap) and str(item.get("id")) == ident:
+                return item
+        return None
+
+    # -- editing -------------------------------------------------------------------------
+
+    def set_key(self, mapping: CommentedMap, key: str, value: Any) -> None:
+        """Change a key's value in place (its comment stays), or append the key."""
+        if key in mapping:
+            mapping[key] = value
+            return
+        trailer = _detach_trailer(mapping)
+        mapping[key] = value
+        _attach_trailer(mapping, trailer)
+
+    def append_item(
+        self, mapping: CommentedMap, key: str, item: Any, *, one_line: bool = False
+    ) -> None:
+        """Append to the list under ``key``, creating the list when it is missing.
+
+        A new mapping is written on one line when ``one_line`` (journal entries) or when
+        the list's last item is written that way.
+        """
+        existing = mapping.get(key)
+        if isinstance(existing, CommentedSeq):
+            if isinstance(item, CommentedMap) and len(existing) and _is_flow(existing[-1]):
+                item.fa.set_flow_style()
+            trailer = _detach_trailer(existing)
+            existing.append(item)
+            _attach_trailer(existing, trailer)
+            return
+        if one_line and isinstance(item, CommentedMap):
+            item.fa.set_flow_style()
+        self.set_key(mapping, key, CommentedSeq([item]))
+
+    def append_interview(self, item: CommentedMap) -> None:
+        """A new interview at the end, separated by a blank line when the others are."""
+        items = self.data.get("interviews")
+        if not isinstance(items, CommentedSeq) or (not len(items) and _is_flow(items)):
+            # A new file's `interviews: []` becomes a block list.
+            items = CommentedSeq()
+            self.data["interviews"] = items
+        trailer = _detach_trailer(items)
+        if len(items) and _separated_by_blank_lines(items):
+            _attach_trailer(items, "\n")
+        items.append(item)
+        _attach_trailer(items, trailer)
+
+
+def _is_flow(node: Any) -> bool:
+    return isinstance(node, CommentedMap | CommentedSeq) and bool(node.fa.flow_style())
+
+
+def _is_last(mapping: CommentedMap, key: str) -> bool:
+    return bool(len(mapping)) and list(mapping)[-1] == key
+
+
+def _last_path(node: Any) -> Iterator[tuple[Any, Any]]:
+    """(container, key or index) from ``node`` down to its last leaf."""
+    while isinstance(node, CommentedMap | CommentedSeq) and len(node) and not _is_flow(node):
+        key = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+        yield node, key
+        node = node[key]
+
+
+def _slot(container: Any) -> int:
+    """Where ruamel keeps the comment after an item: after a mapping's value, or a
+    list item's."""
+    return 2 if isinstance(container, CommentedMap) else 0
+
+
+def _detach_trailer(node: Any) -> str | None:
+    """Remove and return the lines that follow ``node``'s last value (blank lines and
+    comments belonging to what comes next); an end-of-line comment stays."""
+    for container, key in reversed(list(_last_path(node))):
+        entry = container.ca.items.get(key)
+        if not entry or entry[_slot(container)] is None:
+            continue
+        token = entry[_slot(container)]
+        own, newline, rest = token.value.partition("\n")
+        if not rest:
+            return None
+        token.value = own + newline
+        return rest
+    return None
+
+
+def _attach_trailer(node: Any, trailer: str | None) -> None:
+    if not trailer:
+        return
+    path = list(_last_path(node))
+    if not path:
+        return
+    container, key = path[-1]
+    size = 4 if isinstance(container, CommentedMap) else 2
+    entry = container.ca.items.setdefault(key, [None] * size)
+    slot = _slot(container)
+    if entry[slot] is not None:
+        entry[slot].value = entry[slot].value.rstrip("\n") + "\n" + trailer
+    else:
+        entry[slot] = CommentToken("\n" + trailer, CommentMark(0), None)
+
+
+def _separated_by_blank_lines(items: CommentedSeq) -> bool:
+    """Whether the file leaves an empty line (or a comment block) between list items."""
+    if len(items) < 2:
+        return True
+    for container, key in reversed(list(_last_path(items[-2]))):
+        entry = container.ca.items.get(key)
+        token = entry[_slot(container)] if entry else None
+        if token is not None:
+            return bool(token.value.partition("\n")[2])
+    return False
