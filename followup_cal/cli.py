@@ -67,7 +67,25 @@ def resolve_today(today: date | None) -> date:
     return today or date.today()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineUsageError(click.UsageError):
+    """A usage error as one line, like every other error of the tool."""
+
+    def show(self, file: Any = None) -> None:
+        hint = f" (see '{self.ctx.command_path} --help')" if self.ctx else ""
+        click.echo(f"Error: {self.format_message().rstrip('.')}{hint}", err=True)
+
+
+class FollowupGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if isinstance(exc, OneLineUsageError):
+                raise
+            raise OneLineUsageError(exc.format_message(), exc.ctx) from None
+
+
+@click.group(cls=FollowupGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="followup-cal")
 def cli() -> None:
     """Turn the interviews in a YAML file into dated, drafted follow-ups.
@@ -131,6 +149,7 @@ def _row(item: PlannedFollowup) -> dict[str, Any]:
         "end": (item.start + item.duration).isoformat(),
         "timezone": getattr(item.start.tzinfo, "key", str(item.start.tzinfo)),
         "status": item.status,
+        "done": item.done.isoformat() if item.done else None,
         "summary": summary(item),
         "reason": item.reason,
     }

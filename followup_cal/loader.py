@@ -582,10 +582,10 @@ def _read_done(
     step_node = c(lambda: r.required(entries, "step", node, "done entry"))
     step = ""
     if step_node is not None:
-        step = c(lambda: r.scalar(step_node, "step"), "").replace("-", "_")
-        step = re.sub(r"_(\d+)$", r"-\1", step)
-        if step and not STEP_KEY_RE.fullmatch(step):
-            r.problem(step_node, f"step '{step}' is not a follow-up step; expected {STEP_KEY_HINT}")
+        raw = c(lambda: r.scalar(step_node, "step"), "")
+        step = re.sub(r"_(\d+)$", r"-\1", raw.replace("-", "_"))
+        if raw and not STEP_KEY_RE.fullmatch(step):
+            r.problem(step_node, f"step '{raw}' is not a follow-up step; expected {STEP_KEY_HINT}")
             c.failed = True
     on = c(lambda: r.date(r.required(entries, "date", node, "done entry"), "date"))
     if on is not None and on < first_day:

@@ -144,9 +144,13 @@ class EditableYaml:
             # A new file's `interviews: []` becomes a block list.
             items = CommentedSeq()
             self.data["interviews"] = items
-        trailer = _detach_trailer(items)
-        if len(items) and _separated_by_blank_lines(items):
-            _attach_trailer(items, "\n")
+        trailer = _detach_trailer(items) or ""
+        if len(items):
+            # Comments indented as the last interview's keys are its own and stay with it.
+            own, trailer = _split_indented(trailer, items.lc.item(len(items) - 1)[1])
+            if _separated_by_blank_lines(items):
+                own += "\n"
+            _attach_trailer(items, own)
         items.append(item)
         _attach_trailer(items, trailer)
 
@@ -173,20 +177,37 @@ def _slot(container: Any) -> int:
     return 2 if isinstance(container, CommentedMap) else 0
 
 
-def _detach_trailer(node: Any) -> str | None:
+def _detach_trailer(node: Any, *, remove: bool = True) -> str | None:
     """Remove and return the lines that follow ``node``'s last value (blank lines and
-    comments belonging to what comes next); an end-of-line comment stays."""
+    comments belonging to what comes next); an end-of-line comment stays.
+
+    ruamel keeps such lines in one of two places: after the last value's own comment
+    (``ca.items``), or as the ``ca.end`` of a list whose last item is written on one line.
+    With ``remove=False`` they are only read.
+    """
+    rest = ""
     for container, key in reversed(list(_last_path(node))):
         entry = container.ca.items.get(key)
-        if not entry or entry[_slot(container)] is None:
-            continue
-        token = entry[_slot(container)]
-        own, newline, rest = token.value.partition("\n")
-        if not rest:
-            return None
-        token.value = own + newline
-        return rest
+        token = entry[_slot(container)] if entry else None
+        if token is not None:
+            own, newline, after = token.value.partition("\n")
+            if remove:
+                token.value = own + newline
+            rest += after
+        if container.ca.end:
+            rest += "".join(_line(t) for t in container.ca.end)
+            if remove:
+                container.ca.end = []
+        if rest:
+            return rest
     return None
+
+
+def _line(token: CommentToken) -> str:
+    """A whole-line comment token as text, indented as it was."""
+    if token.value.startswith("#"):
+        return " " * token.column + token.value
+    return token.value
 
 
 def _attach_trailer(node: Any, trailer: str | None) -> None:
@@ -205,13 +226,17 @@ def _attach_trailer(node: Any, trailer: str | None) -> None:
         entry[slot] = CommentToken("\n" + trailer, CommentMark(0), None)
 
 
+def _split_indented(trailer: str, column: int) -> tuple[str, str]:
+    """The leading comment lines indented at least ``column``, and the rest."""
+    lines = trailer.splitlines(keepends=True)
+    count = 0
+    for line in lines:
+        if not line.strip() or len(line) - len(line.lstrip(" ")) < column:
+            break
+        count += 1
+    return "".join(lines[:count]), "".join(lines[count:])
+
+
 def _separated_by_blank_lines(items: CommentedSeq) -> bool:
     """Whether the file leaves an empty line (or a comment block) between list items."""
-    if len(items) < 2:
-        return True
-    for container, key in reversed(list(_last_path(items[-2]))):
-        entry = container.ca.items.get(key)
-        token = entry[_slot(container)] if entry else None
-        if token is not None:
-            return bool(token.value.partition("\n")[2])
-    return False
+    return len(items) < 2 or bool(_detach_trailer(items[-2], remove=False))

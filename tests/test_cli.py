@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import icalendar
@@ -81,21 +82,26 @@ def test_plan_table_is_sorted_one_line_per_event(example):
     assert len(rows) == 49
     stamps = [row[2:18] for row in rows]
     assert stamps == sorted(stamps)
-    assert rows[0].split()[3:6] == ["brightpath", "debrief", "(me)"]
+    assert rows[0].startswith("✓ ")  # recorded as done in the example
+    assert rows[0][2:].split()[3:6] == ["brightpath", "debrief", "(me)"]
 
 
 def test_plan_json_for_scripts(example):
     result = run("plan", str(example), "--format", "json", *TODAY)
     rows = json.loads(result.stdout)
     assert len(rows) == 49
-    assert [r["start"] for r in rows] == [r["start"] for r in rows]
+    starts = [datetime.fromisoformat(r["start"]) for r in rows]
+    assert starts == sorted(starts)
     first_follow_up = next(
         r for r in rows if r["uid"] == "northwind-platform.follow-up-1@followup-cal"
     )
     assert first_follow_up["start"] == "2026-12-01T09:30:00-05:00"
     assert first_follow_up["recipient"] == "Priya Shah"
     assert first_follow_up["status"] == "upcoming"
-    assert {r["status"] for r in rows} == {"past", "upcoming"}
+    assert {r["status"] for r in rows} == {"done", "past", "upcoming"}
+    done = [r for r in rows if r["status"] == "done"]
+    assert len(done) == 16 and all(r["done"] for r in done)
+    assert all(r["done"] is None for r in rows if r["status"] != "done")
 
 
 def test_export_writes_calendar_and_state_then_nothing_changes(example, tmp_path):

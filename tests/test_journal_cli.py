@@ -1,0 +1,593 @@
+"""The daily loop through click's CliRunner: agenda, done, reply, outcome, add, init.
+
+Write-backs are checked as a user would review them in git: the exact lines added and
+removed, and nothing else; a refused or failed command leaves the file byte-identical.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DATA, EXAMPLE
+
+from followup_cal.cli import cli
+
+TODAY = ["--today", "2026-11-23"]
+JOURNAL = DATA / "journal"
+
+
+@pytest.fixture(autouse=True)
+def fixed_tz(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.delenv("FOLLOWUP_CAL_FILE", raising=False)
+
+
+@pytest.fixture
+def example(tmp_path) -> Path:
+    path = tmp_path / "interviews.yaml"
+    shutil.copyfile(EXAMPLE, path)
+    return path
+
+
+@pytest.fixture
+def handwritten(tmp_path) -> Path:
+    path = tmp_path / "handwritten.yaml"
+    shutil.copyfile(JOURNAL / "handwritten.yaml", path)
+    return path
+
+
+def run(*args: str, **kwargs):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The diff as git shows it, without context: '+added' and '-removed' lines."""
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def recorded(path: Path, *args: str) -> tuple[list[str], object]:
+    """Run a recording command on ``path``; return the changed lines and the result."""
+    before = path.read_text("utf-8")
+    dated = [] if args[0] in ("add", "add-round") else TODAY  # adding needs no today
+    result = run(*args, "-f", str(path), *dated)
+    assert result.exit_code == 0, result.output
+    return changed_lines(before, path.read_text("utf-8")), result
+
+
+def assert_refused(path: Path, args: list[str], code: int, message: str) -> None:
+    before = path.read_bytes()
+    dated = [] if args[0] in ("add", "add-round") else TODAY
+    result = run(*args, "-f", str(path), *dated)
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
+# -- agenda ------------------------------------------------------------------------------
+
+
+def test_agenda_for_a_fixed_today(example):
+    result = run("agenda", str(example), *TODAY)
+    assert result.exit_code == 0
+    if os.environ.get("UPDATE_GOLDEN"):
+        (JOURNAL / "agenda-2026-11-23.txt").write_text(result.stdout, "utf-8")
+    expected = (JOURNAL / "agenda-2026-11-23.txt").read_text("utf-8")
+    assert result.stdout == expected
+    assert "\x1b[" not in result.stdout  # piped: plain text
+
+
+def test_agenda_says_how_late_and_hides_done_steps(example):
+    rows = json.loads(run("agenda", str(example), "--format", "json", *TODAY).stdout)
+    by_key = {(r["interview"], r["key"]): r for r in rows}
+    late = by_key[("helio-analytics", "follow_up-1")]
+    assert (late["section"], late["days_overdue"], late["date"]) == ("overdue", 6, "2026-11-17")
+    assert late["done_command"] == "followup-cal done helio-analytics follow_up-1"
+    assert by_key[("helio-analytics", "follow_up-2")]["section"] == "upcoming"
+    # Recorded as done in the example, so absent though planned in the window's past.
+    assert ("helio-analytics", "thank_you") not in by_key
+    assert ("northwind-platform", "thank_you") not in by_key
+    # Nothing beyond the window: Northwind's first follow-up is on Tue 1 Dec.
+    assert all(r["date"] <= "2026-11-30" for r in rows)
+    wider = json.loads(
+        run("agenda", str(example), "--days", "8", "--format", "json", *TODAY).stdout
+    )
+    assert ("northwind-platform", "follow_up-1") in {(r["interview"], r["key"]) for r in wider}
+
+
+def test_agenda_leaves_once_done(example):
+    run("done", "helio-analytics", "follow_up-1", "-f", str(example), *TODAY)
+    rows = json.loads(run("agenda", str(example), "--format", "json", *TODAY).stdout)
+    assert ("helio-analytics", "follow_up-1") not in {(r["interview"], r["key"]) for r in rows}
+
+
+def test_agenda_is_coloured_on_a_terminal(example):
+    result = CliRunner().invoke(cli, ["agenda", str(example), *TODAY], color=True)
+    overdue = next(line for line in result.stdout.splitlines() if "quantum-bank" in line)
+    assert overdue.startswith("  \x1b[31m\x1b[1m")  # red and bold: overdue
+
+
+def test_agenda_when_nothing_is_due(example):
+    result = run("agenda", str(example), "--today", "2026-10-01")
+    assert result.stdout.splitlines()[2:] == [
+        "Nothing is due in the next 7 days.",
+        "",
+        # The first step not done: the example records BrightPath's as done.
+        "Next after that: Mon 16 Nov — Debrief → (me), Quantum Bank",
+    ]
+
+
+# -- done --------------------------------------------------------------------------------
+
+
+def test_done_appends_one_line_per_recipient(example):
+    lines, result = recorded(example, "done", "helio-analytics", "follow_up", "--on", "2026-11-20")
+    assert lines == ["+      - {step: follow_up-1, date: 2026-11-20}"]
+    assert result.stdout.splitlines()[0] == (
+        "✓ Follow-up 1 → Lukas Becker, Helio Analytics: done on Fri 20 Nov 2026"
+    )
+    assert "moved: Final follow-up → Lukas Becker (Tue 24 Nov 2026) to Fri 27 Nov" in result.stdout
+
+
+def test_done_without_to_records_every_recipient_of_the_earliest_open_round(tmp_path):
+    path = tmp_path / "i.yaml"
+    text = EXAMPLE.read_text("utf-8")
+    path.write_text(text.replace("    done:    ", "    old_done:    ", 1), "utf-8")
+    # Remove Northwind's journal so its thank-yous are open again.
+    start = text.index("    done:                            # what you did")
+    end = text.index("\n\n", start)
+    path.write_text(text[:start] + text[end + 1 :], "utf-8")
+    lines, _ = recorded(path, "done", "northwind-platform", "thank_you", "--on", "2026-11-02")
+    assert lines == [
+        "+    done:",
+        "+      - {step: thank_you, round: 1, to: Priya Shah, date: 2026-11-02}",
+    ]
+    lines, _ = recorded(path, "done", "northwind-platform", "thank_you")
+    assert lines == [
+        "+      - {step: thank_you, round: 2, to: Dana Lee, date: 2026-11-23}",
+        "+      - {step: thank_you, round: 2, to: José Núñez, date: 2026-11-23}",
+        "+      - {step: thank_you, round: 2, to: Mei Chen, date: 2026-11-23}",
+    ]
+
+
+def test_done_twice_changes_nothing(example):
+    before = example.read_bytes()
+    result = run("done", "helio-analytics", "thank_you", "-f", str(example), *TODAY)
+    assert result.exit_code == 0
+    assert result.stdout == f"already recorded as done (2026-11-10); {example} not changed\n"
+    assert example.read_bytes() == before
+
+
+def test_unknown_id_step_or_person_lists_the_valid_ones(example):
+    assert_refused(
+        example,
+        ["done", "helio", "thank_you"],
+        5,
+        "no interview 'helio'; the ids are: northwind-platform, helio-analytics, quantum-bank, "
+        "brightpath, copperleaf, harbor-health",
+    )
+    assert_refused(
+        example,
+        ["done", "helio-analytics", "follow_up-3"],
+        5,
+        "no step 'follow_up-3' is planned for 'helio-analytics'; the steps are: debrief, "
+        "thank_you, follow_up-1, follow_up-2, check_in-1, check_in-2, check_in-3, check_in-4, "
+        "check_in-5, check_in-6",
+    )
+    assert_refused(
+        example,
+        ["done", "northwind-platform", "thank_you", "--to", "Dana Lees"],
+        5,
+        "'thank_you' goes to no one called 'Dana Lees'; it goes to: Dana Lee, José Núñez, "
+        "Mei Chen, Priya Shah",
+    )
+    assert_refused(
+        example,
+        ["done", "northwind-platform", "debrief", "--round", "3"],
+        5,
+        "'debrief' has no round 3; the rounds are: 1, 2",
+    )
+
+
+def test_future_date_is_refused(example):
+    assert_refused(
+        example,
+        ["done", "helio-analytics", "follow_up-1", "--on", "2026-11-24"],
+        2,
+        "--on 2026-11-24 is after today (2026-11-23); record facts once they happen",
+    )
+
+
+# -- reply and outcome -------------------------------------------------------------------
+
+
+def test_reply_with_a_new_decision_date_replans(example):
+    lines, result = recorded(
+        example, "reply", "helio-analytics", "--on", "2026-11-20", "--decision", "2026-12-04"
+    )
+    assert lines == ["+    heard_back: 2026-11-20", "+    decision_expected: 2026-12-04"]
+    assert "moved: Follow-up 1 → Lukas Becker (Tue 17 Nov 2026) to Mon 7 Dec" in result.stdout
+
+
+def test_reply_replaces_an_earlier_reply_in_place(example):
+    lines, _ = recorded(example, "reply", "brightpath", "--on", "2026-11-06")
+    assert lines == [
+        "-    heard_back: 2026-11-05           # they answered; inquiries after this are cancelled",
+        "+    heard_back: 2026-11-06           # they answered; inquiries after this are cancelled",
+    ]
+
+
+def test_outcome_rejected_plans_the_reply_and_cancels_inquiries(example):
+    lines, result = recorded(
+        example, "outcome", "helio-analytics", "rejected", "--on", "2026-11-23", "--by", "lukas"
+    )
+    assert lines == [
+        "+    outcome:",
+        "+      result: rejected",
+        "+      date: 2026-11-23",
+        "+      by: Lukas Becker",
+    ]
+    assert "cancelled: Final follow-up → Lukas Becker (Tue 24 Nov 2026)" in result.stdout
+    assert "planned: Reply to rejection → Lukas Becker (Tue 24 Nov 2026)" in result.stdout
+
+
+def test_outcome_is_not_replaced_by_accident(example):
+    assert_refused(
+        example,
+        ["outcome", "copperleaf", "withdrawn"],
+        2,
+        "'copperleaf' already has the outcome offer on 2026-11-13; pass --replace to change it",
+    )
+    lines, _ = recorded(example, "outcome", "copperleaf", "withdrawn", "--replace")
+    assert lines == [
+        "-      result: offer",
+        "-      date: 2026-11-13",
+        "+      result: withdrawn",
+        "+      date: 2026-11-23",
+    ]
+
+
+# -- add ---------------------------------------------------------------------------------
+
+ADD = [
+    "add",
+    "--company",
+    "Acme Corp",
+    "--role",
+    "Backend Engineer",
+    "--start",
+    "2026-11-20 14:00",
+    "--duration",
+    "45",
+    "--interviewer",
+    "Dana Lee <dana@acme.example>",
+    "--talked-about",
+    "their billing rewrite",
+    "--no-prompt",
+]
+
+
+def test_add_appends_an_interview_after_a_blank_line(example):
+    lines, result = recorded(example, *ADD)
+    assert lines == [
+        "+",
+        "+  - id: acme-corp",
+        "+    company: Acme Corp",
+        "+    role: Backend Engineer",
+        "+    rounds:",
+        "+      - start: 2026-11-20 14:00",
+        "+        duration: 45",
+        "+        interviewers:",
+        "+          - name: Dana Lee",
+        "+            email: dana@acme.example",
+        "+            talked_about: their billing rewrite",
+    ]
+    assert result.stdout.startswith(f"added 'acme-corp' to {example}: 10 follow-ups planned")
+
+
+def test_add_asks_on_a_terminal(example):
+    answers = "\n".join(
+        [
+            "Acme Corp",  # company
+            "Backend Engineer",  # role
+            "",  # pitch
+            "2026-11-20 14:00",  # start
+            "45",  # duration
+            "Dana Lee",
+            "dana@acme.example",
+            "",  # title
+            "their billing rewrite",
+            "n",  # another interviewer?
+            "in 2 weeks",  # decision
+        ]
+    )
+    before = example.read_text("utf-8")
+    result = run("add", "--prompt", "-f", str(example), input=answers + "\n")
+    assert result.exit_code == 0, result.output
+    lines = changed_lines(before, example.read_text("utf-8"))
+    assert "+    decision_expected: in 2 weeks" in lines
+    assert "+            talked_about: their billing rewrite" in lines
+
+
+def test_add_without_a_terminal_names_the_missing_flag(example):
+    assert_refused(example, ["add", "--company", "X", "--no-prompt"], 2, "missing --role")
+
+
+def test_add_refuses_a_taken_id_and_a_bad_start(example):
+    assert_refused(
+        example,
+        [*ADD, "--id", "copperleaf"],
+        2,
+        "'copperleaf' already exists; choose another --id, or add a round to it with "
+        "'followup-cal add-round copperleaf'",
+    )
+    bad = [*ADD]
+    bad[bad.index("2026-11-20 14:00")] = "2026-11-31 14:00"
+    assert_refused(example, bad, 2, "Invalid value for --start: '2026-11-31 14:00':")
+
+
+def test_add_round_counts_the_chain_from_it(example):
+    lines, result = recorded(
+        example,
+        "add-round",
+        "helio-analytics",
+        "--start",
+        "2026-11-19 10:00",
+        "--interviewer",
+        "Mara Voss <mara@helio.example>",
+        "--no-prompt",
+    )
+    assert lines == [
+        "+      - start: 2026-11-19 10:00",
+        "+        interviewers:",
+        "+          - name: Mara Voss",
+        "+            email: mara@helio.example",
+    ]
+    assert result.stdout == f"added round 2 to 'helio-analytics' in {example}\n"
+    rows = json.loads(run("plan", str(example), "--format", "json", *TODAY).stdout)
+    first = next(r for r in rows if r["uid"] == "helio-analytics.follow-up-1@followup-cal")
+    # 7 days after round 2 (not round 1) is Thanksgiving, so the Friday after.
+    assert first["start"].startswith("2026-11-27")
+
+
+# -- a hand-formatted file full of comments ------------------------------------------------
+
+
+def test_handwritten_file_keeps_its_style(handwritten):
+    lines, _ = recorded(
+        handwritten, "done", "gorse", "thank_you", "--to", "cy", "--on", "2026-11-17"
+    )
+    assert lines == [
+        "+    done:",
+        "+    -   {step: thank_you, to: Cy Lane, date: 2026-11-17}",
+    ]
+    lines, _ = recorded(
+        handwritten, "reply", "fenwick", "--on", "2026-11-20", "--decision", "2026-11-27"
+    )
+    assert lines == [
+        "-    decision_expected: 2026-11-20",
+        "+    decision_expected: 2026-11-27",
+        "+    heard_back: 2026-11-20",
+    ]
+    lines, _ = recorded(handwritten, "outcome", "gorse", "withdrawn")
+    assert lines == ["+    outcome:", "+        result: withdrawn", "+        date: 2026-11-23"]
+    text = handwritten.read_text("utf-8")
+    # Comments stay where they were, in order; quoting is untouched.
+    comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
+    original = (JOURNAL / "handwritten.yaml").read_text("utf-8")
+    assert comments == [line for line in original.splitlines() if line.lstrip().startswith("#")]
+    assert '    name: "Robin Carter"          # double quotes on purpose' in text
+    assert text.endswith("    # no decision date given\n\n# end of file: nothing below this line\n")
+
+
+def test_handwritten_file_new_interview_goes_above_the_closing_comment(handwritten):
+    lines, _ = recorded(handwritten, *ADD)
+    assert lines == [
+        "+-   id: acme-corp",
+        "+    company: Acme Corp",
+        "+    role: Backend Engineer",
+        "+    rounds:",
+        "+    -   start: 2026-11-20 14:00",
+        "+        duration: 45",
+        "+        interviewers:",
+        "+        -   name: Dana Lee",
+        "+            email: dana@acme.example",
+        "+            talked_about: their billing rewrite",
+        "+",
+    ]
+    text = handwritten.read_text("utf-8")
+    assert text.index("    # no decision date given") < text.index("-   id: acme-corp")
+    assert text.rstrip().endswith("# end of file: nothing below this line")
+
+
+def test_crlf_and_bom_are_kept(tmp_path):
+    path = tmp_path / "windows.yaml"
+    text = EXAMPLE.read_text("utf-8").replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    run("done", "helio-analytics", "follow_up-1", "-f", str(path), *TODAY)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n      - {step: follow_up-1, date: 2026-11-23}\r\n" in data
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+# -- nothing lost or half-written ----------------------------------------------------------
+
+
+def test_a_file_that_cannot_be_kept_as_written_is_refused(tmp_path):
+    path = tmp_path / "mixed.yaml"
+    text = EXAMPLE.read_text("utf-8").replace(
+        "  name: Alex Morgan\n  email:", "  name:    Alex Morgan\n  email:", 1
+    )
+    path.write_text(text, "utf-8")
+    assert_refused(
+        path,
+        ["done", "helio-analytics", "follow_up-1"],
+        11,
+        f"{path}:16:1: followup-cal cannot write to this file without reformatting this line",
+    )
+
+
+def test_a_broken_file_is_reported_not_edited(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8").replace("role: Data", "rol: Data", 1), "utf-8")
+    before = path.read_bytes()
+    result = run("done", "helio-analytics", "follow_up-1", "-f", str(path), *TODAY)
+    assert result.exit_code == 1
+    assert "unknown key 'rol' in interview; did you mean 'role'?" in result.stderr
+    assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_failed_write_leaves_the_original_byte_identical(example):
+    before = example.read_bytes()
+    example.parent.chmod(0o555)  # the temporary file cannot be created beside it
+    try:
+        result = run("done", "helio-analytics", "follow_up-1", "-f", str(example), *TODAY)
+    finally:
+        example.parent.chmod(0o755)
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"{example.resolve()}: cannot write:")
+    assert example.read_bytes() == before
+    assert [p.name for p in example.parent.iterdir()] == ["interviews.yaml"]
+
+
+def test_a_failed_rename_leaves_the_original_byte_identical(example, monkeypatch):
+    # Works as root too: the failure is injected at the rename, after the data was written.
+    before = example.read_bytes()
+
+    def refuse(self, target):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "replace", refuse)
+    result = run("done", "helio-analytics", "follow_up-1", "-f", str(example), *TODAY)
+    assert result.exit_code == 3
+    assert result.stderr == f"{example.resolve()}: cannot write: Permission denied\n"
+    assert example.read_bytes() == before
+    assert [p.name for p in example.parent.iterdir()] == ["interviews.yaml"]
+
+
+# -- init ------------------------------------------------------------------------------------
+
+
+INIT = ["--name", "Robin Carter", "--email", "robin@example.org", "--timezone", "Europe/London"]
+
+
+def test_init_writes_a_valid_commented_starter(tmp_path):
+    path = tmp_path / "search.yaml"
+    result = run("init", str(path), *INIT, "--country", "gb", "--no-prompt")
+    assert result.exit_code == 0, result.output
+    text = path.read_text("utf-8")
+    assert "  name: Robin Carter\n" in text and "  country: GB" in text
+    assert sum(line.lstrip().startswith("#") for line in text.splitlines()) > 20
+    assert (
+        run("validate", str(path)).stdout
+        == f"{path}: ok, 0 interviews, 0 follow-ups planned, 0 draft warnings\n"
+    )
+    # And the starter takes a first interview as a plain block list.
+    lines, _ = recorded(path, *ADD)
+    assert lines[:3] == ["-interviews: []", "+interviews:", "+  - id: acme-corp"]
+
+
+def test_init_asks_on_a_terminal(tmp_path):
+    path = tmp_path / "interviews.yaml"
+    result = run(
+        "init", str(path), "--prompt", input="Robin Carter\nrobin@example.org\nEurope/London\nGB\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "  timezone: Europe/London\n" in path.read_text("utf-8")
+
+
+def test_init_never_overwrites(example):
+    before = example.read_bytes()
+    result = run("init", str(example), *INIT, "--no-prompt")
+    assert result.exit_code == 3
+    assert result.stderr == f"{example} already exists; init never overwrites a file\n"
+    assert example.read_bytes() == before
+
+
+def test_init_refuses_a_bad_zone_and_writes_nothing(tmp_path):
+    path = tmp_path / "interviews.yaml"
+    result = run("init", str(path), *INIT[:4], "--timezone", "Europe/Londn", "--no-prompt")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{path}: not written: unknown timezone 'Europe/Londn'; did you mean 'Europe/London'?\n"
+    )
+    assert not path.exists()
+
+
+# -- help and the whole search ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command", ["agenda", "done", "reply", "outcome", "add", "add-round", "init"]
+)
+def test_every_new_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout and f"followup-cal {command}" in result.stdout
+
+
+def test_a_whole_search_reads_like_a_journal_in_git(tmp_path):
+    """init, add, thank-you sent, a reply, a rejection, the reply to it: one small commit
+    each, and `git log -p` shows exactly the facts."""
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    path = tmp_path / "interviews.yaml"
+
+    def git(*args: str) -> str:
+        env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org"}
+        env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+        done = subprocess.run(
+            ["git", *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    def step(message: str, *args: str, today: str | None) -> None:
+        result = run(*args, "-f", str(path), *(["--today", today] if today else []))
+        assert result.exit_code == 0, result.output
+        git("commit", "-qam", message)
+
+    git("init", "-q")
+    run("init", str(path), *INIT, "--country", "GB", "--no-prompt")
+    git("add", "interviews.yaml")
+    git("commit", "-qm", "start")
+    step("add Acme", *ADD, today=None)
+    step("notes written", "done", "acme-corp", "debrief", today="2026-11-20")
+    step("thank-you sent", "done", "acme-corp", "thank_you", today="2026-11-20")
+    step("they answered", "reply", "acme-corp", "--on", "2026-11-25", today="2026-11-25")
+    step("rejected", "outcome", "acme-corp", "rejected", "--on", "2026-12-02", today="2026-12-02")
+    step("replied", "done", "acme-corp", "rejection_reply", today="2026-12-03")
+
+    def diff_of(rev: str) -> list[str]:
+        return [
+            line
+            for line in git("show", "--format=", "--unified=0", rev).splitlines()
+            if line[:1] in "+-" and line[:3] not in ("+++", "---")
+        ]
+
+    assert diff_of("HEAD~4") == [
+        "+    done:",
+        "+      - {step: debrief, date: 2026-11-20}",
+    ]
+    assert diff_of("HEAD~3") == ["+      - {step: thank_you, to: Dana Lee, date: 2026-11-20}"]
+    assert diff_of("HEAD~2") == ["+    heard_back: 2026-11-25"]
+    assert diff_of("HEAD~1") == [
+        "+    outcome:",
+        "+      result: rejected",
+        "+      date: 2026-12-02",
+    ]
+    assert diff_of("HEAD") == ["+      - {step: rejection_reply, date: 2026-12-03}"]
+    agenda = json.loads(
+        run("agenda", str(path), "--format", "json", "--today", "2026-12-03").stdout
+    )
+    assert agenda == []  # everything due is done; the check-ins start in January
