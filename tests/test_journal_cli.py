@@ -591,3 +591,19 @@ def test_a_whole_search_reads_like_a_journal_in_git(tmp_path):
         run("agenda", str(path), "--format", "json", "--today", "2026-12-03").stdout
     )
     assert agenda == []  # everything due is done; the check-ins start in January
+
+
+def test_shell_completion_as_the_readme_documents_it():
+    import sys
+
+    env = {**os.environ, "_FOLLOWUP_CAL_COMPLETE": "bash_complete"}
+    env |= {"COMP_WORDS": "followup-cal ag", "COMP_CWORD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "followup_cal"], env=env, capture_output=True, text=True
+    )
+    assert done.stdout.splitlines() == ["plain,agenda"]
+    env |= {"COMP_WORDS": "followup-cal outcome x re", "COMP_CWORD": "3"}
+    done = subprocess.run(
+        [sys.executable, "-m", "followup_cal"], env=env, capture_output=True, text=True
+    )
+    assert done.stdout.splitlines() == ["plain,rejected"]
