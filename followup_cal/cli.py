@@ -119,17 +119,19 @@ def validate(file: str, strict: bool, today: date | None) -> None:
     from followup_cal import service
 
     search = load(file)
-    events = service.draft_events(search, service.plan(search, resolve_today(today)))
-    warnings = service.lint(events)
+    items = service.plan(search, resolve_today(today))
+    events = service.draft_events(search, items)
+    warnings = [w.format(file) for w in service.lint(events)]
+    warnings += service.unmatched_done(search, items)
     for warning in warnings:
-        click.echo(warning.format(file), err=True)
+        click.echo(warning, err=True)
     count = len(search.interviews)
     click.echo(
         f"{file}: ok, {count} interview{'s' * (count != 1)}, {len(events)} follow-ups planned, "
-        f"{len(warnings)} draft warning{'s' * (len(warnings) != 1)}"
+        f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
     )
     if strict and warnings:
-        raise DraftWarnings(f"{file}: {len(warnings)} draft warning(s) with --strict")
+        raise DraftWarnings(f"{file}: {len(warnings)} warning(s) with --strict")
 
 
 def _row(item: PlannedFollowup) -> dict[str, Any]:

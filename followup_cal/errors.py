@@ -7,7 +7,7 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 1   the input file has problems (each printed as FILE:LINE:COL: ...)
 2   the command line is wrong (click's own usage errors)
 3   a file could not be read or written
-4   ``validate --strict`` found draft warnings
+4   ``validate --strict`` found warnings (draft lint, done: entries matching nothing)
 5   the interview, step or person asked for does not exist
 6   the CalDAV server refused the credentials (401/403), or none were found
 7   the CalDAV server could not be reached (DNS, connection, TLS, timeout)

@@ -36,6 +36,26 @@ def lint(events: list[FollowupEvent]) -> list[LintWarning]:
     return warnings
 
 
+def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str]:
+    """Warnings for done: entries that match no planned step (a typo, or a step the
+    policy no longer plans): they would otherwise be silently ignored."""
+    warnings = []
+    for interview in search.interviews:
+        mine = [i for i in items if i.interview.id == interview.id]
+        for entry in interview.done:
+            if not any(
+                entry.matches(i.key, i.round, i.recipient.name if i.recipient else None)
+                for i in mine
+            ):
+                keys = ", ".join(dict.fromkeys(i.key for i in mine))
+                warnings.append(
+                    f"{search.path}:{entry.pos.line}:{entry.pos.column}: warning: "
+                    f"{interview.id} done: '{entry.step}' matches no planned step; "
+                    f"the steps are: {keys}"
+                )
+    return warnings
+
+
 def export_ics(search: SearchFile, today: date, state: ExportState) -> bytes:
     events = draft_events(search, plan(search, today))
     cal = build_calendar(events, search.me, state, today, search.calendar_name)

@@ -491,7 +491,7 @@ def test_init_writes_a_valid_commented_starter(tmp_path):
     assert sum(line.lstrip().startswith("#") for line in text.splitlines()) > 20
     assert (
         run("validate", str(path)).stdout
-        == f"{path}: ok, 0 interviews, 0 follow-ups planned, 0 draft warnings\n"
+        == f"{path}: ok, 0 interviews, 0 follow-ups planned, 0 warnings\n"
     )
     # And the starter takes a first interview as a plain block list.
     lines, _ = recorded(path, *ADD)
@@ -607,3 +607,21 @@ def test_shell_completion_as_the_readme_documents_it():
         [sys.executable, "-m", "followup_cal"], env=env, capture_output=True, text=True
     )
     assert done.stdout.splitlines() == ["plain,rejected"]
+
+
+def test_validate_warns_about_a_done_entry_that_matches_nothing(example):
+    text = example.read_text("utf-8")
+    example.write_text(
+        text.replace(
+            "      - {step: follow_up-1, date: 2026-11-10}",
+            "      - {step: follow_up-3, date: 2026-11-10}",
+        ),
+        "utf-8",
+    )
+    result = run("validate", str(example), "--strict", *TODAY)
+    assert result.exit_code == 4
+    line = text[: text.index("{step: follow_up-1, date: 2026-11-10}")].count("\n") + 1
+    assert result.stderr.splitlines()[0] == (
+        f"{example}:{line}:9: warning: copperleaf done: 'follow_up-3' matches no planned "
+        "step; the steps are: debrief, thank_you, follow_up-1"
+    )
