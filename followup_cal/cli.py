@@ -62,6 +62,21 @@ today_option = click.option("--today", type=DateType(), default=None, help=TODAY
 file_argument = click.argument("file", type=click.Path(dir_okay=False))
 
 
+public_option = click.option(
+    "--public",
+    is_flag=True,
+    help="Only what a stranger may read: step, company, date (for a published feed).",
+)
+as_option = click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["event", "todo"]),
+    default="event",
+    show_default=True,
+    help="Calendar events, or tasks (VTODO: Apple Reminders, Thunderbird, Nextcloud Tasks).",
+)
+
+
 def resolve_today(today: date | None) -> date:
     # The only clock read in the program, at the edge: the planner is given the date.
     return today or date.today()
@@ -212,38 +227,53 @@ def plan(file: str, today: date | None, fmt: str) -> None:
     help="Export history for SEQUENCE (default: FILE's name with .followup-state.json).",
 )
 @click.option("--no-state", is_flag=True, help="Neither read nor write the export history.")
+@public_option
+@as_option
 @today_option
 @reports_errors
 def export(
-    file: str, output: str, state_file: str | None, no_state: bool, today: date | None
+    file: str,
+    output: str,
+    state_file: str | None,
+    no_state: bool,
+    public: bool,
+    kind: str,
+    today: date | None,
 ) -> None:
     """Write the follow-ups of FILE as an iCalendar (.ics) file.
 
     The file is replaced atomically, so a feed being served is never half-written.
+    Use --public for anything others can reach: it keeps only the step, the company
+    and the date (no names, addresses, phone numbers or drafts).
 
     \b
     Example:
-      followup-cal export interviews.yaml -o ~/public/followups.ics
+      followup-cal export interviews.yaml -o followups.ics
+      followup-cal export interviews.yaml --public -o site/followups.ics
+      followup-cal export interviews.yaml --as todo -o tasks.ics
     """
     from followup_cal import service
+    from followup_cal.ics import FeedStyle
 
     search = load(file)
     state_path = Path(state_file) if state_file else state_path_for(file)
     state = ExportState() if no_state else load_state(state_path)
     before = dict(state.revisions)
-    data = service.export_ics(search, resolve_today(today), state)
+    style = FeedStyle(public=public, as_todo=kind == "todo")
+    data = service.export_ics(search, resolve_today(today), state, style)
     changed = sum(1 for uid, rev in state.revisions.items() if before.get(uid) != rev)
     if not no_state and changed:
         # The history first: if the calendar write then fails, the next run still
         # numbers every revision above anything already published.
         save_state(state_path, state)
-    count = data.count(b"BEGIN:VEVENT")
+    count = data.count(b"BEGIN:VTODO" if style.as_todo else b"BEGIN:VEVENT")
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
         write_atomic(output, data)
-    click.echo(f"wrote {count} events to {output} ({changed} new or changed)", err=True)
+    what = "tasks" if style.as_todo else "events"
+    click.echo(f"wrote {count} {what} to {output} ({changed} new or changed)", err=True)
 
 
 file_option = click.option(
@@ -321,6 +351,7 @@ def draft(
     show_default=True,
     help="Seconds to wait for each answer from the server.",
 )
+@as_option
 @today_option
 @reports_errors
 def sync(
@@ -334,6 +365,7 @@ def sync(
     password_command: str | None,
     insecure: bool,
     timeout: int,
+    kind: str,
     today: date | None,
 ) -> None:
     """Push the follow-ups of FILE to a CalDAV calendar, and keep them in step.
@@ -341,6 +373,9 @@ def sync(
     Creates what is missing, updates what changed, deletes what is no longer planned,
     and touches no event it did not create. The password comes from
     --password-command, FOLLOWUP_CAL_PASSWORD, ~/.netrc or the system keyring.
+
+    With --as todo, follow-ups become tasks (VTODO, done steps COMPLETED) in a task
+    list of their own, "Follow-up tasks" unless --calendar names another.
 
     Exit codes: 6 credentials refused or missing, 7 server unreachable (DNS,
     connection, TLS, timeout), 8 server error or not CalDAV, 9 refused to delete
@@ -366,7 +401,9 @@ def sync(
     settings = search.caldav
     url = url or (settings.url if settings else "")
     user = user or (settings.user if settings else "")
-    calendar = calendar or (settings.calendar if settings else "")
+    as_todo = kind == "todo"
+    # caldav: calendar: names the events calendar; tasks go to a list of their own.
+    calendar = calendar or (settings.calendar if settings and not as_todo else "")
     if not url:
         raise click.UsageError("no server: give --url, FOLLOWUP_CAL_URL or caldav: url: in FILE")
     password = find_password(url, user, password_command)
@@ -377,7 +414,7 @@ def sync(
         )
     if insecure:
         click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
-    target = SyncTarget(url, user, password, calendar, create, not insecure, timeout)
+    target = SyncTarget(url, user, password, calendar, create, not insecure, timeout, as_todo)
     state_path = state_path_for(file)
     state = load_state(state_path)
     revisions_before = dict(state.revisions)

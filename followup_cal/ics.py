@@ -32,6 +32,32 @@ UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
+class FeedStyle:
+    """How follow-ups are written: as events or tasks, private or safe to publish.
+
+    ``public`` keeps only what a stranger may read: the step, the company and the date.
+    No names (not even in the UID), addresses, phone numbers, drafts or links.
+    """
+
+    public: bool = False
+    as_todo: bool = False
+
+    def uid(self, item: PlannedFollowup) -> str:
+        if not self.public:
+            return item.uid
+        # The private UID names the recipient; a digest of it is just as stable.
+        return hashlib.sha256(item.uid.encode()).hexdigest()[:24] + "@followup-cal"
+
+    def state_key(self, item: PlannedFollowup) -> str:
+        """Each style keeps its own revision history, so exporting events and syncing
+        tasks in turn does not bump SEQUENCE on every run."""
+        return self.uid(item) + (" todo" if self.as_todo else "")
+
+
+EVENTS = FeedStyle()
+
+
+@dataclass(frozen=True)
 class FollowupEvent:
     """A planned follow-up together with its filled draft."""
 
@@ -48,6 +74,12 @@ def summary(item: PlannedFollowup) -> str:
         suffix = f" (round {item.round})" if rounds > 1 else ""
         return f"{mark}{item.label} · {company}{suffix}"
     return f"{mark}{item.label} → {item.recipient.name} · {company}"
+
+
+def public_summary(item: PlannedFollowup) -> str:
+    """'Thank-you · Acme': no one's name."""
+    mark = "✓ " if item.done else ""
+    return f"{mark}{item.label} · {item.interview.company}"
 
 
 def description(event: FollowupEvent) -> str:
@@ -93,20 +125,33 @@ class Link:
         return f"Link({self.key!r})"
 
 
-def event_properties(event: FollowupEvent) -> list[tuple[str, Any]]:
-    """Everything a calendar app shows of the event, in the order it is written."""
+def event_properties(event: FollowupEvent, style: FeedStyle = EVENTS) -> list[tuple[str, Any]]:
+    """Everything a calendar app shows of the event (or task), in the order it is written."""
     item = event.item
-    return [
-        ("uid", item.uid),
-        ("summary", summary(item)),
+    end = item.start + item.duration
+    props: list[tuple[str, Any]] = [
+        ("uid", style.uid(item)),
+        ("summary", public_summary(item) if style.public else summary(item)),
         ("dtstart", item.start),
-        ("dtend", item.start + item.duration),
-        ("description", description(event)),
-        ("url", Link(event)),
-        ("categories", ["followup-cal", item.step.value, item.interview.company]),
-        ("transp", "TRANSPARENT"),
-        ("class", "PRIVATE"),
+        ("due" if style.as_todo else "dtend", end),
     ]
+    if not style.public:
+        props += [("description", description(event)), ("url", Link(event))]
+    props.append(("categories", ["followup-cal", item.step.value, item.interview.company]))
+    if style.as_todo:
+        if item.done:
+            # The task was completed on the day recorded, at the time it is shown.
+            props += [
+                ("status", "COMPLETED"),
+                ("completed", item.start.astimezone(UTC)),
+                ("percent-complete", 100),
+            ]
+        else:
+            props.append(("status", "NEEDS-ACTION"))
+    else:
+        props.append(("transp", "TRANSPARENT"))
+    props.append(("class", "PRIVATE"))
+    return props
 
 
 def content_hash(props: list[tuple[str, Any]], alarm_minutes: int | None) -> str:
@@ -130,13 +175,14 @@ class RevisedEvent:
     props: list[tuple[str, Any]]
     content_hash: str
     revision: Revision
+    style: FeedStyle = EVENTS
 
-    def vevent(self, *, with_hash: bool = False) -> icalendar.Event:
-        """The VEVENT; ``with_hash`` adds the content hash, which only sync needs (to
-        tell unchanged events on the server without re-sending them)."""
+    def vevent(self, *, with_hash: bool = False) -> icalendar.Event | icalendar.Todo:
+        """The VEVENT (a VTODO for tasks); ``with_hash`` adds the content hash, which only
+        sync needs (to tell unchanged events on the server without re-sending them)."""
         import icalendar
 
-        vevent = icalendar.Event()
+        vevent = icalendar.Todo() if self.style.as_todo else icalendar.Event()
         for name, value in self.props:
             if isinstance(value, Link):
                 value = link(value.event)
@@ -151,24 +197,22 @@ class RevisedEvent:
             return vevent  # done: nothing to be reminded of
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", summary(self.event.item))
+        alarm.add("description", self.props[1][1])  # the summary, in this style
         reminder = self.event.item.interview.policy.reminder_minutes
         alarm.add("trigger", timedelta(minutes=-reminder))
         vevent.add_component(alarm)
         return vevent
 
 
-def revise_event(event: FollowupEvent, state: ExportState, today: date) -> RevisedEvent:
+def revise_event(
+    event: FollowupEvent, state: ExportState, today: date, style: FeedStyle = EVENTS
+) -> RevisedEvent:
     """Hash the content and record the revision (SEQUENCE, DTSTAMP day) in the state."""
-    props = event_properties(event)
+    props = event_properties(event, style)
     item = event.item
     content = content_hash(props, None if item.done else item.interview.policy.reminder_minutes)
-    return RevisedEvent(event, props, content, state.revise(event.item.uid, content, today))
-
-
-def stamped_event(event: FollowupEvent, state: ExportState, today: date) -> icalendar.Event:
-    """The VEVENT, with SEQUENCE and DTSTAMP from the export history (see state.py)."""
-    return revise_event(event, state, today).vevent()
+    revision = state.revise(style.state_key(item), content, today)
+    return RevisedEvent(event, props, content, revision, style)
 
 
 def build_calendar(
@@ -177,6 +221,7 @@ def build_calendar(
     state: ExportState,
     today: date,
     name: str = "",
+    style: FeedStyle = EVENTS,
 ) -> icalendar.Calendar:
     import icalendar
 
@@ -184,7 +229,7 @@ def build_calendar(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    title = name or f"Follow-ups · {me.name}"
+    title = name or ("Follow-ups" if style.public else f"Follow-ups · {me.name}")
     cal.add("name", title)
     cal.add("x-wr-calname", title)
     cal.add("x-wr-timezone", me.timezone.key)
@@ -192,7 +237,7 @@ def build_calendar(
     cal.add("x-published-ttl", "PT12H")
     days = []
     for event in events:
-        cal.add_component(stamped_event(event, state, today))
+        cal.add_component(revise_event(event, state, today, style).vevent())
         days.append(event.item.start.date())
     if days:
         # VTIMEZONEs cover whole years around the events, so they stay put as plans move.

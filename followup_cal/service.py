@@ -10,7 +10,7 @@ from datetime import date
 
 from followup_cal.drafts import LintWarning, TemplateSet, lint_draft, render_draft
 from followup_cal.errors import NotFound
-from followup_cal.ics import FollowupEvent, build_calendar, calendar_bytes
+from followup_cal.ics import EVENTS, FeedStyle, FollowupEvent, build_calendar, calendar_bytes
 from followup_cal.model import SearchFile
 from followup_cal.planner import PlannedFollowup, plan_followups
 from followup_cal.state import ExportState
@@ -56,9 +56,11 @@ def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str
     return warnings
 
 
-def export_ics(search: SearchFile, today: date, state: ExportState) -> bytes:
+def export_ics(
+    search: SearchFile, today: date, state: ExportState, style: FeedStyle = EVENTS
+) -> bytes:
     events = draft_events(search, plan(search, today))
-    cal = build_calendar(events, search.me, state, today, search.calendar_name)
+    cal = build_calendar(events, search.me, state, today, search.calendar_name, style)
     return calendar_bytes(cal)
 
 

@@ -99,8 +99,8 @@ class Workspace:
     def auth(self):
         return (self.server.user, self.server.password) if self.server.user else None
 
-    def stored(self) -> dict[str, tuple[str, icalendar.Event, str]]:
-        """{uid: (href, event, raw text)} straight from the server."""
+    def stored(self, component: str = "VEVENT") -> dict[str, tuple[str, icalendar.Event, str]]:
+        """{uid: (href, event or task, raw text)} straight from the server."""
         response = http_request(
             "REPORT",
             self.calendar_url(),
@@ -116,7 +116,7 @@ class Workspace:
             data = item.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
             if not data:
                 continue
-            for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+            for event in icalendar.Calendar.from_ical(data).walk(component):
                 found[str(event["UID"])] = (item.findtext("{DAV:}href"), event, data)
         return found
 
@@ -178,6 +178,37 @@ def test_first_sync_creates_every_event_in_n_plus_discovery_requests(ws):
         assert event.decoded("DTSTART") == want.decoded("DTSTART")
         for forbidden in ("ATTENDEE", "ORGANIZER", "METHOD"):
             assert f"\n{forbidden}" not in raw.replace("\r\n", "\n")
+
+
+def test_tasks_sync_as_vtodo_with_the_same_uids_and_done_steps_completed(ws):
+    ws.calendar = f"Tasks {uuid.uuid4().hex[:8]}"
+    result = ws.sync("--create", "--as", "todo")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"created {EXAMPLE_EVENTS}, updated 0, deleted 0, unchanged 0"
+    tasks = ws.stored("VTODO")
+    assert set(tasks) == set(exported(ws.path))  # the same stable UIDs as the events
+    assert ws.stored("VEVENT") == {}
+    statuses = {uid: str(task["STATUS"]) for uid, (_h, task, _r) in tasks.items()}
+    assert sum(s == "COMPLETED" for s in statuses.values()) == 16  # the example's done:
+    assert set(statuses.values()) == {"COMPLETED", "NEEDS-ACTION"}
+    for _href, task, _raw in tasks.values():
+        assert "DUE" in task and "DTEND" not in task and "TRANSP" not in task
+        assert ("COMPLETED" in task) == (str(task["STATUS"]) == "COMPLETED")
+    assert ws.sync("--as", "todo").stdout.strip().endswith(f"unchanged {EXAMPLE_EVENTS}")
+    assert ws.proxy.methods() == ["REPORT"]
+    # Ticking a step off (on its planned day, so nothing moves) completes that task.
+    uid = "helio-analytics.follow-up-1@followup-cal"
+    assert statuses[uid] == "NEEDS-ACTION"
+    args = ["helio-analytics", "follow_up-1", "--on", "2026-11-17", "--today", TODAY]
+    done = CliRunner().invoke(cli, ["done", *args, "-f", str(ws.path)])
+    assert done.exit_code == 0, done.output
+    again = ws.sync("--as", "todo")
+    assert again.stdout.strip() == (
+        f"created 0, updated 1, deleted 0, unchanged {EXAMPLE_EVENTS - 1}"
+    )
+    href, task, _raw = ws.stored("VTODO")[uid]
+    assert href == tasks[uid][0]
+    assert str(task["STATUS"]) == "COMPLETED" and int(task["SEQUENCE"]) == 1
 
 
 def test_immediate_resync_is_one_request_and_writes_nothing(ws):

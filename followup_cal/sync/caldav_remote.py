@@ -36,7 +36,7 @@ REPORT_BODY = """<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
   <D:prop><D:getetag/><C:calendar-data/></D:prop>
   <C:filter>
-    <C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter>
+    <C:comp-filter name="VCALENDAR"><C:comp-filter name="{component}"/></C:comp-filter>
   </C:filter>
 </C:calendar-query>"""
 
@@ -232,12 +232,12 @@ class CalDAVRemote:
             raise ServerError(f"{redact(url)}: not a CalDAV server (no multistatus answer)")
         return tree
 
-    def owned_events(self, calendar_url: str) -> list[Remote]:
-        """Every VEVENT in the calendar with its ETag, in one REPORT."""
+    def owned_events(self, calendar_url: str, component: str = "VEVENT") -> list[Remote]:
+        """Every VEVENT (or VTODO) in the calendar with its ETag, in one REPORT."""
         response = self.request(
             calendar_url,
             "REPORT",
-            REPORT_BODY,
+            REPORT_BODY.format(component=component),
             {"Depth": "1", "Content-Type": "application/xml; charset=utf-8"},
             safe=True,
         )
@@ -298,14 +298,16 @@ class CalDAVRemote:
             calendars.setdefault(name, href)
         return home_url, calendars
 
-    def make_calendar(self, home_url: str, name: str) -> str:
-        """MKCALENDAR under the home, named ``name``; returns its URL."""
+    def make_calendar(self, home_url: str, name: str, component: str = "VEVENT") -> str:
+        """MKCALENDAR under the home, named ``name``, for events or tasks; returns its URL."""
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "followups"
         url = urljoin(home_url, quote(slug) + "/")
         body = f"""<?xml version="1.0" encoding="utf-8"?>
 <C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
   <D:set><D:prop><D:displayname>{_xml_text(name)}</D:displayname>
-  <C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set>
+  <C:supported-calendar-component-set>
+    <C:comp name="{component}"/>
+  </C:supported-calendar-component-set>
   </D:prop></D:set>
 </C:mkcalendar>"""
         headers = {"Content-Type": "application/xml; charset=utf-8"}

@@ -12,13 +12,22 @@ from pathlib import Path
 from followup_cal import service
 from followup_cal.atomic import write_atomic
 from followup_cal.errors import CalendarNotFound, FileAccessError, ServerError, SyncRefused
-from followup_cal.ics import PRODID, FollowupEvent, RevisedEvent, revise_event, summary
+from followup_cal.ics import (
+    EVENTS,
+    PRODID,
+    FeedStyle,
+    FollowupEvent,
+    RevisedEvent,
+    revise_event,
+    summary,
+)
 from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
 from followup_cal.sync.algorithm import Desired, SyncPlan, Write, plan_sync
 from followup_cal.sync.caldav_remote import CalDAVRemote, event_href, redact
 
 DEFAULT_CALENDAR = "Follow-ups"
+DEFAULT_TASK_LIST = "Follow-up tasks"  # a calendar holds a UID once: tasks live apart
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,15 @@ class SyncTarget:
     create: bool = False
     verify_tls: bool = True
     timeout: int = 30
+    as_todo: bool = False  # tasks (VTODO) instead of events, in a calendar that takes them
+
+    @property
+    def component(self) -> str:
+        return "VTODO" if self.as_todo else "VEVENT"
+
+    @property
+    def style(self) -> FeedStyle:
+        return FeedStyle(as_todo=self.as_todo)
 
 
 @dataclass
@@ -87,7 +105,9 @@ class SyncReport:
         )
 
 
-def desired_events(events: list[FollowupEvent], state: ExportState, today: date) -> list[Desired]:
+def desired_events(
+    events: list[FollowupEvent], state: ExportState, today: date, style: FeedStyle = EVENTS
+) -> list[Desired]:
     """Each event as the VCALENDAR to PUT: same UID, SEQUENCE and text as the export.
 
     Only hashes are computed here; an event is serialized when it is actually written,
@@ -125,7 +145,7 @@ def desired_events(events: list[FollowupEvent], state: ExportState, today: date)
 
     desired = []
     for event in events:
-        revised = revise_event(event, state, today)
+        revised = revise_event(event, state, today, style)
         desired.append(
             Desired(event.item.uid, summary(event.item), renderer(revised), revised.content_hash)
         )
@@ -156,7 +176,7 @@ def resolve_calendar(
         if wanted in calendars:
             url = calendars[wanted]
         elif target.create:
-            url = remote.make_calendar(home, wanted)
+            url = remote.make_calendar(home, wanted, target.component)
             created = True
         else:
             known = ", ".join(sorted(calendars)) or "none"
@@ -190,7 +210,7 @@ def prepare_sync(
 ) -> PreparedSync:
     """Plan, find the calendar, read it in one REPORT and decide what to write."""
     events = service.draft_events(search, service.plan(search, today))
-    desired = desired_events(events, state, today)
+    desired = desired_events(events, state, today, target.style)
     remote = remote or CalDAVRemote(
         target.url,
         target.user,
@@ -198,12 +218,14 @@ def prepare_sync(
         verify_tls=target.verify_tls,
         timeout=target.timeout,
     )
-    name = search.calendar_name or DEFAULT_CALENDAR
+    name = DEFAULT_TASK_LIST if target.as_todo else search.calendar_name or DEFAULT_CALENDAR
     key = calendar_key(target)
     from_memory = key in status.calendars
     calendar_url, created = resolve_calendar(remote, target, status, name)
     try:
-        existing = [] if created else remote.owned_events(calendar_url)  # a new one is empty
+        existing = (
+            [] if created else remote.owned_events(calendar_url, target.component)
+        )  # a new one is empty
     except CalendarNotFound:
         if not from_memory:
             raise
@@ -211,7 +233,7 @@ def prepare_sync(
         del status.calendars[key]
         status.etags.pop(calendar_url, None)
         calendar_url, created = resolve_calendar(remote, target, status, name)
-        existing = [] if created else remote.owned_events(calendar_url)
+        existing = [] if created else remote.owned_events(calendar_url, target.component)
     remembered = status.etags.setdefault(calendar_url, {})
     plan = plan_sync(desired, existing, remembered, force=force)
     if plan.refused:
