@@ -449,6 +449,30 @@ def sync(
         raise SyncConflicts(f"{len(report.conflicts)} event(s) left alone")
 
 
+@cli.command()
+@click.option("-o", "--output", default="-", help="Where to write it; - for standard output.")
+@reports_errors
+def schema(output: str) -> None:
+    """Print the JSON Schema of the interviews file, for your editor.
+
+    With the YAML extension of VS Code (or any yaml-language-server editor), save it
+    beside your file and put this first line in the YAML:
+    '# yaml-language-server: $schema=interviews.schema.json'
+
+    \b
+    Example:
+      followup-cal schema -o interviews.schema.json
+    """
+    from followup_cal.schema import schema_text
+
+    text = schema_text()
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
+
+
 # The journal commands (agenda, done, reply, outcome, add, init) register themselves here.
 from followup_cal import cli_journal  # noqa: E402, F401
 

@@ -429,11 +429,12 @@ def test_a_file_that_cannot_be_kept_as_written_is_refused(tmp_path):
         "  name: Alex Morgan\n  email:", "  name:    Alex Morgan\n  email:", 1
     )
     path.write_text(text, "utf-8")
+    line = text[: text.index("name:    Alex")].count("\n") + 1
     assert_refused(
         path,
         ["done", "helio-analytics", "follow_up-1"],
         11,
-        f"{path}:16:1: followup-cal cannot write to this file without reformatting this line",
+        f"{path}:{line}:1: followup-cal cannot write to this file without reformatting this line",
     )
 
 
@@ -488,6 +489,7 @@ def test_init_writes_a_valid_commented_starter(tmp_path):
     assert result.exit_code == 0, result.output
     text = path.read_text("utf-8")
     assert "  name: Robin Carter\n" in text and "  country: GB" in text
+    assert "#   # yaml-language-server: $schema=interviews.schema.json\n" in text
     assert sum(line.lstrip().startswith("#") for line in text.splitlines()) > 20
     assert (
         run("validate", str(path)).stdout

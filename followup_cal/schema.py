@@ -1,0 +1,219 @@
+"""A JSON Schema of the interviews file, for editors (yaml-language-server, VS Code).
+
+Built from the loader's own key tables and the policy's settings, so the two cannot
+drift apart: a key the loader learns appears here, with the same ranges. The loader
+stays the authority (it also checks what a schema cannot: dates that do not exist, a
+contact who was never met, zones and countries); the schema is for completion and
+early red squiggles while typing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from followup_cal.loader import (
+    CALDAV_KEYS,
+    DONE_KEYS,
+    INTERVIEW_KEYS,
+    ME_KEYS,
+    OUTCOME_KEYS,
+    PERSON_KEYS,
+    ROUND_KEYS,
+    TOP_KEYS,
+)
+from followup_cal.model import WEEKDAYS, Channel, Result
+from followup_cal.policy import SETTINGS
+
+SCHEMA_ID = "https://followup-cal.invalid/interviews.schema.json"
+
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "YYYY-MM-DD"}
+DATETIME = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?$",
+    "description": "YYYY-MM-DD HH:MM, in the round's time zone",
+}
+CLOCK = {"type": "string", "pattern": r"^\d{1,2}:\d{2}$", "description": "HH:MM, 24 h"}
+TEXT = {"type": "string", "minLength": 1}
+OPTIONAL_TEXT = {"type": ["string", "null"]}
+ZONE = {
+    "type": "string",
+    "pattern": r"^(UTC|[A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$",
+    "description": "an IANA time zone such as Europe/Berlin",
+}
+EMAIL = {"type": "string", "pattern": r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$"}
+STEP = {
+    "type": "string",
+    "pattern": r"^(debrief|thank[_-]you|rejection[_-]reply|holiday[_-]note"
+    r"|follow[_-]up[_-][1-3]|check[_-]in[_-]\d{1,2})$",
+    "description": "debrief, thank_you, follow_up-N, check_in-N, rejection_reply, holiday_note",
+}
+
+
+def _object(
+    keys: tuple[str, ...], properties: dict[str, Any], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    missing = set(keys) - set(properties)
+    extra = set(properties) - set(keys)
+    if missing or extra:  # a key added to the loader must be described here too
+        raise AssertionError(f"schema out of step with the loader: {missing or extra}")
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(required),
+        "properties": {key: properties[key] for key in keys},
+    }
+
+
+def _policy() -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for key, setting in SETTINGS.items():
+        if setting.kind == "int":
+            prop: dict[str, Any] = {
+                "type": "integer",
+                "minimum": setting.minimum,
+                "maximum": setting.maximum,
+            }
+        elif setting.kind == "time":
+            prop = dict(CLOCK)
+        else:
+            item = {"type": "integer", "minimum": setting.minimum, "maximum": setting.maximum}
+            prop = {"type": "array", "minItems": 1, "items": item}
+        prop["description"] = setting.why
+        properties[key] = prop
+    return _object(tuple(SETTINGS), properties)
+
+
+def _person() -> dict[str, Any]:
+    return _object(
+        PERSON_KEYS,
+        {
+            "name": TEXT,
+            "email": EMAIL,
+            "phone": OPTIONAL_TEXT,
+            "title": OPTIONAL_TEXT,
+            "talked_about": {
+                **OPTIONAL_TEXT,
+                "description": "what you discussed with them; named in their thank-you",
+            },
+            "away_until": {**DATE, "description": "last day away; inquiries wait"},
+        },
+        ("name",),
+    )
+
+
+def build_schema() -> dict[str, Any]:
+    """The schema as a dict (deterministic: the same on every machine)."""
+    person_ref = {"$ref": "#/$defs/person"}
+    someone = {"oneOf": [TEXT, person_ref], "description": "a name met in a round, or a person"}
+    round_ = _object(
+        ROUND_KEYS,
+        {
+            "start": DATETIME,
+            "timezone": ZONE,
+            "duration": {
+                "oneOf": [
+                    {"type": "integer", "minimum": 1, "maximum": 1440},
+                    {"type": "string", "pattern": r"^\s*(\d+\s*h)?\s*(\d+\s*(m|min|minutes?))?$"},
+                ],
+                "description": "minutes, or 1h, 1h30m (default 1h)",
+            },
+            "interviewers": {"type": "array", "minItems": 1, "items": person_ref},
+            "notes": {},
+        },
+        ("start", "interviewers"),
+    )
+    outcome = _object(
+        OUTCOME_KEYS,
+        {"result": {"enum": [r.value for r in Result]}, "date": DATE, "by": someone},
+        ("result", "date"),
+    )
+    done = _object(
+        DONE_KEYS,
+        {
+            "step": STEP,
+            "to": {**TEXT, "description": "the recipient, when several get the step"},
+            "round": {"type": "integer", "minimum": 1},
+            "date": DATE,
+        },
+        ("step", "date"),
+    )
+    interview = _object(
+        INTERVIEW_KEYS,
+        {
+            "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$"},
+            "company": TEXT,
+            "role": TEXT,
+            "pitch": OPTIONAL_TEXT,
+            "rounds": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/round"}},
+            "contact": someone,
+            "network": {"type": "array", "items": someone},
+            "decision_expected": {
+                "type": "string",
+                "pattern": r"^(\d{4}-\d{2}-\d{2}|(in\s+)?\d+\s+(business days?|days?|weeks?))$",
+                "description": "YYYY-MM-DD, or 'in 2 weeks', 'in 10 days', 'in 5 business days'",
+            },
+            "decision_after_holidays": {"type": "boolean"},
+            "no_follow_up": {"type": "boolean", "description": "the employer asked for none"},
+            "channel": {"enum": [c.value for c in Channel]},
+            "heard_back": {**DATE, "description": "the day they answered"},
+            "outcome": {"$ref": "#/$defs/outcome"},
+            "done": {"type": "array", "items": {"$ref": "#/$defs/done"}},
+            "policy": {"$ref": "#/$defs/policy"},
+            "notes": {},
+        },
+        ("id", "company", "role", "rounds"),
+    )
+    me = _object(
+        ME_KEYS,
+        {
+            "name": TEXT,
+            "email": {**EMAIL, "minLength": 3},
+            "phone": OPTIONAL_TEXT,
+            "signature": OPTIONAL_TEXT,
+            "timezone": ZONE,
+            "country": {"type": "string", "pattern": r"^[A-Za-z]{2,3}$"},
+            "subdivision": {"type": "string"},
+            "work_week": {"type": "array", "minItems": 1, "items": {"enum": list(WEEKDAYS)}},
+        },
+        ("name", "email", "timezone"),
+    )
+    caldav = _object(
+        CALDAV_KEYS,
+        {
+            "url": {"type": "string", "pattern": "^https?://"},
+            "user": {"type": "string"},
+            "calendar": {"type": "string"},
+        },
+    )
+    schema = _object(
+        TOP_KEYS,
+        {
+            "me": {"$ref": "#/$defs/me"},
+            "policy": {"$ref": "#/$defs/policy"},
+            "interviews": {"type": "array", "items": {"$ref": "#/$defs/interview"}},
+            "templates": {"type": "string"},
+            "calendar_name": {"type": "string"},
+            "caldav": caldav,
+        },
+        ("me", "interviews"),
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "followup-cal interviews file",
+        **schema,
+        "$defs": {
+            "me": me,
+            "policy": _policy(),
+            "interview": interview,
+            "round": round_,
+            "person": _person(),
+            "outcome": outcome,
+            "done": done,
+        },
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
