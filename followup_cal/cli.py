@@ -120,17 +120,35 @@ def cli() -> None:
 
 
 @cli.command()
-@file_argument
-@click.option("--strict", is_flag=True, help="Exit 4 when any draft has a warning.")
+@click.argument(
+    "files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False)
+)
+@click.option("--strict", is_flag=True, help="Exit 4 when there is any warning.")
 @today_option
 @reports_errors
-def validate(file: str, strict: bool, today: date | None) -> None:
-    """Check FILE: every problem on its own line as FILE:LINE:COL, then draft warnings.
+def validate(files: tuple[str, ...], strict: bool, today: date | None) -> None:
+    """Check each FILE: every problem on its own line as FILE:LINE:COL, then warnings.
+
+    Several files are checked in one run (as a pre-commit hook passes them); the exit
+    code is the worst one.
 
     \b
     Example:
       followup-cal validate interviews.yaml --strict
     """
+    worst = 0
+    for file in files:
+        try:
+            _validate_one(file, strict, today)
+        except FollowupCalError as exc:
+            for line in exc.lines():
+                click.echo(line, err=True)
+            worst = max(worst, exc.exit_code)
+    if worst:
+        sys.exit(worst)
+
+
+def _validate_one(file: str, strict: bool, today: date | None) -> None:
     from followup_cal import service
 
     search = load(file)
