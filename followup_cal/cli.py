@@ -16,7 +16,7 @@ import click
 
 from followup_cal import __version__
 from followup_cal.atomic import write_atomic
-from followup_cal.errors import DraftWarnings, FollowupCalError
+from followup_cal.errors import DraftWarnings, FileAccessError, FollowupCalError
 from followup_cal.loader import load
 from followup_cal.planner import PlannedFollowup
 from followup_cal.state import ExportState, load_state, save_state, state_path_for
@@ -489,6 +489,86 @@ def schema(output: str) -> None:
     else:
         write_atomic(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@file_argument
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where to listen.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free."
+)
+@click.option(
+    "--token",
+    envvar="FOLLOWUP_CAL_TOKEN",
+    help="A secret part of the URL; required beyond this machine (or FOLLOWUP_CAL_TOKEN).",
+)
+@click.option(
+    "--private",
+    is_flag=True,
+    help="Serve everything (names, addresses, drafts), not just the public feed.",
+)
+@as_option
+@today_option
+@reports_errors
+def serve(
+    file: str,
+    host: str,
+    port: int,
+    token: str | None,
+    private: bool,
+    kind: str,
+    today: date | None,
+) -> None:
+    """Serve the feed of FILE over HTTP for a calendar app to subscribe to.
+
+    The feed is rebuilt whenever FILE changes; clients get ETag/Last-Modified and a 304
+    when nothing changed. It is the public feed (step, company and date only) unless
+    --private. Listening beyond this machine needs --token, which becomes part of the URL.
+
+    \b
+    Example:
+      followup-cal serve interviews.yaml
+      followup-cal serve interviews.yaml --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+    """
+    from followup_cal.errors import UsageProblem
+    from followup_cal.ics import FeedStyle
+    from followup_cal.serve import FeedSource, is_loopback, make_server, public_urls
+
+    token = token or ""
+    if not is_loopback(host) and len(token) < 16:
+        raise UsageProblem(
+            f"listening on {host} lets others reach the feed: give --token with 16 or more "
+            'characters, e.g. --token "$(openssl rand -hex 16)"'
+        )
+    if any(c in token for c in "/?#") or token.strip() != token:
+        raise UsageProblem("--token may not contain '/', '?', '#' or spaces")
+
+    def log(line: str) -> None:
+        click.echo(line, err=True)
+
+    style = FeedStyle(public=not private, as_todo=kind == "todo")
+    state = load_state(state_path_for(file))  # read only: SEQUENCE goes on from exports
+    source = FeedSource(file, style, state, lambda: resolve_today(today), log)
+    source.current()  # a broken file is reported now, not on the first request
+    try:
+        server = make_server(host, port, token, source, log)
+    except OSError as exc:
+        raise FileAccessError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    http_url, webcal_url = public_urls(host, server.server_address[1], token)
+    what = "everything in" if private else "the public feed of"
+    click.echo(f"Serving {what} {file}; it follows every change to the file.")
+    click.echo(f"  {http_url}")
+    click.echo(f"  {webcal_url}")
+    click.echo("Apple Calendar: File > New Calendar Subscription, paste the webcal:// URL.")
+    click.echo("Thunderbird: New Calendar > On the Network, paste the http:// URL.")
+    click.echo("Stop with Ctrl-C.")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()
 
 
 # The journal commands (agenda, done, reply, outcome, add, init) register themselves here.
