@@ -201,18 +201,29 @@ def _row(item: PlannedFollowup) -> dict[str, Any]:
     show_default=True,
     help="A table to read, or JSON for scripts.",
 )
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False),
+    help="Also write the whole search as a timeline page (one file, works offline).",
+)
 @reports_errors
-def plan(file: str, today: date | None, fmt: str) -> None:
+def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
     """Print the planned follow-ups of FILE, sorted by date, one per line.
 
     \b
     Example:
       followup-cal plan interviews.yaml --today 2026-11-23
       followup-cal plan interviews.yaml --format json | jq '.[0]'
+      followup-cal plan interviews.yaml --html timeline.html
     """
     from followup_cal import service
 
     search = load(file)
+    if html_out:
+        page = service.timeline_html(search, resolve_today(today))
+        write_atomic(html_out, page.encode("utf-8"))
+        click.echo(f"wrote {html_out}", err=True)
     items = service.plan(search, resolve_today(today))
     if fmt == "json":
         click.echo(json.dumps([_row(i) for i in items], indent=2, ensure_ascii=False))

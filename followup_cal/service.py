@@ -56,6 +56,48 @@ def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str
     return warnings
 
 
+def cancelled(
+    search: SearchFile, items: list[PlannedFollowup], today: date
+) -> list[PlannedFollowup]:
+    """What a reply or an outcome cancelled: planned without them, gone with them."""
+    from dataclasses import replace
+
+    answered = [
+        replace(i, heard_back=None, outcome=None)
+        for i in search.interviews
+        if i.heard_back or i.outcome
+    ]
+    if not answered:
+        return []
+    kept = {i.uid for i in items}
+    cal = calendar_for(search.me)
+    uncut = plan_followups(answered, search.me, cal, today)
+    return [i for i in uncut if i.uid not in kept]
+
+
+def timeline_html(search: SearchFile, today: date) -> str:
+    from followup_cal.timeline import Mark, render_timeline, state_of
+
+    zone = search.me.timezone
+    items = plan(search, today)
+    marks = []
+    for event in draft_events(search, items):
+        start = event.item.start.astimezone(zone)
+        marks.append(Mark(event, state_of(event, start.date(), today), start))
+    for event in draft_events(search, cancelled(search, items, today)):
+        interview = next(i for i in search.interviews if i.id == event.item.interview.id)
+        fact = (
+            f"{interview.outcome.result.value} on {interview.outcome.on}"
+            if interview.outcome
+            else f"they answered on {interview.heard_back}"
+        )
+        start = event.item.start.astimezone(zone)
+        marks.append(Mark(event, "cancelled", start, f"cancelled, {fact}"))
+    marks.sort(key=lambda m: (m.start, m.event.item.sort_key))
+    title = search.calendar_name or f"Job search of {search.me.name}"
+    return render_timeline(marks, search.interviews, zone, today, title)
+
+
 def export_ics(
     search: SearchFile, today: date, state: ExportState, style: FeedStyle = EVENTS
 ) -> bytes:

@@ -1,0 +1,203 @@
+"""The whole search as one self-contained HTML page (``followup-cal plan --html``).
+
+One row per interview, each follow-up a mark on a shared time axis, coloured by state;
+a click on a mark opens its draft. No script and nothing fetched: the drafts open with
+CSS ``:target``, so the page works from a file, offline, in any browser. Pure: the same
+plan and today give the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from followup_cal.ics import FollowupEvent, summary
+from followup_cal.model import Interview
+from followup_cal.planner import fmt_date, fmt_day
+
+STATES = ("done", "due", "overdue", "planned", "cancelled")
+STATE_TEXT = {
+    "done": "done",
+    "due": "due today",
+    "overdue": "overdue",
+    "planned": "planned",
+    "cancelled": "cancelled",
+}
+# Colours that stay apart for the common colour-vision deficiencies; each state also
+# has its own shape, so colour is never the only cue.
+COLOURS = {
+    "done": "#1b7f3b",
+    "due": "#e69f00",
+    "overdue": "#c0392b",
+    "planned": "#0072b2",
+    "cancelled": "#8a8a8a",
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    event: FollowupEvent
+    state: str
+    start: datetime  # in the user's zone
+    cancelled_why: str = ""
+
+    @property
+    def day(self) -> date:
+        return self.start.date()
+
+
+def state_of(event: FollowupEvent, day: date, today: date) -> str:
+    if event.item.done:
+        return "done"
+    if day == today:
+        return "due"
+    return "overdue" if day < today else "planned"
+
+
+def _outcome_text(interview: Interview) -> str:
+    if interview.outcome:
+        return f"{interview.outcome.result.value} on {fmt_date(interview.outcome.on)}"
+    if interview.heard_back:
+        return f"heard back on {fmt_date(interview.heard_back)}"
+    return "waiting"
+
+
+CSS = """
+:root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d1d1f; }
+body { margin: 0; padding: 24px 32px 64px; background: #fafafa; min-width: 900px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+.sub { color: #555; margin: 0 0 16px; }
+.legend { display: flex; gap: 18px; margin: 0 0 18px; padding: 0; list-style: none; }
+.legend li { display: flex; align-items: center; gap: 6px; font-size: 14px; }
+.grid { display: grid; grid-template-columns: 260px 1fr; border-top: 1px solid #ddd; }
+.label, .track { border-bottom: 1px solid #ddd; min-height: 64px; }
+.label { padding: 10px 12px 10px 0; font-size: 14px; }
+.label b { display: block; font-size: 15px; }
+.label span { color: #666; }
+.track { position: relative; background: #fff; }
+.axis { position: relative; height: 28px; }
+.tick { position: absolute; top: 6px; font-size: 12px; color: #666;
+        border-left: 1px solid #ccc; padding-left: 4px; height: 22px; }
+.today { position: absolute; top: 0; bottom: 0; border-left: 2px dashed #e69f00; z-index: 1; }
+.mark { position: absolute; width: 14px; height: 14px; margin-left: -7px; display: block;
+        border: 2px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,.25); z-index: 2; }
+.mark:hover, .mark:focus { transform: scale(1.5); z-index: 3; outline: none; }
+.s-done { background: #1b7f3b; border-radius: 50%; }
+.s-due { background: #e69f00; transform: rotate(45deg); }
+.s-overdue { background: #c0392b; }
+.s-planned { background: #0072b2; border-radius: 50%; }
+.s-cancelled { background: #8a8a8a; opacity: .6; border-radius: 3px; }
+.swatch { position: static; margin: 0; display: inline-block; }
+.draft { display: none; position: fixed; right: 24px; top: 24px; bottom: 24px; width: 520px;
+         overflow: auto; background: #fffdf5; border: 1px solid #d8cfa8; border-radius: 8px;
+         padding: 18px 22px; box-shadow: 0 8px 30px rgba(0,0,0,.18); z-index: 10; }
+.draft:target { display: block; }
+.draft h2 { font-size: 17px; margin: 0 32px 6px 0; }
+.draft .close { position: absolute; right: 16px; top: 12px; font-size: 22px;
+                text-decoration: none; color: #555; }
+.draft dl { display: grid; grid-template-columns: 80px 1fr; gap: 4px 8px; font-size: 14px; }
+.draft dt { color: #666; }
+.draft pre { white-space: pre-wrap; font: 14px/1.45 ui-monospace, Menlo, monospace;
+             background: #fff; border: 1px solid #eee; padding: 12px; }
+.why { font-size: 13px; color: #555; }
+"""
+
+
+def _axis(first: date, last: date, span: int) -> list[str]:
+    ticks = []
+    month = date(first.year, first.month, 1)
+    while month <= last:
+        if month >= first:
+            left = (month - first).days / span * 100
+            ticks.append(f'<div class="tick" style="left:{left:.3f}%">{month:%b %Y}</div>')
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return ticks
+
+
+def render_timeline(
+    marks: Sequence[Mark], interviews: Sequence[Interview], zone: ZoneInfo, today: date, title: str
+) -> str:
+    """The page as text."""
+    days = [m.day for m in marks] + [today]
+    first = min(days) - timedelta(days=3)
+    last = max(days) + timedelta(days=3)
+    span = max((last - first).days, 1)
+
+    def left(day: date) -> float:
+        return (day - first).days / span * 100
+
+    counts = {state: sum(1 for m in marks if m.state == state) for state in STATES}
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="sub">{len(interviews)} interviews, {len(marks) - counts["cancelled"]} '
+        f"follow-ups and {counts['cancelled']} cancelled, as of "
+        f"{escape(fmt_date(today))}; times in {escape(zone.key)}. Click a mark to read its "
+        "draft.</p>",
+        '<ul class="legend">',
+    ]
+    for state in STATES:
+        out.append(
+            f'<li><span class="mark swatch s-{state}"></span>{STATE_TEXT[state]} '
+            f"({counts[state]})</li>"
+        )
+    out += ["</ul>", '<div class="grid">', "<div></div>", '<div class="axis">']
+    out += _axis(first, last, span)
+    out += ["</div>"]
+    drafts: list[str] = []
+    number = 0
+    for interview in interviews:
+        mine = [m for m in marks if m.event.item.interview.id == interview.id]
+        out.append(
+            f'<div class="label" id="i-{escape(interview.id)}"><b>{escape(interview.company)}'
+            f"</b>{escape(interview.role)}<br><span>{escape(_outcome_text(interview))}"
+            "</span></div>"
+        )
+        out.append(f'<div class="track"><div class="today" style="left:{left(today):.3f}%"></div>')
+        rows: list[list[float]] = []  # the marks placed on each level, by position
+        for mark in mine:
+            number += 1
+            # Marks closer than their own width go on the next level down.
+            x = left(mark.day)
+            level = next(
+                (n for n, row in enumerate(rows) if all(abs(x - y) > 1.2 for y in row)),
+                len(rows),
+            )
+            if level == len(rows):
+                rows.append([])
+            rows[level].append(x)
+            item = mark.event.item
+            name = f"{summary(item)} — {fmt_day(mark.day)}, {STATE_TEXT[mark.state]}"
+            out.append(
+                f'<a class="mark s-{mark.state}" href="#d-{number}" title="{escape(name)}" '
+                f'aria-label="{escape(name)}" '
+                f'style="left:{x:.3f}%;top:{8 + 16 * level}px"></a>'
+            )
+            drafts.append(_draft_panel(number, mark))
+        out.append("</div>")
+    out += ["</div>", *drafts, "</body></html>", ""]
+    return "\n".join(out)
+
+
+def _draft_panel(number: int, mark: Mark) -> str:
+    item, draft = mark.event.item, mark.event.draft
+    rows = [("When", f"{fmt_date(mark.day)} {mark.start:%H:%M}"), ("State", mark.state)]
+    if draft.recipient is not None:
+        rows.append(("To", draft.to_header))
+    rows.append(("Subject", draft.subject))
+    details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
+    why = mark.cancelled_why or item.reason
+    return (
+        f'<section class="draft" id="d-{number}" aria-label="draft">'
+        f'<a class="close" href="#" aria-label="close">&times;</a>'
+        f"<h2>{escape(summary(item))}</h2><dl>{details}</dl>"
+        f"<pre>{escape(draft.body.rstrip())}</pre>"
+        f'<p class="why">Why this date: {escape(why)}.</p></section>'
+    )

@@ -1,0 +1,123 @@
+"""`plan --html`: the timeline page, opened in headless Chromium (Debian's package).
+
+Chromium is driven by Playwright (its Python package, pointed at /usr/bin/chromium): a
+click on a mark must open that follow-up's draft. A screenshot of the page with a draft
+open is kept (docs/timeline.png when UPDATE_SCREENSHOT=1, else in the test's folder).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLE
+
+from followup_cal.cli import cli
+
+ROOT = Path(__file__).parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def write_page(tmp_path: Path, today: str = "2026-11-23") -> Path:
+    out = tmp_path / "timeline.html"
+    result = CliRunner().invoke(cli, ["plan", str(EXAMPLE), "--html", str(out), "--today", today])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_page_is_self_contained_and_deterministic(tmp_path):
+    page = write_page(tmp_path).read_text("utf-8")
+    (tmp_path / "again").mkdir()
+    assert write_page(tmp_path / "again").read_text("utf-8") == page
+    # Nothing fetched: no script, no external stylesheet, image or font.
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", page)
+    assert "@import" not in page and "url(" not in page
+
+
+def test_one_row_per_interview_and_a_mark_per_follow_up(tmp_path):
+    page = write_page(tmp_path).read_text("utf-8")
+    rows = re.findall(r'<div class="label" id="i-([a-z0-9-]+)">', page)
+    assert rows == [
+        "northwind-platform",
+        "helio-analytics",
+        "quantum-bank",
+        "brightpath",
+        "copperleaf",
+        "harbor-health",
+    ]
+    states = re.findall(r'<a class="mark s-(\w+)"', page)
+    assert len(states) == 49 + 8  # planned items and the ones a reply or outcome cancelled
+    assert {s: states.count(s) for s in set(states)} == {
+        "done": 16,
+        "overdue": 2,
+        "planned": 31,
+        "cancelled": 8,
+    }
+    # Every mark opens a draft of its own.
+    targets = re.findall(r'<a class="mark s-\w+" href="#(d-\d+)"', page)
+    sections = re.findall(r'<section class="draft" id="(d-\d+)"', page)
+    assert targets == sections and len(set(targets)) == len(targets)
+
+
+def test_a_due_mark_on_the_day(tmp_path):
+    page = write_page(tmp_path, today="2026-11-24").read_text("utf-8")
+    assert 'class="mark s-due"' in page and "Final follow-up → Lukas Becker" in page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: `make test` installs Debian's package")
+        pytest.skip("chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def test_clicking_a_mark_opens_its_draft_in_chromium(browser, tmp_path):
+    page_file = write_page(tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_file.as_uri())
+    assert page.locator(".draft:visible").count() == 0
+    mark = page.get_by_label(re.compile(r"^Check-in 2 → Lukas Becker · Helio Analytics"))
+    assert mark.is_visible()
+    mark.click()
+    panel = page.locator(".draft:visible")
+    assert panel.count() == 1
+    assert "Congratulations to the Helio Analytics team" in panel.inner_text()
+    assert "Hi Lukas," in panel.inner_text()
+    assert "To\nLukas Becker <lukas.becker@helio.example>" in panel.inner_text()
+    shot = (
+        ROOT / "docs" / "timeline.png"
+        if os.environ.get("UPDATE_SCREENSHOT")
+        else tmp_path / "timeline.png"
+    )
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    panel.get_by_label("close").click()
+    assert page.locator(".draft:visible").count() == 0
+    # The states are told apart by colour in the browser, as the legend says.
+    overdue = page.locator("a.mark.s-overdue").first
+    colour = overdue.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour == "rgb(192, 57, 43)"
+    assert requests == [page_file.as_uri()]  # nothing else fetched
