@@ -198,13 +198,13 @@ def done(
       followup-cal done acme-backend thank_you --to "Dana Lee" --on 2026-11-13
       followup-cal done acme-backend follow_up
     """
-    from followup_cal.record import already_done, record_done, steps_to_mark
+    from followup_cal.record import matching_steps, record_done, steps_to_mark
 
     fact = _Fact.start(file, interview_id, on, today)
-    marks = steps_to_mark(fact.before, fact.interview, step, to, round_number)
+    matches = matching_steps(fact.before, fact.interview, step, to, round_number)
+    marks = steps_to_mark(matches, step, round_number)
     if not marks:
-        earlier = already_done(fact.before, fact.interview, step, to)
-        when = ", ".join(sorted({str(i.done) for i in earlier}))
+        when = ", ".join(sorted({str(i.done) for i in matches}))
         click.echo(f"already recorded as done ({when}); {file} not changed")
         return
     record_done(file, interview_id, marks, fact.on)

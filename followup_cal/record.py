@@ -96,18 +96,15 @@ def _key_order(key: str) -> tuple[int, int]:
     return (list(Step).index(Step(name)), int(number or 0))
 
 
-def steps_to_mark(
+def matching_steps(
     items: Sequence[PlannedFollowup],
     interview: Interview,
     step: str,
     to: str | None,
     round_number: int | None,
 ) -> list[PlannedFollowup]:
-    """The planned items that ``done ID STEP [--to] [--round]`` means.
-
-    STEP may be a numbered key ('follow_up-2') or a bare step ('follow_up'), which means
-    the earliest one not yet done. Without --to, every recipient of that step.
-    """
+    """Every planned item, done or not, that ``ID STEP [--to] [--round]`` names; an
+    unknown step, round or person is NotFound, listing the valid ones."""
     mine = [i for i in items if i.interview.id == interview.id]
     keys = sorted({i.key for i in mine}, key=_key_order)
     wanted = normal_step(step)
@@ -134,28 +131,26 @@ def steps_to_mark(
         if len({i.recipient.name for i in chosen if i.recipient}) > 1:
             matched = sorted({i.recipient.name for i in chosen if i.recipient})
             raise NotFound(f"'{to}' matches {', '.join(matched)}; give the full name")
-    open_items = [i for i in chosen if not i.done]
+    return chosen
+
+
+def steps_to_mark(
+    matches: Sequence[PlannedFollowup], step: str, round_number: int | None
+) -> list[PlannedFollowup]:
+    """Of the ``matching_steps``, those ``done`` records: the ones not yet done.
+
+    STEP may be a numbered key ('follow_up-2') or a bare step ('follow_up'), which means
+    the earliest one not yet done; so does a debrief or thank-you without --round.
+    """
+    open_items = [i for i in matches if not i.done]
     if not open_items:
         return []
-    if wanted != chosen[0].key or (round_number is None and chosen[0].step in PER_ROUND):
-        # A bare step name or a round left out: the earliest occurrence still open.
+    if normal_step(step) != matches[0].key or (
+        round_number is None and matches[0].step in PER_ROUND
+    ):
         first = min(open_items, key=lambda i: (i.start, _key_order(i.key)))
         open_items = [i for i in open_items if (i.key, i.round) == (first.key, first.round)]
     return open_items
-
-
-def already_done(
-    items: Sequence[PlannedFollowup], interview: Interview, step: str, to: str | None
-) -> list[PlannedFollowup]:
-    wanted = normal_step(step)
-    return [
-        i
-        for i in items
-        if i.interview.id == interview.id
-        and (i.key == wanted or i.step.value == wanted)
-        and i.done
-        and (not to or (i.recipient and to.casefold() in i.recipient.name.casefold()))
-    ]
 
 
 def done_entry(item: PlannedFollowup, on: date) -> CommentedMap:
