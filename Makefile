@@ -21,8 +21,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/followup-cal validate examples/interviews.yaml
 	$(BIN)/followup-cal plan examples/interviews.yaml
+	$(BIN)/followup-cal agenda examples/interviews.yaml
 	$(BIN)/followup-cal export examples/interviews.yaml -o followups.ics --no-state
-	@echo "Import or subscribe to followups.ics in your calendar app."
+	$(BIN)/followup-cal plan examples/interviews.yaml --html timeline.html > /dev/null
+	@echo "Import or subscribe to followups.ics in your calendar app; open timeline.html in a browser."
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -52,4 +54,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/sync_bench.py
 
 clean:
-	rm -rf $(VENV) followups.ics .pytest_cache .hypothesis
+	rm -rf $(VENV) followups.ics timeline.html .pytest_cache .hypothesis
