@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from followup_cal.errors import FollowupCalError
+from followup_cal.errors import FileAccessError, FollowupCalError
 from followup_cal.ics import FeedStyle
 from followup_cal.loader import load
 from followup_cal.state import ExportState
@@ -78,7 +78,7 @@ class FeedSource:
                 key = self._file_key()
             except OSError as exc:
                 if self._feed is None:
-                    raise
+                    raise FileAccessError(f"{self.path}: cannot read: {exc.strerror}") from None
                 self.log(f"{self.path}: cannot read ({exc.strerror}); serving the last feed")
                 return self._feed
             if key == self._key and self._feed is not None:

@@ -165,3 +165,16 @@ def test_a_broken_file_is_reported_before_serving(tmp_path):
     result = CliRunner().invoke(cli, ["serve", str(path), "--port", "0"])
     assert result.exit_code == 1
     assert "unknown key 'rol'" in result.stderr
+
+
+def test_a_missing_file_is_one_line_and_exit_3(tmp_path):
+    result = CliRunner().invoke(cli, ["serve", str(tmp_path / "nope.yaml"), "--port", "0"])
+    assert result.exit_code == 3
+    assert result.stderr == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory\n"
+
+
+def test_a_port_in_use_is_one_line_and_exit_3(served, yaml_file):
+    port = str(served.port)
+    result = CliRunner().invoke(cli, ["serve", str(yaml_file), "--port", port])
+    assert result.exit_code == 3
+    assert result.stderr == f"cannot listen on 127.0.0.1:{port}: Address already in use\n"
