@@ -13,6 +13,7 @@ from followup_cal.ics import FollowupEvent
 from followup_cal.planner import Step, fmt_day
 
 SECTIONS = ("overdue", "today", "upcoming")
+SECTION_OF_STATUS = {"past": "overdue", "today": "today", "upcoming": "upcoming"}
 TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Coming up"}
 
 
@@ -85,7 +86,7 @@ def build_agenda(events: Sequence[FollowupEvent], zone: ZoneInfo, today: date, d
             continue
         start = event.item.start.astimezone(zone)
         day = start.date()
-        section = "overdue" if day < today else "today" if day == today else "upcoming"
+        section = SECTION_OF_STATUS[event.item.status]  # the planner dated it against today
         row = AgendaRow(event, start, section, max((today - day).days, 0))
         (rows if day <= last else later).append(row)
     rows.sort(key=lambda r: (r.start, r.event.item.sort_key))

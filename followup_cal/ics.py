@@ -197,7 +197,7 @@ class RevisedEvent:
             return vevent  # done: nothing to be reminded of
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", self.props[1][1])  # the summary, in this style
+        alarm.add("description", dict(self.props)["summary"])  # in this style's words
         reminder = self.event.item.interview.policy.reminder_minutes
         alarm.add("trigger", timedelta(minutes=-reminder))
         vevent.add_component(alarm)

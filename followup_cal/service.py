@@ -76,14 +76,14 @@ def cancelled(
 
 
 def timeline_html(search: SearchFile, today: date) -> str:
-    from followup_cal.timeline import Mark, render_timeline, state_of
+    from followup_cal.timeline import STATE_OF_STATUS, Mark, render_timeline
 
     zone = search.me.timezone
     items = plan(search, today)
     marks = []
     for event in draft_events(search, items):
         start = event.item.start.astimezone(zone)
-        marks.append(Mark(event, state_of(event, start.date(), today), start))
+        marks.append(Mark(event, STATE_OF_STATUS[event.item.status], start))
     for event in draft_events(search, cancelled(search, items, today)):
         interview = next(i for i in search.interviews if i.id == event.item.interview.id)
         fact = (

@@ -49,12 +49,8 @@ class Mark:
         return self.start.date()
 
 
-def state_of(event: FollowupEvent, day: date, today: date) -> str:
-    if event.item.done:
-        return "done"
-    if day == today:
-        return "due"
-    return "overdue" if day < today else "planned"
+# The planner's status of an item (against today), as the page names it.
+STATE_OF_STATUS = {"done": "done", "today": "due", "past": "overdue", "upcoming": "planned"}
 
 
 def _outcome_text(interview: Interview) -> str:
