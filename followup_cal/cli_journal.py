@@ -73,8 +73,8 @@ class _Fact:
         interview = find_interview(search, interview_id)
         return cls(file, day, on, search, interview, _planned(search, day))
 
-    def echo_changes(self) -> None:
-        _echo_changes(self.before, _planned(load(self.file), self.today))
+    def echo_changes(self, updated: SearchFile) -> None:
+        _echo_changes(self.before, _planned(updated, self.today))
 
 
 def _echo_changes(before: Sequence[PlannedFollowup], after: Sequence[PlannedFollowup]) -> None:
@@ -207,14 +207,14 @@ def done(
         when = ", ".join(sorted({str(i.done) for i in matches}))
         click.echo(f"already recorded as done ({when}); {file} not changed")
         return
-    record_done(file, interview_id, marks, fact.on)
+    updated = record_done(file, interview_id, marks, fact.on)
     for item in marks:
         who = f" → {item.recipient.name}" if item.recipient else ""
         click.echo(
             f"✓ {item.label}{who}, {fact.interview.company}: done on "
             f"{fmt_day(fact.on)} {fact.on.year}"
         )
-    fact.echo_changes()
+    fact.echo_changes(updated)
 
 
 @cli.command()
@@ -244,10 +244,10 @@ def reply(
     fact = _Fact.start(file, interview_id, on, today)
     if decision and decision < fact.on:
         raise UsageProblem(f"--decision {decision} is before the reply ({fact.on}); expected later")
-    record_reply(file, interview_id, fact.on, decision)
+    updated = record_reply(file, interview_id, fact.on, decision)
     note = f"; they decide on {fmt_day(decision)} {decision.year}" if decision else ""
     click.echo(f"{fact.interview.company} answered on {fmt_day(fact.on)} {fact.on.year}{note}")
-    fact.echo_changes()
+    fact.echo_changes(updated)
 
 
 @cli.command()
@@ -281,9 +281,9 @@ def outcome(
     from followup_cal.record import record_outcome
 
     fact = _Fact.start(file, interview_id, on, today)
-    record_outcome(file, interview_id, Result(result), fact.on, by, replace)
+    updated = record_outcome(file, interview_id, Result(result), fact.on, by, replace)
     click.echo(f"{fact.interview.company}: {result} on {fmt_day(fact.on)} {fact.on.year}")
-    fact.echo_changes()
+    fact.echo_changes(updated)
 
 
 # -- new interviews and rounds -----------------------------------------------------------
@@ -456,8 +456,7 @@ def add(
         channel=channel,
         no_follow_up=no_follow_up,
     )
-    added = record_new_interview(file, new)
-    search = load(file)
+    added, search = record_new_interview(file, new)
     count = sum(1 for i in _planned(search, date.min) if i.interview.id == added)
     click.echo(f"added '{added}' to {file}: {count} follow-ups planned")
     click.echo(f"see them with: followup-cal plan {file}")
@@ -491,8 +490,8 @@ def add_round(
     interactive = _interactive(prompt)
     find_interview(load(file), interview_id)
     new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)
-    record_new_round(file, interview_id, new_round)
-    rounds = len(find_interview(load(file), interview_id).rounds)
+    updated = record_new_round(file, interview_id, new_round)
+    rounds = len(find_interview(updated, interview_id).rounds)
     click.echo(f"added round {rounds} to '{interview_id}' in {file}")
 
 

@@ -167,28 +167,30 @@ def done_entry(item: PlannedFollowup, on: date) -> CommentedMap:
 # -- the facts ---------------------------------------------------------------------------
 
 
-def record_done(path: str, interview_id: str, marks: Sequence[PlannedFollowup], on: date) -> None:
+def record_done(
+    path: str, interview_id: str, marks: Sequence[PlannedFollowup], on: date
+) -> SearchFile:
     def edit(_search: SearchFile, doc: EditableYaml) -> None:
         node = _interview_node(doc, interview_id)
         for item in marks:
             doc.append_item(node, "done", done_entry(item, on), one_line=True)
 
-    rewrite(path, edit)
+    return rewrite(path, edit)
 
 
-def record_reply(path: str, interview_id: str, on: date, decision: date | None) -> None:
+def record_reply(path: str, interview_id: str, on: date, decision: date | None) -> SearchFile:
     def edit(_search: SearchFile, doc: EditableYaml) -> None:
         node = _interview_node(doc, interview_id)
         doc.set_key(node, "heard_back", on)
         if decision is not None:
             doc.set_key(node, "decision_expected", decision)
 
-    rewrite(path, edit)
+    return rewrite(path, edit)
 
 
 def record_outcome(
     path: str, interview_id: str, result: Result, on: date, by: str | None, replace: bool
-) -> None:
+) -> SearchFile:
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         interview = find_interview(search, interview_id)
         if interview.outcome and not replace:
@@ -203,7 +205,7 @@ def record_outcome(
             outcome["by"] = _person_name(interview, by)
         doc.set_key(_interview_node(doc, interview_id), "outcome", outcome)
 
-    rewrite(path, edit)
+    return rewrite(path, edit)
 
 
 @dataclass(frozen=True)
@@ -264,8 +266,8 @@ def unused_id(search: SearchFile, company: str, role: str) -> str:
     return f"{slugify(company)}-{n}"
 
 
-def record_new_interview(path: str, new: NewInterview) -> str:
-    """Append the interview; return its id."""
+def record_new_interview(path: str, new: NewInterview) -> tuple[str, SearchFile]:
+    """Append the interview; return its id and the file as it now reads."""
     chosen: list[str] = []
 
     def edit(search: SearchFile, doc: EditableYaml) -> None:
@@ -293,17 +295,17 @@ def record_new_interview(path: str, new: NewInterview) -> str:
         doc.append_interview(node)
         chosen.append(ident)
 
-    rewrite(path, edit)
-    return chosen[0]
+    updated = rewrite(path, edit)
+    return chosen[0], updated
 
 
-def record_new_round(path: str, interview_id: str, new: NewRound) -> None:
+def record_new_round(path: str, interview_id: str, new: NewRound) -> SearchFile:
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         find_interview(search, interview_id)
         node = _interview_node(doc, interview_id)
         doc.append_item(node, "rounds", new.node())
 
-    rewrite(path, edit)
+    return rewrite(path, edit)
 
 
 def _interview_node(doc: EditableYaml, ident: str) -> CommentedMap:

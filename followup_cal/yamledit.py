@@ -159,10 +159,6 @@ def _is_flow(node: Any) -> bool:
     return isinstance(node, CommentedMap | CommentedSeq) and bool(node.fa.flow_style())
 
 
-def _is_last(mapping: CommentedMap, key: str) -> bool:
-    return bool(len(mapping)) and list(mapping)[-1] == key
-
-
 def _last_path(node: Any) -> Iterator[tuple[Any, Any]]:
     """(container, key or index) from ``node`` down to its last leaf."""
     while isinstance(node, CommentedMap | CommentedSeq) and len(node) and not _is_flow(node):
