@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from anyascii import anyascii
 
 from followup_cal.policy import Policy
 
@@ -34,13 +38,34 @@ class Result(StrEnum):
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def slugify(text: str) -> str:
-    """ASCII slug for UIDs: 'José Núñez' -> 'jose-nunez'."""
+def _ascii_slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     out = []
     for ch in ascii_text.lower():
         out.append(ch if ch.isalnum() else "-")
-    return "-".join(part for part in "".join(out).split("-") if part) or "x"
+    return "-".join(part for part in "".join(out).split("-") if part)
+
+
+def _latin_only(text: str) -> bool:
+    return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
+
+
+def slugify(text: str) -> str:
+    """ASCII slug for UIDs and ids: 'José Núñez' -> 'jose-nunez', '李伟' -> 'liwei-5ed4d5'.
+
+    Latin names keep the slug they always had (accents dropped): their UIDs are in users'
+    calendars. Other scripts are transliterated by anyascii, and a short digest of the
+    name keeps two names that sound alike (王伟, 汪伟) apart; a name with nothing to
+    transliterate is the digest alone.
+    """
+    if _latin_only(text):
+        slug = _ascii_slug(text)
+        if slug:
+            return slug
+    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+    # anyascii writes soft signs and ayin as apostrophes: they split no word.
+    spelt = _ascii_slug(re.sub("['`]", "", anyascii(text)))
+    return f"{spelt}-{digest}" if spelt else digest
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from followup_cal.drafts import LintWarning, TemplateSet, lint_draft, render_draft
-from followup_cal.errors import NotFound
+from followup_cal.errors import InvalidInput, NotFound, Problem
 from followup_cal.ics import EVENTS, FeedStyle, FollowupEvent, build_calendar, calendar_bytes
 from followup_cal.model import SearchFile
 from followup_cal.planner import PlannedFollowup, plan_followups
@@ -21,7 +21,36 @@ def plan(search: SearchFile, today: date) -> list[PlannedFollowup]:
     cal = calendar_for(search.me)
     items = plan_followups(search.interviews, search.me, cal, today)
     cal.save_cache()
+    clashes = uid_clashes(search, items)
+    if clashes:
+        raise InvalidInput(clashes)
     return items
+
+
+def uid_clashes(search: SearchFile, items: list[PlannedFollowup]) -> list[Problem]:
+    """Two planned items with one UID: a calendar would keep only one of them, so every
+    command refuses the file (one line per pair of people, at the second one)."""
+    first: dict[str, PlannedFollowup] = {}
+    problems: dict[tuple[int, int], Problem] = {}
+    for item in items:
+        seen = first.setdefault(item.uid, item)
+        if seen is item:
+            continue
+        who = item.recipient or item.interview.contact
+        other = seen.recipient.name if seen.recipient else item.interview.id
+        pos = who.pos if who.pos.line else item.interview.pos
+        problems.setdefault(
+            (pos.line, pos.column),
+            Problem(
+                search.path,
+                pos.line,
+                pos.column,
+                f"'{who.name}' and '{other}' get one calendar UID ({item.uid}), so a "
+                "calendar would keep only one of their events; expected names that differ "
+                "in more than case, accents or punctuation",
+            ),
+        )
+    return list(problems.values())
 
 
 def draft_events(search: SearchFile, items: list[PlannedFollowup]) -> list[FollowupEvent]:

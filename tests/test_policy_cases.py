@@ -7,7 +7,10 @@ Dates are 2026 unless said otherwise; the user is in New York with US holidays
 
 from __future__ import annotations
 
-from conftest import interview, plan_of, steps
+from click.testing import CliRunner
+from conftest import interview, plan_of, search_text, steps
+
+from followup_cal.cli import cli
 
 # -- UIDs ----------------------------------------------------------------------------------
 
@@ -27,3 +30,41 @@ def test_uids_of_latin_names_stay_what_they_were():
     people = [{"name": name} for name in LATIN_UIDS]
     items = plan_of(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}]))
     assert {t.recipient.name: t.uid for t in steps(items, "thank_you")} == LATIN_UIDS
+
+
+def test_names_in_other_scripts_get_their_own_uids():
+    people = [{"name": n} for n in ("李伟", "王伟", "汪伟", "Иван Петров", "Ольга Петрова")]
+    items = plan_of(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}]))
+    uids = {t.recipient.name: t.uid for t in steps(items, "thank_you")}
+    # Transliterated where a library knows how, with a digest for names that sound alike.
+    assert uids == {
+        "李伟": "acme.r1.thank-you.liwei-5ed4d5@followup-cal",
+        "王伟": "acme.r1.thank-you.wangwei-0c6e5f@followup-cal",
+        "汪伟": "acme.r1.thank-you.wangwei-41ed6c@followup-cal",
+        "Иван Петров": "acme.r1.thank-you.ivan-petrov-2b8929@followup-cal",
+        "Ольга Петрова": "acme.r1.thank-you.olga-petrova-0aecd6@followup-cal",
+    }
+
+
+def test_a_name_with_nothing_to_transliterate_gets_a_digest():
+    items = plan_of(
+        interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": [{"name": "★"}]}])
+    )
+    (thanks,) = steps(items, "thank_you")
+    assert thanks.uid == "acme.r1.thank-you.26c57b@followup-cal"
+
+
+def test_validate_fails_on_two_items_with_one_uid(tmp_path):
+    people = [{"name": "Ann-Marie Lee"}, {"name": "Ann Marie Lee"}]
+    path = tmp_path / "clash.yaml"
+    path.write_text(
+        search_text(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}])),
+        "utf-8",
+    )
+    result = CliRunner().invoke(cli, ["validate", str(path), "--today", "2026-11-23"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:14:7: 'Ann-Marie Lee' and 'Ann Marie Lee' get one calendar UID "
+        "(acme.r1.thank-you.ann-marie-lee@followup-cal), so a calendar would keep only one "
+        "of their events; expected names that differ in more than case, accents or punctuation"
+    ]
