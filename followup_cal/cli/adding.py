@@ -1,38 +1,26 @@
-"""The daily loop on the command line: agenda, and the facts written back into the YAML.
+"""New entries from the command line: init (a starter file), add (an interview), add-round.
 
-Registered on the ``cli`` group by cli.py. Like the rest of the CLI, these commands only
-parse arguments, call record.py / agenda.py and print; errors map to exit codes in
-``reports_errors``.
+Like the rest of the CLI they only ask, parse and call record.py; errors map to exit
+codes in ``reports_errors``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from followup_cal.cli import (
-    DateType,
-    cli,
-    file_argument,
-    file_option,
-    reports_errors,
-    resolve_today,
-    today_option,
-)
+from followup_cal.cli.base import cli, file_option, reports_errors
+from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
 from followup_cal.loader import load
-from followup_cal.model import Interview, Result, SearchFile
-from followup_cal.planner import PlannedFollowup, fmt_day
 
 if TYPE_CHECKING:
     from followup_cal.record import NewPerson, NewRound
@@ -43,250 +31,6 @@ prompt_option = click.option(
     help="Ask for what is missing (default: only when run in a terminal).",
 )
 
-
-def _planned(search: SearchFile, today: date) -> list[PlannedFollowup]:
-    from followup_cal import service
-
-    return service.plan(search, today)
-
-
-@dataclass(frozen=True)
-class _Fact:
-    """What every recording command starts from: the file, the interview, the plan."""
-
-    file: str
-    today: date
-    on: date
-    search: SearchFile
-    interview: Interview
-    before: list[PlannedFollowup]
-
-    @classmethod
-    def start(cls, file: str, interview_id: str, on: date | None, today: date | None) -> _Fact:
-        from followup_cal.record import find_interview
-
-        day = resolve_today(today)
-        on = on or day
-        if on > day:
-            raise UsageProblem(f"--on {on} is after today ({day}); record facts once they happen")
-        search = load(file)
-        interview = find_interview(search, interview_id)
-        return cls(file, day, on, search, interview, _planned(search, day))
-
-    def echo_changes(self, updated: SearchFile) -> None:
-        _echo_changes(self.before, _planned(updated, self.today))
-
-
-def _echo_changes(before: Sequence[PlannedFollowup], after: Sequence[PlannedFollowup]) -> None:
-    """What recording the fact did to the rest of the plan, one line per kind of change
-    (the monthly check-ins of one person move together, so they get one line)."""
-    from followup_cal.record import describe
-
-    old = {i.uid: i for i in before if not i.done}
-    new = {i.uid: i for i in after if not i.done}
-    done_now = {i.uid for i in after if i.done}
-    lines: dict[tuple[str, str, str], list[str]] = {}
-    for uid, item in old.items():
-        group = (item.interview.id, item.step.value, item.recipient.name if item.recipient else "")
-        if uid not in new and uid not in done_now:
-            lines.setdefault((*group[:2], "cancelled" + group[2]), []).append(
-                f"  cancelled: {describe(item)}"
-            )
-        elif uid in new and new[uid].start != item.start:
-            why = new[uid].reason.rsplit("; ", 1)[-1]
-            if why.startswith("moved to ") and " because " in why:
-                why = why.split(" because ", 1)[1]
-            lines.setdefault((*group[:2], "moved" + group[2]), []).append(
-                f"  moved: {describe(item)} to {fmt_day(new[uid].start.date())} ({why})"
-            )
-    for uid, item in new.items():
-        if uid not in old:
-            lines.setdefault((item.interview.id, item.step.value, uid), []).append(
-                f"  planned: {describe(new[uid])}"
-            )
-    for (_, step, _), group_lines in lines.items():
-        if step == "check_in" and len(group_lines) > 1:
-            first = group_lines[0].split(": ", 1)
-            click.echo(f"{first[0]}: {first[1]}, and {len(group_lines) - 1} later check-ins")
-        else:
-            for line in group_lines:
-                click.echo(line)
-
-
-# -- agenda ------------------------------------------------------------------------------
-
-
-@cli.command()
-@file_argument
-@today_option
-@click.option(
-    "--days",
-    type=click.IntRange(0, 366),
-    default=7,
-    show_default=True,
-    help="How many days ahead to show.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Aligned text (coloured in a terminal), or JSON for scripts.",
-)
-@reports_errors
-def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
-    """What is overdue, due today and due in the next days, not yet done.
-
-    Each line gives the date, how late it is, the interview id and step (what 'done'
-    takes), the recipient and the draft's subject.
-
-    \b
-    Example:
-      followup-cal agenda interviews.yaml
-      followup-cal agenda interviews.yaml --days 14 --format json | jq '.[].subject'
-    """
-    from followup_cal import service
-    from followup_cal.agenda import COLOURS, agenda_lines, build_agenda
-
-    search = load(file)
-    day = resolve_today(today)
-    events = service.draft_events(search, service.plan(search, day))
-    result = build_agenda(events, search.me.timezone, day, days)
-    if fmt == "json":
-        click.echo(json.dumps([r.as_json() for r in result.rows], indent=2, ensure_ascii=False))
-        return
-
-    def style(text: str, section: str) -> str:
-        return click.style(text, **COLOURS.get(section, {}))
-
-    # click.echo drops the colour codes when the output is not a terminal.
-    for line in agenda_lines(result, search.me.timezone, style):
-        click.echo(line)
-
-
-# -- facts -------------------------------------------------------------------------------
-
-
-@cli.command()
-@click.argument("interview_id", metavar="ID")
-@click.argument("step")
-@click.option("--to", metavar="NAME", help="Only this recipient (default: everyone who gets it).")
-@click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
-@click.option("--on", type=DateType(), help="The day it was done (default: today).")
-@file_option
-@today_option
-@reports_errors
-def done(
-    interview_id: str,
-    step: str,
-    to: str | None,
-    round_number: int | None,
-    on: date | None,
-    file: str,
-    today: date | None,
-) -> None:
-    """Record that STEP of interview ID was done (sent, called, written down).
-
-    STEP is what 'agenda' and 'plan' show: debrief, thank_you, follow_up-1,
-    check_in-2, rejection_reply, holiday_note; a bare follow_up or check_in means the
-    next one not yet done. Without --to, every recipient of the step is recorded.
-    The step then shows as done (✓, no alarm) and leaves the agenda.
-
-    \b
-    Example:
-      followup-cal done acme-backend thank_you --to "Dana Lee" --on 2026-11-13
-      followup-cal done acme-backend follow_up
-    """
-    from followup_cal.record import matching_steps, record_done, steps_to_mark
-
-    fact = _Fact.start(file, interview_id, on, today)
-    matches = matching_steps(fact.before, fact.interview, step, to, round_number)
-    marks = steps_to_mark(matches, step, round_number)
-    if not marks:
-        when = ", ".join(sorted({str(i.done) for i in matches}))
-        click.echo(f"already recorded as done ({when}); {file} not changed")
-        return
-    updated = record_done(file, interview_id, marks, fact.on)
-    for item in marks:
-        who = f" → {item.recipient.name}" if item.recipient else ""
-        click.echo(
-            f"✓ {item.label}{who}, {fact.interview.company}: done on "
-            f"{fmt_day(fact.on)} {fact.on.year}"
-        )
-    fact.echo_changes(updated)
-
-
-@cli.command()
-@click.argument("interview_id", metavar="ID")
-@click.option("--on", type=DateType(), help="The day they answered (default: today).")
-@click.option(
-    "--decision", type=DateType(), help="A new date they gave for their decision, if any."
-)
-@file_option
-@today_option
-@reports_errors
-def reply(
-    interview_id: str, on: date | None, decision: date | None, file: str, today: date | None
-) -> None:
-    """Record that interview ID answered: inquiries after that day are cancelled.
-
-    With --decision (a new date they gave), the inquiry chain is planned again to
-    wait for that date, as the policy says.
-
-    \b
-    Example:
-      followup-cal reply acme-backend --on 2026-11-20
-      followup-cal reply acme-backend --on 2026-11-20 --decision 2026-12-04
-    """
-    from followup_cal.record import record_reply
-
-    fact = _Fact.start(file, interview_id, on, today)
-    if decision and decision < fact.on:
-        raise UsageProblem(f"--decision {decision} is before the reply ({fact.on}); expected later")
-    updated = record_reply(file, interview_id, fact.on, decision)
-    note = f"; they decide on {fmt_day(decision)} {decision.year}" if decision else ""
-    click.echo(f"{fact.interview.company} answered on {fmt_day(fact.on)} {fact.on.year}{note}")
-    fact.echo_changes(updated)
-
-
-@cli.command()
-@click.argument("interview_id", metavar="ID")
-@click.argument("result", type=click.Choice([r.value for r in Result]))
-@click.option("--on", type=DateType(), help="The day it was decided (default: today).")
-@click.option("--by", metavar="NAME", help="Who told you (a rejection reply goes to them).")
-@click.option("--replace", is_flag=True, help="Change an outcome already recorded.")
-@file_option
-@today_option
-@reports_errors
-def outcome(
-    interview_id: str,
-    result: str,
-    on: date | None,
-    by: str | None,
-    replace: bool,
-    file: str,
-    today: date | None,
-) -> None:
-    """Record how interview ID ended: offer, rejected or withdrawn.
-
-    Every inquiry after that day is cancelled. A rejection plans a short reply and the
-    monthly check-ins that keep the contact.
-
-    \b
-    Example:
-      followup-cal outcome acme-backend rejected --on 2026-11-27 --by "Dana Lee"
-      followup-cal outcome acme-backend offer
-    """
-    from followup_cal.record import record_outcome
-
-    fact = _Fact.start(file, interview_id, on, today)
-    updated = record_outcome(file, interview_id, Result(result), fact.on, by, replace)
-    click.echo(f"{fact.interview.company}: {result} on {fmt_day(fact.on)} {fact.on.year}")
-    fact.echo_changes(updated)
-
-
-# -- new interviews and rounds -----------------------------------------------------------
 
 START_RE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}")
 PERSON_RE = re.compile(r"\s*(?P<name>[^<>]+?)\s*(?:<(?P<email>[^<>\s]+@[^<>\s]+)>)?\s*")
@@ -457,7 +201,7 @@ def add(
         no_follow_up=no_follow_up,
     )
     added, search = record_new_interview(file, new)
-    count = sum(1 for i in _planned(search, date.min) if i.interview.id == added)
+    count = sum(1 for i in planned_items(search, date.min) if i.interview.id == added)
     click.echo(f"added '{added}' to {file}: {count} follow-ups planned")
     click.echo(f"see them with: followup-cal plan {file}")
 

@@ -1,0 +1,125 @@
+"""What every command shares: the group, the common options, and the one place where
+errors become exit codes."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import click
+
+from followup_cal import __version__
+from followup_cal.errors import FollowupCalError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(func: F) -> F:
+    """Map every FollowupCalError to its lines on stderr and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FollowupCalError as exc:
+            for line in exc.lines():
+                click.echo(line, err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Every write is atomic or conditional: stopping here leaves nothing half-done.
+            click.echo("interrupted; nothing is half-written, run the command again", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"'{value}' is not a date; expected YYYY-MM-DD", param, ctx)
+
+
+TODAY_HELP = "The date to plan from (default: the real today). Makes runs reproducible."
+today_option = click.option("--today", type=DateType(), default=None, help=TODAY_HELP)
+file_argument = click.argument("file", type=click.Path(dir_okay=False))
+
+
+public_option = click.option(
+    "--public",
+    is_flag=True,
+    help="Only what a stranger may read: step, company, date (for a published feed).",
+)
+as_option = click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["event", "todo"]),
+    default="event",
+    show_default=True,
+    help="Calendar events, or tasks (VTODO: Apple Reminders, Thunderbird, Nextcloud Tasks).",
+)
+
+
+def resolve_today(today: date | None) -> date:
+    # The only clock read in the program, at the edge: the planner is given the date.
+    return today or date.today()
+
+
+class OneLineUsageError(click.UsageError):
+    """A usage error as one line, like every other error of the tool."""
+
+    def show(self, file: Any = None) -> None:
+        hint = f" (see '{self.ctx.command_path} --help')" if self.ctx else ""
+        click.echo(f"Error: {self.format_message().rstrip('.')}{hint}", err=True)
+
+
+class FollowupGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if isinstance(exc, OneLineUsageError):
+                raise
+            raise OneLineUsageError(exc.format_message(), exc.ctx) from None
+
+
+@click.group(cls=FollowupGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="followup-cal")
+def cli() -> None:
+    """Turn the interviews in a YAML file into dated, drafted follow-ups.
+
+    \b
+    Example:
+      followup-cal validate interviews.yaml
+      followup-cal plan interviews.yaml
+      followup-cal export interviews.yaml -o followups.ics
+      followup-cal draft acme thank_you --to Dana -f interviews.yaml
+      followup-cal sync interviews.yaml --url https://dav.example.org/ --user alex
+
+    Exit codes: 0 ok, 1 bad input, 2 bad command line, 3 file not readable or
+    writable, 4 draft warnings (--strict), 5 no such interview/step/person,
+    6-10 sync (see 'followup-cal sync --help').
+    """
+
+
+file_option = click.option(
+    "-f",
+    "--file",
+    "file",
+    envvar="FOLLOWUP_CAL_FILE",
+    default="interviews.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The interviews file (or set FOLLOWUP_CAL_FILE).",
+)

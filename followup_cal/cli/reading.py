@@ -1,0 +1,211 @@
+"""Commands that read the file and show it: validate, plan, draft, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+import click
+
+from followup_cal.atomic import write_atomic
+from followup_cal.cli.base import (
+    cli,
+    file_argument,
+    file_option,
+    reports_errors,
+    resolve_today,
+    today_option,
+)
+from followup_cal.errors import DraftWarnings, FollowupCalError
+from followup_cal.loader import load
+from followup_cal.planner import PlannedFollowup
+
+
+@cli.command()
+@click.argument(
+    "files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False)
+)
+@click.option("--strict", is_flag=True, help="Exit 4 when there is any warning.")
+@today_option
+@reports_errors
+def validate(files: tuple[str, ...], strict: bool, today: date | None) -> None:
+    """Check each FILE: every problem on its own line as FILE:LINE:COL, then warnings.
+
+    Several files are checked in one run (as a pre-commit hook passes them); the exit
+    code is the worst one.
+
+    \b
+    Example:
+      followup-cal validate interviews.yaml --strict
+    """
+    worst = 0
+    for file in files:
+        try:
+            _validate_one(file, strict, today)
+        except FollowupCalError as exc:
+            for line in exc.lines():
+                click.echo(line, err=True)
+            worst = max(worst, exc.exit_code)
+    if worst:
+        sys.exit(worst)
+
+
+def _validate_one(file: str, strict: bool, today: date | None) -> None:
+    from followup_cal import service
+
+    search = load(file)
+    items = service.plan(search, resolve_today(today))
+    events = service.draft_events(search, items)
+    warnings = [w.format(file) for w in service.lint(events)]
+    warnings += service.unmatched_done(search, items)
+    for warning in warnings:
+        click.echo(warning, err=True)
+    count = len(search.interviews)
+    click.echo(
+        f"{file}: ok, {count} interview{'s' * (count != 1)}, {len(events)} follow-ups planned, "
+        f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
+    )
+    if strict and warnings:
+        raise DraftWarnings(f"{file}: {len(warnings)} warning(s) with --strict")
+
+
+def _row(item: PlannedFollowup) -> dict[str, Any]:
+    from followup_cal.ics import summary
+
+    return {
+        "uid": item.uid,
+        "interview": item.interview.id,
+        "company": item.interview.company,
+        "step": item.step.value,
+        "key": item.key,
+        "round": item.round,
+        "final": item.final,
+        "recipient": item.recipient.name if item.recipient else None,
+        "email": item.recipient.email if item.recipient and item.recipient.email else None,
+        "start": item.start.isoformat(),
+        "end": (item.start + item.duration).isoformat(),
+        "timezone": getattr(item.start.tzinfo, "key", str(item.start.tzinfo)),
+        "status": item.status,
+        "done": item.done.isoformat() if item.done else None,
+        "summary": summary(item),
+        "reason": item.reason,
+    }
+
+
+@cli.command()
+@file_argument
+@today_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table to read, or JSON for scripts.",
+)
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False),
+    help="Also write the whole search as a timeline page (one file, works offline).",
+)
+@reports_errors
+def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
+    """Print the planned follow-ups of FILE, sorted by date, one per line.
+
+    \b
+    Example:
+      followup-cal plan interviews.yaml --today 2026-11-23
+      followup-cal plan interviews.yaml --format json | jq '.[0]'
+      followup-cal plan interviews.yaml --html timeline.html
+    """
+    from followup_cal import service
+
+    search = load(file)
+    if html_out:
+        page = service.timeline_html(search, resolve_today(today))
+        write_atomic(html_out, page.encode("utf-8"))
+        click.echo(f"wrote {html_out}", err=True)
+    items = service.plan(search, resolve_today(today))
+    if fmt == "json":
+        click.echo(json.dumps([_row(i) for i in items], indent=2, ensure_ascii=False))
+        return
+    marks = {"past": " ", "today": ">", "upcoming": " ", "done": "✓"}
+    for item in items:
+        local = item.start.astimezone(search.me.timezone)
+        who = item.recipient.name if item.recipient else "(me)"
+        click.echo(
+            f"{marks[item.status]} {local:%Y-%m-%d %a %H:%M}  {item.interview.id:<18} "
+            f"{item.key:<16} {who:<20} {item.interview.company}"
+        )
+    click.echo(f"{len(items)} follow-ups; times in {search.me.timezone.key}")
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID")
+@click.argument("step", required=False)
+@click.option("--to", "to", metavar="NAME", help="The recipient, when several get this step.")
+@click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
+@file_option
+@click.option("--eml", type=click.Path(dir_okay=False), help="Also write the draft as an .eml.")
+@today_option
+@reports_errors
+def draft(
+    interview_id: str,
+    step: str | None,
+    to: str | None,
+    round_number: int | None,
+    file: str,
+    eml: str | None,
+    today: date | None,
+) -> None:
+    """Print one draft: interview ID, STEP (default: the next one due).
+
+    STEP is a step name (thank_you, follow_up, check_in, ...) or a numbered key as
+    'plan' shows it (follow_up-2, check_in-3).
+
+    \b
+    Example:
+      followup-cal draft acme-backend thank_you --to "Dana Lee"
+      followup-cal draft acme-backend follow_up-2 --eml follow-up.eml
+    """
+    from followup_cal import service
+
+    search = load(file)
+    events = service.draft_events(search, service.plan(search, resolve_today(today)))
+    event = service.find_event(events, interview_id, step, to, round_number)
+    mail = event.draft.as_email()
+    click.echo(f"To: {mail['To']}")
+    click.echo(f"Subject: {event.draft.subject}")
+    click.echo(f"When: {event.item.start:%a %d %b %Y %H:%M %Z} ({event.item.reason})")
+    click.echo("")
+    click.echo(event.draft.body.rstrip("\n"))
+    if eml:
+        write_atomic(eml, bytes(mail))
+        click.echo(f"wrote {eml}", err=True)
+
+
+@cli.command()
+@click.option("-o", "--output", default="-", help="Where to write it; - for standard output.")
+@reports_errors
+def schema(output: str) -> None:
+    """Print the JSON Schema of the interviews file, for your editor.
+
+    With the YAML extension of VS Code (or any yaml-language-server editor), save it
+    beside your file and put this first line in the YAML:
+    '# yaml-language-server: $schema=interviews.schema.json'
+
+    \b
+    Example:
+      followup-cal schema -o interviews.schema.json
+    """
+    from followup_cal.schema import schema_text
+
+    text = schema_text()
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,136 @@
+"""The sync command: the CalDAV calendar kept in step with the file."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+from followup_cal.cli.base import (
+    as_option,
+    cli,
+    file_argument,
+    reports_errors,
+    resolve_today,
+    today_option,
+)
+from followup_cal.loader import load
+from followup_cal.state import load_state, save_state, state_path_for
+
+
+@cli.command()
+@file_argument
+@click.option("--url", envvar="FOLLOWUP_CAL_URL", help="The server (root or calendar URL).")
+@click.option("--user", envvar="FOLLOWUP_CAL_USER", help="The user name on the server.")
+@click.option("--calendar", help="The calendar's display name or its own URL.")
+@click.option("--create", is_flag=True, help="Create the calendar when it is missing.")
+@click.option("--dry-run", is_flag=True, help="List the changes; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite server edits; allow deleting everything.")
+@click.option(
+    "--password-command", metavar="CMD", help="Print the password with CMD (e.g. 'pass show dav')."
+)
+@click.option("--insecure", is_flag=True, help="Do not check the TLS certificate (a warning).")
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 600),
+    default=30,
+    show_default=True,
+    help="Seconds to wait for each answer from the server.",
+)
+@as_option
+@today_option
+@reports_errors
+def sync(
+    file: str,
+    url: str | None,
+    user: str | None,
+    calendar: str | None,
+    create: bool,
+    dry_run: bool,
+    force: bool,
+    password_command: str | None,
+    insecure: bool,
+    timeout: int,
+    kind: str,
+    today: date | None,
+) -> None:
+    """Push the follow-ups of FILE to a CalDAV calendar, and keep them in step.
+
+    Creates what is missing, updates what changed, deletes what is no longer planned,
+    and touches no event it did not create. The password comes from
+    --password-command, FOLLOWUP_CAL_PASSWORD, ~/.netrc or the system keyring.
+
+    With --as todo, follow-ups become tasks (VTODO, done steps COMPLETED) in a task
+    list of their own, "Follow-up tasks" unless --calendar names another.
+
+    Exit codes: 6 credentials refused or missing, 7 server unreachable (DNS,
+    connection, TLS, timeout), 8 server error or not CalDAV, 9 refused to delete
+    every event (use --force), 10 events edited on the server were left alone.
+
+    \b
+    Example:
+      FOLLOWUP_CAL_PASSWORD=... followup-cal sync interviews.yaml \\
+          --url https://dav.example.org/ --user alex --calendar Follow-ups --create
+    """
+    from followup_cal.errors import AuthFailed, SyncConflicts
+    from followup_cal.sync.credentials import find_password
+    from followup_cal.sync.run import (
+        SyncStatus,
+        SyncTarget,
+        execute_sync,
+        prepare_sync,
+        save_status,
+        status_path_for,
+    )
+
+    search = load(file)
+    settings = search.caldav
+    url = url or (settings.url if settings else "")
+    user = user or (settings.user if settings else "")
+    as_todo = kind == "todo"
+    # caldav: calendar: names the events calendar; tasks go to a list of their own.
+    calendar = calendar or (settings.calendar if settings and not as_todo else "")
+    if not url:
+        raise click.UsageError("no server: give --url, FOLLOWUP_CAL_URL or caldav: url: in FILE")
+    password = find_password(url, user, password_command)
+    if user and password is None:
+        raise AuthFailed(
+            f"no password for {user}: set FOLLOWUP_CAL_PASSWORD, add it to ~/.netrc or the "
+            "keyring, or use --password-command"
+        )
+    if insecure:
+        click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
+    target = SyncTarget(url, user, password, calendar, create, not insecure, timeout, as_todo)
+    state_path = state_path_for(file)
+    state = load_state(state_path)
+    revisions_before = dict(state.revisions)
+    status_path = status_path_for(file)
+    status = SyncStatus.load(status_path)
+    status_before = status.to_json()
+    try:
+        prepared = prepare_sync(search, target, state, status, resolve_today(today), force=force)
+        writes = prepared.plan.writes
+        if dry_run:
+            for write in writes:
+                click.echo(f"would {write.kind} {write.uid}  {write.summary}")
+            for uid in prepared.plan.conflicts:
+                click.echo(f"would leave alone {uid} (edited on the server; --force overwrites)")
+            click.echo(f"dry run: {len(writes)} change(s), nothing written")
+            return
+        if len(writes) > 20 and sys.stdout.isatty():
+            with click.progressbar(length=len(writes), label="syncing") as bar:
+                report = execute_sync(prepared, force=force, progress=lambda _w: bar.update(1))
+        else:
+            report = execute_sync(prepared, force=force)
+    finally:
+        if not dry_run:
+            if status.to_json() != status_before:
+                save_status(status_path, status)
+            if state.revisions != revisions_before:
+                save_state(state_path, state)
+    for uid in report.conflicts:
+        click.echo(f"left alone: {uid} was edited on the server; --force overwrites", err=True)
+    click.echo(report.summary)
+    if report.conflicts:
+        raise SyncConflicts(f"{len(report.conflicts)} event(s) left alone")
