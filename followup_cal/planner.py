@@ -46,6 +46,11 @@ def fmt_date(day: date) -> str:
     return f"{fmt_day(day)} {day.year}"
 
 
+def count_of(n: int, unit: str) -> str:
+    """'1 month', '2 months': reasons are read by people, so no 'month(s)'."""
+    return f"{n} {unit}{'s' * (n != 1)}"
+
+
 @dataclass(frozen=True)
 class PlannedFollowup:
     """One follow-up on one date for one recipient (``None``: a note to myself)."""
@@ -330,7 +335,9 @@ def _check_ins(ctx: _Context, anchor: date, why: str, first_number: int) -> list
     for n in range(1, pol.check_ins + 1):
         months = n * pol.check_in_every_months
         for person in ctx.interview.network:
-            d = _Day(anchor + relativedelta(months=months), f"{months} month(s) after {why}")
+            d = _Day(
+                anchor + relativedelta(months=months), f"{count_of(months, 'month')} after {why}"
+            )
             d.after_absence(cal, person)
             d.to_business_day(cal)
             items.append(
@@ -355,7 +362,7 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
     d = _Day(
         cal.subtract_business_days(period[0], count),
         f"{count} business days before the holidays ({period[2]}, {fmt_day(period[0])}) "
-        f"that {interview.company}'s decision waits on",
+        f"that the decision at {interview.company} waits on",
     )
     d.after_absence(cal, interview.contact)
     if d.day <= base or d.day >= period[0]:
@@ -426,7 +433,8 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
             ctx.item(
                 Step.REJECTION_REPLY,
                 ctx.at_send_time(day),
-                f"{pol.rejection_reply_business_days} business day(s) after the rejection on "
+                f"{count_of(pol.rejection_reply_business_days, 'business day')} after the "
+                f"rejection on "
                 f"{fmt_day(outcome.on)}: a short, gracious reply keeps the door open",
                 recipient=writer,
             )
