@@ -287,7 +287,8 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
     previous: date | None = None
     for index, offset in enumerate(offsets):
         number = index + 1
-        final = number == len(offsets) and number > 1
+        # Rule 4: the last inquiry is the final one, even when it is the only one.
+        final = number == len(offsets)
         d = _Day(
             base + timedelta(days=offset) + shift,
             f"{offset} days after the interview on {fmt_day(base)}",
@@ -405,10 +406,7 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
     if check_ins_wanted and silent_after_chain:
         if inquiries:
             last = inquiries[-1].start.date()
-            why = (
-                f"the {'final ' if len(inquiries) > 1 else ''}follow-up on {fmt_day(last)} "
-                "went unanswered"
-            )
+            why = f"the final follow-up on {fmt_day(last)} went unanswered"
         else:
             last = ctx.base_day
             why = f"the interview on {fmt_day(last)}"
@@ -426,19 +424,17 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
     items += pending
 
     outcome = interview.outcome
-    if outcome and outcome.result is Result.REJECTED and not interview.no_follow_up:
+    if outcome and outcome.result is Result.REJECTED:
         writer = outcome.by or interview.contact
         day = cal.add_business_days(outcome.on, pol.rejection_reply_business_days)
-        items.append(
-            ctx.item(
-                Step.REJECTION_REPLY,
-                ctx.at_send_time(day),
-                f"{count_of(pol.rejection_reply_business_days, 'business day')} after the "
-                f"rejection on "
-                f"{fmt_day(outcome.on)}: a short, gracious reply keeps the door open",
-                recipient=writer,
-            )
+        why = (
+            f"{count_of(pol.rejection_reply_business_days, 'business day')} after the "
+            f"rejection on {fmt_day(outcome.on)}: a short, gracious reply keeps the door open"
         )
+        if interview.no_follow_up:
+            # Rule 3: answering their message is not chasing them.
+            why += "; it answers their message, so it is no follow-up they asked you to skip"
+        items.append(ctx.item(Step.REJECTION_REPLY, ctx.at_send_time(day), why, recipient=writer))
     if outcome and outcome.result is Result.REJECTED and check_ins_wanted:
         kept = sum(1 for p in pending if p.step is Step.CHECK_IN)
         first = kept // max(len(interview.network), 1) + 1

@@ -7,10 +7,22 @@ Dates are 2026 unless said otherwise; the user is in New York with US holidays
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from click.testing import CliRunner
-from conftest import interview, plan_of, search_text, steps
+from conftest import ME, interview, load_search, local_day, plan_of, search_text, steps
 
 from followup_cal.cli import cli
+from followup_cal.drafts import TemplateSet, render_draft
+from followup_cal.planner import PlannedFollowup
+
+NY = ZoneInfo("America/New_York")
+
+
+def render(item: PlannedFollowup) -> str:
+    return render_draft(item, load_search(interview(), me=ME).me, TemplateSet(None)).body
+
 
 # -- UIDs ----------------------------------------------------------------------------------
 
@@ -67,4 +79,42 @@ def test_validate_fails_on_two_items_with_one_uid(tmp_path):
         f"{path}:14:7: 'Ann-Marie Lee' and 'Ann Marie Lee' get one calendar UID "
         "(acme.r1.thank-you.ann-marie-lee@followup-cal), so a calendar would keep only one "
         "of their events; expected names that differ in more than case, accents or punctuation"
+    ]
+
+
+# -- one inquiry, no follow-ups --------------------------------------------------------------
+
+
+def test_a_single_inquiry_is_the_final_one():
+    items = plan_of(interview(policy={"max_follow_ups": 1}))
+    (only,) = steps(items, "follow_up")
+    assert only.final and only.label == "Final follow-up"
+    assert local_day(only) == date(2026, 11, 9)
+    assert "This is my last note" in render(only)
+    assert steps(items, "check_in")[0].reason.startswith(
+        "1 month after the final follow-up on Mon 9 Nov went unanswered"
+    )
+
+
+def test_a_rejection_gets_its_thank_you_reply_even_with_no_follow_up():
+    items = plan_of(
+        interview(no_follow_up=True, outcome={"result": "rejected", "date": "2026-11-20"})
+    )
+    assert [i.key for i in items] == ["debrief", "thank_you", "rejection_reply"]
+    reply = items[-1]
+    assert reply.start == datetime(2026, 11, 23, 9, 30, tzinfo=NY)
+    assert reply.recipient.name == "Dana Lee"
+    assert reply.reason == (
+        "1 business day after the rejection on Fri 20 Nov: a short, gracious reply keeps "
+        "the door open; it answers their message, so it is no follow-up they asked you to skip"
+    )
+
+
+def test_no_follow_up_still_means_no_check_ins_after_a_rejection_unless_asked():
+    rejected = {"result": "rejected", "date": "2026-11-20"}
+    assert not steps(plan_of(interview(no_follow_up=True, outcome=rejected)), "check_in")
+    asked = plan_of(interview(no_follow_up=True, outcome=rejected, policy={"check_ins": 2}))
+    assert [local_day(c) for c in steps(asked, "check_in")] == [
+        date(2026, 12, 21),
+        date(2027, 1, 20),
     ]
