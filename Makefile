@@ -52,6 +52,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) followups.ics timeline.html .pytest_cache .hypothesis
