@@ -6,6 +6,7 @@ the CLI (and later sync) call one function per job.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from followup_cal.drafts import LintWarning, TemplateSet, lint_draft, render_draft
@@ -65,12 +66,22 @@ def lint(events: list[FollowupEvent]) -> list[LintWarning]:
     return warnings
 
 
+def items_by_interview(items: Iterable[PlannedFollowup]) -> dict[str, list[PlannedFollowup]]:
+    """The items of each interview id, in their order: one pass, so that a command never
+    scans every item once per interview."""
+    grouped: dict[str, list[PlannedFollowup]] = {}
+    for item in items:
+        grouped.setdefault(item.interview.id, []).append(item)
+    return grouped
+
+
 def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str]:
     """Warnings for done: entries that match no planned step (a typo, or a step the
     policy no longer plans): they would otherwise be silently ignored."""
     warnings = []
+    by_interview = items_by_interview(items)
     for interview in search.interviews:
-        mine = [i for i in items if i.interview.id == interview.id]
+        mine = by_interview.get(interview.id, [])
         for entry in interview.done:
             if not any(
                 entry.matches(i.key, i.round, i.recipient.name if i.recipient else None)
@@ -109,12 +120,14 @@ def timeline_html(search: SearchFile, today: date) -> str:
 
     zone = search.me.timezone
     items = plan(search, today)
+    interviews = {i.id: i for i in search.interviews}
     marks = []
     for event in draft_events(search, items):
         start = event.item.start.astimezone(zone)
         marks.append(Mark(event, STATE_OF_STATUS[event.item.status], start))
     for event in draft_events(search, cancelled(search, items, today)):
-        interview = next(i for i in search.interviews if i.id == event.item.interview.id)
+        # The event was planned without the answer; the file's interview has it.
+        interview = interviews[event.item.interview.id]
         fact = (
             f"{interview.outcome.result.value} on {interview.outcome.on}"
             if interview.outcome

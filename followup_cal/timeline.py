@@ -149,8 +149,11 @@ def render_timeline(
     out += ["</div>"]
     drafts: list[str] = []
     number = 0
+    by_interview: dict[str, list[Mark]] = {}
+    for mark in marks:
+        by_interview.setdefault(mark.event.item.interview.id, []).append(mark)
     for interview in interviews:
-        mine = [m for m in marks if m.event.item.interview.id == interview.id]
+        mine = by_interview.get(interview.id, [])
         out.append(
             f'<div class="label" id="i-{escape(interview.id)}"><b>{escape(interview.company)}'
             f"</b>{escape(interview.role)}<br><span>{escape(_outcome_text(interview))}"

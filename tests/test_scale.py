@@ -1,0 +1,115 @@
+"""Every stage of every command does work linear in the interviews: counted, not timed.
+
+Each stage runs on a generated search of N and of 8N interviews (bench/generate.py: the
+first N interviews of both are the same) while a tracer counts the lines of followup_cal
+it executes. Linear work grows about 8x; a scan of every item once per interview grows
+about 64x. The bound (10x) leaves room for the sample's spread, not for a quadratic term.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TODAY
+
+import followup_cal
+from followup_cal import service
+from followup_cal.agenda import build_agenda
+from followup_cal.ics import build_calendar
+from followup_cal.loader import parse
+from followup_cal.record import matching_steps
+from followup_cal.state import ExportState
+from followup_cal.timeline import STATE_OF_STATUS, Mark, render_timeline
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL, LARGE = 10, 80
+PACKAGE = str(Path(followup_cal.__file__).resolve().parent)
+
+
+def _generator() -> Callable[[int], str]:
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench/generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.synthetic_yaml
+
+
+synthetic_yaml = _generator()
+
+
+def count_lines(func: Callable[[], Any]) -> int:
+    """How many lines of followup_cal's own code ``func()`` executes."""
+    count = 0
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def global_(frame: Any, event: str, arg: Any) -> Any:
+        return local if frame.f_code.co_filename.startswith(PACKAGE) else None
+
+    sys.settrace(global_)
+    try:
+        func()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+class Prepared:
+    """One generated search and what each stage takes as input."""
+
+    def __init__(self, size: int) -> None:
+        self.text = synthetic_yaml(size)
+        self.search = parse("search.yaml", self.text)
+        self.items = service.plan(self.search, TODAY)
+        self.events = service.draft_events(self.search, self.items)
+        zone = self.search.me.timezone
+        self.marks = [
+            Mark(e, STATE_OF_STATUS[e.item.status], e.item.start.astimezone(zone))
+            for e in self.events
+        ]
+        self.target = self.search.interviews[3]
+
+
+STAGES: dict[str, Callable[[Prepared], Any]] = {
+    "parse": lambda p: parse("search.yaml", p.text),
+    "plan": lambda p: service.plan(p.search, TODAY),
+    "draft_events": lambda p: service.draft_events(p.search, p.items),
+    "lint": lambda p: service.lint(p.events),
+    "unmatched_done": lambda p: service.unmatched_done(p.search, p.items),
+    "cancelled": lambda p: service.cancelled(p.search, p.items, TODAY),
+    "render_timeline": lambda p: render_timeline(
+        p.marks, p.search.interviews, p.search.me.timezone, TODAY, "t"
+    ),
+    "timeline_html": lambda p: service.timeline_html(p.search, TODAY),
+    "agenda": lambda p: build_agenda(p.events, p.search.me.timezone, TODAY, 7),
+    "export": lambda p: build_calendar(p.events, p.search.me, ExportState(), TODAY),
+    "find_event": lambda p: service.find_event(p.events, p.target.id, "debrief", None, 1),
+    "matching_steps": lambda p: matching_steps(p.items, p.target, "debrief", None, None),
+}
+
+
+@pytest.fixture(scope="module")
+def sizes() -> tuple[Prepared, Prepared]:
+    return Prepared(SMALL), Prepared(LARGE)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_work_grows_linearly(stage: str, sizes: tuple[Prepared, Prepared]) -> None:
+    small, large = sizes
+    run = STAGES[stage]
+    work_small = count_lines(lambda: run(small))
+    work_large = count_lines(lambda: run(large))
+    ratio = work_large / work_small
+    # 8x the interviews (and 8x +- the sample's spread in events): linear is 5.5-8.5 here.
+    assert ratio < 1.25 * LARGE / SMALL, (
+        f"{stage}: {work_small} -> {work_large} lines ({ratio:.1f}x)"
+    )
