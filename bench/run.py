@@ -8,7 +8,6 @@ Printed figures, not a test: nothing here passes or fails.
 from __future__ import annotations
 
 import gc
-import random
 import statistics
 import subprocess
 import sys
@@ -24,45 +23,11 @@ from followup_cal.ics import build_calendar, calendar_bytes, description, link, 
 from followup_cal.loader import parse
 from followup_cal.state import ExportState
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import synthetic_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
-
-
-def synthetic_yaml(count: int, seed: int = 7) -> str:
-    rng = random.Random(seed)
-    lines = [
-        "me:",
-        "  name: Bench Person",
-        "  email: bench@example.org",
-        "  timezone: America/New_York",
-        "  country: US",
-        "interviews:",
-    ]
-    first = datetime(2026, 1, 5, 9, 0)
-    for n in range(count):
-        start = first + timedelta(days=rng.randrange(0, 600), hours=rng.randrange(0, 9))
-        lines += [
-            f"  - id: job-{n}",
-            f"    company: Company {n}",
-            "    role: Engineer",
-            "    pitch: shipping reliable services",
-            "    rounds:",
-        ]
-        for r in range(rng.randrange(1, 3)):
-            when = start + timedelta(days=7 * r)
-            lines += [f"      - start: {when:%Y-%m-%d %H:%M}", "        interviewers:"]
-            for p in range(rng.randrange(1, 4)):
-                lines += [
-                    f"          - name: Person {n} {r} {p}",
-                    f"            email: p{n}.{r}.{p}@example.com",
-                    "            talked_about: the roadmap for next year",
-                ]
-        if rng.random() < 0.3:
-            lines.append(f"    decision_expected: {start + timedelta(days=20):%Y-%m-%d}")
-        if rng.random() < 0.2:
-            on = start + timedelta(days=10)
-            lines += ["    outcome:", "      result: rejected", f"      date: {on:%Y-%m-%d}"]
-    return "\n".join(lines) + "\n"
 
 
 def best_of(runs: int, func):
