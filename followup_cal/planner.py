@@ -222,8 +222,10 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
 
 
 def _thank_you_time(ctx: _Context, end: datetime, label: str) -> tuple[datetime, str]:
-    """Within a day of the end: the same day in working hours, else the next business morning."""
-    pol = ctx.interview.policy
+    """Within 24 hours of the end, as the advice asks: the same day in working hours, else
+    the next business morning if that is within 24 hours, else the user's earliest waking
+    hour within them (the same evening, or the next morning even on a day off)."""
+    pol, cal = ctx.interview.policy, ctx.cal
     end_local = end.astimezone(ctx.zone)
     candidate = end_local + timedelta(hours=pol.thank_you_delay_hours)
     delay = f"{pol.thank_you_delay_hours} h after {label} ends"
@@ -232,18 +234,34 @@ def _thank_you_time(ctx: _Context, end: datetime, label: str) -> tuple[datetime,
         if candidate.date() != end_local.date():
             candidate = end_local
         return candidate, f"{delay}, on the interview day because a letter takes days to arrive"
-    same_day = candidate.date() == end_local.date() and ctx.cal.is_business_day(candidate.date())
-    if same_day and candidate.time() <= pol.work_day_end:
+    same_day = candidate.date() == end_local.date()
+    if same_day and cal.is_business_day(candidate.date()) and candidate.time() <= pol.work_day_end:
         if candidate.time() < pol.work_day_start:
             morning = ctx.at_send_time(candidate.date())
             return morning, f"the morning of {label}, at the start of the working day"
         return candidate, f"{delay}, still within working hours"
-    day = ctx.cal.after(end_local.date())
-    return (
-        ctx.at_send_time(day),
-        f"{delay} ({candidate:%a %H:%M}) is outside working hours, so the next business "
-        f"morning, {fmt_day(day)}",
+    deadline = end_local + timedelta(hours=24)
+    outside = f"{delay} ({candidate:%a %H:%M}) is outside working hours"
+    day = cal.after(end_local.date())
+    morning = ctx.at_send_time(day)
+    if morning <= deadline:
+        return morning, f"{outside}, so the next business morning, {fmt_day(day)}"
+    hours = round((morning - end_local).total_seconds() / 3600)
+    late = (
+        f"{outside}, and the next business morning ({fmt_day(day)}) is {hours} h after "
+        f"{label}: a thank-you goes out within 24 h"
     )
+    if same_day and ctx.at_send_time(end_local.date()) <= candidate:
+        if candidate.time() <= pol.evening_end:
+            return candidate, f"{late}, so the same day at {candidate:%H:%M}"
+    elif same_day:
+        return ctx.at_send_time(end_local.date()), f"{late}, so that morning"
+    tomorrow = end_local.date() + timedelta(days=1)
+    if ctx.at_send_time(tomorrow) <= deadline:
+        return ctx.at_send_time(tomorrow), (
+            f"{late}, so the next morning although {cal.why_not(tomorrow)}"
+        )
+    return candidate, f"{delay}, within 24 h"
 
 
 def _holiday_period(cal: WorkCalendar, after: date) -> tuple[date, date, str] | None:

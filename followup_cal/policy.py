@@ -33,6 +33,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("work_day_start", "time", why="start of the working day"),
         Setting("work_day_end", "time", why="end of the working day"),
         Setting("send_time", "time", why="time of day follow-ups are placed at"),
+        Setting("evening_end", "time", why="latest time a thank-you goes out after hours"),
         Setting("follow_up_days", "days", 1, 60, "days after the interview, one per inquiry"),
         Setting("min_days_between_follow_ups", "int", 1, 30, "days between two inquiries"),
         Setting("max_follow_ups", "int", 0, 3, "more than 3 inquiries reads as desperate"),
@@ -55,6 +56,7 @@ class Policy:
     work_day_start: time = time(9, 0)
     work_day_end: time = time(17, 0)
     send_time: time = time(9, 30)
+    evening_end: time = time(21, 0)
     follow_up_days: tuple[int, ...] = (7, 14, 21)
     min_days_between_follow_ups: int = 7
     max_follow_ups: int = 2

@@ -118,3 +118,58 @@ def test_no_follow_up_still_means_no_check_ins_after_a_rejection_unless_asked():
         date(2026, 12, 21),
         date(2027, 1, 20),
     ]
+
+
+# -- the thank-you within 24 hours -------------------------------------------------------
+
+
+def thank_you_after(start: str, **kwargs) -> PlannedFollowup:
+    rounds = [{"start": start, "interviewers": [{"name": "Dana Lee"}], **kwargs}]
+    (thanks,) = steps(plan_of(interview(rounds=rounds)), "thank_you")
+    return thanks
+
+
+def test_thank_you_after_hours_on_a_wednesday_goes_the_next_morning():
+    thanks = thank_you_after("2026-11-04 16:00")
+    assert thanks.start == datetime(2026, 11, 5, 9, 30, tzinfo=NY)
+    assert thanks.reason == (
+        "2 h after the interview ends (Wed 19:00) is outside working hours, so the next "
+        "business morning, Thu 5 Nov"
+    )
+
+
+def test_thank_you_after_a_late_friday_interview_goes_the_same_evening_not_on_monday():
+    thanks = thank_you_after("2026-11-06 16:00")
+    assert thanks.start == datetime(2026, 11, 6, 19, 0, tzinfo=NY)
+    assert thanks.reason == (
+        "2 h after the interview ends (Fri 19:00) is outside working hours, and the next "
+        "business morning (Mon 9 Nov) is 64 h after the interview: a thank-you goes out "
+        "within 24 h, so the same day at 19:00"
+    )
+
+
+def test_thank_you_after_a_friday_evening_interview_goes_saturday_morning():
+    thanks = thank_you_after("2026-11-06 19:30")
+    assert thanks.start == datetime(2026, 11, 7, 9, 30, tzinfo=NY)
+    assert thanks.reason.endswith(
+        "a thank-you goes out within 24 h, so the next morning although Sat 7 Nov is not a "
+        "working day"
+    )
+
+
+def test_thank_you_before_thanksgiving_does_not_wait_for_friday():
+    thanks = thank_you_after("2026-11-25 16:00")
+    assert thanks.start == datetime(2026, 11, 25, 19, 0, tzinfo=NY)
+    assert "the next business morning (Fri 27 Nov) is 40 h after the interview" in thanks.reason
+
+
+def test_thank_you_after_a_saturday_interview_goes_the_same_day():
+    thanks = thank_you_after("2026-11-07 10:00")
+    assert thanks.start == datetime(2026, 11, 7, 13, 0, tzinfo=NY)
+
+
+def test_the_latest_evening_hour_is_policy():
+    rounds = [{"start": "2026-11-06 16:00", "interviewers": [{"name": "Dana Lee"}]}]
+    items = plan_of(interview(rounds=rounds, policy={"evening_end": "18:30"}))
+    (thanks,) = steps(items, "thank_you")
+    assert thanks.start == datetime(2026, 11, 7, 9, 30, tzinfo=NY)

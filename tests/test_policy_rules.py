@@ -14,6 +14,7 @@ import pytest
 from conftest import interview, local_day, plan_of, steps
 
 NY = ZoneInfo("America/New_York")
+TODAY_STEPS = ("debrief", "thank_you")  # bound to the interview day, not to business days
 
 
 def at(y: int, m: int, d: int, hh: int = 9, mm: int = 30, zone: ZoneInfo = NY) -> datetime:
@@ -36,11 +37,11 @@ def test_step_thank_you_same_day_when_still_working_hours():
 
 
 def test_step_thank_you_next_business_morning_after_working_hours():
-    late_friday = interview(
-        rounds=[{"start": "2026-11-06 16:00", "interviewers": [{"name": "Dana Lee"}]}]
+    late_wednesday = interview(
+        rounds=[{"start": "2026-11-04 16:00", "interviewers": [{"name": "Dana Lee"}]}]
     )
-    (thanks,) = steps(plan_of(late_friday), "thank_you")
-    assert thanks.start == at(2026, 11, 9)  # Monday, at the send time
+    (thanks,) = steps(plan_of(late_wednesday), "thank_you")
+    assert thanks.start == at(2026, 11, 5)  # Thursday, at the send time
     assert "outside working hours" in thanks.reason
 
 
@@ -244,7 +245,9 @@ def test_rule_8_inquiries_skip_weekends_and_follow_the_work_week():
     )
     # 7 days after Fri 30 Oct is a Friday, not in this work week: Monday 9 Nov.
     assert local_day(steps(items, "follow_up")[0]) == date(2026, 11, 9)
-    assert all(local_day(i).weekday() < 4 for i in items if i.step.value != "debrief")
+    assert all(local_day(i).weekday() < 4 for i in items if i.step.value not in TODAY_STEPS)
+    # The thank-you keeps its 24 hours: the same Friday, not Monday.
+    assert steps(items, "thank_you")[0].start == at(2026, 10, 30, 13, 0)
 
 
 def test_rule_9_interview_in_its_zone_follow_ups_at_my_send_time_in_my_zone():
