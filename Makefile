@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench clean chromium
+.PHONY: demo install test lint format bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,18 @@ demo: $(VENV)/.installed
 	$(BIN)/followup-cal export examples/interviews.yaml -o followups.ics --no-state
 	$(BIN)/followup-cal plan examples/interviews.yaml --html timeline.html > /dev/null
 	@echo "Import or subscribe to followups.ics in your calendar app; open timeline.html in a browser."
+
+# followup-cal on your PATH (~/.local/bin) in an environment of its own: by pipx when you
+# have it, else the same by hand (a venv under ~/.local/share), which works where a
+# system Python refuses `pip install --user`.
+PREFIX ?= $(HOME)/.local
+install:
+	@if command -v pipx >/dev/null; then pipx install --force .; else \
+	  $(PYTHON) -m venv --clear $(PREFIX)/share/followup-cal/venv && \
+	  $(PREFIX)/share/followup-cal/venv/bin/python -m pip install --quiet . && \
+	  mkdir -p $(PREFIX)/bin && \
+	  ln -sf $(PREFIX)/share/followup-cal/venv/bin/followup-cal $(PREFIX)/bin/followup-cal; fi
+	@echo "installed $(PREFIX)/bin/followup-cal; if your shell does not find it, add $(PREFIX)/bin to PATH"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

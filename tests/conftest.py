@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
+import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -85,3 +89,42 @@ def example_text() -> str:
 def private_cache(tmp_path_factory, monkeypatch):
     """Each test session gets its own cache folder, never the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+ROOT = Path(__file__).parent.parent
+# What a source tree holds that a build must not see (a user's clone has none of it).
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
+)
+
+
+@pytest.fixture(scope="session")
+def installed_bin(tmp_path_factory) -> Path:
+    """followup-cal as pipx installs it: a wheel built from a copy of the source, in a venv of
+    its own with its dependencies from the index. The venv's bin folder."""
+    base = tmp_path_factory.mktemp("install")
+    source = base / "source"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", base / "dist", source], check=True)
+    (wheel,) = (base / "dist").glob("followup_cal-*.whl")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    subprocess.run([*pip, "--python", venv / "bin" / "python", "install", wheel], check=True)
+    return venv / "bin"
+
+
+def user_env(home: Path, bin_dir: Path) -> dict[str, str]:
+    """A new user's shell: only the installed tool and the system on PATH, a home of its own,
+    nothing of ours (no FOLLOWUP_CAL_* variables, no config)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FOLLOWUP_CAL", "XDG_"))}
+    env.update(
+        HOME=str(home),
+        PATH=os.pathsep.join([str(bin_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
+        TZ="UTC",
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+    )
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONPATH", None)
+    return env
