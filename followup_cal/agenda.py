@@ -61,6 +61,7 @@ class AgendaRow:
             "recipient": item.recipient.name if item.recipient else None,
             "email": item.recipient.email if item.recipient and item.recipient.email else None,
             "subject": self.event.draft.subject,
+            "needs_input": bool(self.event.draft.gaps),
             "uid": item.uid,
             "done_command": self.done_command,
         }
@@ -102,9 +103,12 @@ def _columns(row: AgendaRow) -> list[str]:
         item.interview.id,
         item.key,
         row.recipient,
-        row.event.draft.subject,
+        row.event.draft.subject + (NEEDS_INPUT if row.event.draft.gaps else ""),
     ]
 
+
+# A draft with a gap for the user's own words (a check-in's article or news).
+NEEDS_INPUT = "  (needs your input)"
 
 COLOURS = {"overdue": {"fg": "red", "bold": True}, "today": {"fg": "yellow", "bold": True}}
 

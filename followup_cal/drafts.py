@@ -2,14 +2,18 @@
 
 Templates are plain text files (``templates/*.txt`` in the package, or a folder the user
 names with ``templates:``): a ``Subject:`` line, a blank line, the body, with ``${name}``
-placeholders. The lint rules of the policy run on every filled draft.
+placeholders. A sentence (or a line) of the body whose placeholder has no value, such as
+``${pitch}`` when the YAML gives none, is left out whole: a draft says only what the user
+told the tool. The lint rules of the policy run on every filled draft.
 """
 
 from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from functools import cache
 from importlib import resources
@@ -17,8 +21,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from followup_cal.errors import InvalidInput, Problem
-from followup_cal.model import Interview, Person, Pos, Profile
-from followup_cal.planner import PlannedFollowup, Step, fmt_date
+from followup_cal.model import Greeting, Interview, Person, Pos, Profile
+from followup_cal.planner import PlannedFollowup, Step, fmt_date, fmt_day
 
 CHECK_IN_VARIANTS = (
     "check_in_topic",
@@ -41,11 +45,69 @@ TEMPLATE_NAMES = (
     *CHECK_IN_VARIANTS,
 )
 
-# Used when the YAML lacks the detail; the lint flags the draft as generic.
-FALLBACK_TOPIC = "the role and the team"
-FALLBACK_PITCH = "my experience"
 MAILTO_LIMIT = 1500
 SHORT_STEPS = {Step.THANK_YOU: 150, Step.CHECK_IN: 150}
+
+
+# The shapes of the two fields that drafts build sentences from (the JSON Schema, the
+# starter file and the lint say the same).
+PITCH_SHAPE = (
+    "your strongest fit for the role, as a phrase that follows 'my experience in': "
+    "'building streaming pipelines with Kafka', 'cost control on AWS'"
+)
+TALKED_ABOUT_SHAPE = (
+    "what you discussed with this person, as a phrase that follows 'our talk about', "
+    "naming things without 'their', 'your' or 'my': 'the move of the grading service "
+    "to an event queue'; named in their thank-you"
+)
+
+# A gap the template leaves for what only the user knows: [[the advice they gave you]].
+GAP_RE = re.compile(r"\[\[(.+?)\]\]")
+# Template sentences end at '.', '!' or '?' and a space; split once per template.
+SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: string.Template
+    needs: frozenset[str]  # its placeholders: without a value for one, it is left out
+
+
+@dataclass(frozen=True)
+class _Body:
+    """A template body as lines of sentences; an empty line is a paragraph break."""
+
+    lines: tuple[tuple[_Sentence, ...], ...]
+
+    @classmethod
+    def parse(cls, text: str) -> _Body:
+        lines = []
+        for line in text.split("\n"):
+            parts = SENTENCE_END_RE.split(line.strip()) if line.strip() else []
+            lines.append(
+                tuple(
+                    _Sentence(t, frozenset(t.get_identifiers()))
+                    for t in map(string.Template, parts)
+                )
+            )
+        return cls(tuple(lines))
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        out: list[str] = []
+        for sentences in self.lines:
+            if not sentences:
+                if out and out[-1]:
+                    out.append("")
+                continue
+            # A placeholder the values do not know stays as it is, for the lint to flag.
+            kept = [
+                s.text.safe_substitute(values)
+                for s in sentences
+                if all(values.get(name, "?") for name in s.needs)
+            ]
+            if kept:
+                out.append(" ".join(kept))
+        return "\n".join(out).strip("\n") + "\n"
 
 
 @dataclass(frozen=True)
@@ -53,7 +115,7 @@ class Template:
     name: str
     source: str  # where it came from, for error messages
     subject: string.Template
-    body: string.Template
+    body: _Body
 
 
 @dataclass(frozen=True)
@@ -63,6 +125,11 @@ class Draft:
     sender: Profile
     recipient: Person | None
     generic: tuple[str, ...] = ()  # which details were missing from the YAML
+
+    @property
+    def gaps(self) -> list[str]:
+        """What the user must write in before sending (an article, their news)."""
+        return GAP_RE.findall(self.body)
 
     @property
     def to_header(self) -> str:
@@ -114,7 +181,7 @@ def _parse_template(name: str, source: str, text: str) -> Template:
         name,
         source,
         string.Template(first.removeprefix("Subject:").strip()),
-        string.Template(rest.strip("\n") + "\n"),
+        _Body.parse(rest.strip("\n")),
     )
 
 
@@ -161,21 +228,13 @@ def template_name(item: PlannedFollowup) -> str:
     return item.step.value
 
 
-def _topic(interview: Interview, person: Person | None) -> str:
-    """What was discussed with this person; for others, the first thing discussed at all."""
-    if person is not None and person.talked_about:
-        return person.talked_about
-    if (
-        person is not None
-        and person.name != interview.contact.name
-        and any(p.name == person.name for r in interview.rounds for p in r.interviewers)
-    ):
-        return ""  # an interviewer's thank-you must name their own topic
-    for rnd in reversed(interview.rounds):
-        for p in rnd.interviewers:
-            if p.talked_about:
-                return p.talked_about
-    return ""
+def _met(interview: Interview, person: Person) -> bool:
+    return any(p.name == person.name for r in interview.rounds for p in r.interviewers)
+
+
+def _names(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _people_met(interview: Interview, round_number: int) -> str:
@@ -197,16 +256,35 @@ def _talked_with(item: PlannedFollowup) -> Person | None:
     return item.recipient
 
 
+def _day_we_met(start: datetime, sent: datetime) -> str:
+    """'today', 'yesterday', 'Tuesday', as the interviewer reads it on the day it arrives."""
+    days = (sent.astimezone(start.tzinfo).date() - start.date()).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if 1 < days < 7:
+        return f"{start:%A}"
+    return f"our conversation on {fmt_day(start.date())}"
+
+
 def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> Draft:
     interview = item.interview
     person = item.recipient
-    topic = _topic(interview, _talked_with(item))
+    met = person is not None and _met(interview, person)
+    # Only what was discussed with this very person: a draft to someone else, or to
+    # someone never met, claims no conversation with them.
+    topic = (_talked_with(item) or person).talked_about if met and person else ""
+    others = (
+        [] if met or person is None else [p.name for p in interview.people() if _met(interview, p)]
+    )
     rnd = interview.rounds[item.round - 1]
     missing = []
-    if not topic and item.step is not Step.DEBRIEF:
+    if met and not topic and item.step is not Step.DEBRIEF:
         missing.append("talked_about")
     if not interview.pitch and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
         missing.append("pitch")
+    call_name = person.call_name(me.greeting) if person else me.name.split()[0]
     values = {
         "my_name": me.name,
         "my_first_name": me.name.split()[0],
@@ -215,16 +293,21 @@ def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> 
         "signature": me.signature,
         "name": person.name if person else me.name,
         "first_name": person.first_name if person else me.name.split()[0],
+        "call_name": call_name,
+        "greeting": f"{'Hi' if me.greeting is Greeting.CASUAL else 'Dear'} {call_name}",
         "title": person.title if person else "",
         "email": person.email if person else me.email,
         "phone": person.phone if person else "",
         "company": interview.company,
         "role": interview.role,
-        "talked_about": topic or FALLBACK_TOPIC,
-        "pitch": interview.pitch or FALLBACK_PITCH,
+        "talked_about": topic,
+        "others_met": _names(others) if others else "",
+        "pitch": interview.pitch,
         "interview_day": f"{rnd.start:%A}",
+        "day_we_met": _day_we_met(rnd.start, item.start),
         "interview_date": fmt_date(rnd.start.date()),
         "round_label": f"round {rnd.number}" if len(interview.rounds) > 1 else "interview",
+        "the_round": f"round {rnd.number}" if len(interview.rounds) > 1 else "the interview",
         "people_met": _people_met(interview, item.round),
         "decision_date": fmt_date(interview.decision_expected)
         if interview.decision_expected
@@ -234,7 +317,7 @@ def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> 
     template = templates.get(template_name(item))
     return Draft(
         subject=template.subject.safe_substitute(values),
-        body=template.body.safe_substitute(values),
+        body=template.body.fill(values),
         sender=me,
         recipient=person,
         generic=tuple(missing),
@@ -252,6 +335,10 @@ PUSHY_RE = re.compile(
 PLACEHOLDER_RE = re.compile(
     r"\$\{?[A-Za-z_]\w*\}?|\{\{.*?\}\}|\[[A-Z][A-Za-z _-]*\]|\bTODO\b|\bXXX\b"
 )
+
+
+# A gap is reported once its step is due: until then the user has nothing to fill it with.
+DUE = frozenset({"past", "today"})
 
 
 @dataclass(frozen=True)
@@ -279,8 +366,11 @@ def lint_draft(item: PlannedFollowup, draft: Draft) -> list[LintWarning]:
             found.append((f"mentions '{match[0]}'; leave pay and benefits out of it", here))
         for match in PUSHY_RE.finditer(text):
             found.append((f"sounds pushy ('{match[0]}'); give them time", here))
-    for match in PLACEHOLDER_RE.finditer(text):
+    for match in PLACEHOLDER_RE.finditer(GAP_RE.sub("", text)):
         found.append((f"has an unfilled placeholder '{match[0]}'", here))
+    if item.status in DUE:
+        for gap in draft.gaps:
+            found.append((f"needs your input: write in [[{gap}]] before sending", here))
     if "talked_about" in draft.generic and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
         name = draft.recipient.name if draft.recipient else "them"
         found.append((f"is generic: add talked_about: with what you discussed with {name}", here))

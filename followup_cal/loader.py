@@ -29,6 +29,7 @@ from followup_cal.model import (
     CalDAVSettings,
     Channel,
     Done,
+    Greeting,
     Interview,
     Outcome,
     Person,
@@ -49,6 +50,7 @@ ME_KEYS = (
     "email",
     "phone",
     "signature",
+    "greeting",
     "timezone",
     "country",
     "subdivision",
@@ -73,7 +75,7 @@ INTERVIEW_KEYS = (
     "notes",
 )
 ROUND_KEYS = ("start", "timezone", "duration", "interviewers", "notes")
-PERSON_KEYS = ("name", "email", "phone", "title", "talked_about", "away_until")
+PERSON_KEYS = ("name", "call_me", "email", "phone", "title", "talked_about", "away_until")
 OUTCOME_KEYS = ("result", "date", "by")
 DONE_KEYS = ("step", "to", "round", "date")
 # The step keys `plan` prints and `done:` records: numbered for inquiries and check-ins.
@@ -412,6 +414,9 @@ def _read_me(r: _Reader, node: yaml.Node) -> Profile:
         timezone=zone,
         phone=r.field(entries, "phone", r.text, ""),
         signature=r.field(entries, "signature", r.text, "") or name,
+        greeting=Greeting(
+            r.field(entries, "greeting", lambda n, w: r.choice(n, w, Greeting), "casual")
+        ),
         country=country,
         subdivision=subdivision,
         work_week=work_week,
@@ -461,6 +466,7 @@ def _read_person(r: _Reader, node: yaml.Node, what: str) -> Person:
         title=r.field(entries, "title", r.text, ""),
         talked_about=r.field(entries, "talked_about", r.text, ""),
         away_until=r.field(entries, "away_until", r.date, None),
+        call_me=r.field(entries, "call_me", r.text, ""),
         pos=_pos(node),
     )
 
@@ -469,7 +475,7 @@ def _merge(first: Person, later: Person) -> Person:
     """One person met twice: keep every detail given, the later entry winning."""
     values = {
         name: getattr(later, name) or getattr(first, name)
-        for name in ("email", "phone", "title", "talked_about", "away_until")
+        for name in ("email", "phone", "title", "talked_about", "away_until", "call_me")
     }
     return replace(first, **values)
 

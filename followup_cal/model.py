@@ -29,6 +29,13 @@ class Channel(StrEnum):
     PHONE = "phone"
 
 
+class Greeting(StrEnum):
+    """How drafts open: 'Hi Dana,' or 'Dear Dana Lee,' / 'Dear Dr. Smith,'."""
+
+    CASUAL = "casual"
+    FORMAL = "formal"
+
+
 class Result(StrEnum):
     OFFER = "offer"
     REJECTED = "rejected"
@@ -36,6 +43,11 @@ class Result(StrEnum):
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Words around a name that are not the name: "Dr. Jane Smith", "Jane Smith, PhD".
+HONORIFICS = frozenset(
+    {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "miss", "sir", "dame", "rev"}
+)
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
 
 
 def _ascii_slug(text: str) -> str:
@@ -76,11 +88,35 @@ class Person:
     title: str = ""
     talked_about: str = ""
     away_until: date | None = None
+    call_me: str = ""  # how the user addresses them, when not by the name's usual parts
     pos: Pos = field(default=Pos(), compare=False)
 
     @property
+    def _parts(self) -> tuple[str, list[str]]:
+        """(honorific, the name's own words): 'Dr. Jane Smith' -> ('Dr.', [Jane, Smith])."""
+        words = self.name.replace(",", " ").split()
+        honorific = ""
+        if len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
+            honorific = words.pop(0)
+        while len(words) > 1 and words[-1].rstrip(".").lower() in NAME_SUFFIXES:
+            words.pop()
+        return honorific, words
+
+    @property
     def first_name(self) -> str:
-        return self.name.split()[0]
+        return self._parts[1][0]
+
+    @property
+    def formal_name(self) -> str:
+        """'Dr. Smith' when the name carries a title, else the name in full."""
+        honorific, words = self._parts
+        return f"{honorific} {words[-1]}" if honorific else " ".join(words)
+
+    def call_name(self, greeting: Greeting) -> str:
+        """The name a draft addresses them by."""
+        if self.call_me:
+            return self.call_me
+        return self.first_name if greeting is Greeting.CASUAL else self.formal_name
 
     @property
     def slug(self) -> str:
@@ -176,6 +212,7 @@ class Profile:
     timezone: ZoneInfo
     phone: str = ""
     signature: str = ""
+    greeting: Greeting = Greeting.CASUAL
     country: str = ""
     subdivision: str = ""
     work_week: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday=0, as date.weekday()

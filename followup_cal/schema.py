@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from followup_cal.drafts import PITCH_SHAPE, TALKED_ABOUT_SHAPE
 from followup_cal.loader import (
     CALDAV_KEYS,
     DONE_KEYS,
@@ -22,7 +23,7 @@ from followup_cal.loader import (
     ROUND_KEYS,
     TOP_KEYS,
 )
-from followup_cal.model import WEEKDAYS, Channel, Result
+from followup_cal.model import WEEKDAYS, Channel, Greeting, Result
 from followup_cal.policy import SETTINGS
 
 SCHEMA_ID = "https://followup-cal.invalid/interviews.schema.json"
@@ -89,12 +90,17 @@ def _person() -> dict[str, Any]:
         PERSON_KEYS,
         {
             "name": TEXT,
+            "call_me": {
+                **OPTIONAL_TEXT,
+                "description": "how your drafts address them, e.g. 'Dr. Smith' or 'Bob' "
+                "(default: the first name, or 'Dr. Smith' / the full name with greeting: formal)",
+            },
             "email": EMAIL,
             "phone": OPTIONAL_TEXT,
             "title": OPTIONAL_TEXT,
             "talked_about": {
                 **OPTIONAL_TEXT,
-                "description": "what you discussed with them; named in their thank-you",
+                "description": TALKED_ABOUT_SHAPE,
             },
             "away_until": {**DATE, "description": "last day away; inquiries wait"},
         },
@@ -144,7 +150,7 @@ def build_schema() -> dict[str, Any]:
             "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$"},
             "company": TEXT,
             "role": TEXT,
-            "pitch": OPTIONAL_TEXT,
+            "pitch": {**OPTIONAL_TEXT, "description": PITCH_SHAPE},
             "rounds": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/round"}},
             "contact": someone,
             "network": {"type": "array", "items": someone},
@@ -171,6 +177,11 @@ def build_schema() -> dict[str, Any]:
             "email": {**EMAIL, "minLength": 3},
             "phone": OPTIONAL_TEXT,
             "signature": OPTIONAL_TEXT,
+            "greeting": {
+                "enum": [g.value for g in Greeting],
+                "description": "how drafts open: casual 'Hi Dana,' (default) or formal "
+                "'Dear Dana Lee,' / 'Dear Dr. Smith,'",
+            },
             "timezone": ZONE,
             "country": {"type": "string", "pattern": r"^[A-Za-z]{2,3}$"},
             "subdivision": {"type": "string"},

@@ -45,7 +45,7 @@ def interview(**overrides: Any) -> dict[str, Any]:
                     {
                         "name": "Dana Lee",
                         "email": "dana@acme.example",
-                        "talked_about": "their billing rewrite",
+                        "talked_about": "the billing rewrite",
                     }
                 ],
             }

@@ -161,7 +161,7 @@ def test_draft_prints_one_ready_draft_and_writes_eml(example, tmp_path):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "To: Mei Chen <mei.chen@northwind.example>"
-    assert lines[1] == "Subject: Thank you for Thursday, Mei"
+    assert lines[1] == "Subject: Thank you for yesterday, Mei"
     assert "the customer dashboard launching next spring" in result.stdout
     assert eml.read_bytes().startswith(b"From: Alex Morgan <alex.morgan@example.org>")
 

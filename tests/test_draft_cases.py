@@ -6,9 +6,12 @@ states something the user did not tell the tool, and reads as plain English.
 
 from __future__ import annotations
 
-from conftest import TODAY, interview, load_search, plan_of, steps
+import pytest
+from conftest import ME, TODAY, interview, load_search, plan_of, steps
 
 from followup_cal import service
+from followup_cal.errors import InvalidInput
+from followup_cal.planner import Step
 
 
 def drafted(*interviews, today=TODAY, **kwargs):
@@ -47,3 +50,193 @@ def test_reasons_use_no_possessive_of_a_company_name():
     (note,) = steps(items, "holiday_note")
     assert note.reason.endswith("that the decision at Northwind Logistics waits on")
     assert not any("'s" in i.reason for i in items)
+
+
+# -- item 10: no conversation claimed with someone the user did not meet ------------------
+
+HARBOR = interview(
+    id="harbor",
+    company="Harbor Health",
+    role="Platform Engineer",
+    pitch="HIPAA-compliant infrastructure on GCP",
+    decision_after_holidays=True,
+    contact={"name": "Grace Kim", "email": "grace@harbor.example"},
+    rounds=[
+        {
+            "start": "2026-12-08 10:00",
+            "interviewers": [
+                {"name": "Omar Haddad", "talked_about": "the migration off a self-hosted Jenkins"}
+            ],
+        }
+    ],
+)
+
+
+def test_a_holiday_note_to_someone_not_met_names_who_was_met_not_their_talk():
+    note = draft_of(drafted(HARBOR), "holiday_note")
+    assert note.body == (
+        "Hi Grace,\n"
+        "\n"
+        "With Christmas Day coming up, I wanted to wish you and the team a restful break.\n"
+        "\n"
+        "I am still very interested in the Platform Engineer role at Harbor Health. "
+        "I enjoyed meeting Omar Haddad. I look forward to hearing from you after the holidays.\n"
+        "\n"
+        "Warm wishes,\n"
+        "Alex Morgan\n"
+    )
+
+
+def test_inquiries_to_someone_not_met_claim_no_conversation():
+    events = drafted(HARBOR)
+    follow_up = draft_of(events, "follow_up-1")
+    assert "Jenkins" not in follow_up.body
+    assert "our conversation" not in follow_up.body.lower()
+    assert "I enjoyed meeting Omar Haddad and learning about the team." in follow_up.body
+    assert follow_up.generic == ()  # nothing to add: Grace was never met
+
+
+def test_a_contact_met_without_notes_is_not_given_another_interviewers_topic():
+    events = drafted(
+        interview(
+            rounds=[
+                {
+                    "start": "2026-11-02 10:00",
+                    "interviewers": [
+                        {"name": "Dana Lee"},
+                        {"name": "Cy Do", "talked_about": "the hiring plans"},
+                    ],
+                }
+            ]
+        )
+    )
+    follow_up = draft_of(events, "follow_up-1")
+    assert "hiring plans" not in follow_up.body
+    assert "Cy Do" not in follow_up.body  # Dana was met: no "I enjoyed meeting" either
+    assert follow_up.generic == ("talked_about",)
+
+
+# -- item 13: a missing detail drops its sentence -------------------------------------------
+
+
+def test_a_thank_you_without_pitch_or_topic_drops_those_sentences():
+    bare = interview(
+        pitch="", rounds=[{"start": "2026-11-02 10:00", "interviewers": [{"name": "Dana Lee"}]}]
+    )
+    thanks = draft_of(drafted(bare), "thank_you")
+    assert thanks.body == (
+        "Hi Dana,\n"
+        "\n"
+        "Thank you for taking the time to talk with me about the Backend Engineer role at "
+        "Acme. I left our conversation even more keen on the team and the work.\n"
+        "\n"
+        "If there is anything else I can send to help your decision, just let me know.\n"
+        "\n"
+        "Best regards,\n"
+        "Alex Morgan\n"
+    )
+    assert thanks.generic == ("talked_about", "pitch")
+
+
+def test_the_pitch_reads_as_english_where_it_appears():
+    events = drafted(interview(pitch="building streaming pipelines with Kafka"))
+    thanks = draft_of(events, "thank_you")
+    assert (
+        "I especially enjoyed our discussion of the billing rewrite. I would be glad to bring "
+        "my experience in building streaming pipelines with Kafka to Acme.\n"
+    ) in thanks.body
+    final = draft_of(events, "follow_up-2")
+    assert (
+        "I would be glad to bring my experience in building streaming pipelines with Kafka "
+        "to the team.\n"
+    ) in final.body
+
+
+# -- item 15: the small ones ---------------------------------------------------------------
+
+
+def test_a_thank_you_sent_on_the_interview_day_says_today():
+    morning = interview(
+        rounds=[{"start": "2026-11-03 10:00", "interviewers": [{"name": "Ann Bo"}]}]
+    )
+    assert draft_of(drafted(morning), "thank_you").subject == "Thank you for today, Ann"
+    evening = interview(
+        rounds=[{"start": "2026-11-03 16:00", "interviewers": [{"name": "Ann Bo"}]}]
+    )
+    assert draft_of(drafted(evening), "thank_you").subject == "Thank you for yesterday, Ann"
+
+
+def test_the_debrief_reads_the_interview_or_round_2():
+    one = draft_of(drafted(interview()), "debrief")
+    assert one.body.startswith(
+        "Notes to myself while the interview with Acme (Backend Engineer) is fresh.\n"
+    )
+    rounds = [
+        {"start": "2026-11-02 10:00", "interviewers": [{"name": "Dana Lee"}]},
+        {"start": "2026-11-09 10:00", "interviewers": [{"name": "Cy Do"}]},
+    ]
+    events = drafted(interview(rounds=rounds))
+    second = next(e.draft for e in events if e.item.key == "debrief" and e.item.round == 2)
+    assert second.subject == "Debrief: Acme, round 2"
+    assert second.body.startswith(
+        "Notes to myself while round 2 with Acme (Backend Engineer) is fresh.\n"
+    )
+
+
+def test_no_possessive_of_a_company_name_in_any_draft():
+    events = drafted(
+        interview(
+            company="Northwind Logistics", outcome={"result": "rejected", "date": "2026-11-12"}
+        )
+    )
+    assert not any("Logistics's" in e.draft.subject + e.draft.body for e in events)
+
+
+# -- item 12: greetings ------------------------------------------------------------------
+
+DR_SMITH = interview(
+    rounds=[
+        {
+            "start": "2026-11-02 10:00",
+            "interviewers": [
+                {"name": "Dr. Jane Smith", "talked_about": "the billing rewrite"},
+                {"name": "Robert Brown", "call_me": "Bob", "talked_about": "the on-call rota"},
+                {"name": "Dana Lee", "talked_about": "the hiring plans"},
+            ],
+        }
+    ]
+)
+
+
+def greetings(me_overrides=None):
+    me = {**ME, **(me_overrides or {})}
+    events = drafted(DR_SMITH, me=me)
+    return {
+        e.item.recipient.name: (e.draft.subject, e.draft.body.splitlines()[0])
+        for e in events
+        if e.item.step is Step.THANK_YOU
+    }
+
+
+def test_casual_greetings_use_the_first_name_never_the_title():
+    assert greetings() == {
+        "Dr. Jane Smith": ("Thank you for today, Jane", "Hi Jane,"),
+        "Robert Brown": ("Thank you for today, Bob", "Hi Bob,"),
+        "Dana Lee": ("Thank you for today, Dana", "Hi Dana,"),
+    }
+
+
+def test_formal_greetings_use_the_title_and_surname_or_the_full_name():
+    assert greetings({"greeting": "formal"}) == {
+        "Dr. Jane Smith": ("Thank you for today, Dr. Smith", "Dear Dr. Smith,"),
+        "Robert Brown": ("Thank you for today, Bob", "Dear Bob,"),
+        "Dana Lee": ("Thank you for today, Dana Lee", "Dear Dana Lee,"),
+    }
+
+
+def test_a_greeting_style_that_does_not_exist_is_a_located_error():
+    with pytest.raises(InvalidInput) as error:
+        load_search(interview(), me={**ME, "greeting": "friendly"})
+    assert error.value.lines() == [
+        "test.yaml:6:13: greeting is 'friendly'; expected one of casual, formal"
+    ]

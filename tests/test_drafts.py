@@ -38,7 +38,7 @@ def test_every_builtin_template_fills_completely_and_passes_the_lint():
                     "interviewers": [
                         {
                             "name": "Dana Lee",
-                            "talked_about": "their billing rewrite",
+                            "talked_about": "the billing rewrite",
                             "phone": "+1 555 0100",
                         }
                     ],
@@ -134,7 +134,7 @@ def test_user_templates_replace_builtin_ones_by_name(tmp_path):
     events = service.draft_events(search, service.plan(search, TODAY))
     thanks = next(e for e in events if e.item.step is Step.THANK_YOU)
     assert thanks.draft.subject == "Merci Dana"
-    assert thanks.draft.body == "Merci pour their billing rewrite.\n"
+    assert thanks.draft.body == "Merci pour the billing rewrite.\n"
     follow_up = next(e for e in events if e.item.step is Step.FOLLOW_UP)
     assert follow_up.draft.subject.startswith("Checking in")  # still the built-in one
 

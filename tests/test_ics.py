@@ -96,8 +96,8 @@ def test_mailto_link_opens_the_draft_ready_to_send(example_ics):
     parts = urlsplit(str(event["URL"]))
     assert parts.scheme == "mailto" and parts.path == "jose.nunez@northwind.example"
     query = parse_qs(parts.query)
-    assert query["subject"] == ["Thank you for Thursday, José"]
-    assert "the caching layer in front of their routing service" in query["body"][0]
+    assert query["subject"] == ["Thank you for yesterday, José"]
+    assert "the caching layer in front of the routing service" in query["body"][0]
     assert "\r\n" in query["body"][0]
 
 

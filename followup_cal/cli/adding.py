@@ -168,7 +168,7 @@ def add(
     Example:
       followup-cal add --company Acme --role "Backend Engineer" \\
           --start "2026-11-30 14:00" --duration 45 \\
-          --interviewer "Dana Lee <dana@acme.example>" --talked-about "their billing rewrite"
+          --interviewer "Dana Lee <dana@acme.example>" --talked-about "the billing rewrite"
     """
     from followup_cal.record import NewInterview, record_new_interview
 
