@@ -1,37 +1,257 @@
-"""Write files whole or not at all: a temporary file beside the target, then a rename."""
+"""Write files whole or not at all, and read-modify-write them one writer at a time.
+
+A new version is written to an unnamed file in the target's folder (Linux O_TMPFILE),
+given the target's mode, owner and group, then named and renamed over the target. A run
+killed before the rename leaves the old file and, at most for the instant between naming
+and renaming, one ``.NAME.*.followup-tmp`` file, which the next write-back removes.
+
+``update_file`` serialises writers: an exclusive ``flock`` on the file for the whole
+read-modify-write, and a compare-and-swap before the rename, so that an editor or a
+``git checkout`` that changed the file meanwhile is never overwritten: the change is
+applied again to what is there now.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
-import tempfile
+import secrets
+import stat
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from followup_cal.errors import FileAccessError
 
+TEMP_SUFFIX = ".followup-tmp"
+LOCK_WAIT_SECONDS = 120.0
+ATTEMPTS = 5
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``; on any failure the old file is left as it was."""
-    target = Path(path)
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a file was when read: its identity and its bytes (for compare-and-swap)."""
+
+    device: int
+    inode: int
+    data: bytes
+
+
+class _Changed(Exception):
+    """The file is no longer what was read; the caller reads it again."""
+
+
+def _cannot(path: Path | str, verb: str, exc: OSError) -> FileAccessError:
+    return FileAccessError(f"{path}: cannot {verb}: {exc.strerror or exc}")
+
+
+def _check_writable(path: Path, info: os.stat_result) -> None:
+    """Refuse what a rename would silently do wrong: a read-only file, a hard link."""
+    # root may write anything; a file without any write bit is still meant to stay as is.
+    if not info.st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise FileAccessError(f"{path} is read-only; nothing written (chmod u+w to allow it)")
+    if info.st_nlink > 1:
+        raise FileAccessError(
+            f"{path} has {info.st_nlink} hard links; replacing it would split them, so nothing "
+            "was written (keep one name, or link with 'ln -s' instead)"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise FileAccessError(f"{path} is not a regular file; nothing written")
+
+
+def _unnamed_file(target: Path) -> tuple[int, Path | None]:
+    """A new file beside ``target``: unnamed where the system allows, else a hidden name."""
+    with contextlib.suppress(AttributeError, OSError):
+        return os.open(target.parent, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600), None
+    for _ in range(100):
+        name = target.parent / f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        with contextlib.suppress(FileExistsError):
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+            return os.open(name, flags, 0o600), name
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
+
+
+def _link(fd: int, name: Path) -> None:
+    """Name the unnamed file ``fd``; fails if ``name`` exists."""
+    folder = os.open(name.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        mode = target.stat().st_mode & 0o777
+        # A dir fd makes Python call linkat(AT_SYMLINK_FOLLOW), which follows /proc's link
+        # to the open file; a plain link() would refuse it as a cross-device link.
+        os.link(f"/proc/self/fd/{fd}", name.name, src_dir_fd=folder, dst_dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _name(fd: int, target: Path) -> Path:
+    """Give the unnamed file a hidden name beside ``target``, for the rename."""
+    for _ in range(100):
+        name = target.parent / f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            _link(fd, name)
+        except FileExistsError:
+            continue
+        return name
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
+
+
+def _same(target: Path, expected: Snapshot) -> bool:
+    try:
+        info = target.stat()
+        if (info.st_dev, info.st_ino) != (expected.device, expected.inode):
+            return False
+        return target.read_bytes() == expected.data
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    except OSError as exc:
-        raise FileAccessError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    tmp_name = ""
+        return False
+
+
+def _write(target: Path, data: bytes, *, expected: Snapshot | None, exclusive: bool) -> None:
+    """The new version of ``target``; raises _Changed when it is not ``expected`` any more."""
+    folder = target.parent
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
-        with os.fdopen(fd, "wb") as handle:
+        info: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        info = None
+    if info is not None and exclusive:
+        raise FileAccessError(f"{target} already exists; nothing written")
+    if info is not None:
+        _check_writable(target, info)
+    fd, name = _unnamed_file(target)
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp_name).chmod(mode)
-        Path(tmp_name).replace(target)
-    except OSError as exc:
-        if tmp_name:
+        if info is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        else:
+            made = os.fstat(fd)
+            if (made.st_uid, made.st_gid) != (info.st_uid, info.st_gid):
+                _keep_owner(fd, target, info)
+            os.fchmod(fd, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
+        os.fsync(fd)
+        if exclusive:
+            # Linked as the target: fails if it appeared meanwhile, never replaces it.
+            if name is None:
+                _link(fd, target)
+            else:
+                os.link(name, target)
+        else:
+            name = name or _name(fd, target)
+            if expected is not None and not _same(target, expected):
+                raise _Changed
+            name.replace(target)
+            name = None
+    except FileExistsError:
+        raise FileAccessError(f"{target} already exists; nothing written") from None
+    finally:
+        os.close(fd)
+        if name is not None:
             with contextlib.suppress(OSError):
-                Path(tmp_name).unlink()
-        raise FileAccessError(f"{path}: cannot write: {exc.strerror or exc}") from None
+                name.unlink()
+    _sync_folder(folder)
+
+
+def _keep_owner(fd: int, target: Path, info: os.stat_result) -> None:
+    try:
+        os.fchown(fd, info.st_uid, info.st_gid)
+    except PermissionError:
+        raise FileAccessError(
+            f"{target} belongs to another user or group; rewriting it would make it yours, "
+            "so nothing was written (run as its owner)"
+        ) from None
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (a power cut after it keeps the new name)."""
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def write_atomic(path: str | Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Replace ``path`` with ``data`` (or, ``exclusive``, create it only if absent).
+
+    On any failure the old file is left as it was; its mode, owner and group are kept.
+    """
+    target = Path(path)
+    try:
+        _write(target, data, expected=None, exclusive=exclusive)
+    except OSError as exc:
+        raise _cannot(path, "write", exc) from None
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[int]:
+    """An exclusive lock on the file now at ``target`` (not on one renamed away meanwhile)."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            fd = os.open(target, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise _cannot(target, "read", exc) from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise FileAccessError(
+                        f"{target} stays locked by another process writing it; nothing written"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.1)
+                continue
+            held, now = os.fstat(fd), target.stat()
+            if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+                yield fd
+                return
+            # Another writer renamed a new version in while we waited: lock that one.
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Temp files of a killed write-back (only ours, by name; we hold the lock)."""
+    for leftover in target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
+def update_file(path: str | Path, change: Callable[[bytes], bytes]) -> None:
+    """Read-modify-write ``path``: ``change`` gets its bytes and returns the new ones.
+
+    Runs under an exclusive lock, so concurrent writers go one after the other and each
+    sees the others' facts. Before the rename the file is compared with what was read; if
+    something that does not take the lock (an editor) changed it, ``change`` runs again
+    on the new text. ``change`` may raise to refuse; then nothing is written.
+    """
+    target = Path(path).resolve()
+    try:
+        for _ in range(ATTEMPTS):
+            with _locked(target) as fd:
+                _check_writable(target, os.fstat(fd))
+                _remove_leftovers(target)
+                held = os.fstat(fd)
+                data = target.read_bytes()
+                snapshot = Snapshot(held.st_dev, held.st_ino, data)
+                new = change(data)
+                if new == data:
+                    return
+                try:
+                    _write(target, new, expected=snapshot, exclusive=False)
+                except _Changed:
+                    continue
+                return
+    except OSError as exc:
+        raise _cannot(target, "write", exc) from None
+    raise FileAccessError(
+        f"{target} kept changing while being written ({ATTEMPTS} tries); nothing written, "
+        "run the command again"
+    )

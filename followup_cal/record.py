@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from followup_cal.atomic import write_atomic
-from followup_cal.errors import FileAccessError, InvalidInput, NotFound, UsageProblem
+from followup_cal.atomic import update_file
+from followup_cal.errors import InvalidInput, NotFound, UsageProblem
 from followup_cal.loader import decode, parse
 from followup_cal.model import Interview, Result, SearchFile, slugify
 from followup_cal.planner import PlannedFollowup, Step, fmt_date
@@ -37,11 +36,7 @@ class FileText:
     crlf: bool
 
     @classmethod
-    def read(cls, path: str) -> FileText:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise FileAccessError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    def of(cls, path: str, data: bytes) -> FileText:
         text = decode(path, data)
         crlf = "\r\n" in text
         return cls(path, text.replace("\r\n", "\n"), data.startswith(b"\xef\xbb\xbf"), crlf)
@@ -56,22 +51,34 @@ def rewrite(path: str, edit: Callable[[SearchFile, EditableYaml], None]) -> Sear
     """Apply ``edit`` to the file; return the file as it now reads.
 
     ``edit`` gets the checked file (to look things up) and the editable document. It may
-    raise to refuse, and then nothing is written.
+    raise to refuse, and then nothing is written. It runs under the file's lock (see
+    ``update_file``), and again if the file changed under it, so it must decide from
+    what it is given, never from an earlier read.
     """
-    original = FileText.read(path)
-    search = parse(path, original.text)  # a broken file is reported, never edited
-    doc = EditableYaml.parse(path, original.text)
-    edit(search, doc)
-    text = doc.text()
-    try:
-        updated = parse(path, text)
-    except InvalidInput as exc:
-        # Our own edit would break the file: say what, and leave the file alone.
-        reasons = "; ".join(p.message for p in exc.problems)
-        raise UsageProblem(f"{path}: not changed, the new entry is not valid: {reasons}") from None
-    if text != original.text:
-        write_atomic(Path(path).resolve(), original.encode(text))
-    return updated
+    result: list[SearchFile] = []
+
+    def change(data: bytes) -> bytes:
+        result.clear()
+        original = FileText.of(path, data)
+        search = parse(path, original.text)  # a broken file is reported, never edited
+        doc = EditableYaml.parse(path, original.text)
+        edit(search, doc)
+        text = doc.text()
+        if text == original.text:
+            result.append(search)
+            return data
+        try:
+            result.append(parse(path, text))
+        except InvalidInput as exc:
+            # Our own edit would break the file: say what, and leave the file alone.
+            reasons = "; ".join(p.message for p in exc.problems)
+            raise UsageProblem(
+                f"{path}: not changed, the new entry is not valid: {reasons}"
+            ) from None
+        return original.encode(text)
+
+    update_file(path, change)
+    return result[0]
 
 
 # -- finding what the user means -------------------------------------------------------
@@ -168,9 +175,18 @@ def done_entry(item: PlannedFollowup, on: date) -> CommentedMap:
 
 
 def record_done(
-    path: str, interview_id: str, marks: Sequence[PlannedFollowup], on: date
+    path: str,
+    interview_id: str,
+    choose: Callable[[SearchFile], Sequence[PlannedFollowup]],
+    on: date,
 ) -> SearchFile:
-    def edit(_search: SearchFile, doc: EditableYaml) -> None:
+    """Record as done on ``on`` what ``choose`` picks from the file as it is when locked
+    (another writer may have recorded some of it a moment ago)."""
+
+    def edit(search: SearchFile, doc: EditableYaml) -> None:
+        marks = choose(search)
+        if not marks:
+            return
         node = _interview_node(doc, interview_id)
         for item in marks:
             doc.append_item(node, "done", done_entry(item, on), one_line=True)

@@ -187,23 +187,32 @@ def done(
       followup-cal done acme-backend thank_you --to "Dana Lee" --on 2026-11-13
       followup-cal done acme-backend follow_up
     """
-    from followup_cal.record import matching_steps, record_done, steps_to_mark
+    from followup_cal.record import find_interview, matching_steps, record_done, steps_to_mark
 
     fact = _Fact.start(file, interview_id, on, today)
-    matches = matching_steps(fact.before, fact.interview, step, to, round_number)
-    marks = steps_to_mark(matches, step, round_number)
+    seen: dict[str, list[PlannedFollowup]] = {}
+
+    def choose(search: SearchFile) -> list[PlannedFollowup]:
+        # Decided on the file as locked: a 'done' run a moment ago is seen here.
+        seen["before"] = planned_items(search, fact.today)
+        interview = find_interview(search, interview_id)
+        seen["matches"] = matching_steps(seen["before"], interview, step, to, round_number)
+        seen["marks"] = steps_to_mark(seen["matches"], step, round_number)
+        return seen["marks"]
+
+    updated = record_done(file, interview_id, choose, fact.on)
+    marks = seen["marks"]
     if not marks:
-        when = ", ".join(sorted({str(i.done) for i in matches}))
+        when = ", ".join(sorted({str(i.done) for i in seen["matches"]}))
         click.echo(f"already recorded as done ({when}); {file} not changed")
         return
-    updated = record_done(file, interview_id, marks, fact.on)
     for item in marks:
         who = f" → {item.recipient.name}" if item.recipient else ""
         click.echo(
             f"✓ {item.label}{who}, {fact.interview.company}: done on "
             f"{fmt_day(fact.on)} {fact.on.year}"
         )
-    fact.echo_changes(updated)
+    _echo_changes(seen["before"], planned_items(updated, fact.today))
 
 
 @cli.command()
