@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conftest import interview, search_text
 
 import followup_cal.record  # noqa: F401  imported here so that every forked child runs alike
-from followup_cal.atomic import update_file
+from followup_cal.atomic import update_file, write_atomic
 from followup_cal.cli import cli
 from followup_cal.errors import FileAccessError
 from followup_cal.loader import load
@@ -263,3 +263,12 @@ def test_a_write_back_killed_at_50_points_leaves_the_old_or_the_new_file(tmp_pat
             assert run("done", "acme-0", "debrief", "-f", str(path)).exit_code == 0
             assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews.yaml"], point
     assert outcomes["old"] and outcomes["new"], outcomes
+
+
+def test_creating_a_file_never_replaces_one_that_appeared_meanwhile(tmp_path):
+    path = tmp_path / "interviews.yaml"
+    write_atomic(path, b"mine\n", exclusive=True)
+    with pytest.raises(FileAccessError, match="already exists; nothing written"):
+        write_atomic(path, b"theirs\n", exclusive=True)
+    assert path.read_bytes() == b"mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews.yaml"]

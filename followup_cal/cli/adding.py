@@ -328,5 +328,5 @@ def init(
     except InvalidInput as exc:
         reasons = "; ".join(p.message for p in exc.problems)
         raise UsageProblem(f"{path}: not written: {reasons}") from None
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8"), exclusive=True)  # even if made meanwhile
     click.echo(f"wrote {path}; add your first interview with: followup-cal add -f {path}")
