@@ -348,16 +348,29 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
 
 
 def _check_ins(ctx: _Context, anchor: date, why: str, first_number: int) -> list[PlannedFollowup]:
-    """Monthly check-ins, each a single event on a business day (no RRULE: see README)."""
+    """Monthly check-ins, each a single event on a business day (no RRULE: see README).
+
+    Each keeps its interval from the one before: a contact back from months away gets
+    the first on her return and the next ones a month apart, not all on one day."""
     pol, cal = ctx.interview.policy, ctx.cal
+    gap = relativedelta(months=pol.check_in_every_months)
     items = []
-    for n in range(1, pol.check_ins + 1):
-        months = n * pol.check_in_every_months
-        for person in ctx.interview.network:
+    for person in ctx.interview.network:
+        previous: date | None = None  # the day before any roll to a business day
+        for n in range(1, pol.check_ins + 1):
+            months = n * pol.check_in_every_months
             d = _Day(
                 anchor + relativedelta(months=months), f"{count_of(months, 'month')} after {why}"
             )
+            if previous and d.day < previous + gap:
+                spacing = count_of(pol.check_in_every_months, "month")
+                d.move(
+                    previous + gap,
+                    f"check-in {n - 1} was due {fmt_day(previous)} and check-ins stay "
+                    f"{spacing} apart",
+                )
             d.after_absence(cal, person)
+            previous = d.day
             d.to_business_day(cal)
             items.append(
                 ctx.item(

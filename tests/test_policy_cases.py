@@ -124,8 +124,8 @@ def test_no_follow_up_still_means_no_check_ins_after_a_rejection_unless_asked():
 
 
 def thank_you_after(start: str, **kwargs) -> PlannedFollowup:
-    rounds = [{"start": start, "interviewers": [{"name": "Dana Lee"}], **kwargs}]
-    (thanks,) = steps(plan_of(interview(rounds=rounds)), "thank_you")
+    rounds = [{"start": start, "interviewers": [{"name": "Dana Lee"}]}]
+    (thanks,) = steps(plan_of(interview(rounds=rounds, **kwargs)), "thank_you")
     return thanks
 
 
@@ -169,7 +169,68 @@ def test_thank_you_after_a_saturday_interview_goes_the_same_day():
 
 
 def test_the_latest_evening_hour_is_policy():
-    rounds = [{"start": "2026-11-06 16:00", "interviewers": [{"name": "Dana Lee"}]}]
-    items = plan_of(interview(rounds=rounds, policy={"evening_end": "18:30"}))
-    (thanks,) = steps(items, "thank_you")
+    thanks = thank_you_after("2026-11-06 16:00", policy={"evening_end": "18:30"})
     assert thanks.start == datetime(2026, 11, 7, 9, 30, tzinfo=NY)
+
+
+# -- check-ins keep their month apart ----------------------------------------------------
+
+
+def check_ins_to(name: str, items: list[PlannedFollowup]) -> list[PlannedFollowup]:
+    return [c for c in steps(items, "check_in") if c.recipient.name == name]
+
+
+def test_check_ins_to_a_contact_back_from_months_away_stay_a_month_apart():
+    people = [
+        {"name": "Dana Lee", "talked_about": "x"},
+        {"name": "Eli Park", "away_until": "2027-03-12"},
+    ]
+    rounds = [{"start": "2026-11-02 10:00", "interviewers": people}]
+    items = plan_of(interview(rounds=rounds, network=["Dana Lee", "Eli Park"]))
+    eli = check_ins_to("Eli Park", items)
+    assert [local_day(c) for c in eli] == [
+        date(2027, 3, 15),
+        date(2027, 4, 15),
+        date(2027, 5, 17),  # Sat 15 May rolls to Monday
+        date(2027, 6, 15),
+        date(2027, 7, 15),
+        date(2027, 8, 16),  # Sun 15 Aug rolls to Monday
+    ]
+    assert eli[1].reason == (
+        "2 months after the final follow-up on Mon 16 Nov went unanswered; moved to Thu 15 Apr "
+        "because check-in 1 was due Mon 15 Mar and check-ins stay 1 month apart"
+    )
+    # Dana, not away, keeps the plain monthly dates.
+    assert [local_day(c) for c in check_ins_to("Dana Lee", items)][:2] == [
+        date(2026, 12, 16),
+        date(2027, 1, 19),  # 16 Jan is a Saturday, Mon 18 Jan is Martin Luther King Jr. Day
+    ]
+
+
+def test_a_contact_away_during_the_inquiries_gets_them_and_the_check_ins_spaced_on_return():
+    person = {"name": "Dana Lee", "talked_about": "x", "away_until": "2027-01-20"}
+    items = plan_of(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": [person]}]))
+    assert [local_day(i) for i in steps(items, "follow_up")] == [
+        date(2027, 1, 21),
+        date(2027, 1, 28),
+    ]
+    assert [local_day(c) for c in steps(items, "check_in")][:3] == [
+        date(2027, 3, 1),  # Sun 28 Feb rolls to Monday
+        date(2027, 3, 29),
+        date(2027, 4, 28),
+    ]
+
+
+def test_check_ins_after_a_rejection_wait_for_a_contact_away_and_then_space_out():
+    person = {"name": "Dana Lee", "talked_about": "x", "away_until": "2027-02-26"}
+    items = plan_of(
+        interview(
+            rounds=[{"start": "2026-11-02 10:00", "interviewers": [person]}],
+            outcome={"result": "rejected", "date": "2026-11-12"},
+        )
+    )
+    assert [local_day(c) for c in steps(items, "check_in")][:3] == [
+        date(2027, 3, 1),
+        date(2027, 4, 1),
+        date(2027, 5, 3),  # Sat 1 May rolls to Monday
+    ]
