@@ -49,18 +49,6 @@ MAILTO_LIMIT = 1500
 SHORT_STEPS = {Step.THANK_YOU: 150, Step.CHECK_IN: 150}
 
 
-# The shapes of the two fields that drafts build sentences from (the JSON Schema, the
-# starter file and the lint say the same).
-PITCH_SHAPE = (
-    "your strongest fit for the role, as a phrase that follows 'my experience in': "
-    "'building streaming pipelines with Kafka', 'cost control on AWS'"
-)
-TALKED_ABOUT_SHAPE = (
-    "what you discussed with this person, as a phrase that follows 'our talk about', "
-    "naming things without 'their', 'your' or 'my': 'the move of the grading service "
-    "to an event queue'; named in their thank-you"
-)
-
 # A gap the template leaves for what only the user knows: [[the advice they gave you]].
 GAP_RE = re.compile(r"\[\[(.+?)\]\]")
 # Template sentences end at '.', '!' or '?' and a space; split once per template.

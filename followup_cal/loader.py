@@ -468,6 +468,7 @@ def _read_person(r: _Reader, node: yaml.Node, what: str) -> Person:
         away_until=r.field(entries, "away_until", r.date, None),
         call_me=r.field(entries, "call_me", r.text, ""),
         pos=_pos(node),
+        field_pos={key: _pos(entry.value) for key, entry in entries.items()},
     )
 
 
@@ -721,6 +722,7 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
         outcome=outcome,
         done=tuple(done),
         pos=_pos(node),
+        field_pos={key: _pos(entry.value) for key, entry in entries.items()},
     )
 
 

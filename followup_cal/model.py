@@ -90,6 +90,8 @@ class Person:
     away_until: date | None = None
     call_me: str = ""  # how the user addresses them, when not by the name's usual parts
     pos: Pos = field(default=Pos(), compare=False)
+    # Where each key's value stands, so a warning about one field points at it.
+    field_pos: dict[str, Pos] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def _parts(self) -> tuple[str, list[str]]:
@@ -181,6 +183,7 @@ class Interview:
     outcome: Outcome | None = None
     done: tuple[Done, ...] = ()
     pos: Pos = field(default=Pos(), compare=False)
+    field_pos: dict[str, Pos] = field(default_factory=dict, compare=False, repr=False)
 
     def done_on(self, key: str, round_number: int, recipient: str | None) -> date | None:
         """When the step was recorded as done, or None."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from followup_cal.drafts import PITCH_SHAPE, TALKED_ABOUT_SHAPE
+from followup_cal.field_lint import PITCH_SHAPE, TALKED_ABOUT_SHAPE
 from followup_cal.loader import (
     CALDAV_KEYS,
     DONE_KEYS,

@@ -11,6 +11,7 @@ from datetime import date
 
 from followup_cal.drafts import LintWarning, TemplateSet, lint_draft, render_draft
 from followup_cal.errors import InvalidInput, NotFound, Problem
+from followup_cal.field_lint import FieldWarning, lint_fields
 from followup_cal.ics import EVENTS, FeedStyle, FollowupEvent, build_calendar, calendar_bytes
 from followup_cal.model import SearchFile
 from followup_cal.planner import PlannedFollowup, plan_followups
@@ -73,6 +74,11 @@ def items_by_interview(items: Iterable[PlannedFollowup]) -> dict[str, list[Plann
     for item in items:
         grouped.setdefault(item.interview.id, []).append(item)
     return grouped
+
+
+def field_warnings(search: SearchFile) -> list[FieldWarning]:
+    """Fields whose shape breaks the drafts' English, or a call with no number."""
+    return [w for i in search.interviews for w in lint_fields(i, search.me)]
 
 
 def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str]:

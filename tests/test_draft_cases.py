@@ -6,10 +6,16 @@ states something the user did not tell the tool, and reads as plain English.
 
 from __future__ import annotations
 
-import pytest
-from conftest import ME, TODAY, interview, load_search, plan_of, steps
+import json
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+from conftest import ME, TODAY, interview, load_search, plan_of, search_text, steps
+
+import followup_cal
 from followup_cal import service
+from followup_cal.cli import cli
 from followup_cal.errors import InvalidInput
 from followup_cal.planner import Step
 
@@ -240,3 +246,106 @@ def test_a_greeting_style_that_does_not_exist_is_a_located_error():
     assert error.value.lines() == [
         "test.yaml:6:13: greeting is 'friendly'; expected one of casual, formal"
     ]
+
+
+# -- items 13 and 14: fields whose shape breaks the drafts, calls without a number ---------
+
+
+def validate(tmp_path, *interviews, me=None):
+    path = tmp_path / "search.yaml"
+    text = search_text(*interviews, me=me)
+    path.write_text(text, "utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path), "--today", "2026-11-23"])
+    return path, text, result.stderr.splitlines()
+
+
+def where(text, needle):
+    """LINE:COL of the first character of needle in text."""
+    before = text[: text.index(needle)]
+    return f"{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
+
+
+def test_validate_flags_a_pitch_that_does_not_follow_my_experience_in(tmp_path):
+    path, text, lines = validate(
+        tmp_path,
+        interview(id="a", pitch="five years of Postgres at scale"),
+        interview(id="b", pitch="I love distributed systems."),
+        interview(id="c", pitch="building streaming pipelines with Kafka"),
+    )
+    expected = "a phrase after 'my experience in', such as 'running Kubernetes for five years'"
+    assert lines == [
+        f"{path}:{where(text, 'five years of')}: warning: a: pitch 'five years of Postgres at "
+        f"scale' starts with a number of years ('my experience in five years ...'); "
+        f"expected {expected}",
+        f"{path}:{where(text, 'I love')}: warning: b: pitch 'I love distributed systems.' "
+        f"is a sentence; expected {expected}",
+    ]
+
+
+def test_validate_flags_talked_about_that_speaks_of_them_to_them(tmp_path):
+    path, text, lines = validate(
+        tmp_path,
+        interview(
+            rounds=[
+                {
+                    "start": "2026-11-02 10:00",
+                    "interviewers": [
+                        {"name": "Sam Rivera", "talked_about": "moving their grading service"},
+                        {"name": "Ann Bo", "talked_about": "the grading service"},
+                    ],
+                }
+            ]
+        ),
+    )
+    assert lines == [
+        f"{path}:{where(text, 'moving their')}: warning: acme: talked_about 'moving their "
+        "grading service' of Sam Rivera says 'their', but the note goes to that very person; "
+        "expected a phrase after 'our talk about' that names things, such as 'the grading "
+        "service'"
+    ]
+
+
+def test_the_shapes_are_described_in_the_schema_and_the_starter():
+    schema = json.loads(Path(followup_cal.__file__).with_name("interviews.schema.json").read_text())
+    defs = schema["$defs"]
+    assert "'my experience in'" in defs["interview"]["properties"]["pitch"]["description"]
+    assert "'our talk about'" in defs["person"]["properties"]["talked_about"]["description"]
+    starter = Path(followup_cal.__file__).with_name("starter.yaml").read_text()
+    assert 'follows "my experience in"' in starter
+    assert 'follows "our talk about"' in starter
+
+
+def test_a_phone_follow_up_without_numbers_is_a_warning_and_the_call_sheet_has_no_brackets(
+    tmp_path,
+):
+    path, text, lines = validate(tmp_path, interview(channel="phone"))
+    at = where(text, "phone\n")
+    assert lines == [
+        f"{path}:{at}: warning: acme: channel: phone, but Dana Lee has no phone number; "
+        "expected phone: where Dana Lee is given, for the call sheet",
+        f"{path}:{at}: warning: acme: channel: phone, but me: has no phone number; expected "
+        "phone: under me:, so a message left on their voicemail can give it",
+    ]
+    call = draft_of(drafted(interview(channel="phone")), "follow_up-1")
+    assert "()" not in call.body
+    assert call.body.startswith(
+        "A short call to Dana Lee about the Backend Engineer role.\n\nTalking points:\n"
+    )
+    assert call.body.endswith(
+        "If there is no answer, leave a brief message and send a short e-mail the same day.\n"
+    )
+
+
+def test_a_phone_follow_up_with_both_numbers_is_clean_and_lists_them(tmp_path):
+    person = {"name": "Dana Lee", "phone": "+1 555 0100", "talked_about": "the billing rewrite"}
+    calling = interview(
+        channel="phone", rounds=[{"start": "2026-11-02 10:00", "interviewers": [person]}]
+    )
+    me = {**ME, "phone": "+1 212 555 0147"}
+    _path, _text, lines = validate(tmp_path, calling, me=me)
+    assert lines == []
+    call = draft_of(drafted(calling, me=me), "follow_up-1")
+    assert call.body.startswith(
+        "A short call to Dana Lee about the Backend Engineer role.\nNumber to call: +1 555 0100\n"
+    )
+    assert call.body.endswith("My number for the message: +1 212 555 0147.\n")

@@ -58,7 +58,8 @@ def _validate_one(file: str, strict: bool, today: date | None) -> None:
     search = load(file)
     items = service.plan(search, resolve_today(today))
     events = service.draft_events(search, items)
-    warnings = [w.format(file) for w in service.lint(events)]
+    warnings = [w.format(file) for w in service.field_warnings(search)]
+    warnings += [w.format(file) for w in service.lint(events)]
     warnings += service.unmatched_done(search, items)
     for warning in warnings:
         click.echo(warning, err=True)

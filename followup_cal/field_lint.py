@@ -1,0 +1,134 @@
+"""Warnings about fields the drafts build sentences from, pointing at the field itself.
+
+The drafts put ``pitch`` after "my experience in" and ``talked_about`` after "our talk
+about", in notes sent to the very person the talk was with; a value of another shape
+gives broken or wrong English in every draft, so ``validate`` says so once, at the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from followup_cal.model import Channel, Interview, Person, Pos, Profile
+
+# The shapes, as the JSON Schema and the starter file describe them too.
+PITCH_SHAPE = (
+    "your strongest fit for the role, as a phrase that follows 'my experience in': "
+    "'building streaming pipelines with Kafka', 'cost control on AWS'"
+)
+TALKED_ABOUT_SHAPE = (
+    "what you discussed with this person, as a phrase that follows 'our talk about', "
+    "naming things without 'their', 'your' or 'my' (the note goes to them): 'the move of "
+    "the grading service to an event queue'"
+)
+PITCH_EXPECTED = "a phrase after 'my experience in', such as 'running Kubernetes for five years'"
+TALKED_ABOUT_EXPECTED = (
+    "a phrase after 'our talk about' that names things, such as 'the grading service'"
+)
+
+YEARS_RE = re.compile(
+    r"^(\d+\+?|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|many)"
+    r"\s+years?\b",
+    re.IGNORECASE,
+)
+FIRST_PERSON_RE = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Oo]ur|[Oo]urs)\b")
+PRONOUN_RE = re.compile(
+    r"\b(their|theirs|them|they|you|your|yours|his|her|hers|my|our|ours|we|us|I)\b",
+    re.IGNORECASE,
+)
+SENTENCE_RE = re.compile(r"[.!?]$|[.!?]\s+[A-Z]")
+
+
+@dataclass(frozen=True)
+class FieldWarning:
+    interview: Interview
+    message: str
+    pos: Pos
+
+    def format(self, path: str) -> str:
+        return (
+            f"{path}:{self.pos.line}:{self.pos.column}: warning: {self.interview.id}: "
+            f"{self.message}"
+        )
+
+
+def _pitch_problem(pitch: str) -> str:
+    if SENTENCE_RE.search(pitch):
+        return "is a sentence"
+    if YEARS_RE.match(pitch):
+        return "starts with a number of years ('my experience in five years ...')"
+    if pitch.lower().startswith("experience"):
+        return "starts with 'experience' ('my experience in experience ...')"
+    match = FIRST_PERSON_RE.search(pitch)
+    if match:
+        return f"says '{match[0]}' (the drafts already say 'my experience in ...')"
+    return ""
+
+
+def _talked_about_problem(topic: str) -> str:
+    if SENTENCE_RE.search(topic):
+        return "is a sentence"
+    match = PRONOUN_RE.search(topic)
+    if match:
+        return f"says '{match[0]}', but the note goes to that very person"
+    return ""
+
+
+def _people_with_notes(interview: Interview) -> list[Person]:
+    """Each person entry that carries talked_about, once (a person met twice has two)."""
+    entries = [p for r in interview.rounds for p in r.interviewers]
+    entries += [interview.contact, *interview.network]
+    seen, out = set(), []
+    for person in entries:
+        where = person.field_pos.get("talked_about")
+        if person.talked_about and where and where not in seen:
+            seen.add(where)
+            out.append(person)
+    return out
+
+
+def lint_fields(interview: Interview, me: Profile) -> list[FieldWarning]:
+    found: list[FieldWarning] = []
+    problem = _pitch_problem(interview.pitch) if interview.pitch else ""
+    if problem:
+        found.append(
+            FieldWarning(
+                interview,
+                f"pitch '{interview.pitch}' {problem}; expected {PITCH_EXPECTED}",
+                interview.field_pos.get("pitch", interview.pos),
+            )
+        )
+    for person in _people_with_notes(interview):
+        problem = _talked_about_problem(person.talked_about)
+        if problem:
+            found.append(
+                FieldWarning(
+                    interview,
+                    f"talked_about '{person.talked_about}' of {person.name} {problem}; "
+                    f"expected {TALKED_ABOUT_EXPECTED}",
+                    person.field_pos["talked_about"],
+                )
+            )
+    if interview.channel is Channel.PHONE:
+        where = interview.field_pos.get("channel", interview.pos)
+        contact = interview.contact
+        if not contact.phone:
+            found.append(
+                FieldWarning(
+                    interview,
+                    f"channel: phone, but {contact.name} has no phone number; expected "
+                    f"phone: where {contact.name} is given, for the call sheet",
+                    where,
+                )
+            )
+        if not me.phone:
+            found.append(
+                FieldWarning(
+                    interview,
+                    "channel: phone, but me: has no phone number; expected phone: under me:, "
+                    "so a message left on their voicemail can give it",
+                    where,
+                )
+            )
+    return found
