@@ -337,9 +337,8 @@ class LintWarning:
 
     def format(self, path: str) -> str:
         who = f" to {self.item.recipient.name}" if self.item.recipient else ""
-        return (
-            f"{path}:{self.pos.line}:{self.pos.column}: warning: {self.item.interview.id} "
-            f"{self.item.key}{who}: {self.message}"
+        return self.pos.warning(
+            path, f"{self.item.interview.id} {self.item.key}{who}", self.message
         )
 
 

@@ -47,10 +47,7 @@ class FieldWarning:
     pos: Pos
 
     def format(self, path: str) -> str:
-        return (
-            f"{path}:{self.pos.line}:{self.pos.column}: warning: {self.interview.id}: "
-            f"{self.message}"
-        )
+        return self.pos.warning(path, self.interview.id, self.message)
 
 
 def _pitch_problem(pitch: str) -> str:

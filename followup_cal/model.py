@@ -22,6 +22,10 @@ class Pos:
     line: int = 0
     column: int = 0
 
+    def warning(self, path: str, about: str, message: str) -> str:
+        """'FILE:LINE:COL: warning: ABOUT: MESSAGE', the form every warning takes."""
+        return f"{path}:{self.line}:{self.column}: warning: {about}: {message}"
+
 
 class Channel(StrEnum):
     EMAIL = "email"
