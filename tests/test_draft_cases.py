@@ -349,3 +349,75 @@ def test_a_phone_follow_up_with_both_numbers_is_clean_and_lists_them(tmp_path):
         "A short call to Dana Lee about the Backend Engineer role.\nNumber to call: +1 555 0100\n"
     )
     assert call.body.endswith("My number for the message: +1 212 555 0147.\n")
+
+
+# -- item 11: check-ins leave gaps for what only the user knows ----------------------------
+
+REJECTED_IN_OCTOBER = interview(
+    rounds=[
+        {
+            "start": "2026-09-01 10:00",
+            "interviewers": [{"name": "Dana Lee", "talked_about": "the billing rewrite"}],
+        }
+    ],
+    outcome={"result": "rejected", "date": "2026-10-13"},
+    done=[
+        {"step": "debrief", "date": "2026-09-01"},
+        {"step": "thank_you", "date": "2026-09-01"},
+        {"step": "follow_up-1", "date": "2026-09-08"},
+        {"step": "follow_up-2", "date": "2026-09-15"},
+        {"step": "rejection_reply", "date": "2026-10-14"},
+    ],
+)
+
+
+def check_ins(events):
+    return [e.draft for e in events if e.item.step is Step.CHECK_IN]
+
+
+def test_check_ins_assert_no_news_or_usefulness_and_mark_the_gaps():
+    drafts = check_ins(drafted(REJECTED_IN_OCTOBER))
+    assert len(drafts) == 6
+    text = "\n".join(d.body for d in drafts).lower()
+    for claim in ("recent news", "already been useful", "i have some notes", "kept reading"):
+        assert claim not in text
+    assert drafts[1].subject == "Congratulations to the Acme team"
+    assert drafts[1].body == (
+        "Hi Dana,\n"
+        "\n"
+        "I saw [[the news you congratulate them on: a launch, a milestone, a new role]] and "
+        "wanted to say congratulations.\n"
+        "\n"
+        "No reply needed; I simply wanted to pass on my good wishes.\n"
+        "\n"
+        "Best,\n"
+        "Alex Morgan\n"
+    )
+    assert [len(d.gaps) for d in drafts] == [1, 1, 2, 1, 1, 0]
+    assert drafts[2].gaps == ["the advice they gave you", "what you did with it, and how it went"]
+
+
+def test_six_check_ins_name_the_talk_once_not_six_times():
+    drafts = check_ins(drafted(REJECTED_IN_OCTOBER))
+    assert sum("the billing rewrite" in d.subject + d.body for d in drafts) == 1
+    assert len({d.subject for d in drafts}) == 6
+
+
+def test_lint_reports_the_gap_of_a_due_check_in_and_agenda_says_it_needs_input(tmp_path):
+    path, text, lines = validate(tmp_path, REJECTED_IN_OCTOBER)
+    assert lines == [
+        f"{path}:{where(text, 'name: Dana Lee')}: warning: acme check_in-1 to Dana Lee: needs "
+        "your input: write in [[a link to an article, talk or tool, and one line on why it is "
+        "worth their time]] before sending"
+    ]
+    agenda = CliRunner().invoke(cli, ["agenda", str(path), "--today", "2026-11-23"])
+    assert (
+        "  Fri 13 Nov 09:30  by 10 days  acme  check_in-1  Dana Lee  "
+        "Something you may find useful  (needs your input)"
+    ) in agenda.stdout.splitlines()
+    rows = json.loads(
+        CliRunner()
+        .invoke(cli, ["agenda", str(path), "--today", "2026-11-23", "--format", "json"])
+        .stdout
+    )
+    assert [(r["key"], r["needs_input"]) for r in rows] == [("check_in-1", True)]
