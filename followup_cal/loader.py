@@ -521,7 +521,9 @@ def _resolve_person(r: _Reader, node: yaml.Node, what: str, people: dict[str, Pe
     )
 
 
-def _read_decision(r: _Reader, node: yaml.Node, what: str, after: datetime) -> date:
+def _read_decision(
+    r: _Reader, node: yaml.Node, what: str, after: datetime, me: Profile | None
+) -> date:
     raw = r.scalar(node, what)
     match = RELATIVE_RE.fullmatch(raw)
     if not match:
@@ -534,13 +536,12 @@ def _read_decision(r: _Reader, node: yaml.Node, what: str, after: datetime) -> d
     if unit.startswith("week"):
         return after.date() + timedelta(weeks=count)
     if unit.startswith("business"):
-        # Counted over weekends only: holidays are the planner's business, and a
-        # recruiter saying "five business days" rarely counts public holidays either.
-        day, left = after.date(), count
-        while left:
-            day += timedelta(days=1)
-            left -= day.weekday() < 5
-        return day
+        # Business days as everywhere else (policy rule 8): the user's work week and
+        # public holidays, so "5 business days" before Thanksgiving is not the Thursday.
+        from followup_cal.workdays import WorkCalendar, calendar_for
+
+        cal = calendar_for(me) if me else WorkCalendar()
+        return cal.add_business_days(after.date(), count)
     return after.date() + timedelta(days=count)
 
 
@@ -677,7 +678,7 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
     decision = None
     if "decision_expected" in entries:
         decision = _read_decision(
-            r, entries["decision_expected"].value, "decision_expected", latest
+            r, entries["decision_expected"].value, "decision_expected", latest, me
         )
         if decision < first_day:
             r.problem(

@@ -234,3 +234,24 @@ def test_check_ins_after_a_rejection_wait_for_a_contact_away_and_then_space_out(
         date(2027, 4, 1),
         date(2027, 5, 3),  # Sat 1 May rolls to Monday
     ]
+
+
+# -- "in N business days" ----------------------------------------------------------------
+
+
+def test_in_n_business_days_skips_public_holidays():
+    rounds = [{"start": "2026-11-19 10:00", "interviewers": [{"name": "Dana Lee"}]}]
+    search = load_search(interview(rounds=rounds, decision_expected="in 5 business days"))
+    # Fri 20, Mon 23, Tue 24, Wed 25, Thanksgiving skipped, Fri 27.
+    assert search.interviews[0].decision_expected == date(2026, 11, 27)
+    items = plan_of(interview(rounds=rounds, decision_expected="in 5 business days"))
+    first = steps(items, "follow_up")[0]
+    assert local_day(first) == date(2026, 11, 30)
+    assert "Acme said it decides on Fri 27 Nov" in first.reason
+
+
+def test_in_n_business_days_follows_the_work_week():
+    me = {**ME, "work_week": ["mon", "tue", "wed", "thu"]}
+    rounds = [{"start": "2026-11-02 10:00", "interviewers": [{"name": "Dana Lee"}]}]
+    search = load_search(interview(rounds=rounds, decision_expected="in 4 business days"), me=me)
+    assert search.interviews[0].decision_expected == date(2026, 11, 9)  # Tue, Wed, Thu, Mon
