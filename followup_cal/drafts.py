@@ -272,15 +272,15 @@ def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> 
         missing.append("talked_about")
     if not interview.pitch and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
         missing.append("pitch")
-    call_name = person.call_name(me.greeting) if person else me.name.split()[0]
+    call_name = person.call_name(me.greeting) if person else me.first_name
     values = {
         "my_name": me.name,
-        "my_first_name": me.name.split()[0],
+        "my_first_name": me.first_name,
         "my_email": me.email,
         "my_phone": me.phone,
         "signature": me.signature,
         "name": person.name if person else me.name,
-        "first_name": person.first_name if person else me.name.split()[0],
+        "first_name": person.first_name if person else me.first_name,
         "call_name": call_name,
         "greeting": f"{'Hi' if me.greeting is Greeting.CASUAL else 'Dear'} {call_name}",
         "title": person.title if person else "",
@@ -362,7 +362,12 @@ def lint_draft(item: PlannedFollowup, draft: Draft) -> list[LintWarning]:
         name = draft.recipient.name if draft.recipient else "them"
         found.append((f"is generic: add talked_about: with what you discussed with {name}", here))
     if "pitch" in draft.generic:
-        found.append(("is generic: add pitch: with the skills to highlight", item.interview.pos))
+        found.append(
+            (
+                "is generic: add pitch: with your strongest fit, as it follows 'my experience in'",
+                item.interview.pos,
+            )
+        )
     for field, value in (
         ("name", draft.recipient.name if draft.recipient else draft.sender.name),
         ("company", item.interview.company),

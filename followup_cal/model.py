@@ -84,6 +84,17 @@ def slugify(text: str) -> str:
     return f"{spelt}-{digest}" if spelt else digest
 
 
+def name_parts(name: str) -> tuple[str, list[str]]:
+    """(honorific, the name's own words): 'Dr. Jane Smith, PhD' -> ('Dr.', [Jane, Smith])."""
+    words = name.replace(",", " ").split()
+    honorific = ""
+    if len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
+        honorific = words.pop(0)
+    while len(words) > 1 and words[-1].rstrip(".").lower() in NAME_SUFFIXES:
+        words.pop()
+    return honorific, words
+
+
 @dataclass(frozen=True)
 class Person:
     name: str
@@ -98,31 +109,23 @@ class Person:
     field_pos: dict[str, Pos] = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def _parts(self) -> tuple[str, list[str]]:
-        """(honorific, the name's own words): 'Dr. Jane Smith' -> ('Dr.', [Jane, Smith])."""
-        words = self.name.replace(",", " ").split()
-        honorific = ""
-        if len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
-            honorific = words.pop(0)
-        while len(words) > 1 and words[-1].rstrip(".").lower() in NAME_SUFFIXES:
-            words.pop()
-        return honorific, words
-
-    @property
     def first_name(self) -> str:
-        return self._parts[1][0]
+        return name_parts(self.name)[1][0]
 
     @property
     def formal_name(self) -> str:
         """'Dr. Smith' when the name carries a title, else the name in full."""
-        honorific, words = self._parts
+        honorific, words = name_parts(self.name)
         return f"{honorific} {words[-1]}" if honorific else " ".join(words)
 
     def call_name(self, greeting: Greeting) -> str:
         """The name a draft addresses them by."""
         if self.call_me:
             return self.call_me
-        return self.first_name if greeting is Greeting.CASUAL else self.formal_name
+        honorific, words = name_parts(self.name)
+        if greeting is Greeting.CASUAL and not (honorific and len(words) == 1):
+            return words[0]
+        return self.formal_name  # formal, or all we know is 'Dr. Smith'
 
     @property
     def slug(self) -> str:
@@ -223,6 +226,10 @@ class Profile:
     country: str = ""
     subdivision: str = ""
     work_week: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday=0, as date.weekday()
+
+    @property
+    def first_name(self) -> str:
+        return name_parts(self.name)[1][0]
 
 
 @dataclass(frozen=True)

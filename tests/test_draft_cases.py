@@ -17,6 +17,7 @@ import followup_cal
 from followup_cal import service
 from followup_cal.cli import cli
 from followup_cal.errors import InvalidInput
+from followup_cal.model import Greeting, Person
 from followup_cal.planner import Step
 
 
@@ -421,3 +422,26 @@ def test_lint_reports_the_gap_of_a_due_check_in_and_agenda_says_it_needs_input(t
         .stdout
     )
     assert [(r["key"], r["needs_input"]) for r in rows] == [("check_in-1", True)]
+
+
+@pytest.mark.parametrize(
+    ("name", "casual", "formal"),
+    [
+        ("Dr. Jane Smith", "Jane", "Dr. Smith"),
+        ("Prof Ana María García", "Ana", "Prof García"),
+        ("Dr. Smith", "Dr. Smith", "Dr. Smith"),
+        ("Jane Smith, PhD", "Jane", "Jane Smith"),
+        ("Ms. Dana Lee", "Dana", "Ms. Lee"),
+        ("Madonna", "Madonna", "Madonna"),
+    ],
+)
+def test_names_with_titles_and_suffixes_are_addressed_by_their_name(name, casual, formal):
+    person = Person(name)
+    assert person.call_name(Greeting.CASUAL) == casual
+    assert person.call_name(Greeting.FORMAL) == formal
+
+
+def test_my_own_title_stays_out_of_my_first_name():
+    events = drafted(REJECTED_IN_OCTOBER, me={**ME, "name": "Dr. Alex Morgan"})
+    subjects = [d.subject for d in check_ins(events)]
+    assert "A quick hello from Alex" in subjects

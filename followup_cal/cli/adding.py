@@ -79,7 +79,8 @@ def _people(raw: Sequence[str], topics: Sequence[str], interactive: bool) -> tup
         email = click.prompt("Their e-mail", default="", show_default=False)
         title = click.prompt("Their title", default="", show_default=False)
         topic = click.prompt(
-            "One thing you talked about with them (goes into the thank-you)",
+            "One thing you talked about with them, as it follows 'our talk about' "
+            "(no 'their': they read it)",
             default="",
             show_default=False,
         )
@@ -107,7 +108,8 @@ def round_options(func: click.decorators.FC) -> click.decorators.FC:
                 "topics",
                 multiple=True,
                 metavar="TEXT",
-                help="What you discussed with each interviewer, in the same order.",
+                help="What you discussed with each interviewer, in the same order: a phrase "
+                "after 'our talk about', without 'their' (they read it).",
             ),
         ]
     ):
@@ -136,7 +138,10 @@ def _new_round(
 @click.option("--company", help="The company's name.")
 @click.option("--role", help="The role you interviewed for.")
 @click.option("--id", "ident", help="A short id for commands (default: from the company).")
-@click.option("--pitch", help="Your strongest fit for the role, one phrase (used in drafts).")
+@click.option(
+    "--pitch",
+    help="Your strongest fit for the role, as it follows 'my experience in' (used in drafts).",
+)
 @round_options
 @click.option("--contact", metavar="NAME", help="Who to follow up with (default: first met).")
 @click.option("--decision", metavar="DATE|'in 2 weeks'", help="When they said they decide.")
@@ -178,7 +183,7 @@ def add(
     role = _ask(role, "Role", interactive, "--role")
     if pitch is None and interactive:
         pitch = click.prompt(
-            "Your strongest fit for the role, one phrase (optional)",
+            "Your strongest fit, as it follows 'my experience in' (optional)",
             default="",
             show_default=False,
         )
