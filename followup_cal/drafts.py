@@ -32,6 +32,8 @@ CHECK_IN_VARIANTS = (
     "check_in_resource",
     "check_in_hello",
 )
+# Someone never met gave no advice to thank them for.
+CHECK_IN_VARIANTS_NOT_MET = tuple(v for v in CHECK_IN_VARIANTS if v != "check_in_advice")
 TEMPLATE_NAMES = (
     "debrief",
     "thank_you",
@@ -212,7 +214,9 @@ def template_name(item: PlannedFollowup) -> str:
             return "follow_up_final"
         return "follow_up" if item.number == 1 else "follow_up_again"
     if item.step is Step.CHECK_IN:
-        return CHECK_IN_VARIANTS[(item.number - 1) % len(CHECK_IN_VARIANTS)]
+        met = item.recipient is not None and _met(item.interview, item.recipient)
+        variants = CHECK_IN_VARIANTS if met else CHECK_IN_VARIANTS_NOT_MET
+        return variants[(item.number - 1) % len(variants)]
     return item.step.value
 
 

@@ -445,3 +445,26 @@ def test_my_own_title_stays_out_of_my_first_name():
     events = drafted(REJECTED_IN_OCTOBER, me={**ME, "name": "Dr. Alex Morgan"})
     subjects = [d.subject for d in check_ins(events)]
     assert "A quick hello from Alex" in subjects
+
+
+def test_someone_never_met_is_not_thanked_for_advice():
+    network = {**HARBOR, "network": ["Grace Kim", "Omar Haddad"], "decision_after_holidays": False}
+    events = drafted(network)
+    subjects = {
+        name: [
+            e.draft.subject
+            for e in events
+            if e.item.step is Step.CHECK_IN and e.item.recipient.name == name
+        ]
+        for name in ("Grace Kim", "Omar Haddad")
+    }
+    assert subjects["Omar Haddad"][2] == "Thank you for your advice"
+    assert "Thank you for your advice" not in subjects["Grace Kim"]
+    assert subjects["Grace Kim"] == [
+        "Something you may find useful",
+        "Congratulations to the Harbor Health team",
+        "A quick hello from Alex",
+        "Happy to help",
+        "Staying in touch",
+        "Something you may find useful",
+    ]
