@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo install test lint format bench clean chromium
+.PHONY: demo install test lint format bench clean chromium dovecot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,14 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: lint chromium
+# The inbox tests read mail from Debian's Dovecot, run as the tests' own process.
+dovecot:
+	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || { \
+	  echo "installing Debian's dovecot-imapd for the inbox tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
+test: lint chromium dovecot
 	TZ=UTC $(BIN)/python -m pytest
 
 format: $(VENV)/.installed-dev

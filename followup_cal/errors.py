@@ -8,10 +8,10 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 2   the command line is wrong (click's own usage errors)
 3   a file could not be read or written
 4   ``validate --strict`` found warnings (draft lint, done: entries matching nothing)
-5   the interview, step or person asked for does not exist
-6   the CalDAV server refused the credentials (401/403), or none were found
-7   the CalDAV server could not be reached (DNS, connection, TLS, timeout)
-8   the CalDAV server answered with an error, or the URL is not a CalDAV calendar
+5   the interview, step or person (or inbox's folder) asked for does not exist
+6   the CalDAV or IMAP server refused the credentials (401/403), or none were found
+7   the CalDAV or IMAP server could not be reached (DNS, connection, TLS, timeout)
+8   the CalDAV or IMAP server answered with an error, or the URL is not a CalDAV calendar
 9   sync refused to delete every event it owns (an emptied file?); --force does it
 10  sync finished, but events edited on the server were left alone
 11  the file cannot be written back without reformatting it (nothing was changed)

@@ -30,6 +30,7 @@ from followup_cal.model import (
     Channel,
     Done,
     Greeting,
+    ImapSettings,
     Interview,
     Outcome,
     Person,
@@ -43,8 +44,9 @@ from followup_cal.policy import DEFAULT_POLICY, SETTINGS, Policy, Setting
 
 T = TypeVar("T")
 
-TOP_KEYS = ("me", "policy", "interviews", "templates", "calendar_name", "caldav")
+TOP_KEYS = ("me", "policy", "interviews", "templates", "calendar_name", "caldav", "imap")
 CALDAV_KEYS = ("url", "user", "calendar")
+IMAP_KEYS = ("url", "user", "folder")
 ME_KEYS = (
     "name",
     "email",
@@ -727,15 +729,18 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
     )
 
 
-def _read_caldav(r: _Reader, node: yaml.Node) -> CalDAVSettings | None:
+def _server_entries(
+    r: _Reader, node: yaml.Node, keys: tuple[str, ...], section: str, password_from: str
+) -> dict[str, _Entry] | None:
+    """The keys of a server section (caldav:, imap:); a password key is refused, since
+    the file is meant to be kept in git."""
     if isinstance(node, yaml.MappingNode):
         for key_node, _value in node.value:
             if isinstance(key_node, yaml.ScalarNode) and "pass" in key_node.value.lower():
                 r.problem(
                     key_node,
                     f"'{key_node.value}' does not belong in a file kept in git; expected the "
-                    "password in FOLLOWUP_CAL_PASSWORD, ~/.netrc, the keyring or "
-                    "--password-command",
+                    f"password in {password_from}, ~/.netrc, the keyring or --password-command",
                 )
         node = yaml.MappingNode(
             node.tag,
@@ -744,8 +749,14 @@ def _read_caldav(r: _Reader, node: yaml.Node) -> CalDAVSettings | None:
             node.end_mark,
         )
     try:
-        entries = r.mapping(node, CALDAV_KEYS, "caldav")
+        return r.mapping(node, keys, section)
     except _Invalid:
+        return None
+
+
+def _read_caldav(r: _Reader, node: yaml.Node) -> CalDAVSettings | None:
+    entries = _server_entries(r, node, CALDAV_KEYS, "caldav", "FOLLOWUP_CAL_PASSWORD")
+    if entries is None:
         return None
     url = r.field(entries, "url", r.text, "")
     if url and not re.match(r"https?://", url):
@@ -754,6 +765,23 @@ def _read_caldav(r: _Reader, node: yaml.Node) -> CalDAVSettings | None:
         url=url,
         user=r.field(entries, "user", r.text, ""),
         calendar=r.field(entries, "calendar", r.text, ""),
+    )
+
+
+def _read_imap(r: _Reader, node: yaml.Node) -> ImapSettings | None:
+    entries = _server_entries(r, node, IMAP_KEYS, "imap", "FOLLOWUP_CAL_IMAP_PASSWORD")
+    if entries is None:
+        return None
+    url = r.field(entries, "url", r.text, "")
+    if url and not re.match(r"imaps?://[^/:]", url):
+        r.problem(
+            entries["url"].value,
+            f"url '{url}' is not an IMAP URL; expected imaps://HOST or imap://HOST:PORT",
+        )
+    return ImapSettings(
+        url=url,
+        user=r.field(entries, "user", r.text, ""),
+        folder=r.field(entries, "folder", r.text, ""),
     )
 
 
@@ -855,6 +883,7 @@ def parse(path: str, text: str) -> SearchFile:
     caldav = None
     if "caldav" in top:
         caldav = _read_caldav(r, top["caldav"].value)
+    imap = _read_imap(r, top["imap"].value) if "imap" in top else None
 
     if r.problems or me is None:
         raise InvalidInput(r.problems)
@@ -866,6 +895,7 @@ def parse(path: str, text: str) -> SearchFile:
         templates_dir=templates,
         calendar_name=r.field(top, "calendar_name", r.text, ""),
         caldav=caldav,
+        imap=imap,
     )
 
 

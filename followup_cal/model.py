@@ -242,6 +242,15 @@ class CalDAVSettings:
 
 
 @dataclass(frozen=True)
+class ImapSettings:
+    """Where ``inbox`` reads mail (imaps://HOST or imap://HOST:PORT); never a password."""
+
+    url: str = ""
+    user: str = ""
+    folder: str = ""
+
+
+@dataclass(frozen=True)
 class SearchFile:
     """The whole YAML file, loaded and checked."""
 
@@ -252,3 +261,4 @@ class SearchFile:
     templates_dir: str | None = None
     calendar_name: str = ""
     caldav: CalDAVSettings | None = None
+    imap: ImapSettings | None = None

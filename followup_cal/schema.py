@@ -16,6 +16,7 @@ from followup_cal.field_lint import PITCH_SHAPE, TALKED_ABOUT_SHAPE
 from followup_cal.loader import (
     CALDAV_KEYS,
     DONE_KEYS,
+    IMAP_KEYS,
     INTERVIEW_KEYS,
     ME_KEYS,
     OUTCOME_KEYS,
@@ -197,6 +198,14 @@ def build_schema() -> dict[str, Any]:
             "calendar": {"type": "string"},
         },
     )
+    imap = _object(
+        IMAP_KEYS,
+        {
+            "url": {"type": "string", "pattern": "^imaps?://[^/:]"},
+            "user": {"type": "string"},
+            "folder": {"type": "string"},
+        },
+    )
     schema = _object(
         TOP_KEYS,
         {
@@ -206,6 +215,7 @@ def build_schema() -> dict[str, Any]:
             "templates": {"type": "string"},
             "calendar_name": {"type": "string"},
             "caldav": caldav,
+            "imap": imap,
         },
         ("me", "interviews"),
     )

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import gc
 
-from followup_cal.cli import adding, journal, publishing, reading, sync  # noqa: F401  (registers commands)
+from followup_cal.cli import (  # noqa: F401  (registers commands)
+    adding,
+    journal,
+    mail,
+    publishing,
+    reading,
+    sync,
+)
 from followup_cal.cli.base import cli
 
 __all__ = ["cli", "main"]

@@ -70,6 +70,14 @@ as_option = click.option(
     help="Calendar events, or tasks (VTODO: Apple Reminders, Thunderbird, Nextcloud Tasks).",
 )
 
+timeout_option = click.option(
+    "--timeout",
+    type=click.IntRange(1, 600),
+    default=30,
+    show_default=True,
+    help="Seconds to wait for each answer from the server.",
+)
+
 
 def resolve_today(today: date | None) -> date:
     # The only clock read in the program, at the edge: the planner is given the date.
@@ -109,7 +117,7 @@ def cli() -> None:
 
     Exit codes: 0 ok, 1 bad input, 2 bad command line, 3 file not readable or
     writable, 4 draft warnings (--strict), 5 no such interview/step/person,
-    6-10 sync (see 'followup-cal sync --help').
+    6-10 sync and inbox (see 'followup-cal sync --help').
     """
 
 

@@ -8,6 +8,7 @@ only parse arguments, call record.py / agenda.py and print; errors map to exit c
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +31,7 @@ from followup_cal.model import Interview, Result, SearchFile
 from followup_cal.planner import PlannedFollowup, fmt_day
 
 if TYPE_CHECKING:
-    pass
+    from followup_cal.agenda import AgendaRow
 
 
 def planned_items(search: SearchFile, today: date) -> list[PlannedFollowup]:
@@ -144,6 +145,7 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
     result = build_agenda(events, search.me.timezone, day, days)
     if fmt == "json":
         click.echo(json.dumps([r.as_json() for r in result.rows], indent=2, ensure_ascii=False))
+        _remind_inbox(file, search, result.rows, day)
         return
 
     def style(text: str, section: str) -> str:
@@ -152,6 +154,18 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
     # click.echo drops the colour codes when the output is not a terminal.
     for line in agenda_lines(result, search.me.timezone, style):
         click.echo(line)
+    _remind_inbox(file, search, result.rows, day)
+
+
+def _remind_inbox(file: str, search: SearchFile, rows: Sequence[AgendaRow], day: date) -> None:
+    """An inquiry is due but the mailbox was not read for over a day: they may have
+    answered already (only when a mail account is set up)."""
+    from followup_cal.mail.inbox import stale_inbox_note
+
+    due = [r.event.item for r in rows if r.section != "upcoming"]
+    note = stale_inbox_note(file, search, due, day, os.environ.get("FOLLOWUP_CAL_IMAP_URL", ""))
+    if note:
+        click.echo(note, err=True)
 
 
 # -- facts -------------------------------------------------------------------------------
@@ -237,6 +251,14 @@ def reply(
       followup-cal reply acme-backend --on 2026-11-20
       followup-cal reply acme-backend --on 2026-11-20 --decision 2026-12-04
     """
+    record_reply_and_report(file, interview_id, on, decision, today)
+
+
+def record_reply_and_report(
+    file: str, interview_id: str, on: date | None, decision: date | None, today: date | None
+) -> None:
+    """What 'reply' does, and 'inbox --yes' for each answer it found: write heard_back
+    (and decision_expected), then print what that changed in the plan."""
     from followup_cal.record import record_reply
 
     fact = _Fact.start(file, interview_id, on, today)

@@ -13,6 +13,7 @@ from followup_cal.cli.base import (
     file_argument,
     reports_errors,
     resolve_today,
+    timeout_option,
     today_option,
 )
 from followup_cal.loader import load
@@ -31,13 +32,7 @@ from followup_cal.state import load_state, save_state, state_path_for
     "--password-command", metavar="CMD", help="Print the password with CMD (e.g. 'pass show dav')."
 )
 @click.option("--insecure", is_flag=True, help="Do not check the TLS certificate (a warning).")
-@click.option(
-    "--timeout",
-    type=click.IntRange(1, 600),
-    default=30,
-    show_default=True,
-    help="Seconds to wait for each answer from the server.",
-)
+@timeout_option
 @as_option
 @today_option
 @reports_errors
@@ -73,8 +68,8 @@ def sync(
       FOLLOWUP_CAL_PASSWORD=... followup-cal sync interviews.yaml \\
           --url https://dav.example.org/ --user alex --calendar Follow-ups --create
     """
-    from followup_cal.errors import AuthFailed, SyncConflicts
-    from followup_cal.sync.credentials import find_password
+    from followup_cal.credentials import find_password, require_password
+    from followup_cal.errors import SyncConflicts
     from followup_cal.sync.run import (
         SyncStatus,
         SyncTarget,
@@ -93,12 +88,11 @@ def sync(
     calendar = calendar or (settings.calendar if settings and not as_todo else "")
     if not url:
         raise click.UsageError("no server: give --url, FOLLOWUP_CAL_URL or caldav: url: in FILE")
-    password = find_password(url, user, password_command)
-    if user and password is None:
-        raise AuthFailed(
-            f"no password for {user}: set FOLLOWUP_CAL_PASSWORD, add it to ~/.netrc or the "
-            "keyring, or use --password-command"
-        )
+    # A server without accounts (user empty) may do without a password.
+    if user:
+        password: str | None = require_password(url, user, password_command)
+    else:
+        password = find_password(url, user, password_command)
     if insecure:
         click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
     target = SyncTarget(url, user, password, calendar, create, not insecure, timeout, as_todo)

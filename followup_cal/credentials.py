@@ -1,6 +1,8 @@
-"""Where the CalDAV password comes from: never the YAML, never printed.
+"""Where a server's password comes from (CalDAV for sync, IMAP for inbox): never the
+YAML, never printed.
 
-In order: ``--password-command`` (e.g. ``pass show caldav``), ``FOLLOWUP_CAL_PASSWORD``,
+In order: ``--password-command`` (e.g. ``pass show caldav``), an environment variable
+(``FOLLOWUP_CAL_PASSWORD`` for sync, ``FOLLOWUP_CAL_IMAP_PASSWORD`` for inbox),
 ``~/.netrc`` (machine = the server's host), the system keyring (service
 ``followup-cal``, the URL's host as written, and the user name).
 """
@@ -58,12 +60,27 @@ def _from_keyring(host: str, user: str) -> str | None:
         return None
 
 
-def find_password(url: str, user: str, command: str | None) -> str | None:
+def find_password(
+    url: str, user: str, command: str | None, env_var: str = "FOLLOWUP_CAL_PASSWORD"
+) -> str | None:
     """The password for ``user`` at ``url``, or None when no source has one."""
     if command:
         return _from_command(command)
-    from_env = os.environ.get("FOLLOWUP_CAL_PASSWORD")
+    from_env = os.environ.get(env_var)
     if from_env:
         return from_env
     host = urlsplit(url).hostname or ""
     return _from_netrc(host, user) or _from_keyring(host, user)
+
+
+def require_password(
+    url: str, user: str, command: str | None, env_var: str = "FOLLOWUP_CAL_PASSWORD"
+) -> str:
+    """As find_password, but none found is exit 6 with where to put one."""
+    password = find_password(url, user, command, env_var)
+    if password is None:
+        raise AuthFailed(
+            f"no password for {user}: set {env_var}, add it to ~/.netrc or the keyring, "
+            "or use --password-command"
+        )
+    return password

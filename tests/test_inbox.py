@@ -1,0 +1,256 @@
+"""`followup-cal inbox` against a real Dovecot (Debian's dovecot-imapd, started here).
+
+The maildir holds answers from the company, unrelated mail, an answer from an
+interviewer's personal address, and mail from look-alike domains. Dovecot's own log
+says what was fetched: its logout line counts the headers and bodies a session read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import interview, search_text
+from imap_server import PASSWORD, USER, Mail, start_dovecot
+
+from followup_cal.cli import cli
+from followup_cal.mail.imap import Account
+
+TODAY = ["--today", "2026-11-23"]
+
+
+def met(ident: str, start: str, name: str, address: str, **more) -> dict:
+    """An interview with one round and one interviewer."""
+    people = [{"name": name, "email": address}]
+    company = ident.capitalize()
+    return interview(
+        id=ident, company=company, rounds=[{"start": start, "interviewers": people}], **more
+    )
+
+
+ACME = interview()  # Dana Lee <dana@acme.example>, Mon 2 Nov 2026
+NORTHWIND = met("northwind", "2026-11-05 14:00", "Priya Shah", "priya.shah@gmail.com")
+HELIO = met("helio", "2026-11-03 11:00", "Lukas Becker", "lukas@helio.example")
+ANSWERED = met(
+    "quantum", "2026-11-02 09:00", "Ravi Rao", "ravi@quantum.example", heard_back="2026-11-06"
+)
+
+
+def at(day: int, hour: int = 15) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
+
+
+MAILBOX = [
+    # Acme answers the thank-you, then writes again.
+    Mail("Dana Lee <dana@acme.example>", "Re: Thank you for today", at(4)),
+    Mail("Acme Recruiting <jobs@acme.example>", "Next steps", at(12)),
+    # The invitation, before the interview: not an answer.
+    Mail(
+        "Dana Lee <dana@acme.example>",
+        "Your interview on Monday",
+        datetime(2026, 10, 28, tzinfo=UTC),
+    ),
+    # Northwind's interviewer writes from her personal address.
+    Mail("Priya Shah <priya.shah@gmail.com>", "Re: Checking in", at(13, 18)),
+    # Unrelated, and look-alikes of Helio's domain.
+    Mail("Some Newsletter <news@gmail.com>", "Ten tips for interviews", at(10)),
+    Mail("Lukas Becker <lukas@helio.example.net>", "Re: your application", at(11)),
+    Mail("Helio HR <hr@helio-example.com>", "Offer letter", at(12)),
+    Mail("Acme Billing <billing@acme.example.co>", "Invoice due", at(9)),
+    Mail("Shop <orders@shop.example>", "Your order has shipped", at(14)),
+    # Quantum's reply is recorded already (heard_back 6 Nov).
+    Mail("Ravi Rao <ravi@quantum.example>", "Quantum: our decision", at(6)),
+]
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    server = start_dovecot()
+    for mail in MAILBOX:
+        server.deliver(mail)
+    server.deliver(Mail("Dana Lee <dana@acme.example>", "filed away", at(15)), folder="Archive")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc of the machine's
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("FOLLOWUP_CAL_IMAP_PASSWORD", PASSWORD)
+    for name in ("FOLLOWUP_CAL_IMAP_URL", "FOLLOWUP_CAL_IMAP_USER", "FOLLOWUP_CAL_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def write_file(tmp_path: Path, url: str, *interviews) -> Path:
+    path = tmp_path / "interviews.yaml"
+    imap = {"url": url, "user": USER}
+    path.write_text(search_text(*(interviews or (ACME, NORTHWIND, HELIO, ANSWERED)), imap=imap))
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def logouts(server) -> list[str]:
+    return re.findall(r"Logged out .*", server.log())
+
+
+def test_proposes_each_answer_with_sender_and_subject_and_changes_nothing(dovecot, tmp_path):
+    path = write_file(tmp_path, dovecot.url)
+    before_yaml = path.read_text()
+    before_mail = dovecot.message_files()
+    sessions = len(logouts(dovecot))
+
+    result = run("inbox", str(path), *TODAY)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "Searched INBOX at 127.0.0.1 for 3 interviews waiting to hear back: 2 answers."
+    )
+    assert "  Wed 4 Nov 10:00  Dana Lee <dana@acme.example>  Re: Thank you for today" in lines
+    assert "  Thu 12 Nov 10:00  Acme Recruiting <jobs@acme.example>  Next steps" in lines
+    assert f"  record it: followup-cal reply acme --on 2026-11-04 -f {path}" in lines
+    assert "  Fri 13 Nov 13:00  Priya Shah <priya.shah@gmail.com>  Re: Checking in" in lines
+    assert f"  record it: followup-cal reply northwind --on 2026-11-13 -f {path}" in lines
+    for not_an_answer in (
+        "Your interview",
+        "Newsletter",
+        "helio",
+        "Helio",
+        "Invoice",
+        "Shop",
+        "Quantum",
+    ):
+        assert not_an_answer not in result.output
+    # Read-only: the file, and every message's flags (part of a maildir file's name).
+    assert path.read_text() == before_yaml
+    assert dovecot.message_files() == before_mail
+    # Dovecot's count: the headers of the 3 answers and the 2 look-alikes the substring
+    # search could not tell apart (never the whole mailbox), and no body at all.
+    [logout] = logouts(dovecot)[sessions:]
+    assert "hdr_count=5 " in logout and "body_count=0 " in logout, logout
+
+
+def test_yes_records_each_reply_as_the_reply_command_would(dovecot, tmp_path):
+    path = write_file(tmp_path, dovecot.url)
+    before = path.read_text()
+
+    result = run("inbox", str(path), "--yes", *TODAY)
+
+    assert result.exit_code == 0, result.output
+    assert "Acme answered on Wed 4 Nov 2026" in result.output
+    assert "  cancelled: Follow-up 1 → Dana Lee (Mon 9 Nov 2026)" in result.output
+    assert "Northwind answered on Fri 13 Nov 2026" in result.output
+    diff = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), path.read_text().splitlines(), n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert diff == ["+  heard_back: 2026-11-04", "+  heard_back: 2026-11-13"]
+    # Recorded answers are not proposed again.
+    again = run("inbox", str(path), *TODAY)
+    assert again.output.splitlines() == [
+        "Searched INBOX at 127.0.0.1 for 1 interview waiting to hear back: no answers."
+    ]
+
+
+def test_since_and_folder(dovecot, tmp_path):
+    path = write_file(tmp_path, dovecot.url)
+    late = run("inbox", str(path), "--since", "2026-11-12", *TODAY)
+    assert "acme --on 2026-11-12" in late.output  # only the second Acme message is left
+    archive = run("inbox", str(path), "--folder", "Archive", *TODAY)
+    assert "acme --on 2026-11-15" in archive.output
+    assert "northwind" not in archive.output
+
+
+def test_agenda_reminds_until_the_inbox_is_read(dovecot, tmp_path):
+    path = write_file(tmp_path, dovecot.url, ACME)
+    note = "note: Follow-up 1 to Acme is due and your inbox has not been read by 'inbox' yet"
+    first = run("agenda", str(path), *TODAY)
+    assert note in first.stderr
+    assert run("inbox", str(path), "--today", "2026-11-22").exit_code == 0
+    assert "note:" not in run("agenda", str(path), "--today", "2026-11-23").stderr
+    later = run("agenda", str(path), "--today", "2026-11-24")
+    assert "your inbox was last read on Sun 22 Nov" in later.stderr
+    # No account, no reminder.
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(search_text(ACME))
+    assert "note:" not in run("agenda", str(plain), *TODAY).stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "message"),
+    [
+        ({"FOLLOWUP_CAL_IMAP_PASSWORD": "wrong"}, 6, "refused the credentials of alex"),
+        (
+            {"FOLLOWUP_CAL_IMAP_PASSWORD": ""},
+            6,
+            "no password for alex: set FOLLOWUP_CAL_IMAP_PASSWORD",
+        ),
+        ({"folder": "Nope"}, 5, "no folder 'Nope'; the folders are: Archive, INBOX"),
+        ({"port": "closed"}, 7, "could not be reached"),
+        ({"url": "https://mail.example.org"}, 2, "is not an IMAP URL"),
+    ],
+)
+def test_failures_are_one_line_and_an_exit_code(
+    dovecot, tmp_path, monkeypatch, change, code, message
+):
+    url = change.get("url", dovecot.url)
+    if change.get("port") == "closed":
+        from caldav_servers import free_port
+
+        url = f"imap://127.0.0.1:{free_port()}"
+    path = write_file(tmp_path, dovecot.url)
+    for name, value in change.items():
+        if name.startswith("FOLLOWUP"):
+            monkeypatch.setenv(name, value)
+    args = ["inbox", str(path), "--url", url, *TODAY]
+    if "folder" in change:
+        args += ["--folder", change["folder"]]
+    result = run(*args)
+    assert result.exit_code == code, result.output
+    [line] = result.stderr.splitlines()
+    assert message in line
+
+
+def test_plain_text_only_to_this_machine(dovecot, tmp_path, monkeypatch):
+    path = write_file(tmp_path, dovecot.url)
+    # The same server, as if it were elsewhere on the network: no STARTTLS, no login.
+    monkeypatch.setattr(Account, "loopback", property(lambda self: False))
+    refused = run("inbox", str(path), *TODAY)
+    assert refused.exit_code == 7
+    assert (
+        "offers no STARTTLS, so the password would cross the network in the clear" in refused.stderr
+    )
+    allowed = run("inbox", str(path), "--insecure", *TODAY)
+    assert allowed.exit_code == 0
+    assert "offers no STARTTLS; the password goes in the clear" in allowed.stderr
+
+
+@pytest.fixture(scope="module")
+def tls_dovecot():
+    server = start_dovecot(tls=True)
+    server.deliver(MAILBOX[0])
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("scheme", ["imaps", "starttls"])
+def test_tls_certificates_are_verified(tls_dovecot, tmp_path, monkeypatch, scheme):
+    port = tls_dovecot.tls_port if scheme == "imaps" else tls_dovecot.port
+    url = f"{'imaps' if scheme == 'imaps' else 'imap'}://localhost:{port}"
+    path = write_file(tmp_path, url, ACME)
+    untrusted = run("inbox", str(path), *TODAY)
+    assert untrusted.exit_code == 7
+    assert "its TLS certificate could not be verified" in untrusted.stderr
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_dovecot.certificate))  # trust only this one
+    trusted = run("inbox", str(path), *TODAY)
+    assert trusted.exit_code == 0, trusted.output
+    assert "followup-cal reply acme --on 2026-11-04" in trusted.output
