@@ -84,6 +84,8 @@ DONE_KEYS = ("step", "to", "round", "date")
 STEP_KEY_RE = re.compile(
     r"debrief|thank_you|rejection_reply|holiday_note|follow_up-[1-3]|check_in-\d{1,2}"
 )
+# Steps that belong to one round: its debrief and thank-yous, and the inquiry chain after it.
+ROUND_STEP_RE = re.compile(r"debrief|thank_you|follow_up-[1-3]")
 STEP_KEY_HINT = "debrief, thank_you, follow_up-N, check_in-N, rejection_reply or holiday_note"
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -585,7 +587,7 @@ def _read_outcome(
 
 
 def _read_done(
-    r: _Reader, node: yaml.Node, people: dict[str, Person], rounds: int, first_day: date
+    r: _Reader, node: yaml.Node, people: dict[str, Person], rounds: list[Round], first_day: date
 ) -> Done:
     entries = r.mapping(node, DONE_KEYS, "done entry")
     c = _Collect()
@@ -609,8 +611,12 @@ def _read_done(
         to = c(lambda: _resolve_person(r, entries["to"].value, "to", people).name, "")
     number = None
     if "round" in entries:
-        number = c(lambda: r.integer(entries["round"].value, "round", 1, rounds))
+        number = c(lambda: r.integer(entries["round"].value, "round", 1, len(rounds)))
     c.check()
+    if number is None and ROUND_STEP_RE.fullmatch(step):
+        # Written without a round (or by an older version): it belongs to the round
+        # held by then, so a follow-up sent between rounds is not the next round's.
+        number = max((rnd.number for rnd in rounds if rnd.start.date() <= on), default=1)
     return Done(step=step, on=on, to=to, round=number, pos=_pos(node))
 
 
@@ -706,7 +712,7 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
         with contextlib.suppress(_Invalid):
             for item in r.sequence(entries["done"].value, "done"):
                 with contextlib.suppress(_Invalid):
-                    done.append(_read_done(r, item, people, len(rounds), first_day))
+                    done.append(_read_done(r, item, people, rounds, first_day))
 
     return Interview(
         id=ident,

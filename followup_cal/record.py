@@ -163,7 +163,8 @@ def steps_to_mark(
 def done_entry(item: PlannedFollowup, on: date) -> CommentedMap:
     entry = CommentedMap()
     entry["step"] = item.key
-    if item.step in PER_ROUND and len(item.interview.rounds) > 1:
+    if item.step is Step.FOLLOW_UP or (item.step in PER_ROUND and len(item.interview.rounds) > 1):
+        # An inquiry belongs to the chain of one round: a later round starts a new one.
         entry["round"] = item.round
     if item.step in PER_RECIPIENT and item.recipient is not None:
         entry["to"] = item.recipient.name

@@ -88,7 +88,10 @@ def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str
     by_interview = items_by_interview(items)
     for interview in search.interviews:
         mine = by_interview.get(interview.id, [])
+        latest = interview.latest_round.number
         for entry in interview.done:
+            if entry.step.startswith("follow_up") and (entry.round or latest) < latest:
+                continue  # an inquiry of an earlier round's chain: history, not a typo
             if not any(
                 entry.matches(i.key, i.round, i.recipient.name if i.recipient else None)
                 for i in mine

@@ -131,7 +131,7 @@ def test_agenda_when_nothing_is_due(example):
 
 def test_done_appends_one_line_per_recipient(example):
     lines, result = recorded(example, "done", "helio-analytics", "follow_up", "--on", "2026-11-20")
-    assert lines == ["+      - {step: follow_up-1, date: 2026-11-20}"]
+    assert lines == ["+      - {step: follow_up-1, round: 1, date: 2026-11-20}"]
     assert result.stdout.splitlines()[0] == (
         "✓ Follow-up 1 → Lukas Becker, Helio Analytics: done on Fri 20 Nov 2026"
     )
@@ -416,7 +416,7 @@ def test_crlf_and_bom_are_kept(tmp_path):
     run("done", "helio-analytics", "follow_up-1", "-f", str(path), *TODAY)
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
-    assert b"\r\n      - {step: follow_up-1, date: 2026-11-23}\r\n" in data
+    assert b"\r\n      - {step: follow_up-1, round: 1, date: 2026-11-23}\r\n" in data
     assert b"\n" not in data.replace(b"\r\n", b"")
 
 

@@ -255,3 +255,55 @@ def test_in_n_business_days_follows_the_work_week():
     rounds = [{"start": "2026-11-02 10:00", "interviewers": [{"name": "Dana Lee"}]}]
     search = load_search(interview(rounds=rounds, decision_expected="in 4 business days"), me=me)
     assert search.interviews[0].decision_expected == date(2026, 11, 9)  # Tue, Wed, Thu, Mon
+
+
+# -- a done entry belongs to a round -----------------------------------------------------
+
+TWO_ROUNDS = [
+    {"start": "2026-11-02 10:00", "interviewers": [{"name": "Dana Lee", "talked_about": "x"}]},
+    {"start": "2026-11-16 10:00", "interviewers": [{"name": "Dana Lee", "talked_about": "y"}]},
+]
+
+
+def test_an_inquiry_sent_between_rounds_does_not_count_for_the_next_chain():
+    # Written by an older version, without a round: it belongs to round 1 by its date.
+    sent = [{"step": "follow_up-1", "date": "2026-11-09"}]
+    items = plan_of(interview(rounds=TWO_ROUNDS, done=sent))
+    first, final = steps(items, "follow_up")
+    assert first.done is None and first.round == 2
+    assert local_day(first) == date(2026, 11, 23)
+    assert local_day(final) == date(2026, 11, 30)
+    # Its thank-you of round 2 is not marked done by round 1's either.
+    thanks = plan_of(
+        interview(rounds=TWO_ROUNDS, done=[{"step": "thank_you", "date": "2026-11-02"}])
+    )
+    assert [bool(t.done) for t in steps(thanks, "thank_you")] == [True, False]
+
+
+def test_done_writes_the_round_of_an_inquiry(tmp_path):
+    path = tmp_path / "two.yaml"
+    path.write_text(search_text(interview(rounds=TWO_ROUNDS)), "utf-8")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "done",
+            "acme",
+            "follow_up-1",
+            "--on",
+            "2026-11-23",
+            "-f",
+            str(path),
+            "--today",
+            "2026-11-23",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "- {step: follow_up-1, round: 2, date: 2026-11-23}" in path.read_text("utf-8")
+
+
+def test_an_earlier_rounds_inquiry_is_no_unmatched_done_entry(tmp_path):
+    path = tmp_path / "two.yaml"
+    sent = [{"step": "follow_up-1", "round": 1, "date": "2026-11-09"}]
+    path.write_text(search_text(interview(rounds=TWO_ROUNDS, done=sent)), "utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path), "--strict", "--today", "2026-11-23"])
+    assert result.exit_code == 0, result.output
