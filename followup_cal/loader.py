@@ -620,7 +620,9 @@ def _read_done(
     return Done(step=step, on=on, to=to, round=number, pos=_pos(node))
 
 
-def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Policy) -> Interview:
+def _read_interview(
+    r: _Reader, node: yaml.Node, me: Profile | None, base: Policy, lines: tuple[int, int]
+) -> Interview:
     entries = r.mapping(node, INTERVIEW_KEYS, "interview")
     c = _Collect()
     ident = c(lambda: _read_id(r, entries, node))
@@ -732,7 +734,17 @@ def _read_interview(r: _Reader, node: yaml.Node, me: Profile | None, base: Polic
         done=tuple(done),
         pos=_pos(node),
         field_pos={key: _pos(entry.value) for key, entry in entries.items()},
+        lines=lines,
     )
+
+
+def _item_lines(seq: yaml.Node, items: list[yaml.Node]) -> list[tuple[int, int]]:
+    """Each list item's lines, 0-based [first, end): from its own first line to the next
+    item's, so comments between two items go with the one before (as ruamel keeps them);
+    the last item runs to the end of the list."""
+    end = seq.end_mark.line + (1 if seq.end_mark.column else 0)
+    starts = [item.start_mark.line for item in items]
+    return list(zip(starts, [*starts[1:], end], strict=True))
 
 
 def _server_entries(
@@ -836,8 +848,21 @@ def compose(path: str, text: str) -> yaml.Node:
     return node
 
 
+# The last text parse() read and what it gave: a command that reads the file, then reads
+# it again to write it back (under its lock), parses it once. SearchFile is immutable.
+_last_parsed: list[tuple[str, str, SearchFile]] = []
+
+
 def parse(path: str, text: str) -> SearchFile:
     """Check and convert the text of an interviews file; raise InvalidInput with every problem."""
+    if _last_parsed and _last_parsed[0][:2] == (path, text):
+        return _last_parsed[0][2]
+    search = _parse(path, text)
+    _last_parsed[:] = [(path, text, search)]
+    return search
+
+
+def _parse(path: str, text: str) -> SearchFile:
     root = compose(path, text)
     r = _Reader(path)
     try:
@@ -855,12 +880,14 @@ def parse(path: str, text: str) -> SearchFile:
     interviews: list[Interview] = []
     first_use: dict[str, int] = {}
     try:
-        items = r.sequence(r.required(top, "interviews", root, "the file"), "interviews")
+        items_node = r.required(top, "interviews", root, "the file")
+        items = r.sequence(items_node, "interviews")
     except _Invalid:
         items = []
-    for item in items:
+    spans = _item_lines(items_node, items) if items else []
+    for item, lines in zip(items, spans, strict=True):
         try:
-            interview = _read_interview(r, item, me, policy)
+            interview = _read_interview(r, item, me, policy, lines)
         except _Invalid:
             continue
         if interview.id in first_use:

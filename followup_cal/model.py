@@ -191,6 +191,8 @@ class Interview:
     done: tuple[Done, ...] = ()
     pos: Pos = field(default=Pos(), compare=False)
     field_pos: dict[str, Pos] = field(default_factory=dict, compare=False, repr=False)
+    # Its lines in the file, 0-based [first, end): where a write-back edits it.
+    lines: tuple[int, int] = field(default=(0, 0), compare=False)
 
     def done_on(self, key: str, round_number: int, recipient: str | None) -> date | None:
         """When the step was recorded as done, or None."""

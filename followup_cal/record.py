@@ -47,13 +47,20 @@ class FileText:
         return ("\ufeff" if self.bom else "").encode() + text.encode("utf-8")
 
 
-def rewrite(path: str, edit: Callable[[SearchFile, EditableYaml], None]) -> SearchFile:
+# ``rewrite(..., where=AT_END)``: the edit appends an interview after the last one.
+AT_END = ""
+
+
+def rewrite(
+    path: str, edit: Callable[[SearchFile, EditableYaml], None], where: str = AT_END
+) -> SearchFile:
     """Apply ``edit`` to the file; return the file as it now reads.
 
-    ``edit`` gets the checked file (to look things up) and the editable document. It may
-    raise to refuse, and then nothing is written. It runs under the file's lock (see
-    ``update_file``), and again if the file changed under it, so it must decide from
-    what it is given, never from an earlier read.
+    ``edit`` gets the checked file (to look things up) and the editable document: the
+    interview ``where`` names (or the end of the list), or the whole file when that part
+    cannot be edited alone. It may raise to refuse, and then nothing is written. It runs
+    under the file's lock (see ``update_file``), and again if the file changed under it,
+    so it must decide from what it is given, never from an earlier read.
     """
     result: list[SearchFile] = []
 
@@ -61,9 +68,7 @@ def rewrite(path: str, edit: Callable[[SearchFile, EditableYaml], None]) -> Sear
         result.clear()
         original = FileText.of(path, data)
         search = parse(path, original.text)  # a broken file is reported, never edited
-        doc = EditableYaml.parse(path, original.text)
-        edit(search, doc)
-        text = doc.text()
+        text = edited_text(search, original.text, edit, where)
         if text == original.text:
             result.append(search)
             return data
@@ -79,6 +84,30 @@ def rewrite(path: str, edit: Callable[[SearchFile, EditableYaml], None]) -> Sear
 
     update_file(path, change)
     return result[0]
+
+
+def edited_text(
+    search: SearchFile, text: str, edit: Callable[[SearchFile, EditableYaml], None], where: str
+) -> str:
+    """The text with ``edit`` applied. Only the lines of the interview ``where`` names are
+    loaded for editing (at the end of the list: the last two, whose spacing a new one
+    copies); the rest of the text is kept as it is, byte for byte."""
+    lines = _lines_of(search, where)
+    doc = EditableYaml.parse_part(search.path, text, lines) if lines else None
+    if doc is None:
+        doc = EditableYaml.parse(search.path, text)
+    edit(search, doc)
+    return doc.text()
+
+
+def _lines_of(search: SearchFile, where: str) -> tuple[int, int] | None:
+    if where == AT_END:
+        last = search.interviews[-2:]
+        return (last[0].lines[0], last[-1].lines[1]) if last else None
+    for interview in search.interviews:
+        if interview.id == where:
+            return interview.lines
+    return None
 
 
 # -- finding what the user means -------------------------------------------------------
@@ -192,7 +221,7 @@ def record_done(
         for item in marks:
             doc.append_item(node, "done", done_entry(item, on), one_line=True)
 
-    return rewrite(path, edit)
+    return rewrite(path, edit, interview_id)
 
 
 def record_reply(path: str, interview_id: str, on: date, decision: date | None) -> SearchFile:
@@ -202,7 +231,7 @@ def record_reply(path: str, interview_id: str, on: date, decision: date | None) 
         if decision is not None:
             doc.set_key(node, "decision_expected", decision)
 
-    return rewrite(path, edit)
+    return rewrite(path, edit, interview_id)
 
 
 def record_outcome(
@@ -222,7 +251,7 @@ def record_outcome(
             outcome["by"] = _person_name(interview, by)
         doc.set_key(_interview_node(doc, interview_id), "outcome", outcome)
 
-    return rewrite(path, edit)
+    return rewrite(path, edit, interview_id)
 
 
 @dataclass(frozen=True)
@@ -312,7 +341,7 @@ def record_new_interview(path: str, new: NewInterview) -> tuple[str, SearchFile]
         doc.append_interview(node)
         chosen.append(ident)
 
-    updated = rewrite(path, edit)
+    updated = rewrite(path, edit, AT_END)
     return chosen[0], updated
 
 
@@ -322,7 +351,7 @@ def record_new_round(path: str, interview_id: str, new: NewRound) -> SearchFile:
         node = _interview_node(doc, interview_id)
         doc.append_item(node, "rounds", new.node())
 
-    return rewrite(path, edit)
+    return rewrite(path, edit, interview_id)
 
 
 def _interview_node(doc: EditableYaml, ident: str) -> CommentedMap:

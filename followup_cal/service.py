@@ -19,9 +19,12 @@ from followup_cal.state import ExportState
 from followup_cal.workdays import calendar_for
 
 
-def plan(search: SearchFile, today: date) -> list[PlannedFollowup]:
+def plan(search: SearchFile, today: date, only: str | None = None) -> list[PlannedFollowup]:
+    """The plan of every interview, or of the one with id ``only`` (each interview is
+    planned on its own, so its items are the same either way)."""
     cal = calendar_for(search.me)
-    items = plan_followups(search.interviews, search.me, cal, today)
+    interviews = [i for i in search.interviews if i.id == only] if only else search.interviews
+    items = plan_followups(interviews, search.me, cal, today)
     cal.save_cache()
     clashes = uid_clashes(search, items)
     if clashes:

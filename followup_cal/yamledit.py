@@ -56,13 +56,23 @@ def _first_difference(before: str, after: str) -> int:
     return min(len(before.splitlines()), len(after.splitlines())) + 1
 
 
+# The line that makes a run of interview list items a document of their own.
+PART_HEADER = "interviews:\n"
+
+
 @dataclass
 class EditableYaml:
-    """A YAML file loaded for editing; :meth:`text` gives it back with the edits."""
+    """A YAML file loaded for editing; :meth:`text` gives it back with the edits.
+
+    Loaded by :meth:`parse_part`, it holds only some of the interviews: ``before`` and
+    ``after`` are the rest of the file, given back untouched.
+    """
 
     path: str
     data: Any
     yaml: YAML
+    before: str | None = None
+    after: str = ""
 
     @classmethod
     def parse(cls, path: str, text: str) -> EditableYaml:
@@ -92,8 +102,34 @@ class EditableYaml:
             )
         )
 
+    @classmethod
+    def parse_part(cls, path: str, text: str, lines: tuple[int, int]) -> EditableYaml | None:
+        """Only the interviews on ``lines`` (0-based [first, end), whole list items), so
+        that an edit costs what the edited interview costs, not the file; None when that
+        part does not stand on its own (an alias to elsewhere, a flow list, an odd
+        layout), and then the caller edits the whole file."""
+        all_lines = text.splitlines(keepends=True)
+        first, end = lines
+        part = "".join(all_lines[first:end])
+        if not part.lstrip(" ").startswith("- ") or first >= end:
+            return None
+        try:
+            doc = cls.parse(path, PART_HEADER + part)
+        except UneditableFile:
+            return None
+        if not isinstance(doc.data, CommentedMap) or not isinstance(
+            doc.data.get("interviews"), CommentedSeq
+        ):
+            return None
+        doc.before = "".join(all_lines[:first])
+        doc.after = "".join(all_lines[end:])
+        return doc
+
     def text(self) -> str:
-        return _dump(self.yaml, self.data)
+        dumped = _dump(self.yaml, self.data)
+        if self.before is None:
+            return dumped
+        return self.before + dumped.removeprefix(PART_HEADER) + self.after
 
     # -- finding -------------------------------------------------------------------------
 

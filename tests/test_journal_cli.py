@@ -423,19 +423,35 @@ def test_crlf_and_bom_are_kept(tmp_path):
 # -- nothing lost or half-written ----------------------------------------------------------
 
 
-def test_a_file_that_cannot_be_kept_as_written_is_refused(tmp_path):
+def test_an_interview_that_cannot_be_kept_as_written_is_refused(tmp_path):
     path = tmp_path / "mixed.yaml"
     text = EXAMPLE.read_text("utf-8").replace(
-        "  name: Alex Morgan\n  email:", "  name:    Alex Morgan\n  email:", 1
+        "    company: Helio Analytics\n", "    company:    Helio Analytics\n", 1
     )
     path.write_text(text, "utf-8")
-    line = text[: text.index("name:    Alex")].count("\n") + 1
+    line = text[: text.index("company:    Helio")].count("\n") + 1
     assert_refused(
         path,
         ["done", "helio-analytics", "follow_up-1"],
         11,
         f"{path}:{line}:1: followup-cal cannot write to this file without reformatting this line",
     )
+
+
+def test_only_the_edited_interview_is_loaded_for_editing(tmp_path):
+    # Spacing ruamel.yaml would not reproduce, outside the interview being edited: the
+    # edit still goes through, and every other line stays as it was.
+    path = tmp_path / "mixed.yaml"
+    text = EXAMPLE.read_text("utf-8").replace(
+        "  name: Alex Morgan\n  email:", "  name:    Alex Morgan\n  email:", 1
+    )
+    path.write_text(text, "utf-8")
+    result = run("done", "helio-analytics", "follow_up-1", "-f", str(path), *TODAY)
+    assert result.exit_code == 0, result.output
+    added = "      - {step: follow_up-1, date: 2026-11-23}\n"
+    after = path.read_text("utf-8")
+    assert after.replace(added, "", 1) == text
+    assert added in after
 
 
 def test_a_broken_file_is_reported_not_edited(tmp_path):

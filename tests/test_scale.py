@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import ruamel.yaml
 from conftest import TODAY
 
 import followup_cal
@@ -22,7 +23,7 @@ from followup_cal import service
 from followup_cal.agenda import build_agenda
 from followup_cal.ics import build_calendar
 from followup_cal.loader import parse
-from followup_cal.record import matching_steps
+from followup_cal.record import done_entry, edited_text, matching_steps
 from followup_cal.state import ExportState
 from followup_cal.timeline import STATE_OF_STATUS, Mark, render_timeline
 
@@ -42,8 +43,8 @@ def _generator() -> Callable[[int], str]:
 synthetic_yaml = _generator()
 
 
-def count_lines(func: Callable[[], Any]) -> int:
-    """How many lines of followup_cal's own code ``func()`` executes."""
+def count_lines(func: Callable[[], Any], package: str = PACKAGE) -> int:
+    """How many lines of ``package`` (followup_cal's own code) ``func()`` executes."""
     count = 0
 
     def local(frame: Any, event: str, arg: Any) -> Any:
@@ -53,7 +54,7 @@ def count_lines(func: Callable[[], Any]) -> int:
         return local
 
     def global_(frame: Any, event: str, arg: Any) -> Any:
-        return local if frame.f_code.co_filename.startswith(PACKAGE) else None
+        return local if frame.f_code.co_filename.startswith(package) else None
 
     sys.settrace(global_)
     try:
@@ -113,3 +114,28 @@ def test_work_grows_linearly(stage: str, sizes: tuple[Prepared, Prepared]) -> No
     assert ratio < 1.25 * LARGE / SMALL, (
         f"{stage}: {work_small} -> {work_large} lines ({ratio:.1f}x)"
     )
+
+
+def test_recording_a_fact_edits_only_that_interview(sizes: tuple[Prepared, Prepared]) -> None:
+    """ruamel.yaml (the costly round-trip loader) sees the one interview, whatever the
+    file's size; the rest of the text is kept byte for byte."""
+    ruamel_dir = str(Path(ruamel.yaml.__file__).resolve().parent)
+    work = []
+    for p in sizes:
+        item = matching_steps(p.items, p.target, "debrief", None, 1)[0]
+
+        def edit(_search: Any, doc: Any, item: Any = item) -> None:
+            node = doc.interview(item.interview.id)
+            doc.append_item(node, "done", done_entry(item, TODAY), one_line=True)
+
+        work.append(
+            count_lines(
+                lambda p=p, edit=edit: edited_text(p.search, p.text, edit, p.target.id), ruamel_dir
+            )
+        )
+        new = edited_text(p.search, p.text, edit, p.target.id).splitlines(keepends=True)
+        added = [n for n, line in enumerate(new) if f"date: {TODAY}}}" in line]
+        assert len(added) == 1
+        assert new[: added[0]] + new[added[0] + 1 :] == p.text.splitlines(keepends=True)
+    small, large = work
+    assert large < 1.2 * small, f"ruamel ran {small} lines at {SMALL}, {large} at {LARGE}"

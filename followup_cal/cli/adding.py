@@ -178,7 +178,8 @@ def add(
     from followup_cal.record import NewInterview, record_new_interview
 
     interactive = _interactive(prompt)
-    load(file)  # a missing or broken file is reported before any question is asked
+    if interactive:
+        load(file)  # a missing or broken file is reported before any question is asked
     company = _ask(company, "Company", interactive, "--company")
     role = _ask(role, "Role", interactive, "--role")
     if pitch is None and interactive:
@@ -206,7 +207,7 @@ def add(
         no_follow_up=no_follow_up,
     )
     added, search = record_new_interview(file, new)
-    count = sum(1 for i in planned_items(search, date.min) if i.interview.id == added)
+    count = len(planned_items(search, date.min, added))
     click.echo(f"added '{added}' to {file}: {count} follow-ups planned")
     click.echo(f"see them with: followup-cal plan {file}")
 
@@ -237,7 +238,8 @@ def add_round(
     from followup_cal.record import find_interview, record_new_round
 
     interactive = _interactive(prompt)
-    find_interview(load(file), interview_id)
+    if interactive:  # an unknown id is reported before any question is asked
+        find_interview(load(file), interview_id)
     new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)
     updated = record_new_round(file, interview_id, new_round)
     rounds = len(find_interview(updated, interview_id).rounds)

@@ -34,10 +34,12 @@ if TYPE_CHECKING:
     from followup_cal.agenda import AgendaRow
 
 
-def planned_items(search: SearchFile, today: date) -> list[PlannedFollowup]:
+def planned_items(
+    search: SearchFile, today: date, only: str | None = None
+) -> list[PlannedFollowup]:
     from followup_cal import service
 
-    return service.plan(search, today)
+    return service.plan(search, today, only)
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,12 @@ class _Fact:
             raise UsageProblem(f"--on {on} is after today ({day}); record facts once they happen")
         search = load(file)
         interview = find_interview(search, interview_id)
-        return cls(file, day, on, search, interview, planned_items(search, day))
+        # A fact changes one interview's plan: the others are not planned at all.
+        before = planned_items(search, day, interview_id)
+        return cls(file, day, on, search, interview, before)
 
     def echo_changes(self, updated: SearchFile) -> None:
-        _echo_changes(self.before, planned_items(updated, self.today))
+        _echo_changes(self.before, planned_items(updated, self.today, self.interview.id))
 
 
 def _echo_changes(before: Sequence[PlannedFollowup], after: Sequence[PlannedFollowup]) -> None:
@@ -208,7 +212,7 @@ def done(
 
     def choose(search: SearchFile) -> list[PlannedFollowup]:
         # Decided on the file as locked: a 'done' run a moment ago is seen here.
-        seen["before"] = planned_items(search, fact.today)
+        seen["before"] = planned_items(search, fact.today, interview_id)
         interview = find_interview(search, interview_id)
         seen["matches"] = matching_steps(seen["before"], interview, step, to, round_number)
         seen["marks"] = steps_to_mark(seen["matches"], step, round_number)
@@ -226,7 +230,7 @@ def done(
             f"✓ {item.label}{who}, {fact.interview.company}: done on "
             f"{fmt_day(fact.on)} {fact.on.year}"
         )
-    _echo_changes(seen["before"], planned_items(updated, fact.today))
+    _echo_changes(seen["before"], planned_items(updated, fact.today, interview_id))
 
 
 @cli.command()
