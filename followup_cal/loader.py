@@ -32,6 +32,7 @@ from followup_cal.model import (
     Greeting,
     ImapSettings,
     Interview,
+    Moved,
     Outcome,
     Person,
     Pos,
@@ -39,6 +40,8 @@ from followup_cal.model import (
     Result,
     Round,
     SearchFile,
+    Skipped,
+    StepFact,
 )
 from followup_cal.policy import DEFAULT_POLICY, SETTINGS, Policy, Setting
 
@@ -73,6 +76,8 @@ INTERVIEW_KEYS = (
     "heard_back",
     "outcome",
     "done",
+    "moved",
+    "skipped",
     "policy",
     "notes",
 )
@@ -586,12 +591,22 @@ def _read_outcome(
     return Outcome(result, on, by)
 
 
-def _read_done(
-    r: _Reader, node: yaml.Node, people: dict[str, Person], rounds: list[Round], first_day: date
-) -> Done:
-    entries = r.mapping(node, DONE_KEYS, "done entry")
+# The lists of step facts an interview may hold, and what each entry becomes.
+STEP_FACTS: dict[str, type[StepFact]] = {"done": Done, "moved": Moved, "skipped": Skipped}
+
+
+def _read_step_fact(
+    r: _Reader,
+    node: yaml.Node,
+    people: dict[str, Person],
+    rounds: list[Round],
+    first_day: date,
+    kind: str = "done",
+) -> StepFact:
+    what = f"{kind} entry"
+    entries = r.mapping(node, DONE_KEYS, what)
     c = _Collect()
-    step_node = c(lambda: r.required(entries, "step", node, "done entry"))
+    step_node = c(lambda: r.required(entries, "step", node, what))
     step = ""
     if step_node is not None:
         raw = c(lambda: r.scalar(step_node, "step"), "")
@@ -599,11 +614,11 @@ def _read_done(
         if raw and not STEP_KEY_RE.fullmatch(step):
             r.problem(step_node, f"step '{raw}' is not a follow-up step; expected {STEP_KEY_HINT}")
             c.failed = True
-    on = c(lambda: r.date(r.required(entries, "date", node, "done entry"), "date"))
+    on = c(lambda: r.date(r.required(entries, "date", node, what), "date"))
     if on is not None and on < first_day:
         r.problem(
             entries["date"].value,
-            f"done date {on} is before the first interview ({first_day}); expected a later date",
+            f"{kind} date {on} is before the first interview ({first_day}); expected a later date",
         )
         c.failed = True
     to = ""
@@ -617,7 +632,7 @@ def _read_done(
         # Written without a round (or by an older version): it belongs to the round
         # held by then, so a follow-up sent between rounds is not the next round's.
         number = max((rnd.number for rnd in rounds if rnd.start.date() <= on), default=1)
-    return Done(step=step, on=on, to=to, round=number, pos=_pos(node))
+    return STEP_FACTS[kind](step=step, on=on, to=to, round=number, pos=_pos(node))
 
 
 def _read_interview(
@@ -709,12 +724,13 @@ def _read_interview(
             outcome = _read_outcome(r, entries["outcome"].value, people, first_day)
         except _Invalid:
             outcome = None
-    done: list[Done] = []
-    if "done" in entries:
-        with contextlib.suppress(_Invalid):
-            for item in r.sequence(entries["done"].value, "done"):
-                with contextlib.suppress(_Invalid):
-                    done.append(_read_done(r, item, people, rounds, first_day))
+    facts: dict[str, list] = {kind: [] for kind in STEP_FACTS}
+    for kind, found in facts.items():
+        if kind in entries:
+            with contextlib.suppress(_Invalid):
+                for item in r.sequence(entries[kind].value, kind):
+                    with contextlib.suppress(_Invalid):
+                        found.append(_read_step_fact(r, item, people, rounds, first_day, kind))
 
     return Interview(
         id=ident,
@@ -731,7 +747,9 @@ def _read_interview(
         channel=Channel(channel),
         heard_back=heard_back,
         outcome=outcome,
-        done=tuple(done),
+        done=tuple(facts["done"]),
+        moved=tuple(facts["moved"]),
+        skipped=tuple(facts["skipped"]),
         pos=_pos(node),
         field_pos={key: _pos(entry.value) for key, entry in entries.items()},
         lines=lines,

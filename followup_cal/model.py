@@ -153,8 +153,8 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Done:
-    """A follow-up the user recorded as done (``done:`` in the YAML).
+class StepFact:
+    """Something the user said about one planned step, on a day.
 
     ``step`` is the key ``plan`` shows (``thank_you``, ``follow_up-2``); ``to`` and
     ``round`` narrow it to one recipient or round, and match every one when empty.
@@ -170,6 +170,29 @@ class Done:
         if self.step != key or (self.round is not None and self.round != round_number):
             return False
         return not self.to or (recipient is not None and self.to == recipient)
+
+
+class Done(StepFact):
+    """A follow-up the user recorded as done on ``on`` (``done:`` in the YAML)."""
+
+
+class Moved(StepFact):
+    """A step the user moved to ``on`` in their calendar (``moved:``): the plan keeps it
+    there, and the inquiries after it keep their spacing from it."""
+
+
+class Skipped(StepFact):
+    """A step the user deleted in their calendar on ``on`` (``skipped:``): not planned
+    again until the line is removed."""
+
+
+def _fact_on(
+    facts: tuple[StepFact, ...], key: str, round_number: int, recipient: str | None
+) -> date | None:
+    for entry in facts:
+        if entry.matches(key, round_number, recipient):
+            return entry.on
+    return None
 
 
 @dataclass(frozen=True)
@@ -189,6 +212,8 @@ class Interview:
     heard_back: date | None = None
     outcome: Outcome | None = None
     done: tuple[Done, ...] = ()
+    moved: tuple[Moved, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
     pos: Pos = field(default=Pos(), compare=False)
     field_pos: dict[str, Pos] = field(default_factory=dict, compare=False, repr=False)
     # Its lines in the file, 0-based [first, end): where a write-back edits it.
@@ -196,10 +221,15 @@ class Interview:
 
     def done_on(self, key: str, round_number: int, recipient: str | None) -> date | None:
         """When the step was recorded as done, or None."""
-        for entry in self.done:
-            if entry.matches(key, round_number, recipient):
-                return entry.on
-        return None
+        return _fact_on(self.done, key, round_number, recipient)
+
+    def moved_to(self, key: str, round_number: int, recipient: str | None) -> date | None:
+        """The day the user moved the step to, or None."""
+        return _fact_on(self.moved, key, round_number, recipient)
+
+    def skipped_on(self, key: str, round_number: int, recipient: str | None) -> date | None:
+        """When the user deleted the step from their calendar, or None."""
+        return _fact_on(self.skipped, key, round_number, recipient)
 
     @property
     def latest_round(self) -> Round:

@@ -181,6 +181,26 @@ class _Context:
             reason=f"done on {fmt_day(on)}, planned for {fmt_day(planned)}: {item.reason}",
         )
 
+    def as_user_left_it(self, item: PlannedFollowup) -> PlannedFollowup | None:
+        """A step not done as the user left it in their calendar: None when they
+        deleted it (``skipped:``), on their day and at the same hour when they moved it
+        (``moved:``)."""
+        if item.done is not None:
+            return item
+        recipient = item.recipient.name if item.recipient else None
+        if self.interview.skipped_on(item.key, item.round, recipient) is not None:
+            return None
+        user_day = self.interview.moved_to(item.key, item.round, recipient)
+        local = item.start.astimezone(self.zone)
+        if user_day is None or user_day == local.date():
+            return item
+        return replace(
+            item,
+            start=datetime.combine(user_day, local.time(), tzinfo=self.zone),
+            reason=f"{item.reason}; moved to {fmt_day(user_day)} because you moved it "
+            "in your calendar",
+        )
+
     def item(self, step: Step, when: datetime, reason: str, **kwargs: object) -> PlannedFollowup:
         duration = timedelta(minutes=self.interview.policy.event_minutes)
         if step is Step.DEBRIEF:
@@ -330,6 +350,14 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
             )
         d.after_absence(cal, interview.contact)
         d.to_business_day(cal)
+        user_day = interview.moved_to(
+            f"follow_up-{number}", interview.latest_round.number, interview.contact.name
+        )
+        if user_day and not sent and user_day != d.day:
+            # The user's day wins over every rule; the inquiries after it keep their
+            # spacing from it (and the 7 days below).
+            shift += user_day - d.day
+            d.move(user_day, "you moved it in your calendar")
         item = ctx.mark_done(
             ctx.item(
                 Step.FOLLOW_UP,
@@ -470,7 +498,8 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
         kept = sum(1 for p in pending if p.step is Step.CHECK_IN)
         first = kept // max(len(interview.network), 1) + 1
         items += _check_ins(ctx, outcome.on, f"the rejection on {fmt_day(outcome.on)}", first)
-    return [ctx.mark_done(item) for item in items]
+    kept = (ctx.as_user_left_it(ctx.mark_done(item)) for item in items)
+    return [item for item in kept if item is not None]
 
 
 def plan_followups(

@@ -49,6 +49,8 @@ class FileText:
 
 # ``rewrite(..., where=AT_END)``: the edit appends an interview after the last one.
 AT_END = ""
+# ``rewrite(..., where=WHOLE_FILE)``: the edit may touch any interview (no id has a '*').
+WHOLE_FILE = "*"
 
 
 def rewrite(
@@ -212,14 +214,33 @@ def record_done(
 ) -> SearchFile:
     """Record as done on ``on`` what ``choose`` picks from the file as it is when locked
     (another writer may have recorded some of it a moment ago)."""
+    return record_step_facts(
+        path, lambda search: [StepFactEntry("done", i, on) for i in choose(search)], interview_id
+    )
+
+
+@dataclass(frozen=True)
+class StepFactEntry:
+    """One line to append under an interview: ``done:``, ``moved:`` or ``skipped:``."""
+
+    kind: str
+    item: PlannedFollowup
+    on: date
+
+
+def record_step_facts(
+    path: str,
+    choose: Callable[[SearchFile], Sequence[StepFactEntry]],
+    interview_id: str = WHOLE_FILE,
+) -> SearchFile:
+    """Append what ``choose`` picks from the file as it is when locked, all in one
+    write (``done``, and what sync learns from the calendar); ``interview_id`` when all
+    of it goes to that interview."""
 
     def edit(search: SearchFile, doc: EditableYaml) -> None:
-        marks = choose(search)
-        if not marks:
-            return
-        node = _interview_node(doc, interview_id)
-        for item in marks:
-            doc.append_item(node, "done", done_entry(item, on), one_line=True)
+        for fact in choose(search):
+            node = _interview_node(doc, fact.item.interview.id)
+            doc.append_item(node, fact.kind, done_entry(fact.item, fact.on), one_line=True)
 
     return rewrite(path, edit, interview_id)
 

@@ -166,6 +166,16 @@ def build_schema() -> dict[str, Any]:
             "heard_back": {**DATE, "description": "the day they answered"},
             "outcome": {"$ref": "#/$defs/outcome"},
             "done": {"type": "array", "items": {"$ref": "#/$defs/done"}},
+            "moved": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/done"},
+                "description": "steps you moved in your calendar: date is the new day",
+            },
+            "skipped": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/done"},
+                "description": "steps you deleted in your calendar: not planned again",
+            },
             "policy": {"$ref": "#/$defs/policy"},
             "notes": {},
         },

@@ -85,14 +85,17 @@ def field_warnings(search: SearchFile) -> list[FieldWarning]:
 
 
 def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str]:
-    """Warnings for done: entries that match no planned step (a typo, or a step the
-    policy no longer plans): they would otherwise be silently ignored."""
+    """Warnings for done: and moved: entries that match no planned step (a typo, or a
+    step the policy no longer plans): they would otherwise be silently ignored.
+    (skipped: entries take their step out of the plan, so there is nothing to match.)"""
     warnings = []
     by_interview = items_by_interview(items)
     for interview in search.interviews:
         mine = by_interview.get(interview.id, [])
         latest = interview.latest_round.number
-        for entry in interview.done:
+        for kind, entry in [("done", e) for e in interview.done] + [
+            ("moved", e) for e in interview.moved
+        ]:
             if entry.step.startswith("follow_up") and (entry.round or latest) < latest:
                 continue  # an inquiry of an earlier round's chain: history, not a typo
             if not any(
@@ -102,7 +105,7 @@ def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str
                 keys = ", ".join(dict.fromkeys(i.key for i in mine))
                 warnings.append(
                     f"{search.path}:{entry.pos.line}:{entry.pos.column}: warning: "
-                    f"{interview.id} done: '{entry.step}' matches no planned step; "
+                    f"{interview.id} {kind}: '{entry.step}' matches no planned step; "
                     f"the steps are: {keys}"
                 )
     return warnings
