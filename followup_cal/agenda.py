@@ -23,6 +23,7 @@ class AgendaRow:
     start: datetime  # in the user's zone
     section: str  # "overdue", "today" or "upcoming"
     days_late: int
+    file_args: tuple[str, ...] = ()  # what `done` needs to find the file, e.g. ("-f", PATH)
 
     @property
     def late_text(self) -> str:
@@ -44,7 +45,7 @@ class AgendaRow:
             words += ["--to", item.recipient.name]
         if item.step in (Step.DEBRIEF, Step.THANK_YOU) and len(item.interview.rounds) > 1:
             words += ["--round", str(item.round)]
-        return shlex.join(words)
+        return shlex.join([*words, *self.file_args])
 
     def as_json(self) -> dict[str, Any]:
         item = self.event.item
@@ -78,8 +79,15 @@ class Agenda:
         return [r for r in self.rows if r.section == name]
 
 
-def build_agenda(events: Sequence[FollowupEvent], zone: ZoneInfo, today: date, days: int) -> Agenda:
-    """Open items up to ``today + days``, every overdue one included, by time."""
+def build_agenda(
+    events: Sequence[FollowupEvent],
+    zone: ZoneInfo,
+    today: date,
+    days: int,
+    file_args: Sequence[str] = (),
+) -> Agenda:
+    """Open items up to ``today + days``, every overdue one included, by time.
+    ``file_args`` go into each row's `done` command so that it runs as printed."""
     last = today + timedelta(days=days)
     rows, later = [], []
     for event in events:
@@ -88,7 +96,7 @@ def build_agenda(events: Sequence[FollowupEvent], zone: ZoneInfo, today: date, d
         start = event.item.start.astimezone(zone)
         day = start.date()
         section = SECTION_OF_STATUS[event.item.status]  # the planner dated it against today
-        row = AgendaRow(event, start, section, max((today - day).days, 0))
+        row = AgendaRow(event, start, section, max((today - day).days, 0), tuple(file_args))
         (rows if day <= last else later).append(row)
     rows.sort(key=lambda r: (r.start, r.event.item.sort_key))
     later.sort(key=lambda r: (r.start, r.event.item.sort_key))

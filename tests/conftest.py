@@ -87,8 +87,9 @@ def example_text() -> str:
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
-    """Each test session gets its own cache folder, never the user's."""
+    """Each test session gets its own cache folder, and no config file: never the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
 
 
 ROOT = Path(__file__).parent.parent

@@ -76,9 +76,11 @@ def assert_refused(path: Path, args: list[str], code: int, message: str) -> None
 # -- agenda ------------------------------------------------------------------------------
 
 
-def test_agenda_for_a_fixed_today(example):
-    result = run("agenda", str(example), *TODAY)
+def test_agenda_for_a_fixed_today(example, monkeypatch):
+    monkeypatch.chdir(example.parent)  # the file found by default: hints need no -f
+    result = run("agenda", *TODAY)
     assert result.exit_code == 0
+    assert result.stderr == "using interviews.yaml (the default)\n"
     if os.environ.get("UPDATE_GOLDEN"):
         (JOURNAL / "agenda-2026-11-23.txt").write_text(result.stdout, "utf-8")
     expected = (JOURNAL / "agenda-2026-11-23.txt").read_text("utf-8")
@@ -91,7 +93,7 @@ def test_agenda_says_how_late_and_hides_done_steps(example):
     by_key = {(r["interview"], r["key"]): r for r in rows}
     late = by_key[("helio-analytics", "follow_up-1")]
     assert (late["section"], late["days_overdue"], late["date"]) == ("overdue", 6, "2026-11-17")
-    assert late["done_command"] == "followup-cal done helio-analytics follow_up-1"
+    assert late["done_command"] == f"followup-cal done helio-analytics follow_up-1 -f {example}"
     assert by_key[("helio-analytics", "follow_up-2")]["section"] == "upcoming"
     # Recorded as done in the example, so absent though planned in the window's past.
     assert ("helio-analytics", "thank_you") not in by_key

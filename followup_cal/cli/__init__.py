@@ -10,6 +10,7 @@ import gc
 
 from followup_cal.cli import (  # noqa: F401  (registers commands)
     adding,
+    config,
     journal,
     mail,
     publishing,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from followup_cal.cli.base import cli, file_option, reports_errors
+from followup_cal.cli.base import cli, file_args, file_argument, file_option, reports_errors
 from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
 from followup_cal.loader import load
@@ -209,7 +210,7 @@ def add(
     added, search = record_new_interview(file, new)
     count = len(planned_items(search, date.min, added))
     click.echo(f"added '{added}' to {file}: {count} follow-ups planned")
-    click.echo(f"see them with: followup-cal plan {file}")
+    click.echo(f"see them with: {shlex.join(['followup-cal', 'plan', *file_args(file)])}")
 
 
 @cli.command(name="add-round")
@@ -265,7 +266,7 @@ def _local_zone_name() -> str:
 
 
 @cli.command()
-@click.argument("path", default="interviews.yaml", type=click.Path(dir_okay=False))
+@file_argument
 @click.option("--name", help="Your name, as drafts are signed.")
 @click.option("--email", help="Your e-mail address.")
 @click.option("--timezone", metavar="ZONE", help="Your time zone, e.g. Europe/Berlin.")
@@ -273,14 +274,14 @@ def _local_zone_name() -> str:
 @prompt_option
 @reports_errors
 def init(
-    path: str,
+    file: str,
     name: str | None,
     email: str | None,
     timezone: str | None,
     country: str | None,
     prompt: bool | None,
 ) -> None:
-    """Write a commented starter file at PATH (default: interviews.yaml).
+    """Write a commented starter file at FILE (default: the one every command finds).
 
     Asks for your name, e-mail and time zone in a terminal; takes flags otherwise.
     Never overwrites an existing file.
@@ -300,6 +301,7 @@ def init(
     from followup_cal.errors import FileAccessError, InvalidInput
     from followup_cal.loader import parse
 
+    path = file
     if Path(path).exists():
         raise FileAccessError(f"{path} already exists; init never overwrites a file")
     interactive = _interactive(prompt)
@@ -336,4 +338,5 @@ def init(
         reasons = "; ".join(p.message for p in exc.problems)
         raise UsageProblem(f"{path}: not written: {reasons}") from None
     write_atomic(path, text.encode("utf-8"), exclusive=True)  # even if made meanwhile
-    click.echo(f"wrote {path}; add your first interview with: followup-cal add -f {path}")
+    add = shlex.join(["followup-cal", "add", *file_args(path)])
+    click.echo(f"wrote {path}; add your first interview with: {add}")

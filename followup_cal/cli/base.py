@@ -4,16 +4,22 @@ errors become exit codes."""
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from followup_cal import __version__
 from followup_cal.errors import FollowupCalError
+from followup_cal.settings import FILE_ENV, choose_file, same_file
+
+if TYPE_CHECKING:
+    from followup_cal.settings import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,7 +59,6 @@ class DateType(click.ParamType):
 
 TODAY_HELP = "The date to plan from (default: the real today). Makes runs reproducible."
 today_option = click.option("--today", type=DateType(), default=None, help=TODAY_HELP)
-file_argument = click.argument("file", type=click.Path(dir_okay=False))
 
 
 public_option = click.option(
@@ -104,7 +109,9 @@ class FollowupGroup(click.Group):
 
 @click.group(cls=FollowupGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="followup-cal")
-def cli() -> None:
+@click.pass_context
+@reports_errors
+def cli(ctx: click.Context) -> None:
     """Turn the interviews in a YAML file into dated, drafted follow-ups.
 
     \b
@@ -120,14 +127,68 @@ def cli() -> None:
     6-10 sync and inbox (see 'followup-cal sync --help').
     """
 
+    from followup_cal.settings import load_config
 
-file_option = click.option(
-    "-f",
-    "--file",
-    "file",
-    envvar="FOLLOWUP_CAL_FILE",
-    default="interviews.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The interviews file (or set FOLLOWUP_CAL_FILE).",
-)
+    config = load_config()
+    ctx.meta[CONFIG_KEY] = config
+    # The config file's settings become the options' defaults: a flag or an environment
+    # variable still wins (click reads those before its default_map).
+    ctx.default_map = config.default_map()
+
+
+CONFIG_KEY = "followup_cal.config"
+FILE_HELP = "The interviews file (default: FOLLOWUP_CAL_FILE, the config file, ./interviews.yaml)."
+
+
+def current_config() -> Config:
+    from followup_cal.settings import load_config
+
+    ctx = click.get_current_context()
+    config = ctx.find_root().meta.get(CONFIG_KEY)
+    return config if config is not None else load_config()
+
+
+def file_flag(func: Callable[..., Any]) -> Callable[..., Any]:
+    """-f FILE as given (or FOLLOWUP_CAL_FILE); chosen_file() makes the choice."""
+    return click.option(
+        "-f", "--file", "file_flag", envvar=FILE_ENV, type=click.Path(dir_okay=False),
+        help=FILE_HELP,
+    )(func)  # fmt: skip
+
+
+def chosen_file(argument: str | None, flag: str | None) -> str:
+    """The file a command works on: see settings.choose_file. Said on stderr when it was
+    not given on the command line (finding it may surprise)."""
+    source = click.get_current_context().get_parameter_source("file_flag")
+    from_env = flag if source is ParameterSource.ENVIRONMENT else None
+    chosen = choose_file(argument or (None if from_env else flag), from_env, current_config())
+    if chosen.source:
+        click.echo(f"using {chosen.path} ({chosen.source})", err=True)
+    return chosen.path
+
+
+def _chooses_file(func: F, takes_argument: bool) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        argument = kwargs.pop("file", None) if takes_argument else None
+        file = chosen_file(argument, kwargs.pop("file_flag"))
+        return func(*args, file=file, **kwargs)
+
+    return reports_errors(wrapper)  # type: ignore[return-value]
+
+
+def file_argument(func: F) -> F:
+    """[FILE] or -f FILE, resolved like every command's: see settings.choose_file."""
+    wrapped = file_flag(_chooses_file(func, takes_argument=True))
+    return click.argument("file", required=False, type=click.Path(dir_okay=False))(wrapped)
+
+
+def file_option(func: F) -> F:
+    """-f FILE, resolved like every command's: see settings.choose_file."""
+    return file_flag(_chooses_file(func, takes_argument=False))  # type: ignore[return-value]
+
+
+def file_args(file: str) -> list[str]:
+    """What a printed command needs to reach FILE: nothing when it would find it anyway."""
+    found = choose_file(None, os.environ.get(FILE_ENV), current_config())
+    return [] if same_file(found.path, file) else ["-f", file]

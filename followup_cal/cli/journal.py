@@ -19,6 +19,7 @@ import click
 from followup_cal.cli.base import (
     DateType,
     cli,
+    file_args,
     file_argument,
     file_option,
     reports_errors,
@@ -146,7 +147,7 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
     search = load(file)
     day = resolve_today(today)
     events = service.draft_events(search, service.plan(search, day))
-    result = build_agenda(events, search.me.timezone, day, days)
+    result = build_agenda(events, search.me.timezone, day, days, file_args(file))
     if fmt == "json":
         click.echo(json.dumps([r.as_json() for r in result.rows], indent=2, ensure_ascii=False))
         _remind_inbox(file, search, result.rows, day)

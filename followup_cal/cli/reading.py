@@ -11,8 +11,10 @@ import click
 
 from followup_cal.atomic import write_atomic
 from followup_cal.cli.base import (
+    chosen_file,
     cli,
     file_argument,
+    file_flag,
     file_option,
     reports_errors,
     resolve_today,
@@ -24,14 +26,18 @@ from followup_cal.planner import PlannedFollowup
 
 
 @cli.command()
-@click.argument(
-    "files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False)
-)
+@click.argument("files", metavar="[FILE]...", nargs=-1, type=click.Path(dir_okay=False))
+@file_flag
 @click.option("--strict", is_flag=True, help="Exit 4 when there is any warning.")
 @today_option
 @reports_errors
-def validate(files: tuple[str, ...], strict: bool, today: date | None) -> None:
+def validate(
+    files: tuple[str, ...], file_flag: str | None, strict: bool, today: date | None
+) -> None:
     """Check each FILE: every problem on its own line as FILE:LINE:COL, then warnings.
+
+    Without FILE, the file every command finds (-f, FOLLOWUP_CAL_FILE, the config file,
+    ./interviews.yaml).
 
     Several files are checked in one run (as a pre-commit hook passes them); the exit
     code is the worst one.
@@ -41,7 +47,7 @@ def validate(files: tuple[str, ...], strict: bool, today: date | None) -> None:
       followup-cal validate interviews.yaml --strict
     """
     worst = 0
-    for file in files:
+    for file in files or (chosen_file(None, file_flag),):
         try:
             _validate_one(file, strict, today)
         except FollowupCalError as exc:

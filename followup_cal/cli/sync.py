@@ -87,7 +87,9 @@ def sync(
     # caldav: calendar: names the events calendar; tasks go to a list of their own.
     calendar = calendar or (settings.calendar if settings and not as_todo else "")
     if not url:
-        raise click.UsageError("no server: give --url, FOLLOWUP_CAL_URL or caldav: url: in FILE")
+        raise click.UsageError(
+            "no server: give --url, FOLLOWUP_CAL_URL, url in config.toml or caldav: url: in FILE"
+        )
     # A server without accounts (user empty) may do without a password.
     if user:
         password: str | None = require_password(url, user, password_command)
