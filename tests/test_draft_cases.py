@@ -468,3 +468,22 @@ def test_someone_never_met_is_not_thanked_for_advice():
         "Staying in touch",
         "Something you may find useful",
     ]
+
+
+def test_the_draft_command_says_a_draft_needs_input(tmp_path):
+    path, _text, _lines = validate(tmp_path, REJECTED_IN_OCTOBER)
+    shown = CliRunner().invoke(
+        cli, ["draft", "acme", "check_in-3", "-f", str(path), "--today", "2026-11-23"]
+    )
+    lines = shown.stdout.splitlines()
+    assert lines[1:5] == [
+        "Subject: Thank you for your advice",
+        lines[2],
+        "Needs your input: replace each [[...]] with your own words before sending.",
+        "",
+    ]
+    assert lines[2].startswith("When: ")
+    thanks = CliRunner().invoke(
+        cli, ["draft", "acme", "thank_you", "-f", str(path), "--today", "2026-11-23"]
+    )
+    assert "Needs your input" not in thanks.stdout

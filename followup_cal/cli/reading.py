@@ -187,6 +187,8 @@ def draft(
     click.echo(f"To: {mail['To']}")
     click.echo(f"Subject: {event.draft.subject}")
     click.echo(f"When: {event.item.start:%a %d %b %Y %H:%M %Z} ({event.item.reason})")
+    if event.draft.gaps:
+        click.echo("Needs your input: replace each [[...]] with your own words before sending.")
     click.echo("")
     click.echo(event.draft.body.rstrip("\n"))
     if eml:
