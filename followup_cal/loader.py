@@ -602,6 +602,7 @@ def _read_step_fact(
     rounds: list[Round],
     first_day: date,
     kind: str = "done",
+    zone: ZoneInfo | None = None,
 ) -> StepFact:
     what = f"{kind} entry"
     entries = r.mapping(node, DONE_KEYS, what)
@@ -614,7 +615,14 @@ def _read_step_fact(
         if raw and not STEP_KEY_RE.fullmatch(step):
             r.problem(step_node, f"step '{raw}' is not a follow-up step; expected {STEP_KEY_HINT}")
             c.failed = True
-    on = c(lambda: r.date(r.required(entries, "date", node, what), "date"))
+    date_node = c(lambda: r.required(entries, "date", node, what))
+    on, at = None, None
+    if kind == "moved" and zone and date_node is not None and " " in str(date_node.value):
+        # A moved step may keep the hour the user gave it, in their zone.
+        when = c(lambda: r.datetime_in(date_node, "date", zone))
+        on, at = (when.date(), when.time()) if when else (None, None)
+    elif date_node is not None:
+        on = c(lambda: r.date(date_node, "date"))
     if on is not None and on < first_day:
         r.problem(
             entries["date"].value,
@@ -632,7 +640,7 @@ def _read_step_fact(
         # Written without a round (or by an older version): it belongs to the round
         # held by then, so a follow-up sent between rounds is not the next round's.
         number = max((rnd.number for rnd in rounds if rnd.start.date() <= on), default=1)
-    return STEP_FACTS[kind](step=step, on=on, to=to, round=number, pos=_pos(node))
+    return STEP_FACTS[kind](step=step, on=on, to=to, round=number, at=at, pos=_pos(node))
 
 
 def _read_interview(
@@ -730,7 +738,9 @@ def _read_interview(
             with contextlib.suppress(_Invalid):
                 for item in r.sequence(entries[kind].value, kind):
                     with contextlib.suppress(_Invalid):
-                        found.append(_read_step_fact(r, item, people, rounds, first_day, kind))
+                        found.append(
+                            _read_step_fact(r, item, people, rounds, first_day, kind, zone)
+                        )
 
     return Interview(
         id=ident,

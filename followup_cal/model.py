@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -164,6 +164,7 @@ class StepFact:
     on: date
     to: str = ""
     round: int | None = None
+    at: time | None = None  # moved: the hour too, when the user moved it to another one
     pos: Pos = field(default=Pos(), compare=False)
 
     def matches(self, key: str, round_number: int, recipient: str | None) -> bool:
@@ -223,9 +224,14 @@ class Interview:
         """When the step was recorded as done, or None."""
         return _fact_on(self.done, key, round_number, recipient)
 
-    def moved_to(self, key: str, round_number: int, recipient: str | None) -> date | None:
-        """The day the user moved the step to, or None."""
-        return _fact_on(self.moved, key, round_number, recipient)
+    def moved_to(
+        self, key: str, round_number: int, recipient: str | None
+    ) -> tuple[date, time | None] | None:
+        """The day (and hour, if they changed it) the user moved the step to, or None."""
+        for entry in self.moved:
+            if entry.matches(key, round_number, recipient):
+                return entry.on, entry.at
+        return None
 
     def skipped_on(self, key: str, round_number: int, recipient: str | None) -> date | None:
         """When the user deleted the step from their calendar, or None."""

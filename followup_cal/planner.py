@@ -190,16 +190,21 @@ class _Context:
         recipient = item.recipient.name if item.recipient else None
         if self.interview.skipped_on(item.key, item.round, recipient) is not None:
             return None
-        user_day = self.interview.moved_to(item.key, item.round, recipient)
+        moved = self.interview.moved_to(item.key, item.round, recipient)
         local = item.start.astimezone(self.zone)
-        if user_day is None or user_day == local.date():
+        if moved is None:
             return item
-        return replace(
-            item,
-            start=datetime.combine(user_day, local.time(), tzinfo=self.zone),
-            reason=f"{item.reason}; moved to {fmt_day(user_day)} because you moved it "
-            "in your calendar",
-        )
+        start = datetime.combine(moved[0], moved[1] or local.time(), tzinfo=self.zone)
+        if start == local:
+            return item
+        why = "because you moved it in your calendar"
+        if moved[0] != local.date():
+            reason = f"{item.reason}; moved to {fmt_day(moved[0])} {why}"
+        elif why in item.reason:  # an inquiry: its day was moved in the chain already
+            reason = item.reason
+        else:
+            reason = f"{item.reason}; at {start:%H:%M} {why}"
+        return replace(item, start=start, reason=reason)
 
     def item(self, step: Step, when: datetime, reason: str, **kwargs: object) -> PlannedFollowup:
         duration = timedelta(minutes=self.interview.policy.event_minutes)
@@ -350,14 +355,14 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
             )
         d.after_absence(cal, interview.contact)
         d.to_business_day(cal)
-        user_day = interview.moved_to(
+        moved = interview.moved_to(
             f"follow_up-{number}", interview.latest_round.number, interview.contact.name
         )
-        if user_day and not sent and user_day != d.day:
+        if moved and not sent and moved[0] != d.day:
             # The user's day wins over every rule; the inquiries after it keep their
             # spacing from it (and the 7 days below).
-            shift += user_day - d.day
-            d.move(user_day, "you moved it in your calendar")
+            shift += moved[0] - d.day
+            d.move(moved[0], "you moved it in your calendar")
         item = ctx.mark_done(
             ctx.item(
                 Step.FOLLOW_UP,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -226,6 +226,7 @@ class StepFactEntry:
     kind: str
     item: PlannedFollowup
     on: date
+    at: time | None = None  # moved: the hour the user gave it, when not the planned one
 
 
 def record_step_facts(
@@ -240,7 +241,10 @@ def record_step_facts(
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         for fact in choose(search):
             node = _interview_node(doc, fact.item.interview.id)
-            doc.append_item(node, fact.kind, done_entry(fact.item, fact.on), one_line=True)
+            entry = done_entry(fact.item, fact.on)
+            if fact.at is not None:
+                entry["date"] = f"{fact.on.isoformat()} {fact.at:%H:%M}"
+            doc.append_item(node, fact.kind, entry, one_line=True)
 
     return rewrite(path, edit, interview_id)
 

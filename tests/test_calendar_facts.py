@@ -7,7 +7,7 @@ one on Mon 16 Nov, check-ins monthly after that.
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -133,7 +133,7 @@ def test_written_back_as_the_journal_commands_write(tmp_path: Path):
     updated = record_step_facts(
         str(path),
         lambda _search: [
-            StepFactEntry("moved", first, date(2026, 11, 13)),
+            StepFactEntry("moved", first, date(2026, 11, 13), time(14, 15)),
             StepFactEntry("skipped", check_in, date(2026, 11, 20)),
         ],
     )
@@ -141,9 +141,30 @@ def test_written_back_as_the_journal_commands_write(tmp_path: Path):
     after = path.read_text()
     assert after.startswith(text.rstrip("\n"))  # appended, nothing above changed
     assert after[len(text.rstrip("\n")) :] == (
-        "\n  moved:\n  - {step: follow_up-1, round: 1, date: 2026-11-13}"
+        "\n  moved:\n  - {step: follow_up-1, round: 1, date: 2026-11-13 14:15}"
         "\n  skipped:\n  - {step: check_in-2, to: Dana Lee, date: 2026-11-20}\n"
     )
     [acme] = updated.interviews
-    assert acme.moved_to("follow_up-1", 1, "Dana Lee") == date(2026, 11, 13)
+    assert acme.moved_to("follow_up-1", 1, "Dana Lee") == (date(2026, 11, 13), time(14, 15))
     assert acme.skipped_on("check_in-2", 1, "Dana Lee") == date(2026, 11, 20)
+
+
+def test_a_moved_step_may_keep_the_user_s_hour_too():
+    items = plan_of(
+        interview(
+            moved=[
+                {"step": "follow_up-1", "date": "2026-11-12 14:15"},
+                {"step": "thank_you", "to": "Dana Lee", "date": "2026-11-02 18:00"},
+            ]
+        )
+    )
+    first = next(i for i in items if i.key == "follow_up-1")
+    assert first.start.isoformat() == "2026-11-12T14:15:00-05:00"
+    assert first.reason.count("you moved it in your calendar") == 1
+    assert day_of(items, "follow_up-2") == date(2026, 11, 19)
+    [thanks] = steps(items, "thank_you")
+    assert thanks.start.isoformat() == "2026-11-02T18:00:00-05:00"
+    assert thanks.reason.endswith("; at 18:00 because you moved it in your calendar")
+    with pytest.raises(InvalidInput) as caught:
+        load_search(interview(moved=[{"step": "follow_up-1", "date": "2027-03-14 02:30"}]))
+    assert "does not exist in America/New_York" in str(caught.value.problems[0])
