@@ -276,7 +276,8 @@ def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> 
         missing.append("talked_about")
     if not interview.pitch and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
         missing.append("pitch")
-    call_name = person.call_name(me.greeting) if person else me.first_name
+    style = (person.greeting if person else None) or me.greeting
+    call_name = person.call_name(style) if person else me.first_name
     values = {
         "my_name": me.name,
         "my_first_name": me.first_name,
@@ -286,7 +287,7 @@ def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> 
         "name": person.name if person else me.name,
         "first_name": person.first_name if person else me.first_name,
         "call_name": call_name,
-        "greeting": f"{'Hi' if me.greeting is Greeting.CASUAL else 'Dear'} {call_name}",
+        "greeting": f"{'Hi' if style is Greeting.CASUAL else 'Dear'} {call_name}",
         "title": person.title if person else "",
         "email": person.email if person else me.email,
         "phone": person.phone if person else "",

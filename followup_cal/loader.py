@@ -82,7 +82,16 @@ INTERVIEW_KEYS = (
     "notes",
 )
 ROUND_KEYS = ("start", "timezone", "duration", "interviewers", "notes")
-PERSON_KEYS = ("name", "call_me", "email", "phone", "title", "talked_about", "away_until")
+PERSON_KEYS = (
+    "name",
+    "call_me",
+    "greeting",
+    "email",
+    "phone",
+    "title",
+    "talked_about",
+    "away_until",
+)
 OUTCOME_KEYS = ("result", "date", "by")
 DONE_KEYS = ("step", "to", "round", "date")
 # The step keys `plan` prints and `done:` records: numbered for inquiries and check-ins.
@@ -423,13 +432,16 @@ def _read_me(r: _Reader, node: yaml.Node) -> Profile:
         timezone=zone,
         phone=r.field(entries, "phone", r.text, ""),
         signature=r.field(entries, "signature", r.text, "") or name,
-        greeting=Greeting(
-            r.field(entries, "greeting", lambda n, w: r.choice(n, w, Greeting), "casual")
-        ),
+        greeting=_read_greeting(r, entries, Greeting.CASUAL),
         country=country,
         subdivision=subdivision,
         work_week=work_week,
     )
+
+
+def _read_greeting(r: _Reader, entries: dict[str, _Entry], default: T) -> Greeting | T:
+    raw = r.field(entries, "greeting", lambda n, w: r.choice(n, w, Greeting), "")
+    return Greeting(raw) if raw else default
 
 
 def _my_email(r: _Reader, entries: dict[str, _Entry], node: yaml.Node) -> str:
@@ -476,6 +488,7 @@ def _read_person(r: _Reader, node: yaml.Node, what: str) -> Person:
         talked_about=r.field(entries, "talked_about", r.text, ""),
         away_until=r.field(entries, "away_until", r.date, None),
         call_me=r.field(entries, "call_me", r.text, ""),
+        greeting=_read_greeting(r, entries, None),
         pos=_pos(node),
         field_pos={key: _pos(entry.value) for key, entry in entries.items()},
     )
@@ -485,7 +498,7 @@ def _merge(first: Person, later: Person) -> Person:
     """One person met twice: keep every detail given, the later entry winning."""
     values = {
         name: getattr(later, name) or getattr(first, name)
-        for name in ("email", "phone", "title", "talked_about", "away_until", "call_me")
+        for name in ("email", "phone", "title", "talked_about", "away_until", "call_me", "greeting")
     }
     return replace(first, **values)
 

@@ -104,6 +104,7 @@ class Person:
     talked_about: str = ""
     away_until: date | None = None
     call_me: str = ""  # how the user addresses them, when not by the name's usual parts
+    greeting: Greeting | None = None  # this person's formality, when not the profile's
     pos: Pos = field(default=Pos(), compare=False)
     # Where each key's value stands, so a warning about one field points at it.
     field_pos: dict[str, Pos] = field(default_factory=dict, compare=False, repr=False)

@@ -96,6 +96,10 @@ def _person() -> dict[str, Any]:
                 "description": "how your drafts address them, e.g. 'Dr. Smith' or 'Bob' "
                 "(default: the first name, or 'Dr. Smith' / the full name with greeting: formal)",
             },
+            "greeting": {
+                "enum": [g.value for g in Greeting],
+                "description": "casual or formal for this person, when not as in me:",
+            },
             "email": EMAIL,
             "phone": OPTIONAL_TEXT,
             "title": OPTIONAL_TEXT,

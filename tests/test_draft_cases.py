@@ -487,3 +487,17 @@ def test_the_draft_command_says_a_draft_needs_input(tmp_path):
         cli, ["draft", "acme", "thank_you", "-f", str(path), "--today", "2026-11-23"]
     )
     assert "Needs your input" not in thanks.stdout
+
+
+def test_one_person_can_be_greeted_more_formally_than_the_rest():
+    people = [
+        {"name": "Dr. Jane Smith", "greeting": "formal", "talked_about": "the billing rewrite"},
+        {"name": "Dana Lee", "talked_about": "the hiring plans"},
+    ]
+    events = drafted(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}]))
+    firsts = {
+        e.item.recipient.name: e.draft.body.splitlines()[0]
+        for e in events
+        if e.item.step is Step.THANK_YOU
+    }
+    assert firsts == {"Dr. Jane Smith": "Dear Dr. Smith,", "Dana Lee": "Hi Dana,"}
