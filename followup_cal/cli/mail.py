@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import date
 
 import click
@@ -9,6 +10,7 @@ import click
 from followup_cal.cli.base import (
     DateType,
     cli,
+    file_args,
     file_argument,
     reports_errors,
     resolve_today,
@@ -18,8 +20,6 @@ from followup_cal.cli.base import (
 from followup_cal.cli.journal import record_reply_and_report
 from followup_cal.loader import load
 from followup_cal.planner import fmt_day
-
-DEFAULT_FILE = "interviews.yaml"
 
 
 @cli.command()
@@ -104,7 +104,7 @@ def inbox(
         f"waiting to hear back: {len(found.proposals) or 'no'} "
         f"answer{'s' * (len(found.proposals) != 1)}."
     )
-    file_flag = "" if file == DEFAULT_FILE else f" -f {file}"
+    reach = " " + shlex.join(file_args(file)) if file_args(file) else ""
     for proposal in found.proposals:
         interview = proposal.interview
         click.echo("")
@@ -114,7 +114,7 @@ def inbox(
             stamp = f"{fmt_day(when.date())} {when:%H:%M}" if when else ""
             click.echo(f"  {stamp}  {message.from_line()}  {message.subject or '(no subject)'}")
         if not yes:
-            click.echo(f"  record it: {proposal.command}{file_flag}")
+            click.echo(f"  record it: {proposal.command}{reach}")
     if not found.proposals:
         return
     if not yes:
