@@ -33,9 +33,9 @@ YEARS_RE = re.compile(
     re.IGNORECASE,
 )
 FIRST_PERSON_RE = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Oo]ur|[Oo]urs)\b")
+# Case matters: 'the US office' is not 'us'.
 PRONOUN_RE = re.compile(
-    r"\b(their|theirs|them|they|you|your|yours|his|her|hers|my|our|ours|we|us|I)\b",
-    re.IGNORECASE,
+    r"\b([Tt]heirs?|[Tt]hem|[Tt]hey|[Yy]ou|[Yy]ours?|[Hh]is|[Hh]ers?|[Mm]y|[Oo]urs?|[Ww]e|us|I)\b"
 )
 SENTENCE_RE = re.compile(r"[.!?]$|[.!?]\s+[A-Z]")
 

@@ -293,6 +293,7 @@ def test_validate_flags_talked_about_that_speaks_of_them_to_them(tmp_path):
                     "interviewers": [
                         {"name": "Sam Rivera", "talked_about": "moving their grading service"},
                         {"name": "Ann Bo", "talked_about": "the grading service"},
+                        {"name": "Cy Do", "talked_about": "the US launch"},
                     ],
                 }
             ]
