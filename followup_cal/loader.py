@@ -93,6 +93,7 @@ PERSON_KEYS = (
     "away_until",
 )
 OUTCOME_KEYS = ("result", "date", "by")
+HEARD_BACK_KEYS = ("date", "decision_expected")
 DONE_KEYS = ("step", "to", "round", "date")
 # The step keys `plan` prints and `done:` records: numbered for inquiries and check-ins.
 STEP_KEY_RE = re.compile(
@@ -567,6 +568,25 @@ def _read_decision(
     return after.date() + timedelta(days=count)
 
 
+def _read_heard_back(r: _Reader, node: yaml.Node, me: Profile | None) -> tuple[date, date | None]:
+    """``heard_back: DATE``, or ``{date: DATE, decision_expected: DATE}`` when the reply
+    brought a new decision date: only then is the inquiry chain planned again."""
+    if not isinstance(node, yaml.MappingNode):
+        return r.date(node, "heard_back"), None
+    entries = r.mapping(node, HEARD_BACK_KEYS, "heard_back")
+    on = r.date(r.required(entries, "date", node, "heard_back"), "date")
+    if "decision_expected" not in entries:
+        return on, None
+    value = entries["decision_expected"].value
+    zone = me.timezone if me else ZoneInfo("UTC")
+    decision = _read_decision(r, value, "decision_expected", datetime.combine(on, time(), zone), me)
+    if decision < on:
+        raise r.invalid(
+            value, f"decision_expected {decision} is before the reply ({on}); expected a later date"
+        )
+    return on, decision
+
+
 def _read_id(r: _Reader, entries: dict[str, _Entry], node: yaml.Node) -> str:
     id_node = r.required(entries, "id", node, "interview")
     ident = r.required_text(id_node, "id", "a short name such as acme-backend")
@@ -732,7 +752,10 @@ def _read_interview(
                 f"decision_expected {decision} is before the first interview ({first_day}); "
                 "expected a later date",
             )
-    heard_back = r.field(entries, "heard_back", r.date, None)
+    heard_back, new_decision = None, None
+    if "heard_back" in entries:
+        with contextlib.suppress(_Invalid):
+            heard_back, new_decision = _read_heard_back(r, entries["heard_back"].value, me)
     if heard_back and heard_back < first_day:
         r.problem(
             entries["heard_back"].value,
@@ -769,6 +792,7 @@ def _read_interview(
         no_follow_up=no_follow_up,
         channel=Channel(channel),
         heard_back=heard_back,
+        new_decision=new_decision,
         outcome=outcome,
         done=tuple(facts["done"]),
         moved=tuple(facts["moved"]),

@@ -212,6 +212,7 @@ class Interview:
     no_follow_up: bool = False
     channel: Channel = Channel.EMAIL
     heard_back: date | None = None
+    new_decision: date | None = None  # the decision date their reply gave, if it gave one
     outcome: Outcome | None = None
     done: tuple[Done, ...] = ()
     moved: tuple[Moved, ...] = ()

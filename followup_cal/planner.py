@@ -315,7 +315,14 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
     base = ctx.base_day
     offsets = pol.inquiry_offsets()
     wait_until, wait_why = None, ""
-    if interview.decision_expected:
+    if interview.new_decision:
+        # Rule 5: their reply gave a new date, and the chain waits for it.
+        wait_until = interview.new_decision
+        wait_why = (
+            f"{interview.company} answered on {fmt_day(interview.heard_back or wait_until)} "
+            f"that it decides on {fmt_day(wait_until)}"
+        )
+    elif interview.decision_expected:
         wait_until = interview.decision_expected
         wait_why = f"{interview.company} said it decides on {fmt_day(wait_until)}"
     if interview.decision_after_holidays:
@@ -461,11 +468,9 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
             pending += _holiday_note(ctx)
 
     inquiries = [p for p in pending if p.step is Step.FOLLOW_UP]
-    replanned = bool(
-        interview.heard_back
-        and interview.decision_expected
-        and interview.decision_expected >= interview.heard_back
-    )
+    # Rule 5: only a reply that brought a new decision date plans the chain again; any
+    # other reply ends it, whatever date was said at the interview.
+    replanned = bool(interview.heard_back and interview.new_decision)
     silent_after_chain = not interview.heard_back or replanned
     if check_ins_wanted and silent_after_chain:
         if inquiries:

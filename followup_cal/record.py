@@ -252,9 +252,16 @@ def record_step_facts(
 def record_reply(path: str, interview_id: str, on: date, decision: date | None) -> SearchFile:
     def edit(_search: SearchFile, doc: EditableYaml) -> None:
         node = _interview_node(doc, interview_id)
-        doc.set_key(node, "heard_back", on)
-        if decision is not None:
-            doc.set_key(node, "decision_expected", decision)
+        if decision is None:
+            doc.set_key(node, "heard_back", on)
+            return
+        # The new date goes with the reply it came in: what was said at the interview
+        # (decision_expected) stays as it was, and only this reply re-plans the chain.
+        fact = CommentedMap()
+        fact["date"] = on
+        fact["decision_expected"] = decision
+        fact.fa.set_flow_style()
+        doc.set_key(node, "heard_back", fact)
 
     return rewrite(path, edit, interview_id)
 

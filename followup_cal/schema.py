@@ -16,6 +16,7 @@ from followup_cal.field_lint import PITCH_SHAPE, TALKED_ABOUT_SHAPE
 from followup_cal.loader import (
     CALDAV_KEYS,
     DONE_KEYS,
+    HEARD_BACK_KEYS,
     IMAP_KEYS,
     INTERVIEW_KEYS,
     ME_KEYS,
@@ -34,6 +35,11 @@ DATETIME = {
     "type": "string",
     "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?$",
     "description": "YYYY-MM-DD HH:MM, in the round's time zone",
+}
+DECISION = {
+    "type": "string",
+    "pattern": r"^(\d{4}-\d{2}-\d{2}|(in\s+)?\d+\s+(business days?|days?|weeks?))$",
+    "description": "YYYY-MM-DD, or 'in 2 weeks', 'in 10 days', 'in 5 business days'",
 }
 CLOCK = {"type": "string", "pattern": r"^\d{1,2}:\d{2}$", "description": "HH:MM, 24 h"}
 TEXT = {"type": "string", "minLength": 1}
@@ -159,15 +165,22 @@ def build_schema() -> dict[str, Any]:
             "rounds": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/round"}},
             "contact": someone,
             "network": {"type": "array", "items": someone},
-            "decision_expected": {
-                "type": "string",
-                "pattern": r"^(\d{4}-\d{2}-\d{2}|(in\s+)?\d+\s+(business days?|days?|weeks?))$",
-                "description": "YYYY-MM-DD, or 'in 2 weeks', 'in 10 days', 'in 5 business days'",
-            },
+            "decision_expected": DECISION,
             "decision_after_holidays": {"type": "boolean"},
             "no_follow_up": {"type": "boolean", "description": "the employer asked for none"},
             "channel": {"enum": [c.value for c in Channel]},
-            "heard_back": {**DATE, "description": "the day they answered"},
+            "heard_back": {
+                "oneOf": [
+                    {**DATE, "description": "the day they answered, with no new date"},
+                    _object(
+                        HEARD_BACK_KEYS,
+                        {"date": DATE, "decision_expected": DECISION},
+                        ("date",),
+                    ),
+                ],
+                "description": "the day they answered; with the new decision date their reply "
+                "gave, if any, the inquiries wait for it, otherwise they stop",
+            },
             "outcome": {"$ref": "#/$defs/outcome"},
             "done": {"type": "array", "items": {"$ref": "#/$defs/done"}},
             "moved": {

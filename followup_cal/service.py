@@ -41,8 +41,12 @@ def uid_clashes(search: SearchFile, items: list[PlannedFollowup]) -> list[Proble
         seen = first.setdefault(item.uid, item)
         if seen is item:
             continue
-        who = item.recipient or item.interview.contact
-        other = seen.recipient.name if seen.recipient else item.interview.id
+        # Point at whichever of the two comes later in the file.
+        one, two = sorted(
+            (seen.recipient or seen.interview.contact, item.recipient or item.interview.contact),
+            key=lambda person: (person.pos.line, person.pos.column),
+        )
+        who, other = two, one.name
         pos = who.pos if who.pos.line else item.interview.pos
         problems.setdefault(
             (pos.line, pos.column),
@@ -118,7 +122,7 @@ def cancelled(
     from dataclasses import replace
 
     answered = [
-        replace(i, heard_back=None, outcome=None)
+        replace(i, heard_back=None, new_decision=None, outcome=None)
         for i in search.interviews
         if i.heard_back or i.outcome
     ]

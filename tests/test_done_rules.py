@@ -70,8 +70,7 @@ def test_reply_with_new_date_moves_the_first_inquiry_not_yet_sent():
     items = plan_of(
         interview(
             done=[{"step": "follow_up-1", "date": "2026-11-09"}],
-            heard_back="2026-11-11",
-            decision_expected="2026-11-20",
+            heard_back={"date": "2026-11-11", "decision_expected": "2026-11-20"},
         )
     )
     first, final = steps(items, "follow_up")

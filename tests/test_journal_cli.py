@@ -216,7 +216,7 @@ def test_reply_with_a_new_decision_date_replans(example):
     lines, result = recorded(
         example, "reply", "helio-analytics", "--on", "2026-11-20", "--decision", "2026-12-04"
     )
-    assert lines == ["+    heard_back: 2026-11-20", "+    decision_expected: 2026-12-04"]
+    assert lines == ["+    heard_back: {date: 2026-11-20, decision_expected: 2026-12-04}"]
     assert "moved: Follow-up 1 → Lukas Becker (Tue 17 Nov 2026) to Mon 7 Dec" in result.stdout
 
 
@@ -375,11 +375,7 @@ def test_handwritten_file_keeps_its_style(handwritten):
     lines, _ = recorded(
         handwritten, "reply", "fenwick", "--on", "2026-11-20", "--decision", "2026-11-27"
     )
-    assert lines == [
-        "-    decision_expected: 2026-11-20",
-        "+    decision_expected: 2026-11-27",
-        "+    heard_back: 2026-11-20",
-    ]
+    assert lines == ["+    heard_back: {date: 2026-11-20, decision_expected: 2026-11-27}"]
     lines, _ = recorded(handwritten, "outcome", "gorse", "withdrawn")
     assert lines == ["+    outcome:", "+        result: withdrawn", "+        date: 2026-11-23"]
     text = handwritten.read_text("utf-8")

@@ -76,7 +76,7 @@ def test_validate_fails_on_two_items_with_one_uid(tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(path), "--today", "2026-11-23"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{path}:14:7: 'Ann-Marie Lee' and 'Ann Marie Lee' get one calendar UID "
+        f"{path}:15:7: 'Ann Marie Lee' and 'Ann-Marie Lee' get one calendar UID "
         "(acme.r1.thank-you.ann-marie-lee@followup-cal), so a calendar would keep only one "
         "of their events; expected names that differ in more than case, accents or punctuation"
     ]
@@ -307,3 +307,61 @@ def test_an_earlier_rounds_inquiry_is_no_unmatched_done_entry(tmp_path):
     path.write_text(search_text(interview(rounds=TWO_ROUNDS, done=sent)), "utf-8")
     result = CliRunner().invoke(cli, ["validate", str(path), "--strict", "--today", "2026-11-23"])
     assert result.exit_code == 0, result.output
+
+
+# -- a reply stops the inquiries ---------------------------------------------------------
+
+
+def test_a_reply_without_a_new_date_stops_the_inquiries_planned_for_the_stated_date():
+    items = plan_of(interview(decision_expected="2026-11-20", heard_back="2026-11-12"))
+    assert not steps(items, "follow_up")
+    assert not steps(items, "check_in")
+    assert [i.key for i in items] == ["debrief", "thank_you"]
+
+
+def test_a_reply_on_the_decision_day_stops_the_inquiries_too():
+    items = plan_of(interview(decision_expected="2026-11-20", heard_back="2026-11-20"))
+    assert not steps(items, "follow_up")
+    assert not steps(items, "check_in")
+
+
+def test_a_reply_that_brings_a_new_date_plans_the_chain_again_from_it():
+    reply = {"date": "2026-11-12", "decision_expected": "2026-12-04"}
+    items = plan_of(interview(decision_expected="2026-11-20", heard_back=reply))
+    first, final = steps(items, "follow_up")
+    assert (local_day(first), local_day(final)) == (date(2026, 12, 7), date(2026, 12, 14))
+    assert first.reason == (
+        "7 days after the interview on Mon 2 Nov; moved to Mon 7 Dec because Acme answered "
+        "on Thu 12 Nov that it decides on Fri 4 Dec"
+    )
+    assert local_day(steps(items, "check_in")[0]) == date(2027, 1, 14)
+
+
+def test_a_new_date_in_a_reply_may_be_relative_to_the_reply():
+    reply = {"date": "2026-11-12", "decision_expected": "in 2 weeks"}
+    search = load_search(interview(heard_back=reply))
+    assert search.interviews[0].new_decision == date(2026, 11, 26)
+    assert search.interviews[0].heard_back == date(2026, 11, 12)
+
+
+def test_reply_prints_what_it_cancelled_and_writes_the_new_date_with_the_reply(tmp_path):
+    path = tmp_path / "acme.yaml"
+    path.write_text(search_text(interview(decision_expected="2026-11-20")), "utf-8")
+    args = ["-f", str(path), "--today", "2026-11-23"]
+    result = CliRunner().invoke(cli, ["reply", "acme", "--on", "2026-11-12", *args])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Acme answered on Thu 12 Nov 2026",
+        "  cancelled: Follow-up 1 → Dana Lee (Mon 23 Nov 2026)",
+        "  cancelled: Final follow-up → Dana Lee (Mon 30 Nov 2026)",
+        "  cancelled: Check-in 1 → Dana Lee (Wed 30 Dec 2026), and 5 later check-ins",
+    ]
+    assert "  heard_back: 2026-11-12\n" in path.read_text("utf-8")
+    again = CliRunner().invoke(
+        cli, ["reply", "acme", "--on", "2026-11-12", "--decision", "2026-12-04", *args]
+    )
+    assert again.exit_code == 0, again.output
+    text = path.read_text("utf-8")
+    assert "  heard_back: {date: 2026-11-12, decision_expected: 2026-12-04}\n" in text
+    assert "  decision_expected: '2026-11-20'\n" in text  # what they said at the interview
+    assert "  planned: Follow-up 1 → Dana Lee (Mon 7 Dec 2026)" in again.stdout

@@ -168,7 +168,7 @@ def test_rule_5_a_reply_cancels_every_inquiry_after_it():
 
 
 def test_rule_5_a_reply_with_a_new_date_plans_the_chain_again():
-    items = plan_of(interview(heard_back="2026-11-10", decision_expected="2026-12-01"))
+    items = plan_of(interview(heard_back={"date": "2026-11-10", "decision_expected": "2026-12-01"}))
     first, final = steps(items, "follow_up")
     assert local_day(first) == date(2026, 12, 2)
     assert local_day(final) == date(2026, 12, 9)

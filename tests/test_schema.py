@@ -94,6 +94,7 @@ SCHEMA_MATTERS = {
     "ambiguous_date",
     "bad_done",
     "bad_policy",
+    "bad_reply",
     "empty_field",
     "many_problems",
     "max_follow_ups_over_3",
@@ -111,6 +112,7 @@ LOADER_ONLY = {
     "unknown_contact",
     "unknown_country",
     "unknown_timezone",
+    "uid_clash",
 }
 NOT_YAML = {"syntax_error", "not_utf8", "empty", "comments_only"}
 

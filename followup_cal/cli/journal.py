@@ -246,10 +246,11 @@ def done(
 def reply(
     interview_id: str, on: date | None, decision: date | None, file: str, today: date | None
 ) -> None:
-    """Record that interview ID answered: inquiries after that day are cancelled.
+    """Record that interview ID answered: inquiries and check-ins after that day are
+    cancelled, even if a decision date was given at the interview.
 
-    With --decision (a new date they gave), the inquiry chain is planned again to
-    wait for that date, as the policy says.
+    Only with --decision (a new date their reply gave) is the inquiry chain planned
+    again, to wait for that date; the date is written with the reply.
 
     \b
     Example:
@@ -263,7 +264,7 @@ def record_reply_and_report(
     file: str, interview_id: str, on: date | None, decision: date | None, today: date | None
 ) -> None:
     """What 'reply' does, and 'inbox --yes' for each answer it found: write heard_back
-    (and decision_expected), then print what that changed in the plan."""
+    (with the new decision date, if any), then print what that changed in the plan."""
     from followup_cal.record import record_reply
 
     fact = _Fact.start(file, interview_id, on, today)
