@@ -1,0 +1,123 @@
+"""What the user did in their calendar, as facts for the YAML. Pure: no I/O, no clock.
+
+sync reads its events back and tells, per event, what the user changed since it was
+written (``CalendarChange``). Each change to a step the file still plans becomes the
+fact a journal command would have written: a task ticked complete is ``done`` (dated
+from COMPLETED, in the user's zone), an event moved is ``moved`` (its new day, and hour
+when that changed too), an event deleted is ``skipped``. When the file changed the same
+step since the last sync, the file wins: no fact, and the conflict is reported. What the
+file already says (a second sync, a write that failed last time) is never recorded again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from followup_cal.planner import PlannedFollowup, fmt_day
+
+PULLED = ("completed", "moved", "deleted")  # the kinds of change that become facts
+
+
+@dataclass(frozen=True)
+class CalendarChange:
+    """One of our events as the user left it, compared with what sync last wrote."""
+
+    uid: str
+    kinds: tuple[str, ...]  # any of "deleted", "moved", "completed", "edited"
+    start: datetime | date | None = None  # DTSTART now (a task's DUE when it has no start)
+    completed: datetime | date | None = None  # COMPLETED now
+    file_changed: bool = False  # the file moved the step or recorded it since it was written
+
+
+@dataclass(frozen=True)
+class CalendarFact:
+    """A line for the YAML: ``kind`` is done, moved or skipped."""
+
+    kind: str
+    item: PlannedFollowup
+    on: date
+    at: time | None = None  # moved to another hour
+
+    def describe(self) -> str:
+        who = f" → {self.item.recipient.name}" if self.item.recipient else ""
+        what = f"{self.item.label}{who} · {self.item.interview.company}"
+        when = f"{fmt_day(self.on)}{f' {self.at:%H:%M}' if self.at else ''}"
+        verb = {"done": "done on", "moved": "moved to", "skipped": "deleted on"}[self.kind]
+        return f"{self.kind}: {what}, {verb} {when}"
+
+
+@dataclass
+class Pulled:
+    facts: list[CalendarFact] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # one line each: the file won
+    # UIDs whose change is now in the file or overruled by it: sync may write them over.
+    settled: set[str] = field(default_factory=set)
+
+
+def _local(value: datetime | date, zone: ZoneInfo) -> tuple[date, time | None]:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # floating: already the wall-clock time
+            return value.date(), value.time()
+        local = value.astimezone(zone)
+        return local.date(), local.time()
+    return value, None  # an all-day event: the day only
+
+
+def pull(
+    items: Sequence[PlannedFollowup],
+    changes: Sequence[CalendarChange],
+    zone: ZoneInfo,
+    today: date,
+) -> Pulled:
+    """The facts to record, the conflicts to report, and the changes they settle."""
+    planned = {i.uid: i for i in items}
+    result = Pulled()
+    for change in sorted(changes, key=lambda c: c.uid):
+        kinds = [k for k in PULLED if k in change.kinds]
+        if not kinds:
+            continue  # only text edited: sync keeps the user's version, nothing to record
+        kind = kinds[0]  # completed before moved: a ticked task moves to its day anyway
+        item = planned.get(change.uid)
+        conflict = ""
+        if item is None:
+            if kind != "deleted":
+                conflict = "the file no longer plans it"
+        elif item.done is not None:
+            if kind != "completed":
+                conflict = f"the file has it done on {fmt_day(item.done)}"
+        else:
+            fact = _fact(kind, change, item, zone, today)
+            if fact is not None and change.file_changed:
+                conflict = "the file changed it too"
+            elif fact is not None:
+                result.facts.append(fact)
+        if conflict:
+            what = change.uid if item is None else f"{item.interview.id} {item.key}"
+            result.conflicts.append(
+                f"conflict: {what} was {kind} in your calendar, but {conflict}; the file wins"
+            )
+        if "edited" not in change.kinds:
+            result.settled.add(change.uid)
+    return result
+
+
+def _fact(
+    kind: str, change: CalendarChange, item: PlannedFollowup, zone: ZoneInfo, today: date
+) -> CalendarFact | None:
+    """The fact the change means for a step planned and not done, or None when the file
+    says it already."""
+    if kind == "completed":
+        on = _local(change.completed, zone)[0] if change.completed else today
+        return CalendarFact("done", item, min(on, today))
+    if kind == "deleted":
+        return CalendarFact("skipped", item, today)
+    if change.start is None:
+        return None
+    day, hour = _local(change.start, zone)
+    planned = item.start.astimezone(zone)
+    if (day, hour or planned.time()) == (planned.date(), planned.time()):
+        return None  # the file has it there already
+    return CalendarFact("moved", item, day, hour if hour != planned.time() else None)
