@@ -77,7 +77,13 @@ def test_answered_or_decided_interviews_are_not_searched_and_a_new_decision_reop
     search = load_search(
         interview(id="answered", heard_back="2026-11-06"),
         interview(id="decided", outcome={"result": "offer", "date": "2026-11-09"}),
-        interview(id="waiting-again", heard_back="2026-11-06", decision_expected="2026-11-20"),
+        # They answered with a new date: the inquiries wait for it, and so does inbox.
+        interview(
+            id="waiting-again",
+            heard_back={"date": "2026-11-06", "decision_expected": "2026-11-20"},
+        ),
+        # A date said at the interview does not reopen what their answer closed.
+        interview(id="said-earlier", heard_back="2026-11-06", decision_expected="2026-11-20"),
         interview(id="open"),
         interview(
             id="nobody", rounds=[{"start": "2026-11-02 10:00", "interviewers": [{"name": "Sam"}]}]

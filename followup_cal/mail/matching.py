@@ -127,10 +127,7 @@ def is_open(interview: Interview) -> bool:
     that gave a new decision date leaves them waiting again)."""
     if interview.outcome is not None:
         return False
-    if interview.heard_back is None:
-        return True
-    decision = interview.decision_expected
-    return decision is not None and decision >= interview.heard_back
+    return interview.heard_back is None or interview.new_decision is not None
 
 
 def watches(search: SearchFile, since: date | None = None) -> list[Watch]:
