@@ -304,12 +304,14 @@ def test_add_asks_on_a_terminal(example):
             "",  # pitch
             "2026-11-20 14:00",  # start
             "45",  # duration
+            "",  # the round's zone: mine
             "Dana Lee",
             "dana@acme.example",
             "",  # title
             "their billing rewrite",
             "n",  # another interviewer?
             "in 2 weeks",  # decision
+            "",  # write it (the default)
         ]
     )
     before = example.read_text("utf-8")

@@ -12,19 +12,20 @@ import re
 import shlex
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from followup_cal.cli import asking
 from followup_cal.cli.base import cli, file_args, file_argument, file_option, reports_errors
 from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
 from followup_cal.loader import load
 
 if TYPE_CHECKING:
-    from followup_cal.record import NewPerson, NewRound
+    from followup_cal.record import NewInterview, NewPerson, NewRound
 
 prompt_option = click.option(
     "--prompt/--no-prompt",
@@ -33,7 +34,6 @@ prompt_option = click.option(
 )
 
 
-START_RE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}")
 PERSON_RE = re.compile(r"\s*(?P<name>[^<>]+?)\s*(?:<(?P<email>[^<>\s]+@[^<>\s]+)>)?\s*")
 
 
@@ -41,24 +41,28 @@ def _interactive(prompt: bool | None) -> bool:
     return sys.stdin.isatty() if prompt is None else prompt
 
 
-def _ask(value: str | None, label: str, interactive: bool, flag: str, default: str = "") -> str:
+def _ask(
+    value: str | None,
+    label: str,
+    interactive: bool,
+    flag: str,
+    default: str = "",
+    check: asking.Check | None = None,
+) -> str:
     if value:
         return value
     if interactive:
-        return str(click.prompt(label, default=default or None, show_default=bool(default)))
+        return asking.ask(label, check, default)
     if default:
         return default
     raise click.UsageError(f"missing {flag} (or run in a terminal to be asked)")
 
 
 def _start(value: str) -> str:
-    if not START_RE.fullmatch(value.strip()):
-        raise click.BadParameter(f"'{value}' is not 'YYYY-MM-DD HH:MM'", param_hint="--start")
     try:
-        datetime.fromisoformat(value.strip().replace("T", " "))
-    except ValueError as exc:
-        raise click.BadParameter(f"'{value}': {exc}", param_hint="--start") from None
-    return value.strip().replace("T", " ")
+        return asking.start(value)
+    except click.BadParameter as exc:
+        raise click.BadParameter(exc.message, param_hint="--start") from None
 
 
 def _people(raw: Sequence[str], topics: Sequence[str], interactive: bool) -> tuple[NewPerson, ...]:
@@ -75,15 +79,14 @@ def _people(raw: Sequence[str], topics: Sequence[str], interactive: bool) -> tup
         raise click.BadParameter(
             "more --talked-about than --interviewer; give one per interviewer, in order"
         )
-    while interactive and (not people or click.confirm("Another interviewer?", default=False)):
-        name = click.prompt("Interviewer's name")
-        email = click.prompt("Their e-mail", default="", show_default=False)
-        title = click.prompt("Their title", default="", show_default=False)
-        topic = click.prompt(
+    while interactive and (not people or asking.confirm("Another interviewer?", default=False)):
+        name = asking.ask("Interviewer's name")
+        email = asking.ask("Their e-mail (optional)", asking.email, optional=True)
+        title = asking.ask("Their title (optional)", optional=True)
+        topic = asking.ask(
             "One thing you talked about with them, as it follows 'our talk about' "
-            "(no 'their': they read it)",
-            default="",
-            show_default=False,
+            "(no 'their': they read it; optional)",
+            optional=True,
         )
         people.append(NewPerson(name, email, title, topic))
     if not people:
@@ -128,9 +131,12 @@ def _new_round(
 ) -> NewRound:
     from followup_cal.record import NewRound
 
-    start = _start(_ask(start, "Start (YYYY-MM-DD HH:MM)", interactive, "--start"))
+    label = "Start (YYYY-MM-DD HH:MM)"
+    start = _start(_ask(start, label, interactive, "--start", check=asking.start))
     if duration is None and interactive:
-        duration = click.prompt("Duration", default="1h")
+        duration = asking.ask("Duration", asking.duration, default="1h")
+    if timezone is None and interactive:
+        timezone = asking.ask("Its time zone (empty: yours)", asking.zone, optional=True)
     people = _people(interviewers, topics, interactive)
     return NewRound(start, people, timezone or "", duration or "")
 
@@ -184,17 +190,16 @@ def add(
     company = _ask(company, "Company", interactive, "--company")
     role = _ask(role, "Role", interactive, "--role")
     if pitch is None and interactive:
-        pitch = click.prompt(
-            "Your strongest fit, as it follows 'my experience in' (optional)",
-            default="",
-            show_default=False,
-        )
+        pitch = asking.ask("Your strongest fit, as it follows 'my experience in'", optional=True)
     new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)
+    names = [p.name for p in new_round.interviewers]
+    if contact is None and interactive and len(names) > 1:
+        contact = asking.ask("Who to follow up with", asking.one_of(names), default=names[0])
     if decision is None and interactive:
-        decision = click.prompt(
+        decision = asking.ask(
             "When do they decide? (YYYY-MM-DD, 'in 2 weeks', or empty)",
-            default="",
-            show_default=False,
+            asking.decision,
+            optional=True,
         )
     new = NewInterview(
         company=company,
@@ -207,6 +212,12 @@ def add(
         channel=channel,
         no_follow_up=no_follow_up,
     )
+    if interactive:
+        reviewed = review(new, file)
+        if reviewed is None:
+            click.echo(f"nothing written to {file}")
+            return
+        new = reviewed
     added, search = record_new_interview(file, new)
     count = len(planned_items(search, date.min, added))
     click.echo(f"added '{added}' to {file}: {count} follow-ups planned")
@@ -306,13 +317,12 @@ def init(
         raise FileAccessError(f"{path} already exists; init never overwrites a file")
     interactive = _interactive(prompt)
     name = _ask(name, "Your name", interactive, "--name")
-    email = _ask(email, "Your e-mail", interactive, "--email")
-    timezone = _ask(timezone, "Your time zone", interactive, "--timezone", _local_zone_name())
+    email = _ask(email, "Your e-mail", interactive, "--email", check=asking.email)
+    zone = _local_zone_name()
+    timezone = _ask(timezone, "Your time zone", interactive, "--timezone", zone, asking.zone)
     if country is None and interactive:
-        country = click.prompt(
-            "Your country, for public holidays (e.g. US, DE; empty for none)",
-            default="",
-            show_default=False,
+        country = asking.ask(
+            "Your country, for public holidays (e.g. US, DE; empty for none)", optional=True
         )
 
     def scalar(value: str) -> str:
@@ -340,3 +350,64 @@ def init(
     write_atomic(path, text.encode("utf-8"), exclusive=True)  # even if made meanwhile
     add = shlex.join(["followup-cal", "add", *file_args(path)])
     click.echo(f"wrote {path}; add your first interview with: {add}")
+
+
+# -- review before writing ---------------------------------------------------------------
+
+
+def _summary(new: NewInterview) -> list[tuple[str, str]]:
+    rnd = new.round
+    people = [
+        f"{p.name}" + (f" <{p.email}>" if p.email else "") + (f", {p.title}" if p.title else "")
+        + (f"; talked about {p.talked_about}" if p.talked_about else "")
+        for p in rnd.interviewers
+    ]  # fmt: skip
+    return [
+        ("company", new.company),
+        ("role", new.role),
+        ("pitch", new.pitch or "(none)"),
+        ("start", rnd.start),
+        ("duration", rnd.duration or "1h"),
+        ("timezone", rnd.timezone or "(yours)"),
+        ("interviewers", "\n                ".join(people)),
+        ("contact", new.contact or rnd.interviewers[0].name),
+        ("decision", new.decision_expected or "(not said)"),
+    ]
+
+
+def review(new: NewInterview, file: str) -> NewInterview | None:
+    """Show the answers; write them, change one, or leave the file untouched."""
+    from dataclasses import replace
+
+    while True:
+        click.echo("")
+        for key, value in _summary(new):
+            click.echo(f"  {key:<13} {value}")
+        click.echo("")
+        keys = [key for key, _ in _summary(new)]
+        choice = asking.ask(
+            f"Write it to {file}? yes, or the answer to change ({', '.join(keys)}), or quit",
+            asking.one_word(["yes", "quit", *keys]),
+            default="yes",
+        )
+        if choice == "yes":
+            return new
+        if choice == "quit":
+            return None
+        rnd = new.round
+        if choice in ("company", "role", "pitch"):
+            value = asking.ask(choice.capitalize(), optional=choice == "pitch")
+            new = replace(new, **{choice: value})
+        elif choice == "decision":
+            value = asking.ask("When do they decide?", asking.decision, optional=True)
+            new = replace(new, decision_expected=value)
+        elif choice == "contact":
+            names = [p.name for p in rnd.interviewers]
+            new = replace(new, contact=asking.ask("Who to follow up with", asking.one_of(names)))
+        elif choice == "interviewers":
+            people = _people((), (), interactive=True)
+            new = replace(new, round=replace(rnd, interviewers=people), contact="")
+        else:
+            check = {"start": asking.start, "duration": asking.duration, "timezone": asking.zone}
+            value = asking.ask(choice.capitalize(), check[choice], optional=choice == "timezone")
+            new = replace(new, round=replace(rnd, **{choice: value}))

@@ -1,0 +1,137 @@
+"""Questions in a terminal: each answer is checked as it is typed and asked again with the
+reason, by the loader's own rules; Ctrl-C is an interrupt (exit 130), never "Aborted!"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import click
+
+from followup_cal.loader import DATE_RE, DURATION_RE, EMAIL_RE, RELATIVE_RE
+
+Check = Callable[[str], str]
+
+
+def _interruptible(prompt: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return prompt(*args, **kwargs)
+    except click.Abort as exc:
+        # click turns Ctrl-C into Abort ("Aborted!", exit 1); the tool's contract is 130.
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        raise
+
+
+def ask(label: str, check: Check | None = None, default: str = "", optional: bool = False) -> str:
+    """One answer, asked until it passes ``check`` (which raises click.BadParameter)."""
+
+    def value(text: str) -> str:
+        text = text.strip()
+        if not text:
+            if optional:
+                return ""
+            raise click.BadParameter("an answer is needed here")
+        return check(text) if check else text
+
+    shown = default or ("" if optional else None)
+    return str(
+        _interruptible(
+            click.prompt, label, default=shown, show_default=bool(default), value_proc=value
+        )
+    )
+
+
+def confirm(label: str, default: bool) -> bool:
+    return bool(_interruptible(click.confirm, label, default=default))
+
+
+def start(text: str) -> str:
+    """A round's start, written back as the file wants it: 'YYYY-MM-DD HH:MM'."""
+    text = text.strip().replace("T", " ")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}", text):
+        raise click.BadParameter(f"'{text}' is not a start like 2026-11-30 14:00")
+    try:
+        return f"{datetime.strptime(text, '%Y-%m-%d %H:%M'):%Y-%m-%d %H:%M}"
+    except ValueError as exc:
+        raise click.BadParameter(f"'{text}': {exc}") from None
+
+
+def email(text: str) -> str:
+    if not EMAIL_RE.fullmatch(text):
+        raise click.BadParameter(f"'{text}' is not an e-mail address like dana@acme.example")
+    return text
+
+
+def zone(text: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    try:
+        ZoneInfo(text)
+        if "/" in text or text == "UTC":
+            return text
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    names = sorted(available_timezones())
+    # "Berlin" or "new york": the city part of a zone's name, as people say it.
+    wanted = text.lower().replace(" ", "_")
+    close = [n for n in names if n.lower().rsplit("/", 1)[-1] == wanted]
+    if not close:
+        import difflib
+
+        close = difflib.get_close_matches(text, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close[:3])}?" if close else "; e.g. Europe/Berlin"
+    raise click.BadParameter(f"'{text}' is not a time zone{hint}")
+
+
+def duration(text: str) -> str:
+    match = DURATION_RE.fullmatch(text)
+    if text.isdigit():
+        minutes = int(text)
+    elif match and (match[1] or match[2]):
+        minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
+    else:
+        raise click.BadParameter(f"'{text}' is not a duration: minutes (45) or hours (1h, 1h30m)")
+    if not 1 <= minutes <= 24 * 60:
+        raise click.BadParameter(f"{minutes} minutes; expected 1 to 1440")
+    return text
+
+
+def decision(text: str) -> str:
+    if RELATIVE_RE.fullmatch(text):
+        return text
+    if DATE_RE.fullmatch(text):
+        try:
+            datetime.strptime(text, "%Y-%m-%d")
+        except ValueError as exc:
+            raise click.BadParameter(f"'{text}': {exc}") from None
+        return text
+    raise click.BadParameter(f"'{text}' is not a date (YYYY-MM-DD) or 'in 2 weeks'")
+
+
+def one_of(names: Sequence[str]) -> Check:
+    """A name among ``names`` (any case); the answer becomes the name as written there."""
+
+    def check(text: str) -> str:
+        for name in names:
+            if name.lower() == text.lower():
+                return name
+        raise click.BadParameter(f"'{text}' was not met; the people met are: {', '.join(names)}")
+
+    return check
+
+
+def one_word(words: Sequence[str]) -> Check:
+    """One of ``words``, or a prefix of exactly one of them."""
+
+    def check(text: str) -> str:
+        found = [w for w in words if w.startswith(text.lower())]
+        if text.lower() in words:
+            return text.lower()
+        if len(found) == 1:
+            return found[0]
+        raise click.BadParameter(f"'{text}' is not one of: {', '.join(words)}")
+
+    return check

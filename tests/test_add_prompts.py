@@ -1,0 +1,128 @@
+"""`add` in a terminal: each answer checked as typed, a review before writing, Ctrl-C = 130."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLE
+
+from followup_cal.cli import cli
+
+
+@pytest.fixture
+def example(tmp_path) -> Path:
+    path = tmp_path / "interviews.yaml"
+    shutil.copyfile(EXAMPLE, path)
+    return path
+
+
+def answer(example: Path, *answers: str):
+    return CliRunner().invoke(
+        cli, ["add", "--prompt", "-f", str(example)], input="\n".join(answers) + "\n"
+    )
+
+
+GOOD = ["Acme", "Backend Engineer", ""]  # company, role, no pitch
+
+
+def test_each_answer_is_asked_again_with_the_reason(example):
+    result = answer(
+        example,
+        *GOOD,
+        "2026-11-31 14:00", "next tuesday", "2026-11-30 9:05",  # start: two wrong, then right
+        "an hour", "45",  # duration
+        "Berlin", "Europe/Berlin",  # the round's zone
+        "Dana Lee", "dana at acme", "dana@acme.example", "", "the billing rewrite",
+        "y", "Sam Roe", "", "", "",  # a second interviewer, nothing else known
+        "n",
+        "Kim", "sam roe",  # contact: only someone met
+        "the 25th", "2026-12-09",  # decision
+        "",  # write it
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Error: '2026-11-31 14:00': day is out of range for month" in out
+    assert "Error: 'next tuesday' is not a start like 2026-11-30 14:00" in out
+    assert "Error: 'an hour' is not a duration: minutes (45) or hours (1h, 1h30m)" in out
+    assert "Error: 'Berlin' is not a time zone; did you mean Europe/Berlin?" in out
+    assert "Error: 'dana at acme' is not an e-mail address like dana@acme.example" in out
+    assert "Error: 'Kim' was not met; the people met are: Dana Lee, Sam Roe" in out
+    assert "Error: 'the 25th' is not a date (YYYY-MM-DD) or 'in 2 weeks'" in out
+    text = example.read_text("utf-8")
+    for line in (
+        "    contact: Sam Roe\n",
+        "    decision_expected: '2026-12-09'\n",
+        "      - start: 2026-11-30 09:05\n",
+        "        timezone: Europe/Berlin\n",
+        "        duration: 45\n",
+        "            email: dana@acme.example\n",
+    ):
+        assert line in text
+
+
+ONE_PERSON = ["2026-11-30 14:00", "", "", "Dana Lee", "", "", "", "n", ""]
+
+
+def test_the_answers_are_reviewed_and_one_changed_before_writing(example):
+    result = answer(example, *GOOD, *ONE_PERSON, "start", "2026-12-01 10:00", "role",
+                    "Staff Engineer", "yes")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "  start         2026-11-30 14:00" in result.output  # the first review
+    assert "  start         2026-12-01 10:00" in result.output  # the second
+    text = example.read_text("utf-8")
+    assert "      - start: 2026-12-01 10:00\n" in text and "role: Staff Engineer" in text
+    assert "2026-11-30 14:00" not in text
+
+
+def test_quitting_at_the_review_writes_nothing(example):
+    before = example.read_bytes()
+    result = answer(example, *GOOD, *ONE_PERSON, "quit")
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        0,
+        f"nothing written to {example}",
+    )
+    assert example.read_bytes() == before
+
+
+def read_until(fd: int, wanted: bytes, seen: bytearray) -> None:
+    deadline = time.monotonic() + 60  # a bound on a hung child, not a measurement
+    while wanted not in seen:
+        assert time.monotonic() < deadline, seen.decode(errors="replace")
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            try:
+                seen += os.read(fd, 1024)
+            except OSError:  # the child is gone
+                break
+
+
+def test_ctrl_c_exits_130_and_leaves_the_file_untouched(example):
+    before = example.read_bytes()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: followup-cal add in a terminal, as a person runs it
+        # A job started in the background inherits SIGINT ignored; a terminal's is not.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.execv(
+            sys.executable,
+            [sys.executable, "-m", "followup_cal", "add", "-f", str(example)],
+        )
+    seen = bytearray()
+    read_until(fd, b"Company:", seen)
+    os.write(fd, b"Acme\r")
+    read_until(fd, b"Role:", seen)
+    os.write(fd, b"\x03")  # Ctrl-C: the terminal sends SIGINT
+    read_until(fd, b"half-written", seen)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 130, seen.decode(errors="replace")
+    assert b"Aborted!" not in seen and b"Traceback" not in seen
+    assert example.read_bytes() == before
