@@ -695,7 +695,7 @@ def _read_interview(
         policy = _read_policy(r, entries["policy"].value, base, explicit=True)
     channel = r.field(entries, "channel", lambda n, w: r.choice(n, w, Channel), "email")
     no_follow_up = r.field(entries, "no_follow_up", r.boolean, False)
-    after_holidays = r.field(entries, "decision_after_holidays", r.boolean, False)
+    after_holidays: bool | None = r.field(entries, "decision_after_holidays", r.boolean, None)
     pitch = r.field(entries, "pitch", r.text, "")
 
     zone = me.timezone if me else ZoneInfo("UTC")

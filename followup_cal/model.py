@@ -208,7 +208,8 @@ class Interview:
     pitch: str = ""
     network: tuple[Person, ...] = ()
     decision_expected: date | None = None
-    decision_after_holidays: bool = False
+    # None: as the decision date says (past a holiday season gets the holiday note).
+    decision_after_holidays: bool | None = None
     no_follow_up: bool = False
     channel: Channel = Channel.EMAIL
     heard_back: date | None = None

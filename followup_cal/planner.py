@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from followup_cal.model import Channel, Interview, Person, Profile, Result
+from followup_cal.seasons import next_season
 from followup_cal.workdays import WorkCalendar
 
 UID_DOMAIN = "followup-cal"
@@ -156,10 +157,20 @@ class _Context:
         return self.interview.latest_round.end.astimezone(self.zone).date()
 
     @cached_property
-    def holiday_period(self) -> tuple[date, date, str] | None:
-        """The holidays a "decision after the holidays" waits on (shared by the inquiry
-        chain and the holiday note, so it is looked up once)."""
-        return _holiday_period(self.cal, self.base_day)
+    def holiday_period(self) -> tuple[date, date, str, date] | None:
+        """The holidays the decision waits on (shared by the inquiry chain and the holiday
+        note, so it is looked up once): those the employer named (decision_after_holidays),
+        or those the decision date lies beyond; never when the user said false."""
+        interview = self.interview
+        if interview.decision_after_holidays is False:
+            return None
+        period = _holiday_period(self.cal, self.me.country, self.base_day)
+        if period is None or interview.decision_after_holidays:
+            return period
+        decision = interview.new_decision or interview.decision_expected
+        if decision and self.base_day < period[0] and period[3] < decision:
+            return period
+        return None
 
     def at_send_time(self, day: date) -> datetime:
         return datetime.combine(day, self.interview.policy.send_time, tzinfo=self.zone)
@@ -289,24 +300,19 @@ def _thank_you_time(ctx: _Context, end: datetime, label: str) -> tuple[datetime,
     return candidate, f"{delay}, within 24 h"
 
 
-def _holiday_period(cal: WorkCalendar, after: date) -> tuple[date, date, str] | None:
-    """The first run of public holidays after a day: (first day, last day off, name)."""
-    day = after + timedelta(days=1)
-    limit = after + timedelta(days=180)
-    while day <= limit and cal.holiday_name(day) is None:
-        day += timedelta(days=1)
-    if day > limit:
+def _holiday_period(
+    cal: WorkCalendar, country: str, after: date
+) -> tuple[date, date, str, date] | None:
+    """The next holiday season (seasons.py): (first day, last day off, name, last day of
+    the season itself); the days off run on over a weekend or a bridge day."""
+    season = next_season(country, after, cal.holiday_name)
+    if season is None:
         return None
-    start, end, name = day, day, cal.holiday_name(day) or ""
-    # Holidays within a week of each other (Christmas and New Year) make one period.
-    probe = end + timedelta(days=1)
-    while probe <= end + timedelta(days=7):
-        if cal.holiday_name(probe):
-            end = probe
-        probe += timedelta(days=1)
+    start, last, name = season
+    end = last
     while not cal.is_business_day(end + timedelta(days=1)):
         end += timedelta(days=1)
-    return start, end, name
+    return start, end, name, last
 
 
 def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
@@ -325,11 +331,10 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
     elif interview.decision_expected:
         wait_until = interview.decision_expected
         wait_why = f"{interview.company} said it decides on {fmt_day(wait_until)}"
-    if interview.decision_after_holidays:
-        period = ctx.holiday_period
-        if period and (wait_until is None or period[1] > wait_until):
-            wait_until = period[1]
-            wait_why = f"{interview.company} decides after the holidays ({period[2]})"
+    period = ctx.holiday_period
+    if period and (wait_until is None or period[1] > wait_until):
+        wait_until = period[1]
+        wait_why = f"{interview.company} decides after {period[2]}"
 
     items: list[PlannedFollowup] = []
     shift = timedelta(0)
@@ -431,10 +436,14 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
     if period is None:
         return []
     count = interview.policy.holiday_note_business_days
+    decision = interview.new_decision or interview.decision_expected
+    if interview.decision_after_holidays or decision is None:
+        why = f", which the decision at {interview.company} waits on"
+    else:
+        why = f": the decision at {interview.company} is due {fmt_day(decision)}, after them"
     d = _Day(
         cal.subtract_business_days(period[0], count),
-        f"{count} business days before the holidays ({period[2]}, {fmt_day(period[0])}) "
-        f"that the decision at {interview.company} waits on",
+        f"{count_of(count, 'business day')} before {period[2]} (from {fmt_day(period[0])})" + why,
     )
     d.after_absence(cal, interview.contact)
     if d.day <= base or d.day >= period[0]:
@@ -463,9 +472,7 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
         # Rule 3: the employer asked for none; debrief and thank-yous only.
         pending: list[PlannedFollowup] = []
     else:
-        pending = _inquiries(ctx)
-        if interview.decision_after_holidays:
-            pending += _holiday_note(ctx)
+        pending = _inquiries(ctx) + _holiday_note(ctx)
 
     inquiries = [p for p in pending if p.step is Step.FOLLOW_UP]
     # Rule 5: only a reply that brought a new decision date plans the chain again; any

@@ -166,7 +166,12 @@ def build_schema() -> dict[str, Any]:
             "contact": someone,
             "network": {"type": "array", "items": someone},
             "decision_expected": DECISION,
-            "decision_after_holidays": {"type": "boolean"},
+            "decision_after_holidays": {
+                "type": "boolean",
+                "description": "true: they decide after the next holiday season (the year-end, "
+                "or your country's); false: no holiday note even when decision_expected lies "
+                "past one; unset: a note when it does",
+            },
             "no_follow_up": {"type": "boolean", "description": "the employer asked for none"},
             "channel": {"enum": [c.value for c in Channel]},
             "heard_back": {

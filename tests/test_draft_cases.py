@@ -55,7 +55,7 @@ def test_reasons_use_no_possessive_of_a_company_name():
         )
     )
     (note,) = steps(items, "holiday_note")
-    assert note.reason.endswith("that the decision at Northwind Logistics waits on")
+    assert note.reason.endswith("which the decision at Northwind Logistics waits on")
     assert not any("'s" in i.reason for i in items)
 
 
@@ -84,7 +84,7 @@ def test_a_holiday_note_to_someone_not_met_names_who_was_met_not_their_talk():
     assert note.body == (
         "Hi Grace,\n"
         "\n"
-        "With Christmas Day coming up, I wanted to wish you and the team a restful break.\n"
+        "With the year-end holidays coming up, I wanted to wish you and the team a restful break.\n"
         "\n"
         "I am still very interested in the Platform Engineer role at Harbor Health. "
         "I enjoyed meeting Omar Haddad. I look forward to hearing from you after the holidays.\n"

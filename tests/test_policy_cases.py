@@ -365,3 +365,77 @@ def test_reply_prints_what_it_cancelled_and_writes_the_new_date_with_the_reply(t
     assert "  heard_back: {date: 2026-11-12, decision_expected: 2026-12-04}\n" in text
     assert "  decision_expected: '2026-11-20'\n" in text  # what they said at the interview
     assert "  planned: Follow-up 1 → Dana Lee (Mon 7 Dec 2026)" in again.stdout
+
+
+# -- after the holidays: the seasons people take off together ----------------------------
+
+
+def holiday_plan(start: str, me: dict | None = None, **kwargs) -> list[PlannedFollowup]:
+    rounds = [{"start": start, "interviewers": [{"name": "Dana Lee", "talked_about": "x"}]}]
+    return plan_of(interview(rounds=rounds, **kwargs), me={**ME, **(me or {})})
+
+
+def test_after_the_holidays_in_the_us_means_the_year_end_not_veterans_day():
+    items = holiday_plan("2026-11-02 10:00", decision_after_holidays=True)
+    (note,) = steps(items, "holiday_note")
+    assert local_day(note) == date(2026, 12, 21)
+    assert note.occasion == "the year-end holidays"
+    assert note.reason == (
+        "3 business days before the year-end holidays (from Thu 24 Dec), which the decision "
+        "at Acme waits on"
+    )
+    first = steps(items, "follow_up")[0]
+    assert local_day(first) == date(2027, 1, 4)
+    assert first.reason.endswith("because Acme decides after the year-end holidays")
+
+
+def test_after_the_holidays_in_germany_is_not_german_unity_day():
+    berlin = {"country": "DE", "timezone": "Europe/Berlin"}
+    items = holiday_plan("2026-09-21 10:00", berlin, decision_after_holidays=True)
+    (note,) = steps(items, "holiday_note")
+    assert (local_day(note), note.occasion) == (date(2026, 12, 21), "the year-end holidays")
+
+
+def test_no_note_for_a_single_public_holiday_without_a_flag():
+    items = holiday_plan("2026-11-02 10:00", decision_expected="2026-11-16")
+    assert not steps(items, "holiday_note")
+
+
+def test_a_decision_date_past_the_year_end_gets_the_note_without_a_flag():
+    items = holiday_plan("2026-12-02 10:00", decision_expected="2027-01-11")
+    (note,) = steps(items, "holiday_note")
+    assert local_day(note) == date(2026, 12, 21)
+    assert note.reason == (
+        "3 business days before the year-end holidays (from Thu 24 Dec): the decision at "
+        "Acme is due Mon 11 Jan, after them"
+    )
+    assert local_day(steps(items, "follow_up")[0]) == date(2027, 1, 12)
+
+
+def test_decision_after_holidays_false_overrides_the_decision_date():
+    items = holiday_plan(
+        "2026-12-02 10:00", decision_expected="2027-01-11", decision_after_holidays=False
+    )
+    assert not steps(items, "holiday_note")
+    assert local_day(steps(items, "follow_up")[0]) == date(2027, 1, 12)
+
+
+def test_a_decision_before_the_season_gets_no_note():
+    assert not steps(
+        holiday_plan("2026-12-02 10:00", decision_expected="2026-12-18"), "holiday_note"
+    )
+
+
+def test_a_country_adds_its_own_season_japan_golden_week():
+    tokyo = {"country": "JP", "timezone": "Asia/Tokyo"}
+    items = holiday_plan("2027-04-13 10:00", tokyo, decision_expected="2027-05-10")
+    (note,) = steps(items, "holiday_note")
+    assert (local_day(note), note.occasion) == (date(2027, 4, 26), "Golden Week")
+
+
+def test_a_season_that_moves_with_the_moon_china_lunar_new_year():
+    shanghai = {"country": "CN", "timezone": "Asia/Shanghai"}
+    items = holiday_plan("2027-01-11 10:00", shanghai, decision_after_holidays=True)
+    (note,) = steps(items, "holiday_note")
+    assert (local_day(note), note.occasion) == (date(2027, 2, 2), "the Lunar New Year holidays")
+    assert local_day(steps(items, "follow_up")[0]) == date(2027, 2, 11)

@@ -104,10 +104,10 @@ def test_step_holiday_note_before_the_holidays_the_decision_waits_on():
         )
     )
     (note,) = steps(items, "holiday_note")
-    # Christmas is Fri 25 Dec: three business days before is Tue 22 Dec.
-    assert note.start == at(2026, 12, 22)
-    assert note.occasion == "Christmas Day"
-    # New Year's Day (Fri 1 Jan) joins the period; inquiries wait until Mon 4 Jan.
+    # The year-end holidays start Thu 24 Dec: three business days before is Mon 21 Dec.
+    assert note.start == at(2026, 12, 21)
+    assert note.occasion == "the year-end holidays"
+    # They run to New Year's Day (Fri 1 Jan); inquiries wait until Mon 4 Jan.
     assert local_day(steps(items, "follow_up")[0]) == date(2027, 1, 4)
 
 
