@@ -462,7 +462,7 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
 
 
 def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list[PlannedFollowup]:
-    """Every follow-up for one interview, following shared/followup-policy.md."""
+    """Every follow-up for one interview, following docs/policy.md."""
     ctx = _Context(interview, me, cal)
     pol = interview.policy
     items = list(_round_steps(ctx))

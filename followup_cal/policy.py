@@ -1,6 +1,7 @@
 """The follow-up policy as data: every default and every allowed range in one table.
 
-The defaults are those of ``shared/followup-policy.md``. A user overrides any of them under
+Each key's default, range, the advice behind it and a worked example are in
+``docs/policy.md`` (a test keeps the two in step). A user overrides any of them under
 ``policy:`` at the top of the YAML file and again per interview; the loader checks each
 override against the range given here.
 """

@@ -36,6 +36,8 @@ DATETIME = {
     "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?$",
     "description": "YYYY-MM-DD HH:MM, in the round's time zone",
 }
+# Where a reader of the schema finds why each policy key is what it is.
+POLICY_DOC = "docs/policy.md in the followup-cal repository"
 DECISION = {
     "type": "string",
     "pattern": r"^(\d{4}-\d{2}-\d{2}|(in\s+)?\d+\s+(business days?|days?|weeks?))$",
@@ -87,9 +89,13 @@ def _policy() -> dict[str, Any]:
         else:
             item = {"type": "integer", "minimum": setting.minimum, "maximum": setting.maximum}
             prop = {"type": "array", "minItems": 1, "items": item}
-        prop["description"] = setting.why
+        prop["description"] = f"{setting.why} (see {POLICY_DOC})"
         properties[key] = prop
-    return _object(tuple(SETTINGS), properties)
+    policy = _object(tuple(SETTINGS), properties)
+    policy["description"] = (
+        f"overrides of the follow-up policy; each key's default, range and reason: {POLICY_DOC}"
+    )
+    return policy
 
 
 def _person() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""One test per step and hard rule of shared/followup-policy.md.
+"""One test per step and hard rule of docs/policy.md.
 
 The reference interview (conftest.interview) is Mon 2 Nov 2026, 10:00-11:00 in New York,
 with US federal holidays: Veterans Day Wed 11 Nov, Thanksgiving Thu 26 Nov.
