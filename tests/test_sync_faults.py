@@ -182,7 +182,10 @@ def test_not_a_caldav_server(yaml_file, html_server):
 def test_no_url_is_a_usage_error(yaml_file):
     result = sync(yaml_file)
     assert result.exit_code == 2
-    assert "no server: give --url, FOLLOWUP_CAL_URL, url in config.toml or caldav: url: in FILE" in result.stderr
+    assert (
+        "no server: give --url, FOLLOWUP_CAL_URL, url in config.toml or caldav: url: in FILE"
+        in result.stderr
+    )
 
 
 def test_url_and_user_from_the_yaml_and_the_environment(yaml_file, radicale):
