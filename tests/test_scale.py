@@ -9,6 +9,7 @@ about 64x. The bound (10x) leaves room for the sample's spread, not for a quadra
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +18,13 @@ from typing import Any
 import pytest
 import ruamel.yaml
 from conftest import TODAY
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import followup_cal
 from followup_cal import service
 from followup_cal.agenda import build_agenda
+from followup_cal.drafts import SCREENS, _may_match
 from followup_cal.ics import build_calendar
 from followup_cal.loader import parse
 from followup_cal.record import done_entry, edited_text, matching_steps
@@ -139,3 +143,13 @@ def test_recording_a_fact_edits_only_that_interview(sizes: tuple[Prepared, Prepa
         assert new[: added[0]] + new[added[0] + 1 :] == p.text.splitlines(keepends=True)
     small, large = work
     assert large < 1.2 * small, f"ruamel ran {small} lines at {SMALL}, {large} at {LARGE}"
+
+
+@pytest.mark.parametrize("pattern", list(SCREENS), ids=["salary", "pushy", "placeholder"])
+@given(data=st.data())
+@settings(max_examples=200, deadline=None)
+def test_the_lint_screen_lets_every_match_through(pattern: re.Pattern[str], data: Any) -> None:
+    """The substring screen that spares most drafts the regexes never hides a match."""
+    text = data.draw(st.from_regex(pattern, alphabet=st.characters(codec="ascii")))
+    assert pattern.search(text)
+    assert _may_match(pattern, text.lower())
