@@ -20,7 +20,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +107,12 @@ def _same(target: Path, expected: Snapshot) -> bool:
         return False
 
 
-def _write(target: Path, data: bytes, *, expected: Snapshot | None, exclusive: bool) -> None:
-    """The new version of ``target``; raises _Changed when it is not ``expected`` any more."""
+def _write(
+    target: Path, data: bytes | Iterable[bytes], *, expected: Snapshot | None, exclusive: bool
+) -> None:
+    """The new version of ``target``; raises _Changed when it is not ``expected`` any more.
+
+    ``data`` may come in chunks (a large calendar is written as it is made)."""
     folder = target.parent
     try:
         info: os.stat_result | None = target.stat()
@@ -121,7 +125,8 @@ def _write(target: Path, data: bytes, *, expected: Snapshot | None, exclusive: b
     fd, name = _unnamed_file(target)
     try:
         with os.fdopen(fd, "wb", closefd=False) as handle:
-            handle.write(data)
+            for chunk in (data,) if isinstance(data, bytes) else data:
+                handle.write(chunk)
             handle.flush()
         if info is None:
             umask = os.umask(0)
@@ -175,8 +180,12 @@ def _sync_folder(folder: Path) -> None:
             os.close(dir_fd)
 
 
-def write_atomic(path: str | Path, data: bytes, *, exclusive: bool = False) -> None:
-    """Replace ``path`` with ``data`` (or, ``exclusive``, create it only if absent).
+def write_atomic(
+    path: str | Path, data: bytes | Iterable[bytes], *, exclusive: bool = False
+) -> None:
+    """Replace ``path`` with ``data`` (or, ``exclusive``, create it only if absent); the
+    chunks of an iterable are written as they come, and a failure while making them
+    leaves the old file too.
 
     On any failure the old file is left as it was; its mode, owner and group are kept.
     """

@@ -215,14 +215,8 @@ def revise_event(
     return RevisedEvent(event, props, content, revision, style)
 
 
-def build_calendar(
-    events: Iterable[FollowupEvent],
-    me: Profile,
-    state: ExportState,
-    today: date,
-    name: str = "",
-    style: FeedStyle = EVENTS,
-) -> icalendar.Calendar:
+def calendar_head(me: Profile, name: str = "", style: FeedStyle = EVENTS) -> icalendar.Calendar:
+    """The calendar's own properties, before any component."""
     import icalendar
 
     cal = icalendar.Calendar()
@@ -235,6 +229,20 @@ def build_calendar(
     cal.add("x-wr-timezone", me.timezone.key)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT12H")
+    return cal
+
+
+def build_calendar(
+    events: Iterable[FollowupEvent],
+    me: Profile,
+    state: ExportState,
+    today: date,
+    name: str = "",
+    style: FeedStyle = EVENTS,
+) -> icalendar.Calendar:
+    import icalendar
+
+    cal = calendar_head(me, name, style)
     days = []
     for event in events:
         cal.add_component(revise_event(event, state, today, style).vevent())

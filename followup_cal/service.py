@@ -12,7 +12,8 @@ from datetime import date
 from followup_cal.drafts import LintWarning, TemplateSet, lint_draft, render_draft
 from followup_cal.errors import InvalidInput, NotFound, Problem
 from followup_cal.field_lint import FieldWarning, lint_fields
-from followup_cal.ics import EVENTS, FeedStyle, FollowupEvent, build_calendar, calendar_bytes
+from followup_cal.ics import EVENTS, FeedStyle, FollowupEvent
+from followup_cal.ics_stream import CalendarStream, EventCache
 from followup_cal.model import SearchFile
 from followup_cal.planner import PlannedFollowup, plan_followups
 from followup_cal.state import ExportState
@@ -159,12 +160,29 @@ def timeline_html(search: SearchFile, today: date) -> str:
     return render_timeline(marks, search.interviews, zone, today, title)
 
 
+def export_stream(
+    search: SearchFile,
+    today: date,
+    state: ExportState,
+    style: FeedStyle = EVENTS,
+    cache: EventCache | None = None,
+) -> CalendarStream:
+    """The calendar in chunks; each draft is made when its event is, then let go."""
+    templates = TemplateSet(search.templates_dir)
+
+    def render(item: PlannedFollowup) -> FollowupEvent:
+        return FollowupEvent(item, render_draft(item, search.me, templates))
+
+    items = plan(search, today)
+    return CalendarStream(
+        items, render, search.me, state, today, search.calendar_name, style, cache
+    )
+
+
 def export_ics(
     search: SearchFile, today: date, state: ExportState, style: FeedStyle = EVENTS
 ) -> bytes:
-    events = draft_events(search, plan(search, today))
-    cal = build_calendar(events, search.me, state, today, search.calendar_name, style)
-    return calendar_bytes(cal)
+    return b"".join(export_stream(search, today, state, style).chunks())
 
 
 def find_event(

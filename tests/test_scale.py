@@ -25,7 +25,6 @@ import followup_cal
 from followup_cal import service
 from followup_cal.agenda import build_agenda
 from followup_cal.drafts import SCREENS, _may_match
-from followup_cal.ics import build_calendar
 from followup_cal.loader import parse
 from followup_cal.record import done_entry, edited_text, matching_steps
 from followup_cal.state import ExportState
@@ -96,7 +95,7 @@ STAGES: dict[str, Callable[[Prepared], Any]] = {
     ),
     "timeline_html": lambda p: service.timeline_html(p.search, TODAY),
     "agenda": lambda p: build_agenda(p.events, p.search.me.timezone, TODAY, 7),
-    "export": lambda p: build_calendar(p.events, p.search.me, ExportState(), TODAY),
+    "export": lambda p: service.export_ics(p.search, TODAY, ExportState()),
     "find_event": lambda p: service.find_event(p.events, p.target.id, "debrief", None, 1),
     "matching_steps": lambda p: matching_steps(p.items, p.target, "debrief", None, None),
 }

@@ -67,26 +67,37 @@ def export(
     """
     from followup_cal import service
     from followup_cal.ics import FeedStyle
+    from followup_cal.ics_stream import EventCache
 
     search = load(file)
     state_path = Path(state_file) if state_file else state_path_for(file)
     state = ExportState() if no_state else load_state(state_path)
     before = dict(state.revisions)
     style = FeedStyle(public=public, as_todo=kind == "todo")
-    data = service.export_ics(search, resolve_today(today), state, style)
-    changed = sum(1 for uid, rev in state.revisions.items() if before.get(uid) != rev)
-    if not no_state and changed:
-        # The history first: if the calendar write then fails, the next run still
-        # numbers every revision above anything already published.
-        save_state(state_path, state)
-    count = data.count(b"BEGIN:VTODO" if style.as_todo else b"BEGIN:VEVENT")
+    # Events unchanged since the last export to this file are taken from it.
+    cache = None if output == "-" else EventCache(output)
+    stream = service.export_stream(search, resolve_today(today), state, style, cache)
+    changed: list[int] = []
+
+    def made() -> None:
+        changed.append(sum(1 for uid, r in state.revisions.items() if before.get(uid) != r))
+        if not no_state and changed[0]:
+            # The history before the calendar is in place: if its write then fails, the
+            # next run still numbers every revision above anything already published.
+            save_state(state_path, state)
+
     if output == "-":
-        sys.stdout.buffer.write(data)
+        for chunk in stream.chunks(made):
+            sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
     else:
-        write_atomic(output, data)
+        try:
+            write_atomic(output, stream.chunks(made))
+        finally:
+            cache.close()
+        cache.save(stream)
     what = "tasks" if style.as_todo else "events"
-    click.echo(f"wrote {count} {what} to {output} ({changed} new or changed)", err=True)
+    click.echo(f"wrote {stream.count} {what} to {output} ({changed[0]} new or changed)", err=True)
 
 
 @cli.command()

@@ -1,0 +1,123 @@
+"""export streams the calendar and reuses unchanged events: always the bytes of a full build.
+
+The reference is icalendar's own whole-calendar build (ics.build_calendar, to_ical), so
+each shortcut (our line folding, the stream, the cache of the last export) is checked
+against the library, not against itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLE, TODAY
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar.parser import _foldline
+
+from followup_cal import ics_stream, service
+from followup_cal.cli import cli
+from followup_cal.ics import EVENTS, FeedStyle, build_calendar, calendar_bytes
+from followup_cal.loader import load, parse
+from followup_cal.state import ExportState
+
+STYLES = [FeedStyle(), FeedStyle(public=True), FeedStyle(as_todo=True)]
+
+
+def full_build(path: str, style: FeedStyle = EVENTS, today: date = TODAY) -> bytes:
+    search = load(path)
+    events = service.draft_events(search, service.plan(search, today))
+    cal = build_calendar(events, search.me, ExportState(), today, search.calendar_name, style)
+    return calendar_bytes(cal)
+
+
+@given(st.text(alphabet=st.sampled_from("ab\\^;,:é→—😀 \t"), max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_folding_is_icalendars(line):
+    assert ics_stream.fold(line) == _foldline(line).encode()
+
+
+@pytest.mark.parametrize("style", STYLES, ids=["events", "public", "tasks"])
+def test_the_stream_is_the_full_build(style):
+    search = load(str(EXAMPLE))
+    streamed = b"".join(service.export_stream(search, TODAY, ExportState(), style).chunks())
+    assert streamed == full_build(str(EXAMPLE), style)
+
+
+def export(path: Path, out: Path) -> str:
+    result = CliRunner().invoke(
+        cli, ["export", str(path), "-o", str(out), "--no-state", "--today", str(TODAY)]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def count_built(monkeypatch) -> list[int]:
+    """How many components are serialised from icalendar objects (not from the cache)."""
+    built = [0]
+    original = ics_stream.component_bytes
+
+    def counting(component):
+        built[0] += 1
+        return original(component)
+
+    monkeypatch.setattr(ics_stream, "component_bytes", counting)
+    return built
+
+
+def test_re_export_after_an_edit_rebuilds_only_that_interviews_events(
+    tmp_path, cache_home, monkeypatch
+):
+    path = tmp_path / "interviews.yaml"
+    text = EXAMPLE.read_text("utf-8")
+    path.write_text(text, "utf-8")
+    out = tmp_path / "followups.ics"
+    export(path, out)
+    assert out.read_bytes() == full_build(str(path))
+
+    edited = text.replace(
+        "pitch: building streaming pipelines", "pitch: running streaming pipelines", 1
+    )
+    assert edited != text
+    path.write_text(edited, "utf-8")
+    search = parse(str(path), edited)
+    helio = [i for i in service.plan(search, TODAY) if i.interview.id == "helio-analytics"]
+    built = count_built(monkeypatch)
+    export(path, out)
+    assert out.read_bytes() == full_build(str(path))
+    # Only Helio's events (whose drafts name the pitch), and the one time zone.
+    zones = out.read_bytes().count(b"BEGIN:VTIMEZONE")
+    assert 0 < built[0] - zones <= len(helio)
+
+
+def test_an_output_changed_since_is_not_trusted(tmp_path, cache_home, monkeypatch):
+    path = tmp_path / "interviews.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    out = tmp_path / "followups.ics"
+    export(path, out)
+    # Someone edits the .ics in place: same size, one letter changed in an event.
+    data = out.read_bytes()
+    at = data.index(b"SUMMARY:") + len(b"SUMMARY:")
+    out.write_bytes(data[:at] + bytes([data[at] ^ 0x20]) + data[at + 1 :])
+    built = count_built(monkeypatch)
+    export(path, out)
+    assert out.read_bytes() == full_build(str(path))
+    assert built[0] >= out.read_bytes().count(b"BEGIN:VEVENT")
+
+
+def test_no_cache_folder_is_only_slower(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", "/dev/null/nowhere")
+    path = tmp_path / "interviews.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    out = tmp_path / "followups.ics"
+    export(path, out)
+    export(path, out)
+    assert out.read_bytes() == full_build(str(path))
