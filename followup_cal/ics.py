@@ -8,7 +8,7 @@ interviewer an invitation. Recipients appear only in the text and the mailto: li
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     import icalendar  # imported where used: a no-op sync never serializes anything
 
 PRODID = f"-//followup-cal//followup-cal {__version__}//EN"
-HASH_PROPERTY = "X-FOLLOWUP-CAL-HASH"
 REFRESH = timedelta(hours=12)
 FORBIDDEN = ("ATTENDEE", "ORGANIZER", "METHOD")
 UTC = ZoneInfo("UTC")
@@ -177,9 +176,9 @@ class RevisedEvent:
     revision: Revision
     style: FeedStyle = EVENTS
 
-    def vevent(self, *, with_hash: bool = False) -> icalendar.Event | icalendar.Todo:
-        """The VEVENT (a VTODO for tasks); ``with_hash`` adds the content hash, which only
-        sync needs (to tell unchanged events on the server without re-sending them)."""
+    def vevent(self, *, marks: Mapping[str, str] | None = None) -> icalendar.Event | icalendar.Todo:
+        """The VEVENT (a VTODO for tasks); ``marks`` are the X- properties only sync adds
+        (content hash, search id, fingerprint: see ``sync.edits``)."""
         import icalendar
 
         vevent = icalendar.Todo() if self.style.as_todo else icalendar.Event()
@@ -191,8 +190,8 @@ class RevisedEvent:
             vevent.add(name, value)
         vevent.add("dtstamp", datetime.combine(self.revision.stamp, time(0), tzinfo=UTC))
         vevent.add("sequence", self.revision.sequence)
-        if with_hash:
-            vevent.add(HASH_PROPERTY, self.content_hash)
+        for name, value in (marks or {}).items():
+            vevent.add(name, value)
         if self.event.item.done:
             return vevent  # done: nothing to be reminded of
         alarm = icalendar.Alarm()

@@ -47,7 +47,8 @@ from followup_cal.policy import DEFAULT_POLICY, SETTINGS, Policy, Setting
 
 T = TypeVar("T")
 
-TOP_KEYS = ("me", "policy", "interviews", "templates", "calendar_name", "caldav", "imap")
+TOP_KEYS = ("me", "policy", "interviews", "templates", "calendar_name", "caldav", "imap", "sync_id")
+SYNC_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 CALDAV_KEYS = ("url", "user", "calendar")
 IMAP_KEYS = ("url", "user", "folder")
 ME_KEYS = (
@@ -982,6 +983,13 @@ def _parse(path: str, text: str) -> SearchFile:
     if "caldav" in top:
         caldav = _read_caldav(r, top["caldav"].value)
     imap = _read_imap(r, top["imap"].value) if "imap" in top else None
+    sync_id = r.field(top, "sync_id", r.text, "")
+    if sync_id and not re.match(SYNC_ID_PATTERN, sync_id):
+        r.problem(
+            top["sync_id"].value,
+            f"sync_id '{sync_id}' is not an id; expected letters, digits, '.', '_' or '-' "
+            "(sync writes it; keep it as it is)",
+        )
 
     if r.problems or me is None:
         raise InvalidInput(r.problems)
@@ -994,6 +1002,7 @@ def _parse(path: str, text: str) -> SearchFile:
         calendar_name=r.field(top, "calendar_name", r.text, ""),
         caldav=caldav,
         imap=imap,
+        sync_id=sync_id,
     )
 
 

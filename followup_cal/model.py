@@ -303,3 +303,4 @@ class SearchFile:
     calendar_name: str = ""
     caldav: CalDAVSettings | None = None
     imap: ImapSettings | None = None
+    sync_id: str = ""  # names this file's events on a CalDAV server; sync writes it

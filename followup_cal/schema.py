@@ -23,6 +23,7 @@ from followup_cal.loader import (
     OUTCOME_KEYS,
     PERSON_KEYS,
     ROUND_KEYS,
+    SYNC_ID_PATTERN,
     TOP_KEYS,
 )
 from followup_cal.model import WEEKDAYS, Channel, Greeting, Result
@@ -254,6 +255,7 @@ def build_schema() -> dict[str, Any]:
             "calendar_name": {"type": "string"},
             "caldav": caldav,
             "imap": imap,
+            "sync_id": {"type": "string", "pattern": SYNC_ID_PATTERN},
         },
         ("me", "interviews"),
     )

@@ -343,7 +343,7 @@ def test_server_stopped_midway_is_a_clear_error_and_a_rerun_completes(ws):
     ws.proxy.fail_after = 4 + 20  # discovery and MKCALENDAR, then 20 PUTs
     result = ws.sync("--create")
     assert result.exit_code == 7
-    assert result.stderr.startswith("http://127.0.0.1:")
+    assert result.stderr.splitlines()[-1].startswith("http://127.0.0.1:")
     assert "cannot reach the server" in result.stderr
     assert "Traceback" not in result.output
     ws.proxy.fail_after = None

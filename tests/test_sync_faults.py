@@ -224,3 +224,15 @@ def test_a_redirect_from_well_known_caldav_is_followed(yaml_file, radicale):
         server.server_close()
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("created 49,")
+
+
+@pytest.mark.parametrize(
+    "content", ['{"calendars": {"k": 5}, "etags": []}', "[1, 2]", '{"etags": {"u": 3}}', "{"]
+)
+def test_a_damaged_state_file_is_ignored_with_a_warning(yaml_file, radicale, content):
+    status = yaml_file.with_name("interviews.followup-sync.json")
+    status.write_text(content)
+    result = sync_as_alex(yaml_file, radicale.url, "--calendar", "Damaged", "--create")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"warning: {status} is damaged; ignored")
+    assert "Traceback" not in result.output

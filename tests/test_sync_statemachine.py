@@ -1,9 +1,11 @@
 """A hypothesis state machine (as vdirsyncer tests its sync) against a real Radicale.
 
-Random sequences of YAML edits, outcomes, foreign events, user edits on the server and
-interrupted syncs; after every completed sync the invariants hold: the owned events are
-exactly the planned ones (bar events the user edited, which are left alone), foreign
-events are untouched, and nothing is duplicated.
+Random sequences of YAML edits, outcomes, foreign events, user edits on the server,
+interrupted syncs, a deleted sync state file and syncs from a second machine (a copy of
+the YAML with no local files); after every completed sync the invariants hold: the owned
+events are exactly the planned ones (bar events the user edited, which are left alone
+with the user's text until a forced sync), foreign events are untouched, and nothing is
+duplicated.
 """
 
 from __future__ import annotations
@@ -78,11 +80,12 @@ class SyncMachine(RuleBasedStateMachine):
         doc = {"me": ME, "interviews": list(self.interviews.values())}
         self.path.write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
 
-    def sync(self, *args: str):
+    def sync(self, *args: str, path: Path | None = None):
+        path = path or self.path
         self.proxy.requests.clear()
         command = [
             "sync",
-            str(self.path),
+            str(path),
             "--url",
             self.proxy.url("/"),
             "--user",
@@ -94,7 +97,7 @@ class SyncMachine(RuleBasedStateMachine):
             *args,
         ]
         result = CliRunner().invoke(cli, command, env={"FOLLOWUP_CAL_PASSWORD": PASSWORD})
-        status = json.loads((self.dir / "interviews.followup-sync.json").read_text())
+        status = json.loads((path.parent / "interviews.followup-sync.json").read_text())
         (url,) = status["calendars"].values()
         self.calendar_url = url.replace(f":{self.proxy.port}/", f":{self.server.port}/")
         return result
@@ -212,10 +215,29 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule()
     def sync_normally(self):
-        result = self.sync()
+        self.sync_and_check()
+
+    @rule()
+    def state_file_deleted(self):
+        # The README calls it safe to delete: it is a cache, and a user edit must survive.
+        (self.dir / "interviews.followup-sync.json").unlink(missing_ok=True)
+        self.sync_and_check()
+
+    @rule()
+    def second_machine(self):
+        # The same YAML checked out elsewhere, with none of the local files.
+        other = self.dir / f"machine-{uuid.uuid4().hex[:6]}"
+        other.mkdir()
+        copy = other / "interviews.yaml"
+        copy.write_text(self.path.read_text("utf-8"), "utf-8")
+        self.sync_and_check(path=copy)
+
+    def sync_and_check(self, path: Path | None = None) -> None:
+        result = self.sync(path=path)
         if not self.planned() and result.exit_code == 9:
             return  # an emptied plan is refused; forced_sync covers it
         assert result.exit_code in (0, 10), result.output
+        assert "Traceback" not in result.output
         self.check(exact=False)
         self.synced = True
 
@@ -246,6 +268,8 @@ class SyncMachine(RuleBasedStateMachine):
         for uid, content in planned.items():
             if uid not in self.edited:
                 assert str(by_uid[uid]["X-FOLLOWUP-CAL-HASH"]) == content
+        for uid in self.edited & set(by_uid):
+            assert str(by_uid[uid]["SUMMARY"]) == "moved by the user", "a user edit was lost"
 
     @invariant()
     def nothing_written_outside_the_calendar(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,9 @@ from followup_cal.cli.base import (
 from followup_cal.loader import load
 from followup_cal.state import load_state, save_state, state_path_for
 
+if TYPE_CHECKING:
+    from followup_cal.sync.algorithm import SyncPlan  # imported by sync only, for speed
+
 
 @cli.command()
 @file_argument
@@ -28,6 +32,11 @@ from followup_cal.state import load_state, save_state, state_path_for
 @click.option("--create", is_flag=True, help="Create the calendar when it is missing.")
 @click.option("--dry-run", is_flag=True, help="List the changes; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite server edits; allow deleting everything.")
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Keep events edited on the server as they are, until the YAML changes them.",
+)
 @click.option(
     "--password-command", metavar="CMD", help="Print the password with CMD (e.g. 'pass show dav')."
 )
@@ -44,6 +53,7 @@ def sync(
     create: bool,
     dry_run: bool,
     force: bool,
+    adopt: bool,
     password_command: str | None,
     insecure: bool,
     timeout: int,
@@ -53,8 +63,14 @@ def sync(
     """Push the follow-ups of FILE to a CalDAV calendar, and keep them in step.
 
     Creates what is missing, updates what changed, deletes what is no longer planned,
-    and touches no event it did not create. The password comes from
+    and touches no event of another file or app. The password comes from
     --password-command, FOLLOWUP_CAL_PASSWORD, ~/.netrc or the system keyring.
+
+    An event you changed in your calendar app (moved, edited, completed) is seen on the
+    server itself, from any machine, and never overwritten: when the YAML changes it
+    too, it is left alone and listed (exit 10); --force puts the planned version back,
+    --adopt keeps yours until the YAML changes that event again. The first sync adds a
+    sync_id: line to FILE: it names this file's events.
 
     With --as todo, follow-ups become tasks (VTODO, done steps COMPLETED) in a task
     list of their own, "Follow-up tasks" unless --calendar names another.
@@ -70,6 +86,7 @@ def sync(
     """
     from followup_cal.credentials import find_password, require_password
     from followup_cal.errors import SyncConflicts
+    from followup_cal.sync.identity import ensure_search_id
     from followup_cal.sync.run import (
         SyncStatus,
         SyncTarget,
@@ -103,15 +120,29 @@ def sync(
     revisions_before = dict(state.revisions)
     status_path = status_path_for(file)
     status = SyncStatus.load(status_path)
+    if status.damaged:
+        click.echo(f"warning: {status_path} is damaged; ignored (it is only a cache)", err=True)
     status_before = status.to_json()
+    # The id is derived until it is written, after a sync that reached the calendar.
+    search_id, _note = ensure_search_id(search, write=False)
     try:
-        prepared = prepare_sync(search, target, state, status, resolve_today(today), force=force)
+        prepared = prepare_sync(
+            search,
+            target,
+            state,
+            status,
+            resolve_today(today),
+            search_id=search_id,
+            force=force,
+            adopt=adopt,
+        )
+        plan = prepared.plan
         writes = prepared.plan.writes
         if dry_run:
             for write in writes:
                 click.echo(f"would {write.kind} {write.uid}  {write.summary}")
-            for uid in prepared.plan.conflicts:
-                click.echo(f"would leave alone {uid} (edited on the server; --force overwrites)")
+            for uid in plan.conflicts:
+                click.echo(f"would leave alone {uid} ({_what(plan, uid)} on the server)")
             click.echo(f"dry run: {len(writes)} change(s), nothing written")
             return
         if len(writes) > 20 and sys.stdout.isatty():
@@ -125,8 +156,27 @@ def sync(
                 save_status(status_path, status)
             if state.revisions != revisions_before:
                 save_state(state_path, state)
+    _search_id, note = ensure_search_id(search, write=True)
+    if note:
+        click.echo(note, err=True)
+    for uid in plan.kept:
+        click.echo(
+            f"kept: {uid} was {_what(plan, uid)} on the server and the YAML did not change "
+            "it (--adopt makes that the base and ends this note)",
+            err=True,
+        )
     for uid in report.conflicts:
-        click.echo(f"left alone: {uid} was edited on the server; --force overwrites", err=True)
+        click.echo(
+            f"left alone: {uid} was {_what(plan, uid)} on the server; --force overwrites, "
+            "--adopt keeps the server's version",
+            err=True,
+        )
     click.echo(report.summary)
     if report.conflicts:
         raise SyncConflicts(f"{len(report.conflicts)} event(s) left alone")
+
+
+def _what(plan: SyncPlan, uid: str) -> str:
+    """'moved', 'edited', 'moved and completed', ...: what the user did to the event."""
+    edit = plan.edits.get(uid)
+    return " and ".join(edit.kinds) if edit is not None and edit.kinds else "edited"

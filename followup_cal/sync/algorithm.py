@@ -1,23 +1,30 @@
 """The sync decision: desired events vs. what the calendar holds. Pure, no I/O.
 
-The YAML is the truth for events we own (UID ending in ``@followup-cal``) and only for
-those. "Changed" is decided by the content hash each event carries
-(X-FOLLOWUP-CAL-HASH), never by re-sending. An ETag remembered from our own last write
-that no longer matches means someone edited the event on the server: such an event is
-left alone (a conflict) unless forced, like a 412 during the write itself.
+Ownership: an event is this file's when it carries this file's search id
+(X-FOLLOWUP-CAL-SEARCH). Events written before search ids existed (our UID suffix and
+content hash, no search id) are claimed when this file plans their UID or knows it from
+its export history, and are tagged on the way; anything else is left alone, whatever
+its UID.
+
+"Changed in the YAML" is decided by the content hash each event carries
+(X-FOLLOWUP-CAL-HASH). "Changed on the server" is decided from the server's copy alone:
+the fingerprint of the user-editable fields we pushed (X-FOLLOWUP-CAL-PUSHED) against
+the same fingerprint of what the server holds now (see ``edits``). An edited event is
+never overwritten unless forced; ``adopt`` keeps the server's version as the new base.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from followup_cal.planner import UID_DOMAIN
+from followup_cal.sync.edits import ServerEdit, compare
 
 OWNED_SUFFIX = "@" + UID_DOMAIN
 
 
-def is_owned(uid: str) -> bool:
+def has_our_suffix(uid: str) -> bool:
     return uid.endswith(OWNED_SUFFIX)
 
 
@@ -27,6 +34,7 @@ class Desired:
     summary: str
     render: Callable[[], bytes]  # the VCALENDAR to PUT, built only when it is written
     content_hash: str
+    pushed: str = ""  # the fingerprint of the user-editable fields as rendered
 
 
 @dataclass(frozen=True)
@@ -35,23 +43,32 @@ class Remote:
     href: str
     etag: str
     content_hash: str  # "" when the event carries none
+    search: str = ""  # the search id it carries, "" when none
+    pushed: str = ""  # the fingerprint we wrote, "" when none (written before it existed)
+    now: str = ""  # the fingerprint of what the server holds now; "" = unreadable
+    completed: bool = False  # marked completed on the server
+    data: str = ""  # the calendar object as the server holds it (for --adopt)
 
 
 @dataclass(frozen=True)
 class Write:
-    kind: str  # "create", "update" or "delete"
+    kind: str  # "create", "update", "delete", "tag", "adopt" or "release"
     uid: str
     summary: str
-    href: str | None = None  # where it is now (update, delete)
-    etag: str | None = None  # the If-Match (update, delete)
-    render: Callable[[], bytes] | None = None  # what to PUT (create, update)
+    href: str | None = None  # where it is now (all but create)
+    etag: str | None = None  # the If-Match (all but create)
+    render: Callable[[], bytes] | None = None  # what to PUT (create, update, tag)
+    source: Remote | None = None  # the server's copy to keep (adopt, release)
+    content_hash: str = ""  # the content hash an adopted event is marked with
 
 
 @dataclass
 class SyncPlan:
     writes: list[Write] = field(default_factory=list)
     unchanged: int = 0
-    conflicts: list[str] = field(default_factory=list)  # UIDs edited on the server
+    conflicts: list[str] = field(default_factory=list)  # edited on the server and in the YAML
+    kept: list[str] = field(default_factory=list)  # edited on the server only: left as is
+    edits: dict[str, ServerEdit] = field(default_factory=dict)  # every server edit seen
     duplicates: list[Remote] = field(default_factory=list)  # a UID at a second href
     refused: str = ""  # why nothing may be written without --force
 
@@ -59,24 +76,57 @@ class SyncPlan:
         return sum(1 for w in self.writes if w.kind == kind)
 
 
+def is_ours(item: Remote, search_id: str, claimed: Collection[str]) -> bool:
+    """Whether this file owns the event (see the module's docstring)."""
+    if item.search:
+        return item.search == search_id
+    # Written before search ids: ours only if sync wrote it and this file knows the UID.
+    return has_our_suffix(item.uid) and bool(item.content_hash) and item.uid in claimed
+
+
+def server_edit(
+    item: Remote, want: Desired | None, remembered_etags: Mapping[str, str]
+) -> ServerEdit | None:
+    """What changed on the server since we wrote ``item``, from the server's copy.
+
+    The fingerprint we pushed is on the event; an event from before fingerprints whose
+    content hash is still the desired one was written with the desired fingerprint.
+    Only an older event with neither falls back to the ETag remembered in the cache.
+    """
+    pushed = item.pushed
+    if not pushed and want is not None and want.content_hash == item.content_hash:
+        pushed = want.pushed
+    if pushed:
+        return compare(item.uid, pushed, item.now, completed_now=item.completed)
+    known = remembered_etags.get(item.uid)
+    if known is not None and known != item.etag:
+        return ServerEdit(item.uid, ("unknown",))
+    return None
+
+
 def plan_sync(
     desired: list[Desired],
     remote: list[Remote],
     remembered_etags: Mapping[str, str],
     *,
+    search_id: str = "",
+    known_uids: Collection[str] = (),
     force: bool = False,
+    adopt: bool = False,
 ) -> SyncPlan:
-    """What to create, update and delete so the owned events equal the desired ones."""
+    """What to write so this file's events equal the desired ones, without losing an
+    edit made on the server. ``known_uids``: UIDs this file has exported before."""
     plan = SyncPlan()
+    wanted = {d.uid: d for d in desired}
+    claimed = set(wanted) | set(known_uids)
     owned: dict[str, Remote] = {}
     for item in sorted(remote, key=lambda r: r.href):
-        if not is_owned(item.uid):
-            continue  # never touch a foreign event
+        if not is_ours(item, search_id, claimed):
+            continue  # another search's event, or nobody's we know: never touched
         if item.uid in owned:
             plan.duplicates.append(item)
             continue
         owned[item.uid] = item
-    wanted = {d.uid: d for d in desired}
 
     if not wanted and owned and not force:
         plan.refused = (
@@ -85,29 +135,47 @@ def plan_sync(
         )
         return plan
 
-    def edited(item: Remote) -> bool:
-        known = remembered_etags.get(item.uid)
-        return known is not None and known != item.etag
-
     for uid, want in wanted.items():
         have = owned.get(uid)
         if have is None:
             plan.writes.append(Write("create", uid, want.summary, render=want.render))
-        elif have.content_hash == want.content_hash:
-            plan.unchanged += 1
-        elif edited(have) and not force:
-            plan.conflicts.append(uid)
-        else:
+            continue
+        edit = server_edit(have, want, remembered_etags)
+        same = have.content_hash == want.content_hash
+        if edit is not None:
+            plan.edits[uid] = edit
+        if edit is None or force:
+            if not same or edit is not None:
+                kind = "update"  # --force puts our version back over the user's
+            elif have.search != search_id or not have.pushed:
+                kind = "tag"  # an event from before search ids and fingerprints
+            else:
+                plan.unchanged += 1
+                continue
+            plan.writes.append(Write(kind, uid, want.summary, have.href, have.etag, want.render))
+        elif adopt and have.now:
             plan.writes.append(
-                Write("update", uid, want.summary, have.href, have.etag, want.render)
-            )
+                Write("adopt", uid, want.summary, have.href, have.etag, source=have,
+                      content_hash=want.content_hash)
+            )  # fmt: skip
+        elif same:
+            plan.kept.append(uid)  # only the user changed it: theirs stays
+            plan.unchanged += 1
+        else:
+            plan.conflicts.append(uid)
     for uid, have in owned.items():
         if uid in wanted:
             continue
-        if edited(have) and not force:
-            plan.conflicts.append(uid)
-        else:
+        edit = server_edit(have, None, remembered_etags)
+        if edit is not None:
+            plan.edits[uid] = edit
+        if edit is None or force:
             plan.writes.append(Write("delete", uid, uid, have.href, have.etag))
+        elif adopt and have.now:
+            # No longer planned but edited: the user keeps it as an event of their own.
+            plan.writes.append(Write("release", uid, uid, have.href, have.etag, source=have))
+        else:
+            plan.conflicts.append(uid)
     for extra in plan.duplicates:
         # A second copy of one of our UIDs (e.g. imported by hand): remove it.
         plan.writes.append(Write("delete", extra.uid, extra.uid, extra.href, extra.etag))

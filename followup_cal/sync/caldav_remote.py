@@ -22,12 +22,17 @@ from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from followup_cal import __version__
 from followup_cal.errors import AuthFailed, CalendarNotFound, ServerError, ServerUnreachable
-from followup_cal.sync.algorithm import Remote
+from followup_cal.sync.algorithm import Remote, has_our_suffix
+from followup_cal.sync.edits import (
+    HASH_PROPERTY,
+    PUSHED_PROPERTY,
+    SEARCH_PROPERTY,
+    component_of,
+    server_fingerprint,
+)
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
-HASH_RE = re.compile(r"^X-FOLLOWUP-CAL-HASH(?:;[^:\r\n]*)?:(.*)$", re.MULTILINE)
-UID_RE = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*)$", re.MULTILINE)
 USER_AGENT = f"followup-cal/{__version__}"
 RETRY_DELAYS = (0.5, 1.5)
 REDIRECTS = (301, 302, 307, 308)  # seconds before the 2nd and 3rd try of a safe request
@@ -247,19 +252,9 @@ class CalDAVRemote:
             href = item.findtext(f"{{{DAV}}}href") or ""
             etag = item.findtext(f".//{{{DAV}}}getetag") or ""
             data = item.findtext(f".//{{{CALDAV}}}calendar-data") or ""
-            text = unfold(data)
-            uid = UID_RE.search(text)
-            if not href or not uid:
-                continue
-            content = HASH_RE.search(text)
-            events.append(
-                Remote(
-                    uid=uid.group(1).strip(),
-                    href=urljoin(calendar_url, href),
-                    etag=etag,
-                    content_hash=content.group(1).strip() if content else "",
-                )
-            )
+            event = read_event(urljoin(calendar_url, href), etag, data) if href else None
+            if event is not None:
+                events.append(event)
         return events
 
     def _propfind(self, url: str, props: str, depth: str) -> ET.Element:
@@ -343,6 +338,40 @@ class CalDAVRemote:
             raise ServerError(f"{redact(href)}: {what} failed with HTTP {response.status}")
         etag = response.headers.get("etag")
         return WriteResult(True, etag, response.status)
+
+
+def _property(text: str, name: str) -> str:
+    found = re.search(rf"^{name}(?:;[^:\r\n]*)?:(.*)$", text, re.MULTILINE)
+    return found.group(1).strip() if found else ""
+
+
+def read_event(href: str, etag: str, data: str) -> Remote | None:
+    """One calendar object as the sync decision sees it; None when it has no UID.
+
+    Our own marks are found with a line match; the user-editable fields are parsed only
+    for events that carry our suffix (a foreign event's content is never looked at).
+    """
+    text = unfold(data)
+    uid = _property(text, "UID")
+    if not uid:
+        return None
+    now, completed = "", False
+    if has_our_suffix(uid):
+        component = component_of(data, uid)
+        if component is not None:
+            now = server_fingerprint(component)
+            completed = str(component.get("STATUS", "")).upper() == "COMPLETED"
+    return Remote(
+        uid=uid,
+        href=href,
+        etag=etag,
+        content_hash=_property(text, HASH_PROPERTY),
+        search=_property(text, SEARCH_PROPERTY),
+        pushed=_property(text, PUSHED_PROPERTY),
+        now=now,
+        completed=completed,
+        data=data,
+    )
 
 
 def event_href(calendar_url: str, uid: str) -> str:

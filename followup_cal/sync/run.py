@@ -14,6 +14,7 @@ from followup_cal.atomic import write_atomic
 from followup_cal.errors import CalendarNotFound, FileAccessError, ServerError, SyncRefused
 from followup_cal.ics import (
     EVENTS,
+    FORBIDDEN,
     PRODID,
     FeedStyle,
     FollowupEvent,
@@ -25,6 +26,13 @@ from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
 from followup_cal.sync.algorithm import Desired, SyncPlan, Write, plan_sync
 from followup_cal.sync.caldav_remote import CalDAVRemote, event_href, redact
+from followup_cal.sync.edits import (
+    HASH_PROPERTY,
+    PUSHED_PROPERTY,
+    SEARCH_PROPERTY,
+    planned_fingerprint,
+    retag,
+)
 
 DEFAULT_CALENDAR = "Follow-ups"
 DEFAULT_TASK_LIST = "Follow-up tasks"  # a calendar holds a UID once: tasks live apart
@@ -58,16 +66,23 @@ class SyncStatus:
     calendars: dict[str, str] = field(default_factory=dict)
     etags: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    damaged: bool = False  # the file was there but not as we write it: ignored
+
     @classmethod
     def load(cls, path: Path) -> SyncStatus:
         try:
             data = json.loads(path.read_text("utf-8"))
-            return cls(dict(data.get("calendars", {})), dict(data.get("etags", {})))
         except FileNotFoundError:
             return cls()
-        except (OSError, ValueError, AttributeError, TypeError):
-            # Only an optimisation: without it we rediscover and trust content hashes.
-            return cls()
+        except (OSError, ValueError):
+            return cls(damaged=True)  # only a cache: rediscover, read the server again
+        calendars = data.get("calendars") if isinstance(data, dict) else None
+        etags = data.get("etags") if isinstance(data, dict) else None
+        if not (_text_map(calendars) and isinstance(etags, dict)):
+            return cls(damaged=True)
+        if not all(_text_map(known) for known in etags.values()):
+            return cls(damaged=True)
+        return cls(dict(calendars), {url: dict(known) for url, known in etags.items()})
 
     def to_json(self) -> bytes:
         data = {"version": 1, "calendars": self.calendars, "etags": self.etags}
@@ -75,6 +90,12 @@ class SyncStatus:
 
     def save(self, path: Path) -> None:
         write_atomic(path, self.to_json())
+
+
+def _text_map(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    )
 
 
 def status_path_for(yaml_path: str) -> Path:
@@ -89,24 +110,43 @@ class SyncReport:
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    tagged: int = 0  # events from before search ids, marked as this file's
+    adopted: int = 0
+    released: int = 0
     conflicts: list[str] = field(default_factory=list)
     requests: int = 0
 
+    def count(self, kind: str) -> None:
+        name = {"create": "created", "update": "updated", "tag": "tagged"}.get(kind, kind + "ed")
+        name = name.replace("eed", "ed")  # adopted, released
+        setattr(self, name, getattr(self, name) + 1)
+
     @property
     def summary(self) -> str:
+        extra = [
+            f"{label} {number}"
+            for label, number in (
+                ("marked as this file's", self.tagged),
+                ("adopted", self.adopted),
+                ("released", self.released),
+                ("kept as edited on the server", len(self.plan.kept)),
+            )
+            if number
+        ]
+        if self.conflicts:
+            extra.append(f"left alone {len(self.conflicts)} (edited on the server)")
         return (
             f"created {self.created}, updated {self.updated}, deleted {self.deleted}, "
-            f"unchanged {self.plan.unchanged}"
-            + (
-                f", left alone {len(self.conflicts)} (edited on the server)"
-                if self.conflicts
-                else ""
-            )
+            f"unchanged {self.plan.unchanged}" + "".join(f", {part}" for part in extra)
         )
 
 
 def desired_events(
-    events: list[FollowupEvent], state: ExportState, today: date, style: FeedStyle = EVENTS
+    events: list[FollowupEvent],
+    state: ExportState,
+    today: date,
+    style: FeedStyle = EVENTS,
+    search_id: str = "",
 ) -> list[Desired]:
     """Each event as the VCALENDAR to PUT: same UID, SEQUENCE and text as the export.
 
@@ -128,15 +168,20 @@ def desired_events(
             zones[tzid] = zone.to_ical()
         return zones[tzid]
 
-    def renderer(revised: RevisedEvent) -> Callable[[], bytes]:
+    def renderer(revised: RevisedEvent, pushed: str) -> Callable[[], bytes]:
         def render() -> bytes:
             tzid = getattr(revised.event.item.start.tzinfo, "key", "")
+            marks = {
+                HASH_PROPERTY: revised.content_hash,
+                SEARCH_PROPERTY: search_id,
+                PUSHED_PROPERTY: pushed,
+            }
             return b"".join(
                 (
                     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
                     f"PRODID:{PRODID}\r\n".encode(),
                     zone_block(tzid) if tzid and tzid != "UTC" else b"",
-                    revised.vevent(with_hash=True).to_ical(),
+                    revised.vevent(marks=marks).to_ical(),
                     b"END:VCALENDAR\r\n",
                 )
             )
@@ -146,8 +191,15 @@ def desired_events(
     desired = []
     for event in events:
         revised = revise_event(event, state, today, style)
+        pushed = planned_fingerprint(revised)
         desired.append(
-            Desired(event.item.uid, summary(event.item), renderer(revised), revised.content_hash)
+            Desired(
+                event.item.uid,
+                summary(event.item),
+                renderer(revised, pushed),
+                revised.content_hash,
+                pushed,
+            )
         )
     return desired
 
@@ -196,6 +248,7 @@ class PreparedSync:
     calendar_url: str
     plan: SyncPlan
     remembered: dict[str, str]
+    search_id: str = ""
 
 
 def prepare_sync(
@@ -205,12 +258,19 @@ def prepare_sync(
     status: SyncStatus,
     today: date,
     *,
+    search_id: str = "",
     force: bool = False,
+    adopt: bool = False,
     remote: CalDAVRemote | None = None,
 ) -> PreparedSync:
-    """Plan, find the calendar, read it in one REPORT and decide what to write."""
+    """Plan, find the calendar, read it in one REPORT and decide what to write.
+
+    ``search_id`` names this file's events (see ``ensure_search_id``)."""
+    # UIDs this file exported or synced before (its SEQUENCE history, kept with the
+    # YAML): enough to claim its events written before search ids existed.
+    known_uids = {key.split(" ")[0] for key in state.revisions}
     events = service.draft_events(search, service.plan(search, today))
-    desired = desired_events(events, state, today, target.style)
+    desired = desired_events(events, state, today, target.style, search_id)
     remote = remote or CalDAVRemote(
         target.url,
         target.user,
@@ -235,10 +295,18 @@ def prepare_sync(
         calendar_url, created = resolve_calendar(remote, target, status, name)
         existing = [] if created else remote.owned_events(calendar_url, target.component)
     remembered = status.etags.setdefault(calendar_url, {})
-    plan = plan_sync(desired, existing, remembered, force=force)
+    plan = plan_sync(
+        desired,
+        existing,
+        remembered,
+        search_id=search_id,
+        known_uids=known_uids,
+        force=force,
+        adopt=adopt,
+    )
     if plan.refused:
         raise SyncRefused(plan.refused)
-    return PreparedSync(remote, calendar_url, plan, remembered)
+    return PreparedSync(remote, calendar_url, plan, remembered, search_id)
 
 
 def execute_sync(
@@ -257,9 +325,14 @@ def execute_sync(
         if write.kind == "delete":
             result = remote.delete(write.href or "", etag=write.etag, force=force)
         else:
+            data = _body(write, prepared.search_id)
+            if data is None:
+                report.conflicts.append(write.uid)  # cannot be kept as it is: left alone
+                continue
             href = write.href or event_href(prepared.calendar_url, write.uid)
-            data = write.render() if write.render else b""
-            result = remote.put(href, data, etag=write.etag, force=force)
+            # Only an update may be forced over an edit; marking an event never is.
+            forced = force and write.kind == "update"
+            result = remote.put(href, data, etag=write.etag, force=forced)
         if not result.ok:
             report.conflicts.append(write.uid)
         elif write.kind == "delete":
@@ -270,14 +343,33 @@ def execute_sync(
                 remembered[write.uid] = result.etag
             else:
                 remembered.pop(write.uid, None)
-            if write.kind == "create":
-                report.created += 1
-            else:
-                report.updated += 1
+            report.count(write.kind)
         if progress:
             progress(write)
     report.requests = remote.requests
     return report
+
+
+def _body(write: Write, search_id: str) -> bytes | None:
+    """What to PUT: our rendering, or the server's own copy with our marks changed
+    (adopt: it becomes the new base; release: it is no longer ours). None when the
+    server's copy carries what we never write."""
+    if write.render is not None:
+        return write.render()
+    assert write.source is not None
+    source = write.source
+    if write.kind == "adopt":
+        marks = {
+            HASH_PROPERTY: write.content_hash,
+            SEARCH_PROPERTY: search_id,
+            PUSHED_PROPERTY: source.now,
+        }
+    else:
+        marks = dict.fromkeys((HASH_PROPERTY, SEARCH_PROPERTY, PUSHED_PROPERTY))
+    data = retag(source.data, write.uid, marks)
+    if any(b"\n" + name.encode() in data for name in FORBIDDEN):
+        return None  # written back by us, an invitation could go out
+    return data
 
 
 def save_status(path: Path, status: SyncStatus) -> None:
