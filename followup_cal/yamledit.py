@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -145,8 +146,12 @@ class EditableYaml:
     # -- editing -------------------------------------------------------------------------
 
     def set_key(self, mapping: CommentedMap, key: str, value: Any) -> None:
-        """Change a key's value in place (its comment stays), or append the key."""
+        """Change a key's value in place, or append the key. A comment at the end of the
+        changed line spoke of the old value: it is kept marked ``# was: OLD, "..."``
+        (or dropped, when the old value was a list or mapping), never left as is."""
         if key in mapping:
+            if mapping[key] != value:
+                _outdate_comment(mapping, key, mapping[key])
             mapping[key] = value
             return
         trailer = _detach_trailer(mapping)
@@ -189,6 +194,24 @@ class EditableYaml:
             _attach_trailer(items, own)
         items.append(item)
         _attach_trailer(items, trailer)
+
+
+def _outdate_comment(mapping: CommentedMap, key: str, old: Any) -> None:
+    entry = mapping.ca.items.get(key)
+    token = entry[2] if entry else None
+    if token is None:
+        return
+    own, newline, rest = token.value.partition("\n")
+    if not own.lstrip(" ").startswith("#"):
+        return  # no comment on the line itself, only what follows it
+    said = own.strip().removeprefix("#").strip()
+    if isinstance(old, CommentedMap | CommentedSeq):
+        token.value = newline + rest if rest else newline
+        return
+    shown = old.isoformat() if isinstance(old, date) else str(old)
+    # A comment already marked keeps its history: "was: B; was: A, ...".
+    history = f"; {said}" if said.startswith("was: ") else f', "{said}"' if said else ""
+    token.value = f"# was: {shown}{history}" + newline + rest
 
 
 def _is_flow(node: Any) -> bool:
