@@ -224,7 +224,8 @@ def test_reply_replaces_an_earlier_reply_in_place(example):
     lines, _ = recorded(example, "reply", "brightpath", "--on", "2026-11-06")
     assert lines == [
         "-    heard_back: 2026-11-05           # they answered; inquiries after this are cancelled",
-        "+    heard_back: 2026-11-06           # they answered; inquiries after this are cancelled",
+        # The comment spoke of the old date: kept, marked as such.
+        '+    heard_back: 2026-11-06           # was: 2026-11-05, "they answered; inquiries after this are cancelled"',
     ]
 
 
