@@ -14,6 +14,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from functools import cache
 from importlib import resources
@@ -149,8 +150,14 @@ class Draft:
     def as_email(self) -> EmailMessage:
         """A message a mail program opens as an unsent draft (X-Unsent)."""
         message = EmailMessage()
-        message["From"] = f"{self.sender.name} <{self.sender.email}>"
-        message["To"] = self.to_header if self.recipient else message["From"]
+        # Address objects quote a name as needed: 'Jane Smith, PhD' stays one recipient.
+        me = Address(self.sender.name, addr_spec=self.sender.email)
+        message["From"] = me
+        if self.recipient is None:
+            message["To"] = me
+        elif self.recipient.email:
+            message["To"] = Address(self.recipient.name, addr_spec=self.recipient.email)
+        # No address in the file: no To, so the mail program asks for one.
         message["Subject"] = self.subject
         message["X-Unsent"] = "1"
         message.set_content(self.body)

@@ -6,6 +6,8 @@ states something the user did not tell the tool, and reads as plain English.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 from pathlib import Path
 
@@ -502,3 +504,44 @@ def test_one_person_can_be_greeted_more_formally_than_the_rest():
         if e.item.step is Step.THANK_YOU
     }
     assert firsts == {"Dr. Jane Smith": "Dear Dr. Smith,", "Dana Lee": "Hi Dana,"}
+
+
+# -- review: what a mail program reads -----------------------------------------------------
+
+
+def test_a_name_with_a_comma_or_a_title_stays_one_recipient_in_the_eml():
+    people = [
+        {"name": "Jane Smith, PhD", "email": "jane@acme.example", "talked_about": "the rewrite"},
+        {"name": "Mrs. Edith Crawley", "talked_about": "the migration"},
+    ]
+    me = {**ME, "name": "Morgan, Alex"}
+    events = drafted(
+        interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}]), me=me
+    )
+    jane = email.message_from_bytes(
+        bytes(draft_of(events, "thank_you", "Jane Smith, PhD").as_email()),
+        policy=email.policy.default,
+    )
+    assert [(a.display_name, a.addr_spec) for a in jane["To"].addresses] == [
+        ("Jane Smith, PhD", "jane@acme.example")
+    ]
+    assert [(a.display_name, a.addr_spec) for a in jane["From"].addresses] == [
+        ("Morgan, Alex", "alex@example.org")
+    ]
+    # No address in the file: the mail program asks for one, rather than a broken 'To:'.
+    edith = email.message_from_bytes(
+        bytes(draft_of(events, "thank_you", "Mrs. Edith Crawley").as_email()),
+        policy=email.policy.default,
+    )
+    assert edith["To"] is None
+
+
+def test_the_draft_command_says_when_the_file_has_no_address(tmp_path):
+    people = [{"name": "Mrs. Edith Crawley", "talked_about": "the migration"}]
+    path, _text, _lines = validate(
+        tmp_path, interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}])
+    )
+    shown = CliRunner().invoke(
+        cli, ["draft", "acme", "thank_you", "-f", str(path), "--today", "2026-11-23"]
+    )
+    assert shown.stdout.splitlines()[0] == "To: Mrs. Edith Crawley (no e-mail address in the file)"

@@ -184,7 +184,7 @@ def draft(
     events = service.draft_events(search, service.plan(search, resolve_today(today)))
     event = service.find_event(events, interview_id, step, to, round_number)
     mail = event.draft.as_email()
-    click.echo(f"To: {mail['To']}")
+    click.echo(f"To: {mail['To'] or event.draft.to_header + ' (no e-mail address in the file)'}")
     click.echo(f"Subject: {event.draft.subject}")
     click.echo(f"When: {event.item.start:%a %d %b %Y %H:%M %Z} ({event.item.reason})")
     if event.draft.gaps:
