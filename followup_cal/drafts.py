@@ -140,12 +140,15 @@ class Draft:
             return link
         note = "\r\n\r\n[Draft shortened for the link: the full text is in the calendar event.]"
         words = body.split(" ")
-        while words:
-            words.pop()
-            link = f"{head}&body={quote(' '.join(words) + ' …' + note, safe='')}"
+        shortest, longest, best = 0, len(words) - 1, head
+        while shortest <= longest:  # the most words that fit, found by halving: a long
+            count = (shortest + longest) // 2  # draft is not quoted once per word
+            link = f"{head}&body={quote(' '.join(words[:count]) + ' …' + note, safe='')}"
             if len(link) <= limit:
-                return link
-        return head
+                shortest, best = count + 1, link
+            else:
+                longest = count - 1
+        return best
 
     def as_email(self) -> EmailMessage:
         """A message a mail program opens as an unsent draft (X-Unsent)."""

@@ -15,6 +15,7 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 9   sync refused to delete every event it owns (an emptied file?); --force does it
 10  sync finished, but events edited on the server were left alone
 11  the file cannot be written back without reformatting it (nothing was changed)
+70  internal error: a bug, reported in one line that names a report file to file with it
 130 interrupted (Ctrl-C); every write is atomic or conditional, so nothing is half-done
 ==  ==========================================================
 """
@@ -22,6 +23,8 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h: not the user's doing
 
 
 @dataclass(frozen=True, order=True)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from dateutil.parser import isoparse
 
+from followup_cal.bounds import FIRST_YEAR, LAST_YEAR
 from followup_cal.errors import FileAccessError, InvalidInput, Problem
 from followup_cal.model import (
     WEEKDAYS,
@@ -107,9 +108,19 @@ STEP_KEY_HINT = "debrief, thank_you, follow_up-N, check_in-N, rejection_reply or
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
 TIME_RE = re.compile(r"(\d{1,2}):(\d{2})")
-DURATION_RE = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min|minutes?))?")
-RELATIVE_RE = re.compile(r"(?:in\s+)?(\d+)\s+(business days?|days?|weeks?)")
+DURATION_RE = re.compile(r"(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*(?:m|min|minutes?))?")
+RELATIVE_RE = re.compile(r"(?:in\s+)?(\d{1,9})\s+(business days?|days?|weeks?)")
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# The shape of an IANA zone name, checked before the zone database is asked at all (a
+# name of 3,000 path segments sent it into a RecursionError).
+ZONE_NAME_RE = re.compile(r"[A-Za-z0-9_+-]{1,30}(?:/[A-Za-z0-9_+-]{1,30}){0,3}")
+# Control characters, and the line breaks a one-line field must not carry (calendar
+# properties, mail headers and the agenda are one line each).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINE_BREAK_RE = re.compile(r"[\n\r\u2028\u2029]")
+# Whole numbers in the file are small; int() of thousands of digits would raise.
+SMALL_INT_RE = re.compile(r"-?\d{1,9}")
+MAX_RELATIVE_DAYS = 3660
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -216,15 +227,25 @@ class _Reader:
 
     # -- scalars ---------------------------------------------------------------------
 
-    def scalar(self, node: yaml.Node, what: str) -> str:
+    def scalar(self, node: yaml.Node, what: str, *, multiline: bool = False) -> str:
         if not isinstance(node, yaml.ScalarNode):
             raise self.invalid(node, f"{what} is {_kind(node)}; expected a single value")
         if node.style is None and node.value in _NULLS:
             return ""
-        return str(node.value).strip()
+        value = str(node.value).strip()
+        if (control := CONTROL_RE.search(value)) is not None:
+            raise self.invalid(
+                node, f"{what} has the control character U+{ord(control[0]):04X}; expected text"
+            )
+        if not multiline and LINE_BREAK_RE.search(value):
+            raise self.invalid(node, f"{what} has a line break; expected one line")
+        return value
 
     def text(self, node: yaml.Node, what: str) -> str:
         return self.scalar(node, what)
+
+    def lines(self, node: yaml.Node, what: str) -> str:
+        return self.scalar(node, what, multiline=True)
 
     def required_text(self, node: yaml.Node, what: str, expected: str) -> str:
         value = self.scalar(node, what)
@@ -246,8 +267,8 @@ class _Reader:
 
     def integer(self, node: yaml.Node, what: str, low: int, high: int, why: str = "") -> int:
         raw = self.scalar(node, what)
-        if not re.fullmatch(r"-?\d+", raw):
-            raise self.invalid(node, f"{what} is '{raw}'; expected a whole number")
+        if not SMALL_INT_RE.fullmatch(raw):
+            raise self.invalid(node, f"{what} is '{_short(raw)}'; expected a whole number")
         value = int(raw)
         if not low <= value <= high:
             note = f" ({why})" if why else ""
@@ -259,11 +280,19 @@ class _Reader:
         if not DATE_RE.fullmatch(raw):
             raise self.invalid(node, f"{what} '{raw}' is not a date; expected YYYY-MM-DD")
         try:
-            return isoparse(raw).date()
+            day = isoparse(raw).date()
         except ValueError as exc:
             raise self.invalid(
                 node, f"{what} '{raw}' is impossible ({exc}); expected a real date"
             ) from None
+        return self.in_range(node, what, raw, day)
+
+    def in_range(self, node: yaml.Node, what: str, raw: str, day: date) -> date:
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise self.invalid(
+                node, f"{what} '{raw}' is out of range; expected a year {FIRST_YEAR} to {LAST_YEAR}"
+            )
+        return day
 
     def datetime_in(self, node: yaml.Node, what: str, zone: ZoneInfo) -> datetime:
         raw = self.scalar(node, what)
@@ -277,6 +306,7 @@ class _Reader:
             raise self.invalid(
                 node, f"{what} '{raw}' is impossible ({exc}); expected a real time"
             ) from None
+        self.in_range(node, what, raw, naive.date())
         local = naive.replace(tzinfo=zone)
         back = local.astimezone(ZoneInfo("UTC")).astimezone(zone)
         if back.replace(tzinfo=None) != naive:
@@ -300,20 +330,24 @@ class _Reader:
 
     def zone(self, node: yaml.Node, what: str) -> ZoneInfo:
         raw = self.scalar(node, what)
+        if not ZONE_NAME_RE.fullmatch(raw):
+            raise self.invalid(
+                node, f"unknown {what} '{_short(raw)}'; expected an IANA name such as Europe/Berlin"
+            )
         try:
             return ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise self.invalid(node, _unknown_zone_message(raw, what)) from None
 
     def duration(self, node: yaml.Node, what: str) -> timedelta:
         raw = self.scalar(node, what)
-        if re.fullmatch(r"\d+", raw):
+        if SMALL_INT_RE.fullmatch(raw) and not raw.startswith("-"):
             minutes = int(raw)
         else:
             match = DURATION_RE.fullmatch(raw)
             if not raw or not match or not (match[1] or match[2]):
                 raise self.invalid(
-                    node, f"{what} is '{raw}'; expected minutes (45) or hours (1h, 1h30m)"
+                    node, f"{what} is '{_short(raw)}'; expected minutes (45) or hours (1h, 1h30m)"
                 )
             minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
         if not 1 <= minutes <= 24 * 60:
@@ -348,6 +382,11 @@ class _Collect:
     def check(self) -> None:
         if self.failed:
             raise _Invalid()
+
+
+def _short(text: str) -> str:
+    """A value as quoted in a message: a runaway one is cut (it is at LINE:COL anyway)."""
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -433,7 +472,7 @@ def _read_me(r: _Reader, node: yaml.Node) -> Profile:
         email=email,
         timezone=zone,
         phone=r.field(entries, "phone", r.text, ""),
-        signature=r.field(entries, "signature", r.text, "") or name,
+        signature=r.field(entries, "signature", r.lines, "") or name,
         greeting=_read_greeting(r, entries, Greeting.CASUAL),
         country=country,
         subdivision=subdivision,
@@ -557,16 +596,23 @@ def _read_decision(
             )
         return r.date(node, what)
     count, unit = int(match[1]), match[2]
+    span = count * 7 if unit.startswith("week") else count * 7 // 5 if unit[0] == "b" else count
+    if span > MAX_RELATIVE_DAYS:
+        raise r.invalid(node, f"{what} '{raw}' is more than ten years away; expected a date")
+    return r.in_range(node, what, raw, _relative_day(after.date(), count, unit, me))
+
+
+def _relative_day(start: date, count: int, unit: str, me: Profile | None) -> date:
     if unit.startswith("week"):
-        return after.date() + timedelta(weeks=count)
+        return start + timedelta(weeks=count)
     if unit.startswith("business"):
         # Business days as everywhere else (policy rule 8): the user's work week and
         # public holidays, so "5 business days" before Thanksgiving is not the Thursday.
         from followup_cal.workdays import WorkCalendar, calendar_for
 
         cal = calendar_for(me) if me else WorkCalendar()
-        return cal.add_business_days(after.date(), count)
-    return after.date() + timedelta(days=count)
+        return cal.add_business_days(start, count)
+    return start + timedelta(days=count)
 
 
 def _read_heard_back(r: _Reader, node: yaml.Node, me: Profile | None) -> tuple[date, date | None]:
@@ -905,8 +951,23 @@ def compose(path: str, text: str) -> yaml.Node:
         raise InvalidInput(
             [Problem(path, line, column, f"YAML syntax error: {what}{context}")]
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses, e.g. NUL
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise InvalidInput(
+            [
+                Problem(
+                    path,
+                    line,
+                    column,
+                    f"the character U+{ord(character):04X} is not allowed in YAML; remove it",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:  # errors without a position, e.g. several documents
-        raise InvalidInput([Problem(path, 1, 1, f"YAML error: {exc}")]) from None
+        message = " ".join(str(exc).split())  # one line, whatever PyYAML's layout
+        raise InvalidInput([Problem(path, 1, 1, f"YAML error: {message}")]) from None
     if node is None:
         raise InvalidInput(
             [Problem(path, 1, 1, "the file is empty; expected a mapping with me: and interviews:")]
@@ -991,6 +1052,7 @@ def _parse(path: str, text: str) -> SearchFile:
             "(sync writes it; keep it as it is)",
         )
 
+    calendar_name = r.field(top, "calendar_name", r.text, "")
     if r.problems or me is None:
         raise InvalidInput(r.problems)
     return SearchFile(
@@ -999,7 +1061,7 @@ def _parse(path: str, text: str) -> SearchFile:
         interviews=tuple(interviews),
         policy=policy,
         templates_dir=templates,
-        calendar_name=r.field(top, "calendar_name", r.text, ""),
+        calendar_name=calendar_name,
         caldav=caldav,
         imap=imap,
         sync_id=sync_id,

@@ -15,7 +15,7 @@ from datetime import date, time
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from followup_cal.atomic import update_file
-from followup_cal.errors import InvalidInput, NotFound, UsageProblem
+from followup_cal.errors import InvalidInput, NotFound, Problem, UneditableFile, UsageProblem
 from followup_cal.loader import decode, parse
 from followup_cal.model import Interview, Result, SearchFile, slugify
 from followup_cal.planner import PlannedFollowup, Step, fmt_date
@@ -70,6 +70,7 @@ def rewrite(
         result.clear()
         original = FileText.of(path, data)
         search = parse(path, original.text)  # a broken file is reported, never edited
+        _refuse_aliases(path, original.text)
         text = edited_text(search, original.text, edit, where)
         if text == original.text:
             result.append(search)
@@ -110,6 +111,32 @@ def _lines_of(search: SearchFile, where: str) -> tuple[int, int] | None:
         if interview.id == where:
             return interview.lines
     return None
+
+
+# A '*name' where YAML could read an alias; only then is the file scanned for one.
+_ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]", re.MULTILINE)
+
+
+def _refuse_aliases(path: str, text: str) -> None:
+    """The round trip writes every alias out in full: a small file of nested aliases
+    would grow without end (a 'billion laughs'), so a file with aliases is not edited."""
+    if not _ALIAS_HINT.search(text):
+        return
+    import yaml
+
+    for token in yaml.scan(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader)):
+        if isinstance(token, yaml.AliasToken):
+            mark = token.start_mark
+            raise UneditableFile(
+                Problem(
+                    path,
+                    mark.line + 1,
+                    mark.column + 1,
+                    f"followup-cal cannot write into a file that uses YAML aliases "
+                    f"(*{token.value}) without writing them out; nothing was changed, "
+                    "record this fact by hand",
+                )
+            )
 
 
 # -- finding what the user means -------------------------------------------------------

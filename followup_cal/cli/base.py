@@ -15,7 +15,8 @@ import click
 from click.core import ParameterSource
 
 from followup_cal import __version__
-from followup_cal.errors import FollowupCalError
+from followup_cal.bounds import FIRST_YEAR, LAST_YEAR
+from followup_cal.errors import INTERNAL_ERROR, FollowupCalError
 from followup_cal.settings import FILE_ENV, choose_file, same_file
 
 if TYPE_CHECKING:
@@ -39,8 +40,37 @@ def reports_errors(func: F) -> F:
             # Every write is atomic or conditional: stopping here leaves nothing half-done.
             click.echo("interrupted; nothing is half-written, run the command again", err=True)
             sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug: one line and a report to file, not a traceback
+            click.echo(internal_error(exc), err=True)
+            sys.exit(INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def internal_error(exc: BaseException) -> str:
+    """The one line for a bug, naming a report (the traceback, versions) to file with it."""
+    import os
+    import platform
+    import tempfile
+    import traceback
+
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    report = "".join(traceback.format_exception(exc))
+    ctx = click.get_current_context(silent=True)
+    header = (
+        f"followup-cal {__version__}, Python {platform.python_version()}, "
+        f"{platform.system()}; command: {ctx.info_name if ctx else '?'}\n"
+    )
+    try:
+        fd, name = tempfile.mkstemp(prefix="followup-cal-bug-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(header + report)
+        where = f"please report it with {name} (the traceback; read it before sharing)"
+    except OSError:
+        where = "please report it with the command you ran"
+    return f"internal error (a bug, exit {INTERNAL_ERROR}): {what}; every file is whole, {where}"
 
 
 class DateType(click.ParamType):
@@ -52,9 +82,12 @@ class DateType(click.ParamType):
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise ValueError(value)
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.fail(f"'{value}' is not a date; expected YYYY-MM-DD", param, ctx)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.fail(f"'{value}' is out of range; expected a year {FIRST_YEAR} to {LAST_YEAR}")
+        return day
 
 
 TODAY_HELP = "The date to plan from (default: the real today). Makes runs reproducible."
@@ -124,7 +157,7 @@ def cli(ctx: click.Context) -> None:
 
     Exit codes: 0 ok, 1 bad input, 2 bad command line, 3 file not readable or
     writable, 4 draft warnings (--strict), 5 no such interview/step/person,
-    6-10 sync and inbox (see 'followup-cal sync --help').
+    6-10 sync and inbox (see 'followup-cal sync --help'), 70 internal error (a bug).
     """
 
     from followup_cal.settings import load_config
