@@ -137,7 +137,7 @@ def test_an_unexpected_exception_is_one_line_with_exit_70_and_a_report(tmp_path,
     def broken(*_args, **_kwargs):
         raise OverflowError("date value out of range")
 
-    monkeypatch.setattr(service, "export_ics", broken)
+    monkeypatch.setattr(service, "export_stream", broken)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     shutil.copyfile(HOSTILE / "tabs_in_values.yaml", tmp_path / "interviews.yaml")
     out = tmp_path / "feed.ics"
