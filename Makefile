@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo install test lint format bench clean chromium dovecot
+.PHONY: demo install test lint format bench clean chromium docs dovecot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ dovecot:
 
 test: lint chromium dovecot
 	TZ=UTC $(BIN)/python -m pytest
+
+# The command reference, from the commands' own help (a test says when it is stale).
+docs: $(VENV)/.installed
+	$(BIN)/python -m followup_cal.cli.reference > docs/cli.md
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import logging
 import os
 import secrets
 import stat
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from followup_cal.errors import FileAccessError
 
+log = logging.getLogger(__name__)
 TEMP_SUFFIX = ".followup-tmp"
 LOCK_WAIT_SECONDS = 120.0
 ATTEMPTS = 5
@@ -194,6 +196,7 @@ def write_atomic(
         _write(target, data, expected=None, exclusive=exclusive)
     except OSError as exc:
         raise _cannot(path, "write", exc) from None
+    log.info("wrote %s", path)
 
 
 @contextlib.contextmanager
@@ -256,7 +259,9 @@ def update_file(path: str | Path, change: Callable[[bytes], bytes]) -> None:
                 try:
                     _write(target, new, expected=snapshot, exclusive=False)
                 except _Changed:
+                    log.info("%s changed while being written; applying the change again", path)
                     continue
+                log.info("wrote %s (%d bytes)", path, len(new))
                 return
     except OSError as exc:
         raise _cannot(target, "write", exc) from None

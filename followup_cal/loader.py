@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import itertools
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -104,6 +105,8 @@ STEP_KEY_RE = re.compile(
 # Steps that belong to one round: its debrief and thank-yous, and the inquiry chain after it.
 ROUND_STEP_RE = re.compile(r"debrief|thank_you|follow_up-[1-3]")
 STEP_KEY_HINT = "debrief, thank_you, follow_up-N, check_in-N, rejection_reply or holiday_note"
+
+log = logging.getLogger(__name__)
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
@@ -1074,4 +1077,5 @@ def load(path: str) -> SearchFile:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise FileAccessError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    log.info("read %s (%d bytes)", path, len(data))
     return parse(path, decode(path, data))

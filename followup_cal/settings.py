@@ -7,6 +7,7 @@ always wins over it. It never holds a password (refused, like in the YAML).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 from followup_cal.errors import InvalidInput, Problem
 
+log = logging.getLogger(__name__)
 DEFAULT_FILE = "interviews.yaml"
 FILE_ENV = "FOLLOWUP_CAL_FILE"
 
@@ -132,11 +134,13 @@ def load_config(path: Path | None = None) -> Config:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
+        log.debug("no config file at %s", path)
         return Config(path, False)
     except (OSError, UnicodeDecodeError) as exc:
         from followup_cal.errors import FileAccessError
 
         raise FileAccessError(f"{path}: cannot read: {exc}") from None
+    log.info("read %s", path)
     return parse_config(path, text)
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from followup_cal.cli import asking
+from followup_cal.cli import asking, completion
 from followup_cal.cli.base import cli, file_args, file_argument, file_option, reports_errors
 from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
@@ -98,7 +98,12 @@ def round_options(func: click.decorators.FC) -> click.decorators.FC:
     for option in reversed(
         [
             click.option("--start", metavar="'YYYY-MM-DD HH:MM'", help="When the round began."),
-            click.option("--timezone", metavar="ZONE", help="The round's zone (default: yours)."),
+            click.option(
+                "--timezone",
+                metavar="ZONE",
+                shell_complete=completion.zones,
+                help="The round's zone (default: yours).",
+            ),
             click.option("--duration", metavar="MIN|1h30m", help="How long it was (default 1h)."),
             click.option(
                 "--interviewer",
@@ -150,7 +155,12 @@ def _new_round(
     help="Your strongest fit for the role, as it follows 'my experience in' (used in drafts).",
 )
 @round_options
-@click.option("--contact", metavar="NAME", help="Who to follow up with (default: first met).")
+@click.option(
+    "--contact",
+    metavar="NAME",
+    shell_complete=completion.people,
+    help="Who to follow up with (default: first met).",
+)
 @click.option("--decision", metavar="DATE|'in 2 weeks'", help="When they said they decide.")
 @click.option("--channel", type=click.Choice(["email", "letter", "phone"]), default="email")
 @click.option("--no-follow-up", is_flag=True, help="They asked candidates not to follow up.")
@@ -225,7 +235,7 @@ def add(
 
 
 @cli.command(name="add-round")
-@click.argument("interview_id", metavar="ID")
+@click.argument("interview_id", metavar="ID", shell_complete=completion.ids)
 @round_options
 @prompt_option
 @file_option
@@ -280,7 +290,12 @@ def _local_zone_name() -> str:
 @file_argument
 @click.option("--name", help="Your name, as drafts are signed.")
 @click.option("--email", help="Your e-mail address.")
-@click.option("--timezone", metavar="ZONE", help="Your time zone, e.g. Europe/Berlin.")
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    shell_complete=completion.zones,
+    help="Your time zone, e.g. Europe/Berlin.",
+)
 @click.option("--country", metavar="CODE", help="For public holidays, e.g. US, DE, GB.")
 @prompt_option
 @reports_errors

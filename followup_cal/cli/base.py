@@ -4,6 +4,7 @@ errors become exit codes."""
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import sys
@@ -130,7 +131,42 @@ class OneLineUsageError(click.UsageError):
         click.echo(f"Error: {self.format_message().rstrip('.')}{hint}", err=True)
 
 
+VERBOSE_HELP = (
+    "Say on stderr what it does: -v files read and written, requests made; -vv more "
+    "detail. Never a password."
+)
+COLOR_HELP = "Colour: auto is on a terminal unless NO_COLOR is set."
+COLOR_CHOICE = click.Choice(["auto", "always", "never"])
+COLORS = {"always": True, "never": False}
+
+
+def _set_color(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None and value != "auto":
+        ctx.color = COLORS[value]
+
+
+def _set_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value:
+        _log_to_stderr(value)
+
+
+class FollowupCommand(click.Command):
+    """Every command also takes -v and --color after its name (`sync -v`), not only
+    before it as the group's options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += [
+            click.Option(["-v", "--verbose"], count=True, help=VERBOSE_HELP,
+                         expose_value=False, callback=_set_verbose),
+            click.Option(["--color"], type=COLOR_CHOICE, default=None, help=COLOR_HELP,
+                         expose_value=False, callback=_set_color),
+        ]  # fmt: skip
+
+
 class FollowupGroup(click.Group):
+    command_class = FollowupCommand
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -142,9 +178,11 @@ class FollowupGroup(click.Group):
 
 @click.group(cls=FollowupGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="followup-cal")
+@click.option("-v", "--verbose", count=True, help=VERBOSE_HELP)
+@click.option("--color", type=COLOR_CHOICE, default="auto", show_default=True, help=COLOR_HELP)
 @click.pass_context
 @reports_errors
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, verbose: int, color: str) -> None:
     """Turn the interviews in a YAML file into dated, drafted follow-ups.
 
     \b
@@ -162,11 +200,31 @@ def cli(ctx: click.Context) -> None:
 
     from followup_cal.settings import load_config
 
+    # None leaves it to click: colour on a terminal only. NO_COLOR (no-color.org): any
+    # non-empty value turns it off unless --color=always asks for it.
+    no_color = bool(os.environ.get("NO_COLOR"))
+    ctx.color = COLORS.get(color, False if no_color else None)
+    _log_to_stderr(verbose)
     config = load_config()
     ctx.meta[CONFIG_KEY] = config
     # The config file's settings become the options' defaults: a flag or an environment
     # variable still wins (click reads those before its default_map).
     ctx.default_map = config.default_map()
+
+
+class _StderrHandler(logging.Handler):
+    """Log lines to whatever stderr is now (a test runner swaps it per command)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"followup-cal: {self.format(record)}", err=True)
+
+
+def _log_to_stderr(verbose: int) -> None:
+    logger = logging.getLogger("followup_cal")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+        logger.propagate = False
+    logger.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
 
 
 CONFIG_KEY = "followup_cal.config"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from followup_cal.cli import completion
 from followup_cal.cli.base import (
     DateType,
     cli,
@@ -177,9 +178,14 @@ def _remind_inbox(file: str, search: SearchFile, rows: Sequence[AgendaRow], day:
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID")
-@click.argument("step")
-@click.option("--to", metavar="NAME", help="Only this recipient (default: everyone who gets it).")
+@click.argument("interview_id", metavar="ID", shell_complete=completion.ids)
+@click.argument("step", shell_complete=completion.steps)
+@click.option(
+    "--to",
+    metavar="NAME",
+    shell_complete=completion.people,
+    help="Only this recipient (default: everyone who gets it).",
+)
 @click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
 @click.option("--on", type=DateType(), help="The day it was done (default: today).")
 @file_option
@@ -235,7 +241,7 @@ def done(
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID")
+@click.argument("interview_id", metavar="ID", shell_complete=completion.ids)
 @click.option("--on", type=DateType(), help="The day they answered (default: today).")
 @click.option(
     "--decision", type=DateType(), help="A new date they gave for their decision, if any."
@@ -277,10 +283,15 @@ def record_reply_and_report(
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID")
+@click.argument("interview_id", metavar="ID", shell_complete=completion.ids)
 @click.argument("result", type=click.Choice([r.value for r in Result]))
 @click.option("--on", type=DateType(), help="The day it was decided (default: today).")
-@click.option("--by", metavar="NAME", help="Who told you (a rejection reply goes to them).")
+@click.option(
+    "--by",
+    metavar="NAME",
+    shell_complete=completion.people,
+    help="Who told you (a rejection reply goes to them).",
+)
 @click.option("--replace", is_flag=True, help="Change an outcome already recorded.")
 @file_option
 @today_option

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from followup_cal.atomic import write_atomic
+from followup_cal.cli import completion
 from followup_cal.cli.base import (
     chosen_file,
     cli,
@@ -151,9 +152,15 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID")
-@click.argument("step", required=False)
-@click.option("--to", "to", metavar="NAME", help="The recipient, when several get this step.")
+@click.argument("interview_id", metavar="ID", shell_complete=completion.ids)
+@click.argument("step", required=False, shell_complete=completion.steps)
+@click.option(
+    "--to",
+    "to",
+    metavar="NAME",
+    shell_complete=completion.people,
+    help="The recipient, when several get this step.",
+)
 @click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
 @file_option
 @click.option("--eml", type=click.Path(dir_okay=False), help="Also write the draft as an .eml.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import logging
 import re
 import socket
 import ssl
@@ -31,6 +32,7 @@ from followup_cal.sync.edits import (
     server_fingerprint,
 )
 
+log = logging.getLogger(__name__)
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
 USER_AGENT = f"followup-cal/{__version__}"
@@ -164,6 +166,9 @@ class CalDAVRemote:
                 continue
             if reply.will_close:
                 self.close()
+            # The URL without credentials or query; headers (Authorization) never.
+            log.info("%s %s -> %d", method, redact(url).partition("?")[0], reply.status)
+            log.debug("  %d bytes sent, %d received", len(body), len(data))
             return Response(reply.status, {k.lower(): v for k, v in reply.getheaders()}, data)
 
     def request(

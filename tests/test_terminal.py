@@ -1,0 +1,154 @@
+"""Terminal manners: NO_COLOR and --color, -v/-vv on stderr without secrets, completion
+from the user's file, and a command reference that cannot drift from the commands."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from caldav_servers import PASSWORD, start_radicale
+from click.testing import CliRunner
+from conftest import EXAMPLE, ROOT
+
+from followup_cal.cli import cli
+from followup_cal.cli.reference import reference
+
+TODAY = ["--today", "2026-11-23"]
+ESC = "\x1b["
+
+
+@pytest.fixture
+def example(tmp_path, monkeypatch) -> Path:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FOLLOWUP_CAL_FILE", raising=False)
+    path = tmp_path / "interviews.yaml"
+    shutil.copyfile(EXAMPLE, path)
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+def agenda(*before: str, terminal: bool, env: dict | None = None, after: tuple = ()) -> str:
+    result = CliRunner().invoke(
+        cli, [*before, "agenda", *TODAY, *after], color=terminal, env=env or {}
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+# -- colour ------------------------------------------------------------------------------
+
+
+def test_colour_on_a_terminal_unless_no_color(example):
+    assert ESC in agenda(terminal=True)
+    assert ESC not in agenda(terminal=False)
+    assert ESC not in agenda(terminal=True, env={"NO_COLOR": "1"})
+    assert ESC in agenda(terminal=True, env={"NO_COLOR": ""})  # empty means unset
+
+
+def test_color_flag_wins_either_way(example):
+    assert ESC in agenda("--color", "always", terminal=False)
+    assert ESC in agenda("--color=always", terminal=True, env={"NO_COLOR": "1"})
+    assert ESC not in agenda("--color", "never", terminal=True)
+    # After the command's name too.
+    assert ESC not in agenda(terminal=True, after=("--color", "never"))
+    assert ESC in agenda(terminal=False, after=("--color", "always"))
+
+
+# -- verbose -----------------------------------------------------------------------------
+
+
+def test_verbose_says_what_it_reads_and_writes_on_stderr(example):
+    quiet = CliRunner().invoke(cli, ["export", "-o", "out.ics", *TODAY])
+    assert "followup-cal:" not in quiet.stderr
+    loud = CliRunner().invoke(cli, ["-v", "export", "-o", "out.ics", *TODAY])
+    assert loud.exit_code == 0
+    lines = loud.stderr.splitlines()
+    assert f"followup-cal: read interviews.yaml ({example.stat().st_size} bytes)" in lines
+    assert "followup-cal: wrote out.ics" in lines
+    assert "followup-cal:" not in loud.stdout
+    more = CliRunner().invoke(cli, ["export", "-o", "out.ics", "-vv", *TODAY])
+    assert f"followup-cal: no config file at {os.environ['XDG_CONFIG_HOME']}" not in more.stderr
+    assert "followup-cal: read interviews.yaml" in more.stderr  # -vv after the name
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory):
+    server = start_radicale(tmp_path_factory.mktemp("radicale"))
+    yield server
+    server.stop()
+
+
+def test_verbose_sync_lists_its_requests_and_never_the_password(example, radicale, monkeypatch):
+    monkeypatch.setenv("HOME", str(example.parent))  # no ~/.netrc of the machine's
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    args = ["-vv", "sync", "--url", radicale.url, "--user", radicale.user, "--create", *TODAY]
+    result = CliRunner().invoke(cli, args, env={"FOLLOWUP_CAL_PASSWORD": PASSWORD})
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    puts = [line for line in lines if line.startswith("followup-cal: PUT http://127.0.0.1:")]
+    assert len(puts) == 49 and all(line.endswith(" -> 201") for line in puts)
+    assert any(line.startswith("followup-cal: PROPFIND ") for line in lines)  # discovery
+    assert any(line.startswith("followup-cal:   ") and "bytes sent" in line for line in lines)
+    token = base64.b64encode(f"{radicale.user}:{PASSWORD}".encode()).decode()
+    for secret in (PASSWORD, token, "Authorization"):
+        assert secret not in result.output
+
+
+# -- completion --------------------------------------------------------------------------
+
+
+def complete(words: str) -> list[str]:
+    """What bash gets back when Tab is pressed after ``words``."""
+    env = {
+        "_FOLLOWUP_CAL_COMPLETE": "bash_complete",
+        "COMP_WORDS": f"followup-cal {words}",
+        "COMP_CWORD": str(len(words.split(" "))),
+    }
+    result = CliRunner().invoke(cli, [], prog_name="followup-cal", env=env)
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
+
+
+def test_completion_offers_ids_steps_and_people_from_the_file(example):
+    assert complete("done h") == ["helio-analytics", "harbor-health"]
+    steps = complete("done northwind-platform ")
+    assert steps[:2] == ["follow_up-1", "follow_up-2"]
+    assert "debrief" not in steps and "thank_you" not in steps  # done in the example
+    assert complete("done northwind-platform thank_you --to ") == [
+        "Priya Shah", "Dana Lee", "José Núñez", "Mei Chen",
+    ]  # fmt: skip
+    assert complete("draft helio-analytics follow_up-1 --to l") == ["Lukas Becker"]
+
+
+def test_completion_finds_the_file_like_the_commands(example, tmp_path, monkeypatch):
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text(EXAMPLE.read_text("utf-8").replace("id: brightpath", "id: bright-x"))
+    monkeypatch.setenv("FOLLOWUP_CAL_FILE", str(other))
+    assert complete("reply bri") == ["bright-x"]
+    monkeypatch.delenv("FOLLOWUP_CAL_FILE")
+    assert complete(f"reply -f {other} bri") == ["bright-x"]
+    assert complete("reply bri") == ["brightpath"]
+
+
+def test_completion_of_time_zones_by_start_or_city(example):
+    assert complete("add --timezone Europe/Berl") == ["Europe/Berlin"]
+    assert complete("init --timezone berl") == ["Europe/Berlin"]
+
+
+def test_completion_of_a_broken_file_offers_nothing(example):
+    example.write_text("me: [", "utf-8")
+    assert complete("done ") == []
+
+
+# -- the reference -----------------------------------------------------------------------
+
+
+def test_docs_reference_is_the_commands_own_help():
+    page = ROOT / "docs" / "cli.md"
+    if os.environ.get("UPDATE_GOLDEN"):
+        page.write_text(reference(), "utf-8")
+    assert page.read_text("utf-8") == reference(), "stale: run `make docs`"
+    for name in cli.commands:
+        assert f"\n## {name}\n" in page.read_text("utf-8")
