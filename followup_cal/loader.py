@@ -788,6 +788,21 @@ def _read_interview(
         )
     for person in network:
         people.setdefault(person.name, person)
+    # One person met in several rounds: each round's entry carries every detail given
+    # anywhere (round 1's address for round 2's thank-you), and its own talked_about.
+    whole = {**people, **{p.name: p for p in network}, contact.name: contact}
+    rounds = [
+        replace(
+            rnd,
+            interviewers=tuple(
+                replace(
+                    whole[p.name], talked_about=p.talked_about, pos=p.pos, field_pos=p.field_pos
+                )
+                for p in rnd.interviewers
+            ),
+        )
+        for rnd in rounds
+    ]
 
     latest = rounds[-1].start
     first_day = rounds[0].start.date()

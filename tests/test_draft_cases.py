@@ -545,3 +545,31 @@ def test_the_draft_command_says_when_the_file_has_no_address(tmp_path):
         cli, ["draft", "acme", "thank_you", "-f", str(path), "--today", "2026-11-23"]
     )
     assert shown.stdout.splitlines()[0] == "To: Mrs. Edith Crawley (no e-mail address in the file)"
+
+
+def test_someone_met_again_keeps_the_address_and_name_given_the_first_time():
+    rounds = [
+        {
+            "start": "2026-10-20 10:00",
+            "interviewers": [
+                {
+                    "name": "Robert Brown",
+                    "email": "bob@acme.example",
+                    "call_me": "Bob",
+                    "talked_about": "the relocation",
+                }
+            ],
+        },
+        {
+            "start": "2026-10-27 10:00",
+            "interviewers": [{"name": "Robert Brown", "talked_about": "the start date"}],
+        },
+    ]
+    events = drafted(interview(rounds=rounds))
+    (second,) = [e for e in events if e.item.step is Step.THANK_YOU and e.item.round == 2]
+    assert second.draft.to_header == "Robert Brown <bob@acme.example>"
+    assert second.draft.mailto().startswith("mailto:bob@acme.example?")
+    assert second.draft.body.startswith("Hi Bob,\n")
+    assert "I especially enjoyed our discussion of the start date." in second.draft.body
+    (first,) = [e for e in events if e.item.step is Step.THANK_YOU and e.item.round == 1]
+    assert "I especially enjoyed our discussion of the relocation." in first.draft.body
