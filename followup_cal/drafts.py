@@ -224,14 +224,20 @@ def template_name(item: PlannedFollowup) -> str:
             return "follow_up_final"
         return "follow_up" if item.number == 1 else "follow_up_again"
     if item.step is Step.CHECK_IN:
-        met = item.recipient is not None and _met(item.interview, item.recipient)
-        variants = CHECK_IN_VARIANTS if met else CHECK_IN_VARIANTS_NOT_MET
+        spoke = item.recipient is not None and _spoke_with(item.interview, item.recipient)
+        variants = CHECK_IN_VARIANTS if spoke else CHECK_IN_VARIANTS_NOT_MET
         return variants[(item.number - 1) % len(variants)]
     return item.step.value
 
 
 def _met(interview: Interview, person: Person) -> bool:
     return any(p.name == person.name for r in interview.rounds for p in r.interviewers)
+
+
+def _spoke_with(interview: Interview, person: Person) -> bool:
+    """Met in a round, or not met but their entry says what was discussed (a call, a
+    meetup): the user told the tool of a conversation with them."""
+    return bool(person.talked_about) or _met(interview, person)
 
 
 def _names(names: list[str]) -> str:
@@ -275,8 +281,8 @@ def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> 
     person = item.recipient
     met = person is not None and _met(interview, person)
     # Only what was discussed with this very person: a draft to someone else, or to
-    # someone never met, claims no conversation with them.
-    topic = (_talked_with(item) or person).talked_about if met and person else ""
+    # someone never met nor said to have been talked with, claims no conversation.
+    topic = (_talked_with(item) or person).talked_about if person else ""
     others = (
         [] if met or person is None else [p.name for p in interview.people() if _met(interview, p)]
     )

@@ -573,3 +573,24 @@ def test_someone_met_again_keeps_the_address_and_name_given_the_first_time():
     assert "I especially enjoyed our discussion of the start date." in second.draft.body
     (first,) = [e for e in events if e.item.step is Step.THANK_YOU and e.item.round == 1]
     assert "I especially enjoyed our discussion of the relocation." in first.draft.body
+
+
+def test_a_contact_not_met_whose_entry_says_what_was_discussed_gets_that_talk():
+    network = {
+        **HARBOR,
+        "decision_after_holidays": False,
+        "contact": {
+            "name": "Grace Kim",
+            "email": "grace@harbor.example",
+            "talked_about": "the relocation support",
+        },
+    }
+    events = drafted(network)
+    follow_up = draft_of(events, "follow_up-1")
+    assert (
+        "Our conversation about the relocation support stayed with me. I enjoyed meeting "
+        "Omar Haddad and learning about the team."
+    ) in follow_up.body
+    first_check_in = draft_of(events, "check_in-1", "Grace Kim")
+    assert "It brought back our conversation about the relocation support." in (first_check_in.body)
+    assert "Jenkins" not in follow_up.body + first_check_in.body
