@@ -26,9 +26,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import synthetic_yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-23"
 TOOL = [sys.executable, "-m", "followup_cal"]
@@ -42,29 +39,27 @@ class Run:
 
 
 def run_once(command: list[str], timeout: float, cwd: str) -> Run:
-    """Wall time and peak RSS (from wait4) of one process."""
-    began = time.perf_counter()
-    proc = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV
-    )
-    deadline = began + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            proc.kill()
-            os.wait4(proc.pid, 0)
-            return Run(None, 0.0)
-        time.sleep(0.002)
+    """CPU time and peak RSS (from wait4) of one process; None past ``timeout`` (wall)."""
+    # stderr to a file, not a pipe: thousands of warnings would fill a pipe and stall it.
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=ENV)
+        deadline = time.perf_counter() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                return Run(None, 0.0)
+            time.sleep(0.002)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 4):  # 4: --strict warnings, not used here
+            err.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {err.read()!r}")
     # CPU time (user + system), not wall time: on a shared machine it is what the
     # command itself costs, whatever else is running.
-    seconds = usage.ru_utime + usage.ru_stime
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 4):  # 4: --strict warnings, not used here
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {err}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 ENV = {**os.environ, "TZ": "UTC"}
@@ -139,13 +134,14 @@ def measure(size: int, repeat: int, timeout: float) -> dict[str, Run]:
     folder = Path(tempfile.mkdtemp(prefix=f"followup-bench-{size}-"))
     ENV["XDG_CACHE_HOME"] = str(folder / "cache")
     try:
-        text = synthetic_yaml(size)
+        # Made and edited by other processes or in passing: a child's peak RSS counts
+        # the parent it was forked from, so this process holds no large text.
         original = folder / "original.yaml"
-        original.write_text(text)
+        with original.open("w") as out:
+            generate = [sys.executable, str(ROOT / "bench/generate.py"), str(size)]
+            subprocess.run(generate, stdout=out, check=True)
         search = folder / "search.yaml"
         shutil.copy(original, search)
-        # In a process of its own: this one stays small, since a child's peak RSS
-        # counts the parent it was forked from.
         prepare = [sys.executable, str(ROOT / "bench/ical_floor.py"), "--prepare", str(search)]
         subprocess.run([*prepare, str(folder / "events.pickle"), TODAY], check=True, env=ENV)
         flip = [False]
@@ -163,7 +159,7 @@ def measure(size: int, repeat: int, timeout: float) -> dict[str, Run]:
             flip[0] = not flip[0]
             word = "dependable" if flip[0] else "reliable"
             head = "job-5\n    company: Company 5\n    role: Engineer\n    pitch: shipping"
-            search.write_text(text.replace(f"{head} reliable", f"{head} {word}"))
+            search.write_text(original.read_text().replace(f"{head} reliable", f"{head} {word}"))
 
         results: dict[str, Run] = {}
         for name, command, _floor, setup in commands(folder):
