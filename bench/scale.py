@@ -62,7 +62,9 @@ def run_once(command: list[str], timeout: float, cwd: str) -> Run:
     return Run(usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
+# As a user runs it: byte-compiled modules are kept (a shell may say otherwise).
 ENV = {**os.environ, "TZ": "UTC"}
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def best(command: list[str], repeat: int, timeout: float, cwd: str, before=None) -> Run:

@@ -14,16 +14,18 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from followup_cal.errors import InvalidInput, Problem
 from followup_cal.model import Greeting, Interview, Person, Pos, Profile
 from followup_cal.planner import PlannedFollowup, Step, fmt_date, fmt_day
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 CHECK_IN_VARIANTS = (
     "check_in_topic",
@@ -152,6 +154,10 @@ class Draft:
 
     def as_email(self) -> EmailMessage:
         """A message a mail program opens as an unsent draft (X-Unsent)."""
+        # Imported for --eml only, not at every start-up.
+        from email.headerregistry import Address
+        from email.message import EmailMessage
+
         message = EmailMessage()
         # Address objects quote a name as needed: 'Jane Smith, PhD' stays one recipient.
         me = Address(self.sender.name, addr_spec=self.sender.email)

@@ -10,8 +10,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from anyascii import anyascii
-
 from followup_cal.policy import Policy
 
 
@@ -78,6 +76,8 @@ def slugify(text: str) -> str:
         slug = _ascii_slug(text)
         if slug:
             return slug
+    from anyascii import anyascii  # imported for names in other scripts only
+
     digest = hashlib.sha256(text.encode()).hexdigest()[:6]
     # anyascii writes soft signs and ayin as apostrophes: they split no word.
     spelt = _ascii_slug(re.sub("['`]", "", anyascii(text)))

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
-from followup_cal.drafts import LintWarning, TemplateSet, lint_draft, render_draft
 from followup_cal.errors import InvalidInput, NotFound, Problem
-from followup_cal.field_lint import FieldWarning, lint_fields
-from followup_cal.ics import EVENTS, FeedStyle, FollowupEvent
-from followup_cal.ics_stream import CalendarStream, EventCache
 from followup_cal.model import SearchFile
 from followup_cal.planner import PlannedFollowup, plan_followups
-from followup_cal.state import ExportState
 from followup_cal.workdays import calendar_for
+
+if TYPE_CHECKING:
+    # Drafts and the calendar are imported where they are made: `plan` needs neither.
+    from followup_cal.drafts import LintWarning
+    from followup_cal.field_lint import FieldWarning
+    from followup_cal.ics import FeedStyle, FollowupEvent
+    from followup_cal.ics_stream import CalendarStream, EventCache
+    from followup_cal.state import ExportState
 
 
 def plan(search: SearchFile, today: date, only: str | None = None) -> list[PlannedFollowup]:
@@ -64,11 +68,16 @@ def uid_clashes(search: SearchFile, items: list[PlannedFollowup]) -> list[Proble
 
 
 def draft_events(search: SearchFile, items: list[PlannedFollowup]) -> list[FollowupEvent]:
+    from followup_cal.drafts import TemplateSet, render_draft
+    from followup_cal.ics import FollowupEvent
+
     templates = TemplateSet(search.templates_dir)
     return [FollowupEvent(item, render_draft(item, search.me, templates)) for item in items]
 
 
 def lint(events: list[FollowupEvent]) -> list[LintWarning]:
+    from followup_cal.drafts import lint_draft
+
     warnings: list[LintWarning] = []
     for event in events:
         warnings += lint_draft(event.item, event.draft)
@@ -86,6 +95,8 @@ def items_by_interview(items: Iterable[PlannedFollowup]) -> dict[str, list[Plann
 
 def field_warnings(search: SearchFile) -> list[FieldWarning]:
     """Fields whose shape breaks the drafts' English, or a call with no number."""
+    from followup_cal.field_lint import lint_fields
+
     return [w for i in search.interviews for w in lint_fields(i, search.me)]
 
 
@@ -164,10 +175,14 @@ def export_stream(
     search: SearchFile,
     today: date,
     state: ExportState,
-    style: FeedStyle = EVENTS,
+    style: FeedStyle | None = None,
     cache: EventCache | None = None,
 ) -> CalendarStream:
     """The calendar in chunks; each draft is made when its event is, then let go."""
+    from followup_cal.drafts import TemplateSet, render_draft
+    from followup_cal.ics import EVENTS, FollowupEvent
+    from followup_cal.ics_stream import CalendarStream
+
     templates = TemplateSet(search.templates_dir)
 
     def render(item: PlannedFollowup) -> FollowupEvent:
@@ -175,12 +190,12 @@ def export_stream(
 
     items = plan(search, today)
     return CalendarStream(
-        items, render, search.me, state, today, search.calendar_name, style, cache
+        items, render, search.me, state, today, search.calendar_name, style or EVENTS, cache
     )
 
 
 def export_ics(
-    search: SearchFile, today: date, state: ExportState, style: FeedStyle = EVENTS
+    search: SearchFile, today: date, state: ExportState, style: FeedStyle | None = None
 ) -> bytes:
     return b"".join(export_stream(search, today, state, style).chunks())
 

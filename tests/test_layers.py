@@ -1,7 +1,11 @@
 """The layers the folders name: only cli/ speaks click, and nothing imports the CLI back."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import followup_cal
 
@@ -48,8 +52,38 @@ def test_no_module_imports_the_cli_back():
 
 
 def test_every_command_module_is_registered():
-    from followup_cal.cli import cli
+    """base.COMMAND_MODULES names, for each command, the module the group imports to run
+    it: every module with commands is there, and each command is where it says."""
+    import click
 
-    modules = {p.stem for p in (PACKAGE / "cli").glob("*.py")} - {"__init__", "base"}
-    registered = {cmd.callback.__module__.rsplit(".", 1)[-1] for cmd in cli.commands.values()}
-    assert registered == modules
+    from followup_cal.cli import cli
+    from followup_cal.cli.base import COMMAND_MODULES
+
+    ctx = click.Context(cli)
+    found = {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+    where = {name: cmd.callback.__module__.rsplit(".", 1)[-1] for name, cmd in found.items()}
+    assert where == COMMAND_MODULES
+    with_commands = {
+        p.stem for p in (PACKAGE / "cli").glob("*.py") if "@cli.command" in p.read_text("utf-8")
+    }
+    assert set(COMMAND_MODULES.values()) == with_commands
+
+
+@pytest.mark.parametrize(
+    ("argv", "not_imported"),
+    [
+        (["--version"], ["followup_cal.cli.reading", "followup_cal.loader", "click.testing"]),
+        (["--help"], ["followup_cal.loader", "yaml", "icalendar", "followup_cal.service"]),
+    ],
+)
+def test_start_up_imports_only_what_it_needs(argv, not_imported):
+    code = (
+        f"import sys; sys.argv = ['followup-cal', *{argv!r}]\n"
+        "from followup_cal.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout.strip().splitlines()[-1]
+    for module in not_imported:
+        assert f"'{module}'" not in loaded, module

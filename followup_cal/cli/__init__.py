@@ -1,23 +1,15 @@
 """The command line: thin wrappers over the service layer; the only package that imports click.
 
-Each module registers its commands on the one group defined in base.py; this package
-imports them all, and nothing here imports this package back.
+Each module registers its commands on the one group defined in base.py, which imports
+a module when one of its commands is asked for (base.COMMAND_MODULES); nothing here
+imports this package back.
 """
 
 from __future__ import annotations
 
 import gc
 
-from followup_cal.cli import (  # noqa: F401  (registers commands)
-    adding,
-    config,
-    journal,
-    mail,
-    publishing,
-    reading,
-    sync,
-)
-from followup_cal.cli.base import cli
+from followup_cal.cli.base import cli  # each command's module is imported when it runs
 
 __all__ = ["cli", "main"]
 

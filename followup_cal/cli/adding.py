@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from followup_cal.cli import asking, completion
-from followup_cal.cli.base import cli, file_args, file_argument, file_option, reports_errors
+import followup_cal.cli.asking as asking
+import followup_cal.cli.completion as completion
+from followup_cal.cli.base import cli, file_args, file_argument, file_option, load, reports_errors
 from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
-from followup_cal.loader import load
 
 if TYPE_CHECKING:
     from followup_cal.record import NewInterview, NewPerson, NewRound

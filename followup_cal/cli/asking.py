@@ -10,8 +10,6 @@ from typing import Any
 
 import click
 
-from followup_cal.loader import DATE_RE, DURATION_RE, EMAIL_RE, RELATIVE_RE
-
 Check = Callable[[str], str]
 
 
@@ -59,7 +57,10 @@ def start(text: str) -> str:
         raise click.BadParameter(f"'{text}': {exc}") from None
 
 
+# The loader's own patterns, imported on use: --help never loads the loader.
 def email(text: str) -> str:
+    from followup_cal.loader import EMAIL_RE
+
     if not EMAIL_RE.fullmatch(text):
         raise click.BadParameter(f"'{text}' is not an e-mail address like dana@acme.example")
     return text
@@ -87,6 +88,8 @@ def zone(text: str) -> str:
 
 
 def duration(text: str) -> str:
+    from followup_cal.loader import DURATION_RE
+
     match = DURATION_RE.fullmatch(text)
     if text.isdigit():
         minutes = int(text)
@@ -100,6 +103,8 @@ def duration(text: str) -> str:
 
 
 def decision(text: str) -> str:
+    from followup_cal.loader import DATE_RE, RELATIVE_RE
+
     if RELATIVE_RE.fullmatch(text):
         return text
     if DATE_RE.fullmatch(text):

@@ -21,6 +21,7 @@ from followup_cal.errors import INTERNAL_ERROR, FollowupCalError
 from followup_cal.settings import FILE_ENV, choose_file, same_file
 
 if TYPE_CHECKING:
+    from followup_cal.model import SearchFile
     from followup_cal.settings import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,6 +124,14 @@ def resolve_today(today: date | None) -> date:
     return today or date.today()
 
 
+def load(path: str) -> SearchFile:
+    """The checked file; the loader (and YAML) is imported on first use, so --help and
+    --version never import it."""
+    from followup_cal.loader import load as load_file
+
+    return load_file(path)
+
+
 class OneLineUsageError(click.UsageError):
     """A usage error as one line, like every other error of the tool."""
 
@@ -164,8 +173,41 @@ class FollowupCommand(click.Command):
         ]  # fmt: skip
 
 
+# The module that defines each command. A command's module is imported when the command
+# runs (or --help lists them all), so start-up pays for what runs: `--version` imports
+# none, `plan` only reading.py. test_layers checks the table against the modules.
+COMMAND_MODULES = {
+    "add": "adding",
+    "add-round": "adding",
+    "init": "adding",
+    "config": "config",
+    "agenda": "journal",
+    "done": "journal",
+    "reply": "journal",
+    "outcome": "journal",
+    "inbox": "mail",
+    "export": "publishing",
+    "serve": "publishing",
+    "validate": "reading",
+    "plan": "reading",
+    "draft": "reading",
+    "schema": "reading",
+    "sync": "sync",
+}
+
+
 class FollowupGroup(click.Group):
     command_class = FollowupCommand
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            importlib.import_module(f"followup_cal.cli.{COMMAND_MODULES[cmd_name]}")
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from followup_cal.cli import completion
+import followup_cal.cli.completion as completion
 from followup_cal.cli.base import (
     DateType,
     cli,
     file_args,
     file_argument,
     file_option,
+    load,
     reports_errors,
     resolve_today,
     today_option,
 )
 from followup_cal.errors import UsageProblem
-from followup_cal.loader import load
 from followup_cal.model import Interview, Result, SearchFile
 from followup_cal.planner import PlannedFollowup, fmt_day
 

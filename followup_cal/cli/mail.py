@@ -12,13 +12,13 @@ from followup_cal.cli.base import (
     cli,
     file_args,
     file_argument,
+    load,
     reports_errors,
     resolve_today,
     timeout_option,
     today_option,
 )
 from followup_cal.cli.journal import record_reply_and_report
-from followup_cal.loader import load
 from followup_cal.planner import fmt_day
 
 

@@ -13,13 +13,13 @@ from followup_cal.cli.base import (
     as_option,
     cli,
     file_argument,
+    load,
     public_option,
     reports_errors,
     resolve_today,
     today_option,
 )
 from followup_cal.errors import FileAccessError
-from followup_cal.loader import load
 from followup_cal.state import ExportState, load_state, save_state, state_path_for
 
 

@@ -9,20 +9,19 @@ from typing import Any
 
 import click
 
-from followup_cal.atomic import write_atomic
-from followup_cal.cli import completion
+import followup_cal.cli.completion as completion
 from followup_cal.cli.base import (
     chosen_file,
     cli,
     file_argument,
     file_flag,
     file_option,
+    load,
     reports_errors,
     resolve_today,
     today_option,
 )
 from followup_cal.errors import DraftWarnings, FollowupCalError
-from followup_cal.loader import load
 from followup_cal.planner import PlannedFollowup
 
 
@@ -134,6 +133,8 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
     search = load(file)
     if html_out:
         page = service.timeline_html(search, resolve_today(today))
+        from followup_cal.atomic import write_atomic
+
         write_atomic(html_out, page.encode("utf-8"))
         click.echo(f"wrote {html_out}", err=True)
     items = service.plan(search, resolve_today(today))
@@ -199,6 +200,8 @@ def draft(
     click.echo("")
     click.echo(event.draft.body.rstrip("\n"))
     if eml:
+        from followup_cal.atomic import write_atomic
+
         write_atomic(eml, bytes(mail))
         click.echo(f"wrote {eml}", err=True)
 
@@ -223,5 +226,7 @@ def schema(output: str) -> None:
     if output == "-":
         click.echo(text, nl=False)
     else:
+        from followup_cal.atomic import write_atomic
+
         write_atomic(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)

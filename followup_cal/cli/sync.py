@@ -12,12 +12,12 @@ from followup_cal.cli.base import (
     as_option,
     cli,
     file_argument,
+    load,
     reports_errors,
     resolve_today,
     timeout_option,
     today_option,
 )
-from followup_cal.loader import load
 from followup_cal.state import load_state, save_state, state_path_for
 
 if TYPE_CHECKING:
