@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from followup_cal.cli import cli
+from followup_cal.cli.base import cli
 
 WIDTH = 88  # fixed, so the page does not depend on the terminal it was made in
 
@@ -31,8 +31,10 @@ def _help(command: click.Command, name: str, parent: click.Context | None) -> st
 def reference() -> str:
     root = click.Context(cli, info_name="followup-cal", **cli.context_settings)
     parts = [HEADER, "```text", _help(cli, "followup-cal", None), "```"]
-    for name in sorted(cli.commands):
-        parts += ["", f"## {name}", "", "```text", _help(cli.commands[name], name, root), "```"]
+    for name in cli.list_commands(root):  # each command's module is imported on asking
+        command = cli.get_command(root, name)
+        assert command is not None, name
+        parts += ["", f"## {name}", "", "```text", _help(command, name, root), "```"]
     return "\n".join(parts) + "\n"
 
 
