@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -594,3 +595,24 @@ def test_a_contact_not_met_whose_entry_says_what_was_discussed_gets_that_talk():
     first_check_in = draft_of(events, "check_in-1", "Grace Kim")
     assert "It brought back our conversation about the relocation support." in (first_check_in.body)
     assert "Jenkins" not in follow_up.body + first_check_in.body
+
+
+def test_a_holiday_note_before_golden_week_does_not_say_seasons_greetings():
+    me = {**ME, "name": "Yuki Tanaka", "timezone": "Asia/Tokyo", "country": "JP"}
+    sakura = interview(
+        decision_expected="2027-05-07",
+        rounds=[
+            {
+                "start": "2027-04-15 10:00",
+                "interviewers": [{"name": "Sato Hiroshi", "talked_about": "the firmware"}],
+            }
+        ],
+    )
+    note = draft_of(drafted(sakura, me=me, today=date(2027, 4, 20)), "holiday_note")
+    assert note.subject == "Best wishes for Golden Week"
+    assert note.body.startswith(
+        "Hi Sato,\n\nWith Golden Week coming up, I wanted to wish you and the team a restful "
+        "break.\n"
+    )
+    year_end = draft_of(drafted(HARBOR), "holiday_note")
+    assert year_end.subject == "Best wishes for the year-end holidays"
