@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -189,3 +191,12 @@ def test_sync_takes_the_server_from_the_config(home):
     result = run("sync", "--dry-run", "--timeout", "2", *TODAY)
     assert result.exit_code == 7, result.output  # it tried the configured server
     assert f"127.0.0.1:{port}" in result.stderr
+
+
+def test_config_in_a_fresh_process_loads_the_commands_it_describes(home):
+    # Commands are imported lazily; config reads the defaults of sync, export and serve.
+    done = subprocess.run(
+        [sys.executable, "-m", "followup_cal", "config"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "feed.port                8080  (the default)" in done.stdout.splitlines()

@@ -14,8 +14,11 @@ from followup_cal.settings import ENV_OF, FILE_ENV, KEYS, OPTION_OF, choose_file
 
 def _option_default(command: str, option: str) -> object:
     """The default the command's option has when neither a flag nor the config sets it."""
-    param = next(p for p in cli.commands[command].params if p.name == option)
-    default = param.get_default(click.get_current_context())
+    ctx = click.get_current_context()
+    found = cli.get_command(ctx, command)  # loads the command's module when not yet loaded
+    assert found is not None, command
+    param = next(p for p in found.params if p.name == option)
+    default = param.get_default(ctx)
     return default if isinstance(default, str | int | bool) else None  # click's "unset" too
 
 
