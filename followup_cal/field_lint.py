@@ -28,8 +28,17 @@ TALKED_ABOUT_EXPECTED = (
 )
 
 YEARS_RE = re.compile(
-    r"^(\d+\+?|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|many)"
-    r"\s+years?\b",
+    r"^(?:(?:over|more than|nearly|almost|about|around|close to)\s+)?"
+    r"(?:(?:\d+\+?|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|many)"
+    r"\s+years?|(?:a|one|two|three)\s+decades?)\b",
+    re.IGNORECASE,
+)
+# A resume line ('Led the move to ...') reads 'my experience in led ...'. Only verbs that
+# are never the start of a noun phrase: 'embedded Rust' or 'managed Kubernetes' read fine.
+RESUME_VERB_RE = re.compile(
+    r"^(led|built|shipped|wrote|ran|grew|worked|launched|created|founded|helped|taught|"
+    r"mentored|delivered|implemented|migrated|reduced|increased|improved|saved|cut|drove|"
+    r"owned|architected|spearheaded)\b",
     re.IGNORECASE,
 )
 FIRST_PERSON_RE = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Oo]ur|[Oo]urs)\b")
@@ -53,8 +62,12 @@ class FieldWarning:
 def _pitch_problem(pitch: str) -> str:
     if SENTENCE_RE.search(pitch):
         return "is a sentence"
-    if YEARS_RE.match(pitch):
-        return "starts with a number of years ('my experience in five years ...')"
+    years = YEARS_RE.match(pitch)
+    if years:
+        return f"starts with a number of years ('my experience in {years[0]} ...')"
+    verb = RESUME_VERB_RE.match(pitch)
+    if verb:
+        return f"starts with '{verb[0]}' ('my experience in {verb[0]} ...')"
     if pitch.lower().startswith("experience"):
         return "starts with 'experience' ('my experience in experience ...')"
     match = FIRST_PERSON_RE.search(pitch)

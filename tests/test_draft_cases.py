@@ -616,3 +616,31 @@ def test_a_holiday_note_before_golden_week_does_not_say_seasons_greetings():
     )
     year_end = draft_of(drafted(HARBOR), "holiday_note")
     assert year_end.subject == "Best wishes for the year-end holidays"
+
+
+@pytest.mark.parametrize(
+    ("pitch", "problem"),
+    [
+        ("Led the move to Kubernetes", "starts with 'Led' ('my experience in Led ...')"),
+        ("built payment APIs at a bank", "starts with 'built' ('my experience in built ...')"),
+        (
+            "over five years of Postgres",
+            "starts with a number of years ('my experience in over five years ...')",
+        ),
+        ("a decade of Go", "starts with a number of years ('my experience in a decade ...')"),
+    ],
+)
+def test_validate_flags_a_pitch_written_as_a_resume_line(tmp_path, pitch, problem):
+    path, text, lines = validate(tmp_path, interview(pitch=pitch))
+    assert lines == [
+        f"{path}:{where(text, pitch)}: warning: acme: pitch '{pitch}' {problem}; expected a "
+        "phrase after 'my experience in', such as 'running Kubernetes for five years'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "pitch", ["embedded Rust", "distributed systems", "managed Kubernetes on GCP", "leading teams"]
+)
+def test_a_pitch_that_reads_after_my_experience_in_is_not_flagged(tmp_path, pitch):
+    _path, _text, lines = validate(tmp_path, interview(pitch=pitch))
+    assert lines == []
