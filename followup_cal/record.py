@@ -8,6 +8,7 @@ load and check before it is written, and it is written atomically.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -371,16 +372,20 @@ def unused_id(search: SearchFile, company: str, role: str) -> str:
     return f"{slugify(company)}-{n}"
 
 
-def record_new_interview(path: str, new: NewInterview) -> tuple[str, SearchFile]:
-    """Append the interview; return its id and the file as it now reads."""
+def record_new_interview(
+    path: str, new: NewInterview, file_args: Sequence[str] = ()
+) -> tuple[str, SearchFile]:
+    """Append the interview; return its id and the file as it now reads. ``file_args``
+    go into the command a message suggests, so that it runs as printed."""
     chosen: list[str] = []
 
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         ident = new.id or unused_id(search, new.company, new.role)
         if any(i.id == ident for i in search.interviews):
+            add_round = shlex.join(["followup-cal", "add-round", ident, *file_args])
             raise UsageProblem(
                 f"'{ident}' already exists; choose another --id, or add a round to it "
-                f"with 'followup-cal add-round {ident}'"
+                f"with '{add_round}'"
             )
         node = CommentedMap()
         node["id"] = ident

@@ -333,7 +333,7 @@ def test_add_refuses_a_taken_id_and_a_bad_start(example):
         [*ADD, "--id", "copperleaf"],
         2,
         "'copperleaf' already exists; choose another --id, or add a round to it with "
-        "'followup-cal add-round copperleaf'",
+        f"'followup-cal add-round copperleaf -f {example}'",  # runs as printed
     )
     bad = [*ADD]
     bad[bad.index("2026-11-20 14:00")] = "2026-11-31 14:00"

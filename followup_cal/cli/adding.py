@@ -228,7 +228,7 @@ def add(
             click.echo(f"nothing written to {file}")
             return
         new = reviewed
-    added, search = record_new_interview(file, new)
+    added, search = record_new_interview(file, new, file_args(file))
     count = len(planned_items(search, date.min, added))
     click.echo(f"added '{added}' to {file}: {count} follow-ups planned")
     click.echo(f"see them with: {shlex.join(['followup-cal', 'plan', *file_args(file)])}")
