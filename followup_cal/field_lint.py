@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from followup_cal.model import Channel, Interview, Person, Pos, Profile
+from followup_cal.model import Channel, Interview, Person, Pos, Profile, name_parts
 
 # The shapes, as the JSON Schema and the starter file describe them too.
 PITCH_SHAPE = (
@@ -19,7 +19,8 @@ PITCH_SHAPE = (
 )
 TALKED_ABOUT_SHAPE = (
     "what you discussed with this person, as a phrase that follows 'our talk about', "
-    "naming things without 'their', 'your' or 'my' (the note goes to them): 'the move of "
+    "naming things without 'their', 'she', 'your', 'my' or their name (the note goes to "
+    "them): 'the move of "
     "the grading service to an event queue'"
 )
 PITCH_EXPECTED = "a phrase after 'my experience in', such as 'running Kubernetes for five years'"
@@ -44,7 +45,8 @@ RESUME_VERB_RE = re.compile(
 FIRST_PERSON_RE = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Oo]ur|[Oo]urs)\b")
 # Case matters: 'the US office' is not 'us'.
 PRONOUN_RE = re.compile(
-    r"\b([Tt]heirs?|[Tt]hem|[Tt]hey|[Yy]ou|[Yy]ours?|[Hh]is|[Hh]ers?|[Mm]y|[Oo]urs?|[Ww]e|us|I)\b"
+    r"\b([Tt]heirs?|[Tt]hem|[Tt]hey|[Yy]ou|[Yy]ours?|[Hh]is|[Hh]ers?|[Hh]im|[Hh]e|[Ss]he|[Mm]y|"
+    r"[Oo]urs?|[Ww]e|us|I)\b"
 )
 SENTENCE_RE = re.compile(r"[.!?]$|[.!?]\s+[A-Z]")
 
@@ -76,10 +78,15 @@ def _pitch_problem(pitch: str) -> str:
     return ""
 
 
-def _talked_about_problem(topic: str) -> str:
+def _talked_about_problem(topic: str, person: Person) -> str:
     if SENTENCE_RE.search(topic):
         return "is a sentence"
     match = PRONOUN_RE.search(topic)
+    # Their own name reads as badly to them: 'our talk about Dana's plan' sent to Dana.
+    names = [w for w in (*name_parts(person.name)[1], person.call_me) if len(w) > 1]
+    match = match or (
+        re.search(r"\b(" + "|".join(map(re.escape, names)) + r")\b", topic) if names else None
+    )
     if match:
         return f"says '{match[0]}', but the note goes to that very person"
     return ""
@@ -110,7 +117,7 @@ def lint_fields(interview: Interview, me: Profile) -> list[FieldWarning]:
             )
         )
     for person in _people_with_notes(interview):
-        problem = _talked_about_problem(person.talked_about)
+        problem = _talked_about_problem(person.talked_about, person)
         if problem:
             found.append(
                 FieldWarning(

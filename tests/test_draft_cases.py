@@ -644,3 +644,28 @@ def test_validate_flags_a_pitch_written_as_a_resume_line(tmp_path, pitch, proble
 def test_a_pitch_that_reads_after_my_experience_in_is_not_flagged(tmp_path, pitch):
     _path, _text, lines = validate(tmp_path, interview(pitch=pitch))
     assert lines == []
+
+
+def test_validate_flags_talked_about_that_says_she_or_names_the_reader(tmp_path):
+    people = [
+        {"name": "Ann Bo", "talked_about": "how she scaled the support team"},
+        {"name": "Cy Do", "talked_about": "the feedback from him on the design"},
+        {"name": "Dana Lee", "talked_about": "Dana's plan for the billing rewrite"},
+        {"name": "Eve Ng", "talked_about": "the hiring plans for the Seven Seas team"},
+    ]
+    path, text, lines = validate(
+        tmp_path, interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}])
+    )
+    expected = (
+        "expected a phrase after 'our talk about' that names things, such as 'the grading service'"
+    )
+    assert lines == [
+        f"{path}:{where(text, 'how she')}: warning: acme: talked_about 'how she scaled the "
+        f"support team' of Ann Bo says 'she', but the note goes to that very person; {expected}",
+        f"{path}:{where(text, 'the feedback')}: warning: acme: talked_about 'the feedback from "
+        f"him on the design' of Cy Do says 'him', but the note goes to that very person; "
+        f"{expected}",
+        f"{path}:{where(text, 'Dana' + chr(39))}: warning: acme: talked_about 'Dana's plan for "
+        f"the billing rewrite' of Dana Lee says 'Dana', but the note goes to that very person; "
+        f"{expected}",
+    ]
