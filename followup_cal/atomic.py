@@ -110,7 +110,12 @@ def _same(target: Path, expected: Snapshot) -> bool:
 
 
 def _write(
-    target: Path, data: bytes | Iterable[bytes], *, expected: Snapshot | None, exclusive: bool
+    target: Path,
+    data: bytes | Iterable[bytes],
+    *,
+    expected: Snapshot | None,
+    exclusive: bool,
+    new_mode: int | None = None,
 ) -> None:
     """The new version of ``target``; raises _Changed when it is not ``expected`` any more.
 
@@ -130,7 +135,9 @@ def _write(
             for chunk in (data,) if isinstance(data, bytes) else data:
                 handle.write(chunk)
             handle.flush()
-        if info is None:
+        if info is None and new_mode is not None:
+            os.fchmod(fd, new_mode)
+        elif info is None:
             umask = os.umask(0)
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)
@@ -183,17 +190,21 @@ def _sync_folder(folder: Path) -> None:
 
 
 def write_atomic(
-    path: str | Path, data: bytes | Iterable[bytes], *, exclusive: bool = False
+    path: str | Path,
+    data: bytes | Iterable[bytes],
+    *,
+    exclusive: bool = False,
+    new_mode: int | None = None,
 ) -> None:
     """Replace ``path`` with ``data`` (or, ``exclusive``, create it only if absent); the
     chunks of an iterable are written as they come, and a failure while making them
-    leaves the old file too.
+    leaves the old file too. A file made anew gets ``new_mode`` (default: as umask says).
 
     On any failure the old file is left as it was; its mode, owner and group are kept.
     """
     target = Path(path)
     try:
-        _write(target, data, expected=None, exclusive=exclusive)
+        _write(target, data, expected=None, exclusive=exclusive, new_mode=new_mode)
     except OSError as exc:
         raise _cannot(path, "write", exc) from None
     log.info("wrote %s", path)

@@ -8,8 +8,9 @@ interviewer an invitation. Recipients appear only in the text and the mailto: li
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -40,12 +41,15 @@ class FeedStyle:
 
     public: bool = False
     as_todo: bool = False
+    salt: str = field(default="", repr=False)  # the public UIDs' secret (see secret.py)
 
     def uid(self, item: PlannedFollowup) -> str:
         if not self.public:
             return item.uid
-        # The private UID names the recipient; a digest of it is just as stable.
-        return hashlib.sha256(item.uid.encode()).hexdigest()[:24] + "@followup-cal"
+        # The private UID names the recipient. A keyed digest of it is just as stable,
+        # and without the key a guessed name cannot be checked against a published UID.
+        digest = hmac.new(self.salt.encode(), item.uid.encode(), hashlib.sha256)
+        return digest.hexdigest()[:24] + "@followup-cal"
 
     def state_key(self, item: PlannedFollowup) -> str:
         """Each style keeps its own revision history, so exporting events and syncing

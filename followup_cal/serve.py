@@ -1,9 +1,11 @@
 """Serve the feed over HTTP for calendar apps to subscribe to (``followup-cal serve``).
 
-The feed is rebuilt when the YAML changes (its size, mtime or inode), and answered with
-an ETag and Last-Modified so that clients polling it get a 304 when nothing changed. A
-broken edit does not take the feed down: the last good one is served, and the problem
-is logged once. No click here; the CLI wires it up.
+The port opens at once; the feed is built, and rebuilt when the YAML changes (its size,
+mtime or inode) or the day does, by a thread of its own, while requests get the last good
+feed with an ETag and Last-Modified (a 304 when nothing changed). A failed build, for any
+reason, keeps the last good feed and logs one line. Requests must name this server in
+their Host header (against DNS rebinding); idle connections are closed. No click here;
+the CLI wires it up.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ class Feed:
 
 
 class FeedSource:
-    """The current feed of one YAML file, rebuilt only when the file changed."""
+    """The last good feed of one YAML file, rebuilt in the background when the file (or
+    the day) changes. A request never waits for a build: it gets the last good feed, and
+    a build that fails for any reason keeps it and logs one line."""
 
     def __init__(
         self,
@@ -55,54 +59,103 @@ class FeedSource:
         state: ExportState,
         today: Callable[[], date],
         log: Callable[[str], None],
+        poll_seconds: float = 1.0,
     ) -> None:
         self.path = path
         self.style = style
         self.state = state  # kept in memory: the server never writes into the user's repo
         self.today = today
         self.log = log
-        self._lock = threading.Lock()
+        self.poll_seconds = poll_seconds
         self._key: tuple[int, int, int, date] | None = None
+        self._unreadable = False
         self._feed: Feed | None = None
+        self.first_error: BaseException | None = None  # why there is no feed at all yet
+        self._wake = threading.Event()
+        self._tried = threading.Event()  # the first build has ended, well or not
+        self._stopping = threading.Event()
+        self._builder = threading.Thread(target=self._run, name="feed-builder", daemon=True)
 
-    def _file_key(self) -> tuple[int, int, int, date]:
-        info = Path(self.path).stat()
-        return (info.st_mtime_ns, info.st_size, info.st_ino, self.today())
+    # -- for requests: never blocks --------------------------------------------------------
 
-    def current(self) -> Feed:
-        """The feed, rebuilt if the file (or the day) changed since the last build."""
+    def current(self) -> Feed | None:
+        """The last good feed (None before the first build); asks the builder to look."""
+        self._wake.set()
+        return self._feed
+
+    # -- the builder ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._builder.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    def wait_first(self, timeout: float | None = None) -> bool:
+        """Wait until the first build ended; True when there is a feed to serve."""
+        self._tried.wait(timeout)
+        return self._feed is not None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self.refresh()
+            self._tried.set()
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    def refresh(self) -> None:
+        """Rebuild if the file or the day changed since the last attempt; never raises."""
+        try:
+            info = Path(self.path).stat()
+        except OSError as exc:
+            if not self._unreadable:  # once, not on every look
+                problem = FileAccessError(f"{self.path}: cannot read: {exc.strerror}")
+                self._failed(problem, str(problem))
+            self._unreadable = True
+            return
+        self._unreadable = False
+        key = (info.st_mtime_ns, info.st_size, info.st_ino, self.today())
+        if key == self._key:
+            return
+        self._key = key  # a broken edit is reported once per change, not once per look
+        try:
+            body = self._build(key[3])
+        except FollowupCalError as exc:
+            lines = exc.lines()
+            more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+            self._failed(exc, f"{lines[0]}{more}")
+            return
+        except Exception as exc:  # a bug must not take the feed down either
+            self._failed(exc, f"{self.path}: internal error {type(exc).__name__}: {exc}")
+            return
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        if self._feed is not None and self._feed.etag == etag:
+            return
+        modified = datetime.fromtimestamp(key[0] // 1_000_000_000, UTC)
+        previous = self._feed
+        if previous is not None:
+            modified = max(modified, previous.last_modified)
+        self._feed = Feed(body, etag, modified)  # one assignment: requests see old or new
+        self.first_error = None
+        items = body.count(b"UID:")
+        if previous is None:
+            self.log(f"feed ready ({items} items)")
+        else:
+            self.log(f"{self.path} changed: feed rebuilt ({items} items)")
+
+    def _build(self, today: date) -> bytes:
         from followup_cal import service
 
-        with self._lock:
-            try:
-                key = self._file_key()
-            except OSError as exc:
-                if self._feed is None:
-                    raise FileAccessError(f"{self.path}: cannot read: {exc.strerror}") from None
-                self.log(f"{self.path}: cannot read ({exc.strerror}); serving the last feed")
-                return self._feed
-            if key == self._key and self._feed is not None:
-                return self._feed
-            try:
-                body = service.export_ics(load(self.path), key[3], self.state, self.style)
-            except FollowupCalError as exc:
-                if self._feed is None:
-                    raise
-                for line in exc.lines():
-                    self.log(line)
-                self.log("serving the last good feed until the file is fixed")
-                self._key = key  # log once per change, not once per request
-                return self._feed
-            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-            if self._feed is None or self._feed.etag != etag:
-                modified = datetime.fromtimestamp(key[0] // 1_000_000_000, UTC)
-                if self._feed is not None:
-                    modified = max(modified, self._feed.last_modified)
-                self._feed = Feed(body, etag, modified)
-                if self._key is not None:
-                    self.log(f"{self.path} changed: feed rebuilt ({body.count(b'UID:')} items)")
-            self._key = key
-            return self._feed
+        return service.export_ics(load(self.path), today, self.state, self.style)
+
+    def _failed(self, exc: BaseException, line: str) -> None:
+        if self._feed is None:
+            self.first_error = exc
+            if self._tried.is_set():  # the first failure is the caller's to report
+                self.log(f"{line}; no feed yet, until the file is fixed")
+        else:
+            self.log(f"{line}; serving the last good feed until the file is fixed")
 
 
 def feed_path(token: str) -> str:
@@ -123,14 +176,57 @@ def _not_modified(headers: dict[str, str], feed: Feed) -> bool:
     return False
 
 
+def host_name(header: str) -> str:
+    """The name in a Host header, without port, brackets, case or a final dot."""
+    name = header.strip().lower()
+    if name.startswith("["):
+        return name[1:].partition("]")[0]
+    if name.count(":") == 1:
+        name = name.partition(":")[0]
+    return name.rstrip(".")
+
+
+def allowed_hosts(host: str, extra: tuple[str, ...] = ()) -> Callable[[str | None], bool]:
+    """Which Host headers a request may carry: the bound address, names the user allowed,
+    and any address literal. A name is what DNS rebinding needs (a page of evil.example
+    whose name now points at 127.0.0.1), so no other name is answered."""
+    names = {host_name(host), *(host_name(h) for h in extra)}
+    if is_loopback(host):
+        names.add("localhost")
+    if host in ("0.0.0.0", "::"):
+        names.add(host_name(os.uname().nodename))  # the name public_urls prints
+
+    def allowed(header: str | None) -> bool:
+        if header is None:  # HTTP/1.0 without Host: no name, nothing to rebind
+            return True
+        name = host_name(header)
+        if name in names:
+            return True
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+
+    return allowed
+
+
 def make_server(
-    host: str, port: int, token: str, source: FeedSource, log: Callable[[str], None]
+    host: str,
+    port: int,
+    token: str,
+    source: FeedSource,
+    log: Callable[[str], None],
+    allow_hosts: tuple[str, ...] = (),
+    idle_timeout: float = 10.0,
 ) -> ThreadingHTTPServer:
     path = feed_path(token)
+    host_allowed = allowed_hosts(host, allow_hosts)
 
     class FeedHandler(BaseHTTPRequestHandler):
         server_version = "followup-cal"
         sys_version = ""
+        timeout = idle_timeout  # a connection that sends nothing for this long is closed
 
         def do_GET(self) -> None:  # the name http.server calls
             self._answer(with_body=True)
@@ -139,14 +235,17 @@ def make_server(
             self._answer(with_body=False)
 
         def _answer(self, *, with_body: bool) -> None:
+            if not host_allowed(self.headers.get("Host")):
+                log(f"refused a request for Host '{self.headers.get('Host')}' (see --allow-host)")
+                self._plain(HTTPStatus.FORBIDDEN, b"host not allowed\n", with_body)
+                return
             if urlsplit(self.path).path != path:
                 # The same answer for a wrong token and a wrong path: nothing to probe.
                 self._plain(HTTPStatus.NOT_FOUND, b"not found\n", with_body)
                 return
-            try:
-                feed = source.current()
-            except (OSError, FollowupCalError):
-                self._plain(HTTPStatus.SERVICE_UNAVAILABLE, b"feed unavailable\n", with_body)
+            feed = source.current()
+            if feed is None:
+                self._plain(HTTPStatus.SERVICE_UNAVAILABLE, b"feed not built yet\n", with_body)
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
             status = HTTPStatus.NOT_MODIFIED if _not_modified(headers, feed) else HTTPStatus.OK
@@ -166,6 +265,8 @@ def make_server(
             self.send_response(status)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
+            if status is HTTPStatus.SERVICE_UNAVAILABLE:
+                self.send_header("Retry-After", "5")
             self.end_headers()
             if with_body:
                 self.wfile.write(body)
@@ -177,17 +278,27 @@ def make_server(
                 line = line.replace(quote(token, safe=""), "…").replace(token, "…")
             log(f"{self.address_string()} {line}")
 
-    server_class = ThreadingHTTPServer
+    class FeedServer(ThreadingHTTPServer):
+        # Room for a burst of calendar apps polling at once (the default, 5, dropped
+        # connections under 200 clients); the kernel caps it at net.core.somaxconn.
+        request_queue_size = 1024
+        daemon_threads = True
+
+        def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+            import sys
+
+            exc = sys.exc_info()[1]
+            log(f"{client_address[0]} connection failed: {type(exc).__name__}: {exc}")
+
+    server_class = FeedServer
     if ":" in host:
         import socket
 
-        class V6Server(ThreadingHTTPServer):
+        class V6Server(FeedServer):
             address_family = socket.AF_INET6
 
         server_class = V6Server
-    server = server_class((host, port), FeedHandler)
-    server.daemon_threads = True
-    return server
+    return server_class((host, port), FeedHandler)
 
 
 def public_urls(host: str, port: int, token: str) -> tuple[str, str]:

@@ -46,8 +46,10 @@ def repo(tmp_path) -> Path:
 
 def test_workflow_validates_and_publishes_only_the_public_feed(repo):
     assert run_step("Validate", repo, {}).returncode == 0
-    done = run_step("Export the public feed", repo, {"FEED_TOKEN": "s3cr3t"})
+    secret = {"FOLLOWUP_CAL_FEED_SECRET": "k3y"}
+    done = run_step("Export the public feed", repo, {"FEED_TOKEN": "s3cr3t", **secret})
     assert done.returncode == 0, done.stderr
+    assert not (repo / "interviews.followup-secret").exists()  # CI gives it, keeps none
     feed = repo / "site" / "s3cr3t" / "followups.ics"
     cal = icalendar.Calendar.from_ical(feed.read_bytes())
     assert len(cal.walk("VEVENT")) == 49
@@ -64,6 +66,16 @@ def test_workflow_refuses_to_publish_without_a_token(repo):
     done = run_step("Export the public feed", repo, {"FEED_TOKEN": ""})
     assert done.returncode == 1
     assert "set the FEED_TOKEN secret" in done.stdout
+    assert not (repo / "site").exists()
+
+
+def test_workflow_refuses_to_publish_without_the_uid_secret(repo):
+    # Without it each run would key the UIDs anew, and every subscriber's events would
+    # be deleted and added again on each publish.
+    env = {"FEED_TOKEN": "s3cr3t", "FOLLOWUP_CAL_FEED_SECRET": ""}
+    done = run_step("Export the public feed", repo, env)
+    assert done.returncode == 1
+    assert "set the FEED_SECRET secret" in done.stdout
     assert not (repo / "site").exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ from followup_cal.cli.base import (
     resolve_today,
     today_option,
 )
-from followup_cal.errors import FileAccessError
+from followup_cal.errors import FileAccessError, FollowupCalError, UsageProblem
 from followup_cal.state import ExportState, load_state, save_state, state_path_for
 
 
@@ -73,7 +74,7 @@ def export(
     state_path = Path(state_file) if state_file else state_path_for(file)
     state = ExportState() if no_state else load_state(state_path)
     before = dict(state.revisions)
-    style = FeedStyle(public=public, as_todo=kind == "todo")
+    style = FeedStyle(public=public, as_todo=kind == "todo", salt=_salt(file, public))
     # Events unchanged since the last export to this file are taken from it.
     cache = None if output == "-" else EventCache(output)
     stream = service.export_stream(search, resolve_today(today), state, style, cache)
@@ -100,6 +101,33 @@ def export(
     click.echo(f"wrote {stream.count} {what} to {output} ({changed[0]} new or changed)", err=True)
 
 
+def _salt(file: str, public: bool) -> str:
+    from followup_cal.secret import feed_secret
+
+    return feed_secret(file) if public else ""
+
+
+TOKEN_ENV = "FOLLOWUP_CAL_TOKEN"
+
+
+def _token(token_file: str | None, argv_token: str | None) -> str:
+    """The URL's secret, from a file or the environment: argv is visible in ps."""
+    import os
+
+    if argv_token is not None:
+        raise UsageProblem(
+            f"a token on the command line is visible to every user of this machine (ps); "
+            f"put it in {TOKEN_ENV} or in a file given with --token-file"
+        )
+    if token_file is None:
+        return os.environ.get(TOKEN_ENV, "").strip()
+    try:
+        return Path(token_file).read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise FileAccessError(f"{token_file}: cannot read: {reason}") from None
+
+
 @cli.command()
 @file_argument
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where to listen.")
@@ -107,14 +135,29 @@ def export(
     "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free."
 )
 @click.option(
-    "--token",
-    envvar="FOLLOWUP_CAL_TOKEN",
-    help="A secret part of the URL; required beyond this machine (or FOLLOWUP_CAL_TOKEN).",
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help=f"A file holding the secret part of the URL (or set {TOKEN_ENV}).",
+)
+@click.option("--token", "argv_token", hidden=True)  # refused, with the reason
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name clients may use besides the address (repeat for each).",
 )
 @click.option(
     "--private",
     is_flag=True,
-    help="Serve everything (names, addresses, drafts), not just the public feed.",
+    help="Serve everything (names, addresses, drafts), not just the public feed; needs a token.",
+)
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds a connection may stay silent before it is closed.",
 )
 @as_option
 @today_option
@@ -123,47 +166,69 @@ def serve(
     file: str,
     host: str,
     port: int,
-    token: str | None,
+    token_file: str | None,
+    argv_token: str | None,
+    allow_hosts: tuple[str, ...],
     private: bool,
+    idle_timeout: float,
     kind: str,
     today: date | None,
 ) -> None:
     """Serve the feed of FILE over HTTP for a calendar app to subscribe to.
 
-    The feed is rebuilt whenever FILE changes; clients get ETag/Last-Modified and a 304
-    when nothing changed. It is the public feed (step, company and date only) unless
-    --private. Listening beyond this machine needs --token, which becomes part of the URL.
+    The port opens at once; the feed is rebuilt in the background whenever FILE
+    changes, and a broken edit keeps the last good feed. Clients get ETag and
+    Last-Modified, and a 304 when nothing changed. It is the public feed (step,
+    company and date only) unless --private. A token, read from FOLLOWUP_CAL_TOKEN
+    or --token-file (never the command line, which others can see), becomes part of
+    the URL: it is needed beyond this machine and for --private. Only requests
+    naming this address (or an --allow-host name) are answered.
 
     \b
     Example:
       followup-cal serve interviews.yaml
-      followup-cal serve interviews.yaml --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+      openssl rand -hex 16 > ~/.followup-token
+      followup-cal serve interviews.yaml --host 0.0.0.0 --token-file ~/.followup-token
     """
-    from followup_cal.errors import UsageProblem
     from followup_cal.ics import FeedStyle
-    from followup_cal.serve import FeedSource, is_loopback, make_server, public_urls
+    from followup_cal.serve import FeedSource, is_loopback, make_server
 
-    token = token or ""
-    if not is_loopback(host) and len(token) < 16:
+    token = _token(token_file, argv_token)
+    if (private or not is_loopback(host)) and len(token) < 16:
+        why = "--private serves names and drafts" if private else f"{host} lets others in"
         raise UsageProblem(
-            f"listening on {host} lets others reach the feed: give --token with 16 or more "
-            'characters, e.g. --token "$(openssl rand -hex 16)"'
+            f"{why}: give a token of 16 or more characters in {TOKEN_ENV} or --token-file, "
+            "e.g. from 'openssl rand -hex 16'"
         )
-    if any(c in token for c in "/?#") or token.strip() != token:
-        raise UsageProblem("--token may not contain '/', '?', '#' or spaces")
+    if any(c in token for c in "/?#") or any(c.isspace() for c in token):
+        raise UsageProblem("the token may not contain '/', '?', '#' or spaces")
 
     def log(line: str) -> None:
         click.echo(line, err=True)
 
-    style = FeedStyle(public=not private, as_todo=kind == "todo")
+    try:
+        Path(file).stat()  # the file is read, and checked, by the builder once listening
+    except OSError as exc:
+        raise FileAccessError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    style = FeedStyle(public=not private, as_todo=kind == "todo", salt=_salt(file, not private))
     state = load_state(state_path_for(file))  # read only: SEQUENCE goes on from exports
     source = FeedSource(file, style, state, lambda: resolve_today(today), log)
-    source.current()  # a broken file is reported now, not on the first request
     try:
-        server = make_server(host, port, token, source, log)
+        server = make_server(host, port, token, source, log, allow_hosts, idle_timeout)
     except OSError as exc:
         raise FileAccessError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    http_url, webcal_url = public_urls(host, server.server_address[1], token)
+    _run_server(server, source, file, private, token)
+
+
+def _run_server(server: Any, source: Any, file: str, private: bool, token: str) -> None:
+    """Answer from the first moment (503 until the first feed is built), build in the
+    background; stop on Ctrl-C."""
+    import threading
+
+    from followup_cal.serve import public_urls
+
+    host, port = server.server_address[:2]
+    http_url, webcal_url = public_urls(host, port, token)
     what = "everything in" if private else "the public feed of"
     click.echo(f"Serving {what} {file}; it follows every change to the file.")
     click.echo(f"  {http_url}")
@@ -172,9 +237,16 @@ def serve(
     click.echo("Thunderbird: New Calendar > On the Network, paste the http:// URL.")
     click.echo("Stop with Ctrl-C.")
     sys.stdout.flush()
+    listener = threading.Thread(target=server.serve_forever, name="listener", daemon=True)
+    listener.start()
+    source.start()
     try:
-        server.serve_forever()
+        if not source.wait_first() and isinstance(source.first_error, FollowupCalError):
+            raise source.first_error
+        threading.Event().wait()  # until Ctrl-C
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
+        source.stop()
+        server.shutdown()
         server.server_close()
