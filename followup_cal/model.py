@@ -50,6 +50,10 @@ HONORIFICS = frozenset(
     {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "miss", "sir", "dame", "rev"}
 )
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
+# Lower-case words that start a surname: 'Dr. van Beethoven', 'Ms. de la Cruz'.
+SURNAME_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "la", "le", "ter", "ten"}
+)
 
 
 def _ascii_slug(text: str) -> str:
@@ -117,7 +121,12 @@ class Person:
     def formal_name(self) -> str:
         """'Dr. Smith' when the name carries a title, else the name in full."""
         honorific, words = name_parts(self.name)
-        return f"{honorific} {words[-1]}" if honorific else " ".join(words)
+        if not honorific:
+            return " ".join(words)
+        start = next(
+            (i for i, w in enumerate(words[1:-1], 1) if w in SURNAME_PARTICLES), len(words) - 1
+        )
+        return " ".join([honorific, *words[start:]])
 
     def call_name(self, greeting: Greeting) -> str:
         """The name a draft addresses them by."""

@@ -437,6 +437,9 @@ def test_lint_reports_the_gap_of_a_due_check_in_and_agenda_says_it_needs_input(t
         ("Jane Smith, PhD", "Jane", "Jane Smith"),
         ("Ms. Dana Lee", "Dana", "Ms. Lee"),
         ("Madonna", "Madonna", "Madonna"),
+        ("Dr. Ludwig van Beethoven", "Ludwig", "Dr. van Beethoven"),
+        ("Prof. Ursula von der Leyen", "Ursula", "Prof. von der Leyen"),
+        ("Ms. Ana de la Cruz", "Ana", "Ms. de la Cruz"),
     ],
 )
 def test_names_with_titles_and_suffixes_are_addressed_by_their_name(name, casual, formal):
