@@ -140,7 +140,7 @@ def test_a_thank_you_without_pitch_or_topic_drops_those_sentences():
         "Thank you for taking the time to talk with me about the Backend Engineer role at "
         "Acme. I left our conversation even more keen on the team and the work.\n"
         "\n"
-        "If there is anything else I can send to help your decision, just let me know.\n"
+        "If there is anything else I can send to help with the decision, just let me know.\n"
         "\n"
         "Best regards,\n"
         "Alex Morgan\n"
@@ -596,7 +596,9 @@ def test_a_contact_not_met_whose_entry_says_what_was_discussed_gets_that_talk():
         "Omar Haddad and learning about the team."
     ) in follow_up.body
     first_check_in = draft_of(events, "check_in-1", "Grace Kim")
-    assert "It brought back our conversation about the relocation support." in (first_check_in.body)
+    assert "I still remember our conversation about the relocation support." in (
+        first_check_in.body
+    )
     assert "Jenkins" not in follow_up.body + first_check_in.body
 
 
@@ -672,3 +674,23 @@ def test_validate_flags_talked_about_that_says_she_or_names_the_reader(tmp_path)
         f"the billing rewrite' of Dana Lee says 'Dana', but the note goes to that very person; "
         f"{expected}",
     ]
+
+
+def test_wording_that_claims_nothing_the_user_did_not_say():
+    events = drafted(REJECTED_IN_OCTOBER)
+    # Not every interviewer decides; the thank-you goes to each of them.
+    assert (
+        "If there is anything else I can send to help with the decision, just let me know.\n"
+    ) in draft_of(events, "thank_you").body
+    # The article is the user's to choose: the draft does not say it recalls the talk.
+    topic = draft_of(events, "check_in-1")
+    assert topic.body.splitlines()[2] == (
+        "I came across [[a link to an article, talk or tool, and one line on why it is worth "
+        "their time]] and thought of you. I still remember our conversation about the billing "
+        "rewrite."
+    )
+    call = draft_of(drafted(interview(channel="phone")), "follow_up-1")
+    assert (
+        "- Greet, say who I am: Alex Morgan, interviewed for the Backend Engineer role on "
+        "Mon 2 Nov 2026.\n"
+    ) in call.body
