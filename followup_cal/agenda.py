@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from followup_cal.ics import FollowupEvent
-from followup_cal.planner import Step, fmt_day
+from followup_cal.planner import PlannedFollowup, Step, fmt_day
 
 SECTIONS = ("overdue", "today", "upcoming")
 SECTION_OF_STATUS = {"past": "overdue", "today": "today", "upcoming": "upcoming"}
@@ -80,27 +80,37 @@ class Agenda:
 
 
 def build_agenda(
-    events: Sequence[FollowupEvent],
+    items: Sequence[PlannedFollowup],
+    render: Callable[[PlannedFollowup], FollowupEvent],
     zone: ZoneInfo,
     today: date,
     days: int,
     file_args: Sequence[str] = (),
 ) -> Agenda:
     """Open items up to ``today + days``, every overdue one included, by time.
-    ``file_args`` go into each row's `done` command so that it runs as printed."""
+    ``render`` drafts an item; only the rows shown are drafted. ``file_args`` go into
+    each row's `done` command so that it runs as printed."""
     last = today + timedelta(days=days)
-    rows, later = [], []
-    for event in events:
-        if event.item.done:
+    shown, later = [], []
+    for item in items:
+        if item.done:
             continue
-        start = event.item.start.astimezone(zone)
-        day = start.date()
-        section = SECTION_OF_STATUS[event.item.status]  # the planner dated it against today
-        row = AgendaRow(event, start, section, max((today - day).days, 0), tuple(file_args))
-        (rows if day <= last else later).append(row)
-    rows.sort(key=lambda r: (r.start, r.event.item.sort_key))
-    later.sort(key=lambda r: (r.start, r.event.item.sort_key))
-    return Agenda(today, days, tuple(rows), later[0] if later else None)
+        start = item.start.astimezone(zone)
+        (shown if start.date() <= last else later).append((start, item))
+
+    def row(start: datetime, item: PlannedFollowup) -> AgendaRow:
+        section = SECTION_OF_STATUS[item.status]  # the planner dated it against today
+        late = max((today - start.date()).days, 0)
+        return AgendaRow(render(item), start, section, late, tuple(file_args))
+
+    shown.sort(key=lambda pair: (pair[0], pair[1].sort_key))
+    following = min(later, key=lambda pair: (pair[0], pair[1].sort_key), default=None)
+    return Agenda(
+        today,
+        days,
+        tuple(row(*pair) for pair in shown),
+        row(*following) if following else None,
+    )
 
 
 def _columns(row: AgendaRow) -> list[str]:

@@ -6,7 +6,7 @@ the CLI (and later sync) call one function per job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -67,15 +67,24 @@ def uid_clashes(search: SearchFile, items: list[PlannedFollowup]) -> list[Proble
     return list(problems.values())
 
 
-def draft_events(search: SearchFile, items: list[PlannedFollowup]) -> list[FollowupEvent]:
+def drafter(search: SearchFile) -> Callable[[PlannedFollowup], FollowupEvent]:
+    """What drafts one item of ``search``, for commands that draft only some."""
     from followup_cal.drafts import TemplateSet, render_draft
     from followup_cal.ics import FollowupEvent
 
     templates = TemplateSet(search.templates_dir)
-    return [FollowupEvent(item, render_draft(item, search.me, templates)) for item in items]
+
+    def render(item: PlannedFollowup) -> FollowupEvent:
+        return FollowupEvent(item, render_draft(item, search.me, templates))
+
+    return render
 
 
-def lint(events: list[FollowupEvent]) -> list[LintWarning]:
+def draft_events(search: SearchFile, items: list[PlannedFollowup]) -> list[FollowupEvent]:
+    return list(map(drafter(search), items))
+
+
+def lint(events: Iterable[FollowupEvent]) -> list[LintWarning]:
     from followup_cal.drafts import lint_draft
 
     warnings: list[LintWarning] = []
@@ -179,18 +188,19 @@ def export_stream(
     cache: EventCache | None = None,
 ) -> CalendarStream:
     """The calendar in chunks; each draft is made when its event is, then let go."""
-    from followup_cal.drafts import TemplateSet, render_draft
-    from followup_cal.ics import EVENTS, FollowupEvent
+    from followup_cal.ics import EVENTS
     from followup_cal.ics_stream import CalendarStream
-
-    templates = TemplateSet(search.templates_dir)
-
-    def render(item: PlannedFollowup) -> FollowupEvent:
-        return FollowupEvent(item, render_draft(item, search.me, templates))
 
     items = plan(search, today)
     return CalendarStream(
-        items, render, search.me, state, today, search.calendar_name, style or EVENTS, cache
+        items,
+        drafter(search),
+        search.me,
+        state,
+        today,
+        search.calendar_name,
+        style or EVENTS,
+        cache,
     )
 
 

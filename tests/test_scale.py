@@ -94,7 +94,9 @@ STAGES: dict[str, Callable[[Prepared], Any]] = {
         p.marks, p.search.interviews, p.search.me.timezone, TODAY, "t"
     ),
     "timeline_html": lambda p: service.timeline_html(p.search, TODAY),
-    "agenda": lambda p: build_agenda(p.events, p.search.me.timezone, TODAY, 7),
+    "agenda": lambda p: build_agenda(
+        p.items, service.drafter(p.search), p.search.me.timezone, TODAY, 7
+    ),
     "export": lambda p: service.export_ics(p.search, TODAY, ExportState()),
     "find_event": lambda p: service.find_event(p.events, p.target.id, "debrief", None, 1),
     "matching_steps": lambda p: matching_steps(p.items, p.target, "debrief", None, None),

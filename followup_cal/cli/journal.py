@@ -147,8 +147,9 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
 
     search = load(file)
     day = resolve_today(today)
-    events = service.draft_events(search, service.plan(search, day))
-    result = build_agenda(events, search.me.timezone, day, days, file_args(file))
+    render = service.drafter(search)
+    items = service.plan(search, day)
+    result = build_agenda(items, render, search.me.timezone, day, days, file_args(file))
     if fmt == "json":
         click.echo(json.dumps([r.as_json() for r in result.rows], indent=2, ensure_ascii=False))
         _remind_inbox(file, search, result.rows, day)
