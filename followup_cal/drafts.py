@@ -366,6 +366,8 @@ def _may_match(pattern: re.Pattern[str], lowered: str | None) -> bool:
     return lowered is None or any(word in lowered for word in SCREENS[pattern])
 
 
+# How a warning about a detail missing from the YAML starts (one per detail, not per draft).
+GENERIC = "is generic:"
 # A gap is reported once its step is due: until then the user has nothing to fill it with.
 DUE = frozenset({"past", "today"})
 
@@ -403,11 +405,11 @@ def lint_draft(item: PlannedFollowup, draft: Draft) -> list[LintWarning]:
             found.append((f"needs your input: write in [[{gap}]] before sending", here))
     if "talked_about" in draft.generic and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
         name = draft.recipient.name if draft.recipient else "them"
-        found.append((f"is generic: add talked_about: with what you discussed with {name}", here))
+        found.append((f"{GENERIC} add talked_about: with what you discussed with {name}", here))
     if "pitch" in draft.generic:
         found.append(
             (
-                "is generic: add pitch: with your strongest fit, as it follows 'my experience in'",
+                f"{GENERIC} add pitch: with your strongest fit, as it follows 'my experience in'",
                 item.interview.pos,
             )
         )

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from followup_cal.errors import InvalidInput, NotFound, Problem
-from followup_cal.model import SearchFile
+from followup_cal.model import Pos, SearchFile
 from followup_cal.planner import PlannedFollowup, plan_followups
 from followup_cal.workdays import calendar_for
 
@@ -85,11 +85,20 @@ def draft_events(search: SearchFile, items: list[PlannedFollowup]) -> list[Follo
 
 
 def lint(events: Iterable[FollowupEvent]) -> list[LintWarning]:
-    from followup_cal.drafts import lint_draft
+    from followup_cal.drafts import GENERIC, lint_draft
 
     warnings: list[LintWarning] = []
+    # A missing pitch or talked_about is one gap in the file, however many drafts it
+    # leaves generic: said once, at the first of them.
+    said: set[tuple[str, str, Pos]] = set()
     for event in events:
-        warnings += lint_draft(event.item, event.draft)
+        for warning in lint_draft(event.item, event.draft):
+            key = (event.item.interview.id, warning.message, warning.pos)
+            if warning.message.startswith(GENERIC):
+                if key in said:
+                    continue
+                said.add(key)
+            warnings.append(warning)
     return warnings
 
 

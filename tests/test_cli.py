@@ -66,7 +66,7 @@ def test_validate_strict_fails_on_generic_drafts(tmp_path):
         in lines
     )
     assert any(
-        ":7:3: warning: acme follow_up-1 to Dana Lee: is generic: add pitch:" in line
+        ":7:3: warning: acme thank_you to Dana Lee: is generic: add pitch:" in line
         for line in lines
     )
 

@@ -694,3 +694,22 @@ def test_wording_that_claims_nothing_the_user_did_not_say():
         "- Greet, say who I am: Alex Morgan, interviewed for the Backend Engineer role on "
         "Mon 2 Nov 2026.\n"
     ) in call.body
+
+
+def test_a_missing_pitch_or_talk_is_one_warning_not_one_per_draft(tmp_path):
+    bare = interview(
+        pitch="",
+        rounds=[
+            {
+                "start": "2026-11-02 10:00",
+                "interviewers": [{"name": "Dana Lee"}, {"name": "Cy Do", "talked_about": "x"}],
+            }
+        ],
+    )
+    path, text, lines = validate(tmp_path, bare)
+    assert lines == [
+        f"{path}:{where(text, 'id: acme')}: warning: acme thank_you to Cy Do: is generic: "
+        "add pitch: with your strongest fit, as it follows 'my experience in'",
+        f"{path}:{where(text, 'name: Dana Lee')}: warning: acme thank_you to Dana Lee: is "
+        "generic: add talked_about: with what you discussed with Dana Lee",
+    ]
