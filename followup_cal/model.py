@@ -46,9 +46,14 @@ class Result(StrEnum):
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Words around a name that are not the name: "Dr. Jane Smith", "Jane Smith, PhD".
+# A word of two letters or more ending in '.' before the name is a title too ('Capt.',
+# 'Sra.', 'Dr. med.'); an initial ('J. Robert Oppenheimer') is not.
 HONORIFICS = frozenset(
     {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "miss", "sir", "dame", "rev"}
+    | {"herr", "frau", "mme", "mlle", "sra", "srta", "dott", "capt"}
 )
+# Titles that go with the first name: 'Sir Tim', 'Dame Judi'.
+FIRST_NAME_TITLES = frozenset({"sir", "dame"})
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
 # Lower-case words that start a surname: 'Dr. van Beethoven', 'Ms. de la Cruz'.
 SURNAME_PARTICLES = frozenset(
@@ -89,14 +94,18 @@ def slugify(text: str) -> str:
 
 
 def name_parts(name: str) -> tuple[str, list[str]]:
-    """(honorific, the name's own words): 'Dr. Jane Smith, PhD' -> ('Dr.', [Jane, Smith])."""
+    """(titles, the name's own words): 'Prof. Dr. Jane Smith, PhD' -> ('Prof. Dr.', [Jane,
+    Smith])."""
     words = name.replace(",", " ").split()
-    honorific = ""
-    if len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
-        honorific = words.pop(0)
+    titles = []
+    while len(words) > 1 and (
+        words[0].rstrip(".").lower() in HONORIFICS
+        or (words[0].endswith(".") and len(words[0]) > 2 and words[0][:-1].isalpha())
+    ):
+        titles.append(words.pop(0))
     while len(words) > 1 and words[-1].rstrip(".").lower() in NAME_SUFFIXES:
         words.pop()
-    return honorific, words
+    return " ".join(titles), words
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,8 @@ class Person:
         honorific, words = name_parts(self.name)
         if not honorific:
             return " ".join(words)
+        if honorific.split()[-1].rstrip(".").lower() in FIRST_NAME_TITLES:
+            return f"{honorific} {words[0]}"
         start = next(
             (i for i, w in enumerate(words[1:-1], 1) if w in SURNAME_PARTICLES), len(words) - 1
         )

@@ -440,6 +440,14 @@ def test_lint_reports_the_gap_of_a_due_check_in_and_agenda_says_it_needs_input(t
         ("Dr. Ludwig van Beethoven", "Ludwig", "Dr. van Beethoven"),
         ("Prof. Ursula von der Leyen", "Ursula", "Prof. von der Leyen"),
         ("Ms. Ana de la Cruz", "Ana", "Ms. de la Cruz"),
+        ("Prof. Dr. Anna Müller", "Anna", "Prof. Dr. Müller"),
+        ("Frau Dr. Anna Müller", "Anna", "Frau Dr. Müller"),
+        ("Herr Jan Schmidt", "Jan", "Herr Schmidt"),
+        ("Mme Claire Dubois", "Claire", "Mme Dubois"),
+        ("Sra. Ana López", "Ana", "Sra. López"),
+        ("Capt. Jean-Luc Picard", "Jean-Luc", "Capt. Picard"),
+        ("Sir Tim Berners-Lee", "Tim", "Sir Tim"),
+        ("J. Robert Oppenheimer", "J.", "J. Robert Oppenheimer"),
     ],
 )
 def test_names_with_titles_and_suffixes_are_addressed_by_their_name(name, casual, formal):
