@@ -162,12 +162,14 @@ class _Context:
         note, so it is looked up once): those the employer named (decision_after_holidays),
         or those the decision date lies beyond; never when the user said false."""
         interview = self.interview
-        if interview.decision_after_holidays is False:
+        decision = interview.new_decision or interview.decision_expected
+        if interview.decision_after_holidays is False or not (
+            interview.decision_after_holidays or decision
+        ):
             return None
         period = _holiday_period(self.cal, self.me.country, self.base_day)
         if period is None or interview.decision_after_holidays:
             return period
-        decision = interview.new_decision or interview.decision_expected
         if decision and self.base_day < period[0] and period[3] < decision:
             return period
         return None
