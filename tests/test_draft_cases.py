@@ -337,7 +337,8 @@ def test_a_phone_follow_up_without_numbers_is_a_warning_and_the_call_sheet_has_n
         "A short call to Dana Lee about the Backend Engineer role.\n\nTalking points:\n"
     )
     assert call.body.endswith(
-        "If there is no answer, leave a brief message and send a short e-mail the same day.\n"
+        "If there is no answer, leave a brief message. Then send a short e-mail to "
+        "dana@acme.example the same day.\n"
     )
 
 
@@ -353,7 +354,11 @@ def test_a_phone_follow_up_with_both_numbers_is_clean_and_lists_them(tmp_path):
     assert call.body.startswith(
         "A short call to Dana Lee about the Backend Engineer role.\nNumber to call: +1 555 0100\n"
     )
-    assert call.body.endswith("My number for the message: +1 212 555 0147.\n")
+    # No address for Dana: the sheet does not tell me to e-mail her.
+    assert call.body.splitlines()[-1] == (
+        "If there is no answer, leave a brief message. My number for the message: "
+        "+1 212 555 0147."
+    )
 
 
 # -- item 11: check-ins leave gaps for what only the user knows ----------------------------
