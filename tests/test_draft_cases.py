@@ -356,8 +356,7 @@ def test_a_phone_follow_up_with_both_numbers_is_clean_and_lists_them(tmp_path):
     )
     # No address for Dana: the sheet does not tell me to e-mail her.
     assert call.body.splitlines()[-1] == (
-        "If there is no answer, leave a brief message. My number for the message: "
-        "+1 212 555 0147."
+        "If there is no answer, leave a brief message. My number for the message: +1 212 555 0147."
     )
 
 
