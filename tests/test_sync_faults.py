@@ -122,7 +122,7 @@ def test_insecure_warns(yaml_file, html_server):
 def test_wrong_password_is_401(yaml_file, radicale):
     result = sync_as_alex(yaml_file, radicale.url, password="not-the-Password-123")
     assert result.exit_code == 6
-    assert "refused the credentials (401)" in one_line(result)
+    assert f"refused the credentials of user '{USER}' (401)" in one_line(result)
     assert "not-the-Password-123" not in result.output
 
 
@@ -130,7 +130,15 @@ def test_someone_elses_calendar_is_403(yaml_file, radicale):
     other = f"http://127.0.0.1:{radicale.port}/somebody/calendar/"
     result = sync_as_alex(yaml_file, radicale.url, "--calendar", other)
     assert result.exit_code == 6
-    assert "refused the credentials (403)" in one_line(result)
+    assert one_line(result) == (
+        f"{other}: the server refuses this account access to {other} (403); logged in as '{USER}'"
+    )
+
+
+def test_no_user_is_not_called_a_refused_password(yaml_file, radicale):
+    result = sync(yaml_file, "--url", radicale.url)
+    assert result.exit_code == 6
+    assert one_line(result).endswith("no user: give --user or FOLLOWUP_CAL_USER")
 
 
 def test_no_password_anywhere(yaml_file, radicale):
@@ -160,7 +168,7 @@ def test_timeout(yaml_file, proxy):
     proxy.delay = 2.5
     result = sync_as_alex(yaml_file, proxy.url("/"), "--timeout", "1")
     assert result.exit_code == 7
-    assert one_line(result).endswith(": the server did not answer in time")
+    assert one_line(result).endswith(": cannot reach the server (timed out)")
 
 
 def test_server_error_5xx(yaml_file, proxy):
@@ -198,8 +206,17 @@ def test_url_and_user_from_the_yaml_and_the_environment(yaml_file, radicale):
     assert result.stdout.startswith("created 49,")
 
 
-def test_a_redirect_from_well_known_caldav_is_followed(yaml_file, radicale):
-    target = radicale.url
+def test_a_same_origin_redirect_is_followed(yaml_file, radicale):
+    url = f"http://127.0.0.1:{radicale.port}/.well-known/caldav"  # Radicale: 301 to /
+    result = sync_as_alex(yaml_file, url, "--calendar", "Redirected", "--create")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("created 49,")
+
+
+def test_credentials_never_follow_a_redirect_to_another_origin(yaml_file, radicale):
+    upstream = RecordingProxy(radicale.port).start()
+    seen: list[str | None] = []
+    target = upstream.url("/")
 
     class Redirect(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -208,6 +225,7 @@ def test_a_redirect_from_well_known_caldav_is_followed(yaml_file, radicale):
             pass
 
         def do_PROPFIND(self):
+            seen.append(self.headers.get("Authorization"))
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(301)
             self.send_header("Location", target)
@@ -222,8 +240,14 @@ def test_a_redirect_from_well_known_caldav_is_followed(yaml_file, radicale):
     finally:
         server.shutdown()
         server.server_close()
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("created 49,")
+        upstream.stop()
+    assert result.exit_code == 8
+    assert one_line(result) == (
+        f"{url}: the server sends us to {target}, another server; credentials are not sent "
+        "there on their own: give that URL with --url if you trust it"
+    )
+    assert upstream.requests == []  # nothing, credentials least of all, went there
+    assert seen  # the first server was asked
 
 
 @pytest.mark.parametrize(
@@ -236,3 +260,16 @@ def test_a_damaged_state_file_is_ignored_with_a_warning(yaml_file, radicale, con
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith(f"warning: {status} is damaged; ignored")
     assert "Traceback" not in result.output
+
+
+def test_nothing_at_the_url_says_what_was_tried(yaml_file, proxy):
+    proxy.status_override = 404
+    url = proxy.url("/dav/")
+    result = sync_as_alex(yaml_file, url)
+    assert result.exit_code == 8
+    well_known = proxy.url("/.well-known/caldav")
+    assert one_line(result) == (
+        f"{url}: no CalDAV service found (404 at {url} and at {well_known}); give the "
+        "server's CalDAV URL (Nextcloud: https://HOST/remote.php/dav/) or the calendar's own URL"
+    )
+    assert proxy.methods() == ["PROPFIND"] * 3  # is it a calendar, a principal, well-known

@@ -95,6 +95,7 @@ def sync(
         save_status,
         status_path_for,
     )
+    from followup_cal.sync.transport import plain_http_warning
 
     search = load(file)
     settings = search.caldav
@@ -108,10 +109,12 @@ def sync(
             "no server: give --url, FOLLOWUP_CAL_URL, url in config.toml or caldav: url: in FILE"
         )
     # A server without accounts (user empty) may do without a password.
-    if user:
-        password: str | None = require_password(url, user, password_command)
-    else:
-        password = find_password(url, user, password_command)
+    password = find_password(url, user, password_command)
+    if user and password is None:
+        password = _ask_password(url, user) if sys.stdin.isatty() else None
+        password = password or require_password(url, user, password_command)
+    if user and (warning := plain_http_warning(url)):
+        click.echo(warning, err=True)
     if insecure:
         click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
     target = SyncTarget(url, user, password, calendar, create, not insecure, timeout, as_todo)
@@ -180,3 +183,17 @@ def _what(plan: SyncPlan, uid: str) -> str:
     """'moved', 'edited', 'moved and completed', ...: what the user did to the event."""
     edit = plan.edits.get(uid)
     return " and ".join(edit.kinds) if edit is not None and edit.kinds else "edited"
+
+
+def _ask_password(url: str, user: str) -> str:
+    """On a terminal with no password stored: ask, unseen, and say where to keep it."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or url
+    password = click.prompt(f"password for {user} at {host}", hide_input=True, err=True)
+    click.echo(
+        f"to stop being asked: keyring set followup-cal {user}@{host} (or ~/.netrc, "
+        "FOLLOWUP_CAL_PASSWORD, --password-command)",
+        err=True,
+    )
+    return password

@@ -1,28 +1,20 @@
 """The CalDAV side: discovery, one REPORT for everything we own, conditional writes.
 
-The HTTP is the standard library's (one kept-alive connection, Basic credentials sent
-up front, TLS verified by default), because sync needs exactly these five requests with
-exact conditional headers, and a no-op sync must start fast: the caldav package's
-client alone took 0.13 s to import, more than half the no-op budget (see README).
-Only requests that are safe to repeat (PROPFIND, REPORT) are retried, with backoff;
-writes are conditional, so a re-run after a failure is safe.
+The requests are ours (five kinds, with exact conditional headers); they are sent by
+``transport`` (the caldav package's DAVClient). Only requests that are safe to repeat
+(PROPFIND, REPORT) are retried; writes are conditional, so a re-run after a failure is
+safe.
 """
 
 from __future__ import annotations
 
-import base64
-import http.client
-import logging
 import re
-import socket
-import ssl
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin
 
-from followup_cal import __version__
-from followup_cal.errors import AuthFailed, CalendarNotFound, ServerError, ServerUnreachable
+from followup_cal.errors import CalendarNotFound, ServerError
+from followup_cal.model import slugify
 from followup_cal.sync.algorithm import Remote, has_our_suffix
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
@@ -31,13 +23,10 @@ from followup_cal.sync.edits import (
     component_of,
     server_fingerprint,
 )
+from followup_cal.sync.transport import Response, Transport, redact
 
-log = logging.getLogger(__name__)
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
-USER_AGENT = f"followup-cal/{__version__}"
-RETRY_DELAYS = (0.5, 1.5)
-REDIRECTS = (301, 302, 307, 308)  # seconds before the 2nd and 3rd try of a safe request
 
 REPORT_BODY = """<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -47,19 +36,12 @@ REPORT_BODY = """<?xml version="1.0" encoding="utf-8"?>
   </C:filter>
 </C:calendar-query>"""
 
+COMPONENTS = "<C:supported-calendar-component-set/>"
+WELL_KNOWN = "/.well-known/caldav"
 PROPFIND_BODY = """<?xml version="1.0" encoding="utf-8"?>
 <D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
   <D:prop>{props}</D:prop>
 </D:propfind>"""
-
-
-def redact(url: str) -> str:
-    """The URL without any user:password@ part, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
 
 
 def unfold(text: str) -> str:
@@ -73,157 +55,32 @@ class WriteResult:
     status: int
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-
-    @property
-    def tree(self) -> ET.Element | None:
-        try:
-            return ET.fromstring(self.body) if self.body else None
-        except ET.ParseError:
-            return None
+def _tree(response: Response) -> ET.Element | None:
+    try:
+        return ET.fromstring(response.body) if response.body else None
+    except ET.ParseError:
+        return None
 
 
 class CalDAVRemote:
-    """One server, one user, one kept-alive connection: every request goes through
-    :meth:`request`, so each one is chosen and counted here."""
+    """One calendar server seen as CalDAV: every request goes through ``transport``."""
 
-    def __init__(
-        self,
-        url: str,
-        user: str | None,
-        password: str | None,
-        *,
-        verify_tls: bool = True,
-        timeout: int = 30,
-    ) -> None:
-        self.url = url
-        self.requests = 0
-        self.timeout = timeout
-        self.verify_tls = verify_tls
-        self.auth = ""
-        if user:
-            # Sent with every request: a 401 round trip costs time (Radicale delays it).
-            token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
-            self.auth = f"Basic {token}"
-        self._connection: http.client.HTTPConnection | None = None
-        self._origin = ""
-        self._redirects = 0
-        self.final_url = url
+    def __init__(self, transport: Transport) -> None:
+        self.url = transport.url
+        self.transport = transport
+        self.request = self.transport.request
+        self.components: dict[str, set[str]] = {}  # calendar URL -> what it takes, when said
 
-    def _connect(self, parts: SplitResult) -> http.client.HTTPConnection:
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if self._connection is not None and origin == self._origin:
-            return self._connection
-        self.close()
-        host, port = parts.hostname or "", parts.port
-        if parts.scheme == "https":
-            context = ssl.create_default_context()
-            if not self.verify_tls:
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                host, port, timeout=self.timeout, context=context
-            )
-        elif parts.scheme == "http":
-            connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
-        else:
-            raise ServerError(f"{redact(self.url)}: expected an http:// or https:// URL")
-        self._connection, self._origin = connection, origin
-        return connection
+    @property
+    def requests(self) -> int:
+        return self.transport.requests
+
+    @property
+    def final_url(self) -> str:
+        return self.transport.final_url
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def _send(self, url: str, method: str, body: bytes, headers: dict[str, str]) -> Response:
-        parts = urlsplit(url)
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        all_headers = {"User-Agent": USER_AGENT, **headers}
-        if self.auth:
-            all_headers["Authorization"] = self.auth
-        while True:
-            reused = self._connection is not None and self._origin == (
-                f"{parts.scheme}://{parts.netloc}"
-            )
-            connection = self._connect(parts)
-            try:
-                connection.request(method, path, body=body, headers=all_headers)
-                reply = connection.getresponse()
-                data = reply.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # A kept-alive connection the server closed while idle: try once more on a
-                # fresh one. Writes are conditional, so a repeat cannot do harm.
-                self.close()
-                if not reused:
-                    raise
-                continue
-            if reply.will_close:
-                self.close()
-            # The URL without credentials or query; headers (Authorization) never.
-            log.info("%s %s -> %d", method, redact(url).partition("?")[0], reply.status)
-            log.debug("  %d bytes sent, %d received", len(body), len(data))
-            return Response(reply.status, {k.lower(): v for k, v in reply.getheaders()}, data)
-
-    def request(
-        self,
-        url: str,
-        method: str,
-        body: str | bytes = "",
-        headers: dict[str, str] | None = None,
-        *,
-        safe: bool,
-    ) -> Response:
-        data = body.encode() if isinstance(body, str) else body
-        tries = len(RETRY_DELAYS) + 1 if safe else 1
-        for attempt in range(tries):
-            self.requests += 1
-            try:
-                response = self._send(url, method, data, headers or {})
-            except ssl.SSLError:
-                self.close()
-                raise ServerUnreachable(
-                    f"{redact(url)}: TLS failed: the certificate is not trusted, or the server "
-                    "does not speak TLS there; --insecure skips the check, at your own risk"
-                ) from None
-            except TimeoutError:
-                self.close()
-                if attempt + 1 < tries:
-                    time.sleep(RETRY_DELAYS[attempt])
-                    continue
-                message = f"{redact(url)}: the server did not answer in time"
-                raise ServerUnreachable(message) from None
-            except (OSError, http.client.HTTPException) as exc:
-                self.close()
-                if attempt + 1 < tries:
-                    time.sleep(RETRY_DELAYS[attempt])
-                    continue
-                raise ServerUnreachable(
-                    f"{redact(url)}: cannot reach the server ({_reason(exc)})"
-                ) from None
-            if response.status in (401, 403):
-                raise AuthFailed(
-                    f"{redact(url)}: the server refused the credentials ({response.status}); "
-                    "check the user name and password"
-                )
-            if response.status >= 500 and attempt + 1 < tries:
-                time.sleep(RETRY_DELAYS[attempt])
-                continue
-            location = response.headers.get("location")
-            if safe and response.status in REDIRECTS and location and self._redirects < 3:
-                # e.g. /.well-known/caldav -> the DAV root; only reads follow redirects.
-                self._redirects += 1
-                return self.request(urljoin(url, location), method, body, headers, safe=safe)
-            self._redirects = 0
-            self.final_url = url  # where the answer came from, for resolving its hrefs
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        self.transport.close()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -237,7 +94,7 @@ class CalDAVRemote:
             )
         if response.status >= 400:
             raise ServerError(f"{redact(url)}: {what} failed with HTTP {response.status}")
-        tree = response.tree if response.status == 207 else None
+        tree = _tree(response) if response.status == 207 else None
         if tree is None or tree.tag != f"{{{DAV}}}multistatus":
             raise ServerError(f"{redact(url)}: not a CalDAV server (no multistatus answer)")
         return tree
@@ -272,13 +129,54 @@ class CalDAVRemote:
         )
         return self._multistatus(response, url, "PROPFIND")
 
+    def _note_components(self, url: str, item: ET.Element) -> None:
+        names = {
+            comp.get("name", "").upper()
+            for comp in item.iter(f"{{{CALDAV}}}comp")
+            if comp.get("name")
+        }
+        if names:  # none listed: the calendar takes every kind
+            self.components[url] = names
+
     def is_calendar(self, url: str) -> bool:
-        tree = self._propfind(url, "<D:resourcetype/>", "0")
-        return tree.find(f".//{{{DAV}}}resourcetype/{{{CALDAV}}}calendar") is not None
+        try:
+            tree = self._propfind(url, "<D:resourcetype/>" + COMPONENTS, "0")
+        except CalendarNotFound:
+            return False  # discovery says what was tried
+        if tree.find(f".//{{{DAV}}}resourcetype/{{{CALDAV}}}calendar") is None:
+            return False
+        self._note_components(url, tree)
+        return True
+
+    def accepts(self, calendar_url: str, component: str) -> bool:
+        """Whether the calendar takes events (VEVENT) or tasks (VTODO), as far as known."""
+        return component in self.components.get(calendar_url, {component})
+
+    def _principal(self, url: str) -> ET.Element:
+        """The PROPFIND for the current user's principal; /.well-known/caldav when the URL
+        given has nothing (404), and a message naming both when neither has."""
+        body = "<D:current-user-principal/>"
+        try:
+            return self._propfind(url, body, "0")
+        except CalendarNotFound:
+            well_known = urljoin(url, WELL_KNOWN)
+            tried = [redact(url)]
+            if well_known != url:
+                tried.append(redact(well_known))
+                try:
+                    return self._propfind(well_known, body, "0")
+                except CalendarNotFound:
+                    pass
+        raise ServerError(
+            f"{redact(url)}: no CalDAV service found (404 at {' and at '.join(tried)}); give "
+            "the server's CalDAV URL (Nextcloud: https://HOST/remote.php/dav/) or the "
+            "calendar's own URL"
+        )
 
     def discover_calendars(self, url: str) -> tuple[str, dict[str, str]]:
-        """(calendar home, {display name: calendar URL}) in at most three PROPFINDs."""
-        tree = self._propfind(url, "<D:current-user-principal/>", "0")
+        """(calendar home, {display name: calendar URL}) in three PROPFINDs (one more when
+        the URL given has nothing and /.well-known/caldav is tried)."""
+        tree = self._principal(url)
         principal = tree.findtext(f".//{{{DAV}}}current-user-principal/{{{DAV}}}href")
         if not principal:
             raise ServerError(f"{redact(url)}: not a CalDAV server (no current-user-principal)")
@@ -288,19 +186,23 @@ class CalDAVRemote:
         if not home:
             raise ServerError(f"{redact(url)}: the server names no calendar home")
         home_url = urljoin(self.final_url, home)
-        tree = self._propfind(home_url, "<D:resourcetype/><D:displayname/>", "1")
+        tree = self._propfind(home_url, "<D:resourcetype/><D:displayname/>" + COMPONENTS, "1")
         calendars: dict[str, str] = {}
         for item in tree.iter(f"{{{DAV}}}response"):
             if item.find(f".//{{{DAV}}}resourcetype/{{{CALDAV}}}calendar") is None:
                 continue
             href = urljoin(self.final_url, item.findtext(f"{{{DAV}}}href") or "")
             name = item.findtext(f".//{{{DAV}}}displayname") or href.rstrip("/").rsplit("/", 1)[-1]
+            self._note_components(href, item)
             calendars.setdefault(name, href)
         return home_url, calendars
 
     def make_calendar(self, home_url: str, name: str, component: str = "VEVENT") -> str:
-        """MKCALENDAR under the home, named ``name``, for events or tasks; returns its URL."""
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "followups"
+        """MKCALENDAR under the home, named ``name``, for events or tasks; returns its URL.
+
+        The path is a slug ('Übersicht' -> ubersicht, other scripts transliterated with a
+        short digest, the same for the same name); the display name is ``name`` exactly."""
+        slug = slugify(name) or "followups"
         url = urljoin(home_url, quote(slug) + "/")
         body = f"""<?xml version="1.0" encoding="utf-8"?>
 <C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -387,22 +289,3 @@ def event_href(calendar_url: str, uid: str) -> str:
 
 def _xml_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, socket.gaierror):
-        return "host name not found"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    text = str(exc)
-    for hint, reason in (
-        ("Name or service not known", "host name not found"),
-        ("nodename nor servname", "host name not found"),
-        ("getaddrinfo", "host name not found"),
-        ("Failed to resolve", "host name not found"),
-        ("Connection refused", "connection refused"),
-        ("timed out", "timed out"),
-    ):
-        if hint in text:
-            return reason
-    return type(exc).__name__

@@ -25,7 +25,7 @@ from followup_cal.ics import (
 from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
 from followup_cal.sync.algorithm import Desired, SyncPlan, Write, plan_sync
-from followup_cal.sync.caldav_remote import CalDAVRemote, event_href, redact
+from followup_cal.sync.caldav_remote import CalDAVRemote, event_href
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
     PUSHED_PROPERTY,
@@ -33,6 +33,7 @@ from followup_cal.sync.edits import (
     planned_fingerprint,
     retag,
 )
+from followup_cal.sync.transport import Transport, redact
 
 DEFAULT_CALENDAR = "Follow-ups"
 DEFAULT_TASK_LIST = "Follow-up tasks"  # a calendar holds a UID once: tasks live apart
@@ -206,15 +207,19 @@ def desired_events(
 
 def calendar_key(target: SyncTarget) -> str:
     """Under what the discovered calendar URL is remembered."""
-    return f"{redact(target.url)}|{target.user}|{target.calendar}"
+    # Tasks apart: a calendar found for events was never checked to take tasks.
+    kind = "|VTODO" if target.as_todo else ""
+    return f"{redact(target.url)}|{target.user}|{target.calendar}{kind}"
 
 
 def resolve_calendar(
     remote: CalDAVRemote, target: SyncTarget, status: SyncStatus, name: str
 ) -> tuple[str, bool]:
     """(the calendar's own URL, whether we just created it): given, remembered, or found
-    (at most 3 requests, and 1 more to create it)."""
+    (at most 4 requests, and 1 more to create it)."""
     if target.calendar.startswith(("http://", "https://")):
+        if target.as_todo and remote.is_calendar(target.calendar):
+            check_components(remote, target, target.calendar)  # one PROPFIND, tasks only
         return target.calendar, False
     key = calendar_key(target)
     if key in status.calendars:
@@ -236,8 +241,27 @@ def resolve_calendar(
                 f"{redact(target.url)}: no calendar named '{wanted}' (the calendars are: "
                 f"{known}); --create makes it"
             )
+    if not created:
+        check_components(remote, target, url)
     status.calendars[key] = url
     return url, created
+
+
+def check_components(remote: CalDAVRemote, target: SyncTarget, url: str) -> None:
+    """Refuse, before any write, a calendar that does not take what we would put there."""
+    if remote.accepts(url, target.component):
+        return
+    takes = ", ".join(sorted(remote.components.get(url, set())))
+    if target.as_todo:
+        advice = (
+            f"tasks need a task list: give --calendar a new name with --create (without "
+            f"--calendar, '{DEFAULT_TASK_LIST}' is used)"
+        )
+    else:
+        advice = "give --calendar the name of a calendar for events, or a new one with --create"
+    raise ServerError(
+        f"{redact(url)}: this calendar takes only {takes}, not {target.component}; {advice}"
+    )
 
 
 @dataclass
@@ -272,11 +296,13 @@ def prepare_sync(
     events = service.draft_events(search, service.plan(search, today))
     desired = desired_events(events, state, today, target.style, search_id)
     remote = remote or CalDAVRemote(
-        target.url,
-        target.user,
-        target.password,
-        verify_tls=target.verify_tls,
-        timeout=target.timeout,
+        Transport(
+            target.url,
+            target.user,
+            target.password,
+            verify_tls=target.verify_tls,
+            timeout=target.timeout,
+        )
     )
     name = DEFAULT_TASK_LIST if target.as_todo else search.calendar_name or DEFAULT_CALENDAR
     key = calendar_key(target)

@@ -1,0 +1,246 @@
+"""Sync's HTTP: the caldav package's DAVClient, with our rules on top.
+
+DAVClient brings the authentication schemes (Basic, Digest, Bearer), TLS options, proxies
+from the environment and Retry-After handling; its request methods pass our conditional
+headers through and give a 412 back as a status. It is imported here only, when sync
+first sends something: it costs about 0.3 s, which no other command pays.
+
+Ours: every URL is quoted before it is sent (a calendar named "Job search" or
+"Übersicht"); redirects are followed by us, only for reads and only on the same origin,
+so credentials never go to another host; reads are retried with backoff; 401 and 403
+get messages that say which.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+from followup_cal import __version__
+from followup_cal.errors import AuthFailed, ServerError, ServerUnreachable
+
+log = logging.getLogger(__name__)
+USER_AGENT = f"followup-cal/{__version__}"
+RETRY_DELAYS = (0.5, 1.5)  # seconds before the 2nd and 3rd try of a safe request
+REDIRECTS = (301, 302, 307, 308)
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+# RFC 3986: what may stand unquoted in a path ('%' too: it is quoted already).
+PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def redact(url: str) -> str:
+    """The URL without any user:password@ part, for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+
+
+def quote_url(url: str) -> str:
+    """The URL with its path and query percent-encoded (UTF-8), already-quoted parts kept."""
+    parts = urlsplit(url)
+    path = quote(parts.path, safe=PATH_SAFE)
+    query = quote(parts.query, safe=PATH_SAFE + "?")
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+def is_local(url: str) -> bool:
+    return (urlsplit(url).hostname or "").lower() in LOCAL_HOSTS
+
+
+def plain_http_warning(url: str) -> str:
+    """A warning when the password would cross the network unencrypted, else ""."""
+    if urlsplit(url).scheme == "http" and not is_local(url):
+        return (
+            f"warning: {redact(url)} is plain http: the password and the events cross the "
+            "network unencrypted; use https:// if the server offers it"
+        )
+    return ""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+
+class Transport:
+    """One server, one user, one session: every request is counted here."""
+
+    def __init__(
+        self,
+        url: str,
+        user: str | None,
+        password: str | None,
+        *,
+        verify_tls: bool = True,
+        timeout: int = 30,
+        auth_scheme: str = "",
+    ) -> None:
+        self.url = quote_url(url)
+        self.user = user or ""
+        self.password = password
+        self.verify_tls = verify_tls
+        self.timeout = timeout
+        # Basic is sent up front where it is safe to (https, this machine): no 401 round
+        # trip. A server that wants Digest answers 401 once and is asked what it wants.
+        local_or_tls = self.url.startswith("https://") or is_local(self.url)
+        self.auth_scheme = auth_scheme or ("basic" if local_or_tls else "")
+        self.requests = 0
+        self.final_url = self.url
+        self._client: Any = None
+        self._asked_scheme = False
+
+    def _dav(self) -> Any:
+        if self._client is None:
+            from caldav.davclient import DAVClient
+
+            client = DAVClient(
+                self.url,
+                username=self.user or None,
+                password=(self.password or "") if self.user else None,
+                auth_type=self.auth_scheme if self.user and self.auth_scheme else None,
+                timeout=self.timeout,
+                ssl_verify_cert=self.verify_tls,
+                headers={"User-Agent": USER_AGENT},
+                enable_rfc6764=False,  # the URL is given; no DNS lookups behind the user's back
+                rate_limit_handle=True,  # 429/503 with Retry-After: wait as told
+                rate_limit_max_sleep=30,
+            )
+            session_request = client.session.request
+
+            def no_redirects(*args: Any, **kwargs: Any) -> Any:
+                # Redirects are ours to follow (see the module docstring).
+                kwargs["allow_redirects"] = False
+                return session_request(*args, **kwargs)
+
+            client.session.request = no_redirects
+            self._client = client
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _send(self, url: str, method: str, body: bytes, headers: dict[str, str]) -> Response:
+        from caldav.lib import error
+
+        client = self._dav()
+        try:
+            reply = client.request(url, method, body, headers)
+        except error.RateLimitError:
+            return Response(503, {}, b"")
+        except error.AuthorizationError as exc:
+            status = exc.status or 401
+            if status == 401 and client.auth is not None and not self._asked_scheme:
+                # Our Basic guess was wrong: ask the server which scheme it wants (Digest).
+                self._asked_scheme = True
+                client.auth, client.auth_type = None, None
+                return self._send(url, method, body, headers)
+            raise self._refused(url, status) from None
+        raw = reply.raw if reply.status != 204 else ""
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw or b"")
+        # The URL without credentials or query; headers (Authorization) never.
+        log.info("%s %s -> %d", method, redact(url).partition("?")[0], reply.status)
+        log.debug("  %d bytes sent, %d received", len(body), len(data))
+        return Response(reply.status, {k.lower(): v for k, v in reply.headers.items()}, data)
+
+    def _refused(self, url: str, status: int) -> AuthFailed:
+        if status == 403:
+            return AuthFailed(
+                f"{redact(url)}: the server refuses this account access to {redact(url)} (403)"
+                + (f"; logged in as '{self.user}'" if self.user else "")
+            )
+        if not self.user:
+            return AuthFailed(
+                f"{redact(url)}: the server asks who you are (401); no user: give --user or "
+                "FOLLOWUP_CAL_USER"
+            )
+        return AuthFailed(
+            f"{redact(url)}: the server refused the credentials of user '{self.user}' (401); "
+            "check the user name and password"
+        )
+
+    def request(
+        self,
+        url: str,
+        method: str,
+        body: str | bytes = "",
+        headers: dict[str, str] | None = None,
+        *,
+        safe: bool,
+        redirects: int = 3,
+    ) -> Response:
+        """Send one request; reads (``safe``) are retried, and follow same-origin redirects."""
+        from niquests import exceptions
+
+        url = quote_url(url)
+        data = body.encode() if isinstance(body, str) else body
+        tries = len(RETRY_DELAYS) + 1 if safe else 1
+        for attempt in range(tries):
+            self.requests += 1
+            try:
+                response = self._send(url, method, data, headers or {})
+            except exceptions.SSLError:
+                raise ServerUnreachable(
+                    f"{redact(url)}: TLS failed: the certificate is not trusted, or the server "
+                    "does not speak TLS there; --insecure skips the check, at your own risk"
+                ) from None
+            except (exceptions.ConnectionError, exceptions.Timeout, OSError) as exc:
+                if attempt + 1 < tries:
+                    time.sleep(RETRY_DELAYS[attempt])
+                    continue
+                raise ServerUnreachable(
+                    f"{redact(url)}: cannot reach the server ({_reason(exc)})"
+                ) from None
+            if response.status >= 500 and attempt + 1 < tries:
+                time.sleep(RETRY_DELAYS[attempt])
+                continue
+            location = response.headers.get("location")
+            if response.status in REDIRECTS and location and safe and redirects:
+                target = urljoin(url, location)
+                if origin(target) != origin(url):
+                    raise ServerError(
+                        f"{redact(url)}: the server sends us to {redact(target)}, another "
+                        "server; credentials are not sent there on their own: give that URL "
+                        "with --url if you trust it"
+                    )
+                return self.request(
+                    target, method, body, headers, safe=safe, redirects=redirects - 1
+                )
+            self.final_url = url  # where the answer came from, for resolving its hrefs
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    for hint, reason in (
+        ("Name or service not known", "host name not found"),
+        ("nodename nor servname", "host name not found"),
+        ("getaddrinfo", "host name not found"),
+        ("Failed to resolve", "host name not found"),
+        ("NameResolution", "host name not found"),
+        ("Connection refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("Read timed out", "timed out"),
+    ):
+        if hint in text or hint in type(exc).__name__:
+            return reason
+    if "Timeout" in type(exc).__name__:
+        return "timed out"
+    return type(exc).__name__
