@@ -13,7 +13,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -270,9 +270,9 @@ def _talked_with(item: PlannedFollowup) -> Person | None:
     return item.recipient
 
 
-def _day_we_met(start: datetime, sent: datetime) -> str:
+def _day_we_met(start: datetime, sent: date) -> str:
     """'today', 'yesterday', 'Tuesday', as the interviewer reads it on the day it arrives."""
-    days = (sent.astimezone(start.tzinfo).date() - start.date()).days
+    days = (sent - start.date()).days
     if days == 0:
         return "today"
     if days == 1:
@@ -282,7 +282,11 @@ def _day_we_met(start: datetime, sent: datetime) -> str:
     return f"our conversation on {fmt_day(start.date())}"
 
 
-def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> Draft:
+def render_draft(
+    item: PlannedFollowup, me: Profile, templates: TemplateSet, sending_on: date | None = None
+) -> Draft:
+    """``sending_on``: the day the user reads it to send, when that may be later than planned
+    (an overdue step): 'Thank you for today' then names the day they met instead."""
     interview = item.interview
     person = item.recipient
     met = person is not None and _met(interview, person)
@@ -293,6 +297,9 @@ def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> 
         [] if met or person is None else [p.name for p in interview.people() if _met(interview, p)]
     )
     rnd = interview.rounds[item.round - 1]
+    sent = item.start.astimezone(rnd.start.tzinfo).date()
+    if sending_on and item.status == "past" and sending_on > item.start.date():
+        sent = sending_on  # overdue and not done: it goes out on the day it is read
     missing = []
     if met and not topic and item.step is not Step.DEBRIEF:
         missing.append("talked_about")
@@ -319,7 +326,7 @@ def render_draft(item: PlannedFollowup, me: Profile, templates: TemplateSet) -> 
         "others_met": _names(others) if others else "",
         "pitch": interview.pitch,
         "interview_day": f"{rnd.start:%A}",
-        "day_we_met": _day_we_met(rnd.start, item.start),
+        "day_we_met": _day_we_met(rnd.start, sent),
         "interview_date": fmt_date(rnd.start.date()),
         "round_label": f"round {rnd.number}" if len(interview.rounds) > 1 else "interview",
         "the_round": f"round {rnd.number}" if len(interview.rounds) > 1 else "the interview",

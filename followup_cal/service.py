@@ -67,21 +67,28 @@ def uid_clashes(search: SearchFile, items: list[PlannedFollowup]) -> list[Proble
     return list(problems.values())
 
 
-def drafter(search: SearchFile) -> Callable[[PlannedFollowup], FollowupEvent]:
-    """What drafts one item of ``search``, for commands that draft only some."""
+def drafter(
+    search: SearchFile, sending_on: date | None = None
+) -> Callable[[PlannedFollowup], FollowupEvent]:
+    """What drafts one item of ``search``, for commands that draft only some.
+
+    ``sending_on``: for commands the user reads to send now (draft, agenda), so an overdue
+    thank-you does not say 'today'; the calendar leaves it out and keeps one text."""
     from followup_cal.drafts import TemplateSet, render_draft
     from followup_cal.ics import FollowupEvent
 
     templates = TemplateSet(search.templates_dir)
 
     def render(item: PlannedFollowup) -> FollowupEvent:
-        return FollowupEvent(item, render_draft(item, search.me, templates))
+        return FollowupEvent(item, render_draft(item, search.me, templates, sending_on))
 
     return render
 
 
-def draft_events(search: SearchFile, items: list[PlannedFollowup]) -> list[FollowupEvent]:
-    return list(map(drafter(search), items))
+def draft_events(
+    search: SearchFile, items: list[PlannedFollowup], sending_on: date | None = None
+) -> list[FollowupEvent]:
+    return list(map(drafter(search, sending_on), items))
 
 
 def lint(events: Iterable[FollowupEvent]) -> list[LintWarning]:

@@ -725,3 +725,23 @@ def test_a_missing_pitch_or_talk_is_one_warning_not_one_per_draft(tmp_path):
         f"{path}:{where(text, 'name: Dana Lee')}: warning: acme thank_you to Dana Lee: is "
         "generic: add talked_about: with what you discussed with Dana Lee",
     ]
+
+
+def test_an_overdue_thank_you_read_today_does_not_say_today(tmp_path):
+    path, _text, _lines = validate(tmp_path, interview())
+
+    def subject(today):
+        shown = CliRunner().invoke(
+            cli, ["draft", "acme", "thank_you", "-f", str(path), "--today", today]
+        )
+        return shown.stdout.splitlines()[1]
+
+    # Planned for Mon 2 Nov, the interview day; read and sent later, it says when they met.
+    assert subject("2026-11-02") == "Subject: Thank you for today, Dana"
+    assert subject("2026-11-03") == "Subject: Thank you for yesterday, Dana"
+    assert subject("2026-11-05") == "Subject: Thank you for Monday, Dana"
+    assert subject("2026-11-23") == "Subject: Thank you for our conversation on Mon 2 Nov, Dana"
+    agenda = CliRunner().invoke(cli, ["agenda", str(path), "--today", "2026-11-05"])
+    assert "Thank you for Monday, Dana" in agenda.stdout
+    # The calendar keeps the text for the day it was planned: it does not change each day.
+    assert draft_of(drafted(interview()), "thank_you").subject == "Thank you for today, Dana"

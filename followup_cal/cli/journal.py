@@ -147,7 +147,7 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
 
     search = load(file)
     day = resolve_today(today)
-    render = service.drafter(search)
+    render = service.drafter(search, sending_on=day)
     items = service.plan(search, day)
     result = build_agenda(items, render, search.me.timezone, day, days, file_args(file))
     if fmt == "json":

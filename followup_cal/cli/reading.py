@@ -191,8 +191,9 @@ def draft(
     search = load(file)
     # One interview's drafts; all of them only to list the ids when ID is unknown.
     known = any(i.id == interview_id for i in search.interviews)
-    items = service.plan(search, resolve_today(today), interview_id if known else None)
-    events = service.draft_events(search, items)
+    day = resolve_today(today)
+    items = service.plan(search, day, interview_id if known else None)
+    events = service.draft_events(search, items, sending_on=day)
     event = service.find_event(events, interview_id, step, to, round_number)
     mail = event.draft.as_email()
     click.echo(f"To: {mail['To'] or event.draft.to_header + ' (no e-mail address in the file)'}")
