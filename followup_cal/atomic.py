@@ -2,8 +2,9 @@
 
 A new version is written to an unnamed file in the target's folder (Linux O_TMPFILE),
 given the target's mode, owner and group, then named and renamed over the target. A run
-killed before the rename leaves the old file and, at most for the instant between naming
-and renaming, one ``.NAME.*.followup-tmp`` file, which the next write-back removes.
+killed before the rename leaves the old file and, only if killed in the instant between
+naming and renaming, one ``.NAME.PID-*.followup-tmp`` file, which the next write of that
+file removes (its pid no longer runs).
 
 ``update_file`` serialises writers: an exclusive ``flock`` on the file for the whole
 read-modify-write, and a compare-and-swap before the rename, so that an editor or a
@@ -64,12 +65,17 @@ def _check_writable(path: Path, info: os.stat_result) -> None:
         raise FileAccessError(f"{path} is not a regular file; nothing written")
 
 
+def _temp_name(target: Path) -> Path:
+    """``.NAME.PID-RANDOM.followup-tmp``: the pid tells a leftover from a file in use."""
+    return target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}"
+
+
 def _unnamed_file(target: Path) -> tuple[int, Path | None]:
     """A new file beside ``target``: unnamed where the system allows, else a hidden name."""
     with contextlib.suppress(AttributeError, OSError):
         return os.open(target.parent, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600), None
     for _ in range(100):
-        name = target.parent / f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        name = _temp_name(target)
         with contextlib.suppress(FileExistsError):
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
             return os.open(name, flags, 0o600), name
@@ -90,7 +96,7 @@ def _link(fd: int, name: Path) -> None:
 def _name(fd: int, target: Path) -> Path:
     """Give the unnamed file a hidden name beside ``target``, for the rename."""
     for _ in range(100):
-        name = target.parent / f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        name = _temp_name(target)
         try:
             _link(fd, name)
         except FileExistsError:
@@ -204,6 +210,7 @@ def write_atomic(
     """
     target = Path(path)
     try:
+        _remove_leftovers(target)
         _write(target, data, expected=None, exclusive=exclusive, new_mode=new_mode)
     except OSError as exc:
         raise _cannot(path, "write", exc) from None
@@ -241,10 +248,23 @@ def _locked(target: Path) -> Iterator[int]:
 
 
 def _remove_leftovers(target: Path) -> None:
-    """Temp files of a killed write-back (only ours, by name; we hold the lock)."""
+    """Temp files beside ``target`` whose writer was killed (its pid is in the name and no
+    longer runs); a live writer's temp file is left alone."""
     for leftover in target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}"):
-        with contextlib.suppress(OSError):
-            leftover.unlink()
+        pid = leftover.name.removesuffix(TEMP_SUFFIX).rsplit(".", 1)[-1].partition("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def update_file(path: str | Path, change: Callable[[bytes], bytes]) -> None:

@@ -272,3 +272,18 @@ def test_creating_a_file_never_replaces_one_that_appeared_meanwhile(tmp_path):
         write_atomic(path, b"theirs\n", exclusive=True)
     assert path.read_bytes() == b"mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews.yaml"]
+
+
+def test_a_killed_writers_temp_file_is_removed_by_the_next_write_but_a_live_ones_is_not(
+    tmp_path,
+):
+    path = tmp_path / "followups.ics"
+    path.write_bytes(b"old\n")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    killed = tmp_path / f".followups.ics.{dead}-0a1b2c3d.followup-tmp"
+    live = tmp_path / f".followups.ics.{os.getpid()}-0a1b2c3d.followup-tmp"
+    killed.write_bytes(b"half")
+    live.write_bytes(b"in use")
+    write_atomic(path, b"new\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["followups.ics", live.name])
