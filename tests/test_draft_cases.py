@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -745,3 +746,16 @@ def test_an_overdue_thank_you_read_today_does_not_say_today(tmp_path):
     assert "Thank you for Monday, Dana" in agenda.stdout
     # The calendar keeps the text for the day it was planned: it does not change each day.
     assert draft_of(drafted(interview()), "thank_you").subject == "Thank you for today, Dana"
+
+
+def test_the_readme_shows_a_pitch_and_talked_about_that_validate_accepts():
+    """The README's `add` example is what a new user copies: it must be the right shape."""
+    from followup_cal.field_lint import _pitch_problem, _talked_about_problem
+
+    readme = (Path(followup_cal.__file__).parent.parent / "README.md").read_text("utf-8")
+    topics = re.findall(r'--talked-about "([^"]+)"', readme)
+    pitches = re.findall(r'--pitch "([^"]+)"', readme)
+    assert topics and pitches
+    reader = Person("Priya Shah")
+    assert [(t, _talked_about_problem(t, reader)) for t in topics] == [(t, "") for t in topics]
+    assert [(p, _pitch_problem(p)) for p in pitches] == [(p, "") for p in pitches]
