@@ -48,6 +48,8 @@ PRONOUN_RE = re.compile(
     r"\b([Tt]heirs?|[Tt]hem|[Tt]hey|[Yy]ou|[Yy]ours?|[Hh]is|[Hh]ers?|[Hh]im|[Hh]e|[Ss]he|[Mm]y|"
     r"[Oo]urs?|[Ww]e|us|I)\b"
 )
+# Sentence case from habit: 'our talk about The billing rewrite'.
+CAPITAL_ARTICLE_RE = re.compile(r"^(The|A|An) ")
 SENTENCE_RE = re.compile(r"[.!?]$|[.!?]\s+[A-Z]")
 
 
@@ -61,6 +63,11 @@ class FieldWarning:
         return self.pos.warning(path, self.interview.id, self.message)
 
 
+def _capital(text: str, before: str) -> str:
+    word = text.split()[0]
+    return f"starts with '{word}' in capitals ('{before} {word} ...')"
+
+
 def _pitch_problem(pitch: str) -> str:
     if SENTENCE_RE.search(pitch):
         return "is a sentence"
@@ -70,6 +77,8 @@ def _pitch_problem(pitch: str) -> str:
     verb = RESUME_VERB_RE.match(pitch)
     if verb:
         return f"starts with '{verb[0]}' ('my experience in {verb[0]} ...')"
+    if CAPITAL_ARTICLE_RE.match(pitch):
+        return _capital(pitch, "my experience in")
     if pitch.lower().startswith("experience"):
         return "starts with 'experience' ('my experience in experience ...')"
     match = FIRST_PERSON_RE.search(pitch)
@@ -81,6 +90,8 @@ def _pitch_problem(pitch: str) -> str:
 def _talked_about_problem(topic: str, person: Person) -> str:
     if SENTENCE_RE.search(topic):
         return "is a sentence"
+    if CAPITAL_ARTICLE_RE.match(topic):
+        return _capital(topic, "our talk about")
     match = PRONOUN_RE.search(topic)
     # Their own name reads as badly to them: 'our talk about Dana's plan' sent to Dana.
     names = [w for w in (*name_parts(person.name)[1], person.call_me) if len(w) > 1]

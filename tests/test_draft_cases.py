@@ -657,7 +657,14 @@ def test_validate_flags_a_pitch_written_as_a_resume_line(tmp_path, pitch, proble
 
 
 @pytest.mark.parametrize(
-    "pitch", ["embedded Rust", "distributed systems", "managed Kubernetes on GCP", "leading teams"]
+    "pitch",
+    [
+        "embedded Rust",
+        "distributed systems",
+        "managed Kubernetes on GCP",
+        "leading teams",
+        "A/B testing infrastructure",
+    ],
 )
 def test_a_pitch_that_reads_after_my_experience_in_is_not_flagged(tmp_path, pitch):
     _path, _text, lines = validate(tmp_path, interview(pitch=pitch))
@@ -759,3 +766,20 @@ def test_the_readme_shows_a_pitch_and_talked_about_that_validate_accepts():
     reader = Person("Priya Shah")
     assert [(t, _talked_about_problem(t, reader)) for t in topics] == [(t, "") for t in topics]
     assert [(p, _pitch_problem(p)) for p in pitches] == [(p, "") for p in pitches]
+
+
+def test_validate_flags_a_capital_article_that_would_sit_mid_sentence(tmp_path):
+    people = [{"name": "Dana Lee", "talked_about": "The billing rewrite"}]
+    path, text, lines = validate(
+        tmp_path,
+        interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}]),
+        interview(id="b", pitch="The payments platform at scale"),
+    )
+    assert lines == [
+        f"{path}:{where(text, 'The billing')}: warning: acme: talked_about 'The billing "
+        "rewrite' of Dana Lee starts with 'The' in capitals ('our talk about The ...'); expected "
+        "a phrase after 'our talk about' that names things, such as 'the grading service'",
+        f"{path}:{where(text, 'The payments')}: warning: b: pitch 'The payments platform at "
+        "scale' starts with 'The' in capitals ('my experience in The ...'); expected a phrase "
+        "after 'my experience in', such as 'running Kubernetes for five years'",
+    ]
