@@ -14,11 +14,12 @@ import difflib
 import itertools
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -46,6 +47,9 @@ from followup_cal.model import (
     StepFact,
 )
 from followup_cal.policy import DEFAULT_POLICY, SETTINGS, Policy, Setting
+
+if TYPE_CHECKING:
+    from followup_cal.yamlchunks import Chunks
 
 T = TypeVar("T")
 
@@ -137,8 +141,13 @@ class _Invalid(Exception):
     """A value could not be read; the problem is already recorded."""
 
 
+# The line the node tree being read starts on: 0 for a whole file, an interview's first
+# line when a large file is read one interview at a time (yamlchunks).
+_FIRST_LINE: ContextVar[int] = ContextVar("first_line", default=0)
+
+
 def _pos(node: yaml.Node) -> Pos:
-    return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
+    return Pos(node.start_mark.line + 1 + _FIRST_LINE.get(), node.start_mark.column + 1)
 
 
 def _kind(node: yaml.Node) -> str:
@@ -164,6 +173,7 @@ class _Reader:
         # (parent node id, key) pairs already reported as a misspelling of that key, so
         # "unknown key 'compnay'; did you mean 'company'?" is not followed by "no company".
         self.misspelt: set[tuple[int, str]] = set()
+        self.kept: list[yaml.Node] = []
 
     # -- reporting -------------------------------------------------------------------
 
@@ -188,7 +198,7 @@ class _Reader:
                 continue
             key = key_node.value
             if key in entries:
-                first = entries[key].key.start_mark.line + 1
+                first = _pos(entries[key].key).line
                 self.problem(key_node, f"duplicate key '{key}'; first given at line {first}")
                 continue
             if key not in allowed:
@@ -196,6 +206,7 @@ class _Reader:
                 close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
                 if close:
                     self.misspelt.add((id(node), close[0]))
+                    self.kept.append(node)  # its id stays its own while nodes come and go
                 continue
             entries[key] = _Entry(key_node, value_node)
         return entries
@@ -1007,8 +1018,44 @@ def parse(path: str, text: str) -> SearchFile:
     return search
 
 
-def _parse(path: str, text: str) -> SearchFile:
-    root = compose(path, text)
+# Above this size a file is composed one interview at a time (see yamlchunks).
+CHUNKED_FROM = 1 << 20
+
+
+class _NotChunkable(Exception):
+    """An interview's text does not stand alone: the file is read whole."""
+
+
+def _parse(path: str, text: str, chunked: bool | None = None) -> SearchFile:
+    chunks = None
+    if chunked or (chunked is None and len(text) >= CHUNKED_FROM):
+        from followup_cal.yamlchunks import split_interviews
+
+        chunks = split_interviews(text)
+    if chunks is not None:
+        with contextlib.suppress(_NotChunkable):
+            return _read_file(path, compose(path, chunks.skeleton), chunks)
+    return _read_file(path, compose(path, text), None)
+
+
+def _item_nodes(path: str, chunks: Chunks) -> Iterator[tuple[yaml.Node, tuple[int, int]]]:
+    """Each interview's node, composed alone, while _FIRST_LINE says where it starts."""
+    ends = [line for line, _ in chunks.items[1:]] + [chunks.end]
+    for (first, part), end in zip(chunks.items, ends, strict=True):
+        try:
+            node = yaml.compose(part, Loader=_YAML_LOADER)
+        except yaml.YAMLError:
+            raise _NotChunkable from None
+        if not isinstance(node, yaml.SequenceNode) or len(node.value) != 1:
+            raise _NotChunkable
+        token = _FIRST_LINE.set(first)
+        try:
+            yield node.value[0], (first, end)
+        finally:
+            _FIRST_LINE.reset(token)
+
+
+def _read_file(path: str, root: yaml.Node, chunks: Chunks | None) -> SearchFile:
     r = _Reader(path)
     try:
         top = r.mapping(root, TOP_KEYS, "the file")
@@ -1024,13 +1071,17 @@ def _parse(path: str, text: str) -> SearchFile:
 
     interviews: list[Interview] = []
     first_use: dict[str, int] = {}
-    try:
-        items_node = r.required(top, "interviews", root, "the file")
-        items = r.sequence(items_node, "interviews")
-    except _Invalid:
-        items = []
-    spans = _item_lines(items_node, items) if items else []
-    for item, lines in zip(items, spans, strict=True):
+    if chunks is not None:
+        items_and_lines: Iterable[tuple[yaml.Node, tuple[int, int]]] = _item_nodes(path, chunks)
+    else:
+        try:
+            items_node = r.required(top, "interviews", root, "the file")
+            items = r.sequence(items_node, "interviews")
+        except _Invalid:
+            items = []
+        spans = _item_lines(items_node, items) if items else []
+        items_and_lines = zip(items, spans, strict=True)
+    for item, lines in items_and_lines:
         try:
             interview = _read_interview(r, item, me, policy, lines)
         except _Invalid:

@@ -12,6 +12,7 @@ import importlib.util
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,12 @@ import followup_cal
 from followup_cal import service
 from followup_cal.agenda import build_agenda
 from followup_cal.drafts import SCREENS, _may_match
-from followup_cal.loader import parse
+from followup_cal.errors import InvalidInput
+from followup_cal.loader import _parse, parse
 from followup_cal.record import done_entry, edited_text, matching_steps
 from followup_cal.state import ExportState
 from followup_cal.timeline import STATE_OF_STATUS, Mark, render_timeline
+from followup_cal.yamlchunks import split_interviews
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL, LARGE = 10, 80
@@ -154,3 +157,29 @@ def test_the_lint_screen_lets_every_match_through(pattern: re.Pattern[str], data
     text = data.draw(st.from_regex(pattern, alphabet=st.characters(codec="ascii")))
     assert pattern.search(text)
     assert _may_match(pattern, text.lower())
+
+
+def _problems(path: Path, chunked: bool) -> list[str]:
+    try:
+        _parse(str(path), path.read_text("utf-8"), chunked=chunked)
+    except InvalidInput as exc:
+        return [p.message + f"@{p.line}:{p.column}" for p in exc.problems]
+    return []
+
+
+@pytest.mark.parametrize("size", [1, 80])
+def test_a_large_file_read_one_interview_at_a_time_reads_the_same(size: int) -> None:
+    """Above 1 MB the loader composes each interview alone (memory); every value and
+    every position (those that compare=False hides too) is as when composed whole."""
+    text = synthetic_yaml(size)
+    whole = _parse("search.yaml", text, chunked=False)
+    assert split_interviews(text) is not None
+    assert asdict(_parse("search.yaml", text, chunked=True)) == asdict(whole)
+
+
+BAD = [p for p in sorted((ROOT / "tests/data/bad").glob("*.yaml")) if p.name != "not_utf8.yaml"]
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.name)
+def test_a_bad_file_read_in_pieces_reports_the_same(path: Path) -> None:
+    assert _problems(path, chunked=True) == _problems(path, chunked=False)
