@@ -254,3 +254,14 @@ def test_tls_certificates_are_verified(tls_dovecot, tmp_path, monkeypatch, schem
     trusted = run("inbox", str(path), *TODAY)
     assert trusted.exit_code == 0, trusted.output
     assert "followup-cal reply acme --on 2026-11-04" in trusted.output
+
+
+def test_verbose_lists_the_imap_commands_and_never_the_password(dovecot, tmp_path):
+    path = write_file(tmp_path, dovecot.url)
+    result = CliRunner().invoke(cli, ["-v", "inbox", str(path), *TODAY])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert f"followup-cal: IMAP logged in to 127.0.0.1 as {USER}" in lines
+    assert any(line.startswith("followup-cal: IMAP SEARCH in INBOX: ") for line in lines)
+    assert any(line.startswith("followup-cal: IMAP FETCH in INBOX: ") for line in lines)
+    assert PASSWORD not in result.output

@@ -9,6 +9,7 @@ timeout), 5 no such folder, 8 any other answer that is not what IMAP promises.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import ssl
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit
 
 from followup_cal.errors import AuthFailed, NotFound, ServerError, ServerUnreachable, UsageProblem
 from followup_cal.mail.matching import HEADER_FIELDS, Message, parse_headers
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from imapclient import IMAPClient
@@ -153,11 +156,13 @@ class Mailbox:
         from imapclient.exceptions import IMAPClientError
 
         try:
-            return method(*args)
+            answer = method(*args)
         except (TimeoutError, OSError) as exc:
             raise ServerUnreachable(f"the IMAP server stopped answering: {exc}") from None
         except IMAPClientError as exc:
             raise ServerError(f"the IMAP server refused {method.__name__.upper()}: {exc}") from None
+        log.info("IMAP %s in %s: %d answer(s)", method.__name__.upper(), self.folder, len(answer))
+        return answer
 
 
 @contextmanager
@@ -169,6 +174,7 @@ def open_folder(account: Account, folder: str, warn: Any) -> Iterator[Mailbox]:
     try:
         try:
             client.login(account.user, account.password)
+            log.info("IMAP logged in to %s as %s", account.host, account.user)  # no password
         except LoginError:
             raise AuthFailed(
                 f"{account.host}: the IMAP server refused the credentials of {account.user}"
