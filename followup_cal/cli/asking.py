@@ -70,9 +70,8 @@ def zone(text: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
     try:
-        ZoneInfo(text)
-        if "/" in text or text == "UTC":
-            return text
+        ZoneInfo(text)  # what the loader accepts
+        return text
     except (ZoneInfoNotFoundError, ValueError):
         pass
     names = sorted(available_timezones())
