@@ -6,9 +6,9 @@ the CLI (and later sync) call one function per job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from followup_cal.errors import InvalidInput, NotFound, Problem
 from followup_cal.model import Pos, SearchFile
@@ -17,7 +17,7 @@ from followup_cal.workdays import calendar_for
 
 if TYPE_CHECKING:
     # Drafts and the calendar are imported where they are made: `plan` needs neither.
-    from followup_cal.drafts import LintWarning
+    from followup_cal.drafts import Draft, LintWarning
     from followup_cal.field_lint import FieldWarning
     from followup_cal.ics import FeedStyle, FollowupEvent
     from followup_cal.ics_stream import CalendarStream, EventCache
@@ -171,29 +171,50 @@ def cancelled(
     return [i for i in uncut if i.uid not in kept]
 
 
-def timeline_html(search: SearchFile, today: date) -> str:
-    from followup_cal.timeline import STATE_OF_STATUS, Mark, render_timeline
+class _DraftOnUse:
+    """An event whose draft is made each time it is read and not kept: a page of 150,000
+    drafts reads each once, for its panel."""
+
+    def __init__(
+        self, item: PlannedFollowup, render: Callable[[PlannedFollowup], FollowupEvent]
+    ) -> None:
+        self.item = item
+        self.render = render
+
+    @property
+    def draft(self) -> Draft:
+        return self.render(self.item).draft
+
+
+def timeline_page(search: SearchFile, today: date) -> Iterator[str]:
+    """The timeline page in pieces (see timeline.timeline_chunks)."""
+    from followup_cal.timeline import STATE_OF_STATUS, Mark, timeline_chunks
 
     zone = search.me.timezone
     items = plan(search, today)
+    render = drafter(search)
     interviews = {i.id: i for i in search.interviews}
     marks = []
-    for event in draft_events(search, items):
-        start = event.item.start.astimezone(zone)
-        marks.append(Mark(event, STATE_OF_STATUS[event.item.status], start))
-    for event in draft_events(search, cancelled(search, items, today)):
-        # The event was planned without the answer; the file's interview has it.
-        interview = interviews[event.item.interview.id]
+    for item in items:
+        event = cast("FollowupEvent", _DraftOnUse(item, render))
+        marks.append(Mark(event, STATE_OF_STATUS[item.status], item.start.astimezone(zone)))
+    for item in cancelled(search, items, today):
+        # The item was planned without the answer; the file's interview has it.
+        interview = interviews[item.interview.id]
         fact = (
             f"{interview.outcome.result.value} on {interview.outcome.on}"
             if interview.outcome
             else f"they answered on {interview.heard_back}"
         )
-        start = event.item.start.astimezone(zone)
-        marks.append(Mark(event, "cancelled", start, f"cancelled, {fact}"))
+        event = cast("FollowupEvent", _DraftOnUse(item, render))
+        marks.append(Mark(event, "cancelled", item.start.astimezone(zone), f"cancelled, {fact}"))
     marks.sort(key=lambda m: (m.start, m.event.item.sort_key))
     title = search.calendar_name or f"Job search of {search.me.name}"
-    return render_timeline(marks, search.interviews, zone, today, title)
+    return timeline_chunks(marks, search.interviews, zone, today, title)
+
+
+def timeline_html(search: SearchFile, today: date) -> str:
+    return "".join(timeline_page(search, today))
 
 
 def export_stream(

@@ -8,7 +8,7 @@ plan and today give the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
@@ -117,6 +117,14 @@ def render_timeline(
     marks: Sequence[Mark], interviews: Sequence[Interview], zone: ZoneInfo, today: date, title: str
 ) -> str:
     """The page as text."""
+    return "".join(timeline_chunks(marks, interviews, zone, today, title))
+
+
+def timeline_chunks(
+    marks: Sequence[Mark], interviews: Sequence[Interview], zone: ZoneInfo, today: date, title: str
+) -> Iterator[str]:
+    """The page in pieces, as they are made: a search of 10,000 interviews is a page of
+    hundreds of MB, and each draft is made (``mark.event.draft``) only for its panel."""
     days = [m.day for m in marks] + [today]
     first = min(days) - timedelta(days=3)
     last = max(days) + timedelta(days=3)
@@ -147,7 +155,9 @@ def render_timeline(
     out += ["</ul>", '<div class="grid">', "<div></div>", '<div class="axis">']
     out += _axis(first, last, span)
     out += ["</div>"]
-    drafts: list[str] = []
+    yield "\n".join(out)
+    out = []
+    panels: list[tuple[int, Mark]] = []
     number = 0
     by_interview: dict[str, list[Mark]] = {}
     for mark in marks:
@@ -179,10 +189,14 @@ def render_timeline(
                 f'aria-label="{escape(name)}" '
                 f'style="left:{x:.3f}%;top:{8 + 16 * level}px"></a>'
             )
-            drafts.append(_draft_panel(number, mark))
+            panels.append((number, mark))
         out.append("</div>")
-    out += ["</div>", *drafts, "</body></html>", ""]
-    return "\n".join(out)
+        yield "\n" + "\n".join(out)
+        out = []
+    yield "\n</div>"
+    for number, mark in panels:
+        yield "\n" + _draft_panel(number, mark)
+    yield "\n</body></html>\n"
 
 
 def _draft_panel(number: int, mark: Mark) -> str:

@@ -132,10 +132,10 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
 
     search = load(file)
     if html_out:
-        page = service.timeline_html(search, resolve_today(today))
         from followup_cal.atomic import write_atomic
 
-        write_atomic(html_out, page.encode("utf-8"))
+        page = service.timeline_page(search, resolve_today(today))
+        write_atomic(html_out, (piece.encode("utf-8") for piece in page))
         click.echo(f"wrote {html_out}", err=True)
     items = service.plan(search, resolve_today(today))
     if fmt == "json":
