@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,8 +20,13 @@ from followup_cal.cli.base import (
     resolve_today,
     today_option,
 )
-from followup_cal.errors import FileAccessError, FollowupCalError, UsageProblem
+from followup_cal.errors import FileAccessError, UsageProblem
 from followup_cal.state import ExportState, load_state, save_state, state_path_for
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+    from followup_cal.serve import FeedSource
 
 
 @cli.command()
@@ -220,7 +225,9 @@ def serve(
     _run_server(server, source, file, private, token)
 
 
-def _run_server(server: Any, source: Any, file: str, private: bool, token: str) -> None:
+def _run_server(
+    server: ThreadingHTTPServer, source: FeedSource, file: str, private: bool, token: str
+) -> None:
     """Answer from the first moment (503 until the first feed is built), build in the
     background; stop on Ctrl-C."""
     import threading
@@ -241,8 +248,8 @@ def _run_server(server: Any, source: Any, file: str, private: bool, token: str) 
     listener.start()
     source.start()
     try:
-        if not source.wait_first() and isinstance(source.first_error, FollowupCalError):
-            raise source.first_error
+        if not source.wait_first() and source.first_error is not None:
+            raise source.first_error  # a broken file: its lines; anything else: a bug report
         threading.Event().wait()  # until Ctrl-C
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
