@@ -783,3 +783,40 @@ def test_validate_flags_a_capital_article_that_would_sit_mid_sentence(tmp_path):
         "scale' starts with 'The' in capitals ('my experience in The ...'); expected a phrase "
         "after 'my experience in', such as 'running Kubernetes for five years'",
     ]
+
+
+def test_add_says_at_once_when_a_pitch_or_talk_will_read_badly(tmp_path):
+    path = tmp_path / "interviews.yaml"
+    path.write_text(search_text(), "utf-8")
+    person = "Priya Shah <priya@acme.example>"
+    added = CliRunner().invoke(
+        cli,
+        [
+            "add", "--no-prompt", "-f", str(path), "--company", "Acme", "--role", "SRE",
+            "--start", "2026-11-17 10:00", "--interviewer", person,
+            "--talked-about", "their route planner", "--pitch", "Led the platform team",
+        ],
+    )  # fmt: skip
+    assert added.exit_code == 0
+    text = path.read_text("utf-8")
+    assert added.stderr.splitlines() == [
+        f"{path}:{where(text, 'Led the')}: warning: acme: pitch 'Led the platform team' starts "
+        "with 'Led' ('my experience in Led ...'); expected a phrase after 'my experience in', "
+        "such as 'running Kubernetes for five years'",
+        f"{path}:{where(text, 'their route')}: warning: acme: talked_about 'their route "
+        "planner' of Priya Shah says 'their', but the note goes to that very person; expected "
+        "a phrase after 'our talk about' that names things, such as 'the grading service'",
+    ]
+    more = CliRunner().invoke(
+        cli,
+        [
+            "add-round", "acme", "--no-prompt", "-f", str(path), "--start", "2026-11-24 10:00",
+            "--interviewer", "Cy Do", "--talked-about", "his team",
+        ],
+    )  # fmt: skip
+    assert more.exit_code == 0
+    assert [line.split(": warning: ")[1] for line in more.stderr.splitlines()][-1] == (
+        "acme: talked_about 'his team' of Cy Do says 'his', but the note goes to that very "
+        "person; expected a phrase after 'our talk about' that names things, such as 'the "
+        "grading service'"
+    )

@@ -25,6 +25,7 @@ from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
 
 if TYPE_CHECKING:
+    from followup_cal.model import SearchFile
     from followup_cal.record import NewInterview, NewPerson, NewRound
 
 prompt_option = click.option(
@@ -232,6 +233,17 @@ def add(
     count = len(planned_items(search, date.min, added))
     click.echo(f"added '{added}' to {file}: {count} follow-ups planned")
     click.echo(f"see them with: {shlex.join(['followup-cal', 'plan', *file_args(file)])}")
+    _warn_fields(file, search, added)
+
+
+def _warn_fields(file: str, search: SearchFile, interview_id: str) -> None:
+    """What validate says about the interview's fields (a pitch or talk that reads badly in
+    the drafts), said as soon as they are written."""
+    from followup_cal import service
+
+    for warning in service.field_warnings(search):
+        if warning.interview.id == interview_id:
+            click.echo(warning.format(file), err=True)
 
 
 @cli.command(name="add-round")
@@ -266,6 +278,7 @@ def add_round(
     updated = record_new_round(file, interview_id, new_round)
     rounds = len(find_interview(updated, interview_id).rounds)
     click.echo(f"added round {rounds} to '{interview_id}' in {file}")
+    _warn_fields(file, updated, interview_id)
 
 
 # -- starting fresh ----------------------------------------------------------------------
