@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo install test lint format bench clean chromium docs dovecot
+.PHONY: demo install test lint format bench clean chromium docs dovecot sabredav
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,15 @@ dovecot:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
 
-test: lint chromium dovecot
+# The sync tests run Debian's sabre/dav (Digest auth) under `php -S`.
+sabredav:
+	@[ -f /usr/share/php/Sabre/autoload.php ] && command -v php >/dev/null || { \
+	  echo "installing Debian's php-sabre-dav for the sync tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    php-cli php-sqlite3 php-sabre-dav >/dev/null; }
+
+test: lint chromium dovecot sabredav
 	TZ=UTC $(BIN)/python -m pytest
 
 # The command reference, from the commands' own help (a test says when it is stale).

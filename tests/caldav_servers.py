@@ -1,14 +1,20 @@
 """Real CalDAV servers for the tests, on 127.0.0.1, and a proxy that counts requests.
 
 Radicale (with htpasswd auth) and Xandikos run as subprocesses from this virtualenv,
-each on a free port with a temporary storage; nothing is installed by hand.
+each on a free port with a temporary storage. Debian's sabre/dav (Digest auth) runs
+under `php -S`; `make test` installs it (php-cli php-sqlite3 php-sabre-dav).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.client
+import os
+import re
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -98,6 +104,60 @@ def start_xandikos(tmp: Path) -> Server:
     return Server("xandikos", process, port, "/", "/user/calendars/calendar/", None, None)
 
 
+SABRE_SCRIPT = Path(__file__).parent / "sabredav" / "server.php"
+SABRE_REALM = "SabreDAV"
+SABRE_SCHEMA = """
+CREATE TABLE users (id INTEGER PRIMARY KEY ASC, username TEXT UNIQUE, digesta1 TEXT);
+CREATE TABLE principals (id INTEGER PRIMARY KEY ASC, uri TEXT UNIQUE, email TEXT,
+    displayname TEXT, vcardurl TEXT);
+CREATE TABLE groupmembers (id INTEGER PRIMARY KEY ASC, principal_id INTEGER,
+    member_id INTEGER, UNIQUE(principal_id, member_id));
+CREATE TABLE calendarobjects (id INTEGER PRIMARY KEY ASC, calendardata BLOB, uri TEXT,
+    calendarid INTEGER, lastmodified INTEGER, etag TEXT, size INTEGER, componenttype TEXT,
+    firstoccurence INTEGER, lastoccurence INTEGER);
+CREATE TABLE calendars (id INTEGER PRIMARY KEY ASC, principaluri TEXT, displayname TEXT,
+    uri TEXT, ctag INTEGER, description TEXT, calendarorder INTEGER, calendarcolor TEXT,
+    timezone TEXT, components TEXT, transparent BOOL);
+CREATE TABLE locks (id INTEGER PRIMARY KEY ASC, owner TEXT, timeout INTEGER,
+    created INTEGER, token TEXT, scope INTEGER, depth INTEGER, uri TEXT);
+"""
+OTHER_USER = "sam"  # a second account, whose calendar alex may not open (403)
+
+
+def sabredav_available() -> bool:
+    return shutil.which("php") is not None and Path("/usr/share/php/Sabre/autoload.php").exists()
+
+
+def start_sabredav(tmp: Path) -> Server:
+    """sabre/dav 1.8 with Digest auth: users alex and sam, each with a calendar."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    db = tmp / "sabre.sqlite"
+    with sqlite3.connect(db) as connection:
+        connection.executescript(SABRE_SCHEMA)
+        for user, password in ((USER, PASSWORD), (OTHER_USER, PASSWORD + "-sam")):
+            digest = hashlib.md5(f"{user}:{SABRE_REALM}:{password}".encode()).hexdigest()
+            connection.execute(
+                "INSERT INTO users (username, digesta1) VALUES (?, ?)", (user, digest)
+            )
+            for uri in ("", "/calendar-proxy-read", "/calendar-proxy-write"):
+                connection.execute(
+                    "INSERT INTO principals (uri) VALUES (?)", (f"principals/{user}{uri}",)
+                )
+            connection.execute(
+                "INSERT INTO calendars (principaluri, displayname, uri, ctag, components) "
+                "VALUES (?, 'Default', 'default', 1, 'VEVENT,VTODO')",
+                (f"principals/{user}",),
+            )
+    port = free_port()
+    command = ["php", "-S", f"127.0.0.1:{port}", str(SABRE_SCRIPT)]
+    env = {**os.environ, "SABRE_DB": str(db)}
+    process = subprocess.Popen(
+        command, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    wait_for_port(port, process)
+    return Server("sabredav", process, port, "/", f"/calendars/{USER}/default/", USER, PASSWORD)
+
+
 class QuietServer(ThreadingHTTPServer):
     """A client hanging up on the proxy (a timeout test) is expected: no traceback."""
 
@@ -114,6 +174,7 @@ class RecordingProxy:
 
     upstream_port: int
     requests: list[tuple[str, str]] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)  # request index -> status
     fail_after: int | None = None  # forward this many, then drop every connection
     status_override: int | None = None  # answer every request with this status instead
     delay: float = 0.0  # seconds to wait before answering
@@ -128,15 +189,22 @@ class RecordingProxy:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def reset(self) -> None:
+    def clear(self) -> None:
+        """Forget the requests recorded so far."""
         self.requests.clear()
+        self.statuses.clear()
+
+    def reset(self) -> None:
+        self.clear()
         self.fail_after = None
         self.status_override = None
         self.delay = 0.0
         self.before_forward = None
 
     def methods(self) -> list[str]:
-        return [m for m, _ in self.requests]
+        """The methods of the requests that did work: a 401 that only asks for
+        credentials (Digest's first round trip) is not one."""
+        return [m for n, (m, _) in enumerate(self.requests) if self.statuses.get(n) != 401]
 
     def start(self) -> RecordingProxy:
         proxy = self
@@ -155,6 +223,7 @@ class RecordingProxy:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 proxy.requests.append((self.command, self.path))
+                index = len(proxy.requests) - 1
                 if proxy.delay:
                     time.sleep(proxy.delay)
                 if proxy.status_override is not None:
@@ -169,6 +238,7 @@ class RecordingProxy:
                 upstream.request(self.command, self.path, body, headers)
                 response = upstream.getresponse()
                 data = response.read()
+                proxy.statuses[index] = response.status
                 self.send_response_only(response.status, response.reason)
                 for key, value in response.getheaders():
                     if key.lower() not in HOP_HEADERS and key.lower() != "content-length":
@@ -205,17 +275,44 @@ def http_request(
     auth: tuple[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> HttpResult:
-    """One plain HTTP request, independent of the code under test."""
+    """One plain HTTP request, independent of the code under test: Basic credentials, or
+    Digest (RFC 7616, MD5, qop=auth) when the server answers 401 asking for it."""
     parts = urlsplit(url)
+    path = parts.path or "/"
+    body = data.encode() if isinstance(data, str) else data
     all_headers = dict(headers or {})
     if auth:
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         all_headers["Authorization"] = f"Basic {token}"
+    status, content, challenge = _send(parts, method, path, body, all_headers)
+    if status == 401 and auth and challenge.lower().startswith("digest"):
+        all_headers["Authorization"] = _digest(auth, method, path, challenge)
+        status, content, _challenge = _send(parts, method, path, body, all_headers)
+    return HttpResult(status, content)
+
+
+def _send(parts, method: str, path: str, body: bytes, headers: dict[str, str]):
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        body = data.encode() if isinstance(data, str) else data
-        connection.request(method, parts.path or "/", body=body, headers=all_headers)
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        return HttpResult(response.status, response.read())
+        return response.status, response.read(), response.getheader("WWW-Authenticate") or ""
     finally:
         connection.close()
+
+
+def _digest(auth: tuple[str, str], method: str, path: str, challenge: str) -> str:
+    fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge.partition(" ")[2]))
+    realm, nonce = fields["realm"], fields["nonce"]
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    cnonce, count = os.urandom(8).hex(), "00000001"
+    ha1, ha2 = md5(f"{auth[0]}:{realm}:{auth[1]}"), md5(f"{method}:{path}")
+    answer = md5(f"{ha1}:{nonce}:{count}:{cnonce}:auth:{ha2}")
+    opaque = f', opaque="{fields["opaque"]}"' if "opaque" in fields else ""
+    return (
+        f'Digest username="{auth[0]}", realm="{realm}", nonce="{nonce}", uri="{path}", '
+        f'qop=auth, nc={count}, cnonce="{cnonce}", response="{answer}"{opaque}'
+    )

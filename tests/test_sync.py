@@ -1,4 +1,5 @@
-"""`followup-cal sync` against real CalDAV servers (Radicale with auth, Xandikos).
+"""`followup-cal sync` against real CalDAV servers (Radicale with Basic auth, Xandikos,
+sabre/dav with Digest auth).
 
 The servers run on 127.0.0.1, started by the tests; a recording proxy in front of
 them counts every request and can play a server that dies or misbehaves. What is on
@@ -18,7 +19,9 @@ from caldav_servers import (
     USER,
     RecordingProxy,
     http_request,
+    sabredav_available,
     start_radicale,
+    start_sabredav,
     start_xandikos,
 )
 from click.testing import CliRunner
@@ -38,9 +41,13 @@ REPORT = """<?xml version="1.0" encoding="utf-8"?>
 </C:calendar-query>"""
 
 
-@pytest.fixture(scope="module", params=["radicale", "xandikos"])
+@pytest.fixture(scope="module", params=["radicale", "xandikos", "sabredav"])
 def server(request, tmp_path_factory):
-    start = {"radicale": start_radicale, "xandikos": start_xandikos}[request.param]
+    if request.param == "sabredav" and not sabredav_available():
+        pytest.fail("Debian's sabre/dav is missing: `make sabredav` installs it")
+    start = {"radicale": start_radicale, "xandikos": start_xandikos, "sabredav": start_sabredav}[
+        request.param
+    ]
     srv = start(tmp_path_factory.mktemp(request.param))
     yield srv
     srv.stop()
@@ -86,7 +93,7 @@ class Workspace:
         command += ["--calendar", self.calendar]
         if self.server.user:
             command += ["--user", self.server.user]
-        self.proxy.requests.clear()
+        self.proxy.clear()
         return CliRunner().invoke(cli, command + list(args), env=env)
 
     def calendar_url(self) -> str:
@@ -340,18 +347,19 @@ def test_a_concurrent_edit_gives_412_and_the_event_is_left_alone(ws):
 
 
 def test_server_stopped_midway_is_a_clear_error_and_a_rerun_completes(ws):
-    ws.proxy.fail_after = 4 + 20  # discovery and MKCALENDAR, then 20 PUTs
+    ws.proxy.fail_after = 4 + 20  # discovery and MKCALENDAR, then about 20 PUTs
     result = ws.sync("--create")
     assert result.exit_code == 7
     assert result.stderr.splitlines()[-1].startswith("http://127.0.0.1:")
     assert "cannot reach the server" in result.stderr
     assert "Traceback" not in result.output
     ws.proxy.fail_after = None
-    assert len(ws.stored()) == 20
+    done = ws.proxy.methods().count("PUT")  # fewer with Digest's 401 round trips
+    assert 15 <= done <= 20 and len(ws.stored()) == done
     again = ws.sync()
     assert again.exit_code == 0
-    assert (
-        again.stdout.strip() == f"created {EXAMPLE_EVENTS - 20}, updated 0, deleted 0, unchanged 20"
+    assert again.stdout.strip() == (
+        f"created {EXAMPLE_EVENTS - done}, updated 0, deleted 0, unchanged {done}"
     )
     stored = ws.stored()
     assert set(stored) == set(exported(ws.path))

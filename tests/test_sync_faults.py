@@ -6,7 +6,16 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from caldav_servers import PASSWORD, USER, RecordingProxy, free_port, start_radicale
+from caldav_servers import (
+    OTHER_USER,
+    PASSWORD,
+    USER,
+    RecordingProxy,
+    free_port,
+    sabredav_available,
+    start_radicale,
+    start_sabredav,
+)
 from click.testing import CliRunner
 from conftest import EXAMPLE
 
@@ -273,3 +282,28 @@ def test_nothing_at_the_url_says_what_was_tried(yaml_file, proxy):
         "server's CalDAV URL (Nextcloud: https://HOST/remote.php/dav/) or the calendar's own URL"
     )
     assert proxy.methods() == ["PROPFIND"] * 3  # is it a calendar, a principal, well-known
+
+
+@pytest.fixture(scope="module")
+def sabredav(tmp_path_factory):
+    if not sabredav_available():
+        pytest.fail("Debian's sabre/dav is missing: `make sabredav` installs it")
+    srv = start_sabredav(tmp_path_factory.mktemp("sabredav"))
+    yield srv
+    srv.stop()
+
+
+def test_digest_401_and_403_are_told_apart(yaml_file, sabredav):
+    wrong = sync_as_alex(yaml_file, sabredav.url, password="not-the-Password-123")
+    assert wrong.exit_code == 6
+    assert f"refused the credentials of user '{USER}' (401)" in one_line(wrong)
+    assert "not-the-Password-123" not in wrong.output
+    other = f"http://127.0.0.1:{sabredav.port}/calendars/{OTHER_USER}/default/"
+    refused = sync_as_alex(yaml_file, sabredav.url, "--calendar", other)
+    assert refused.exit_code == 6
+    line = one_line(refused)  # sabre/dav lets the REPORT through, and refuses the PUT
+    assert line.startswith(other) and f"the server refuses this account access to {other}" in line
+    assert line.endswith(f"(403); logged in as '{USER}'")
+    right = sync_as_alex(yaml_file, sabredav.url, "--calendar", "Default")
+    assert right.exit_code == 0, right.output
+    assert right.stdout.startswith("created 49,")

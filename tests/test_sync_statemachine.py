@@ -82,7 +82,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     def sync(self, *args: str, path: Path | None = None):
         path = path or self.path
-        self.proxy.requests.clear()
+        self.proxy.clear()
         command = [
             "sync",
             str(path),
