@@ -31,22 +31,27 @@ from followup_cal.policy import SETTINGS
 
 SCHEMA_ID = "https://followup-cal.invalid/interviews.schema.json"
 
-DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "YYYY-MM-DD"}
+# The years the loader accepts (bounds.py): 1900 to 2200.
+YEAR = r"(19\d\d|2[01]\d\d|2200)"
+DATE = {"type": "string", "pattern": rf"^{YEAR}-\d{{2}}-\d{{2}}$", "description": "YYYY-MM-DD"}
 DATETIME = {
     "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?$",
+    "pattern": rf"^{YEAR}-\d{{2}}-\d{{2}}[T ]\d{{1,2}}:\d{{2}}(:\d{{2}})?$",
     "description": "YYYY-MM-DD HH:MM, in the round's time zone",
 }
 # Where a reader of the schema finds why each policy key is what it is.
 POLICY_DOC = "docs/policy.md in the followup-cal repository"
 DECISION = {
     "type": "string",
-    "pattern": r"^(\d{4}-\d{2}-\d{2}|(in\s+)?\d+\s+(business days?|days?|weeks?))$",
+    "pattern": rf"^({YEAR}-\d{{2}}-\d{{2}}|(in\s+)?\d+\s+(business days?|days?|weeks?))$",
     "description": "YYYY-MM-DD, or 'in 2 weeks', 'in 10 days', 'in 5 business days'",
 }
 CLOCK = {"type": "string", "pattern": r"^\d{1,2}:\d{2}$", "description": "HH:MM, 24 h"}
-TEXT = {"type": "string", "minLength": 1}
-OPTIONAL_TEXT = {"type": ["string", "null"]}
+# One line, no control characters: what the loader's one-line fields accept.
+ONE_LINE = r"^[^\n\r\u2028\u2029\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+TEXT = {"type": "string", "minLength": 1, "pattern": ONE_LINE}
+OPTIONAL_TEXT = {"type": ["string", "null"], "pattern": ONE_LINE}
+LINES = {"type": ["string", "null"]}
 ZONE = {
     "type": "string",
     "pattern": r"^(UTC|[A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$",
@@ -216,7 +221,7 @@ def build_schema() -> dict[str, Any]:
             "name": TEXT,
             "email": {**EMAIL, "minLength": 3},
             "phone": OPTIONAL_TEXT,
-            "signature": OPTIONAL_TEXT,
+            "signature": LINES,
             "greeting": {
                 "enum": [g.value for g in Greeting],
                 "description": "how drafts open: casual 'Hi Dana,' (default) or formal "
@@ -224,7 +229,7 @@ def build_schema() -> dict[str, Any]:
             },
             "timezone": ZONE,
             "country": {"type": "string", "pattern": r"^[A-Za-z]{2,3}$"},
-            "subdivision": {"type": "string"},
+            "subdivision": {"type": "string", "pattern": ONE_LINE},
             "work_week": {"type": "array", "minItems": 1, "items": {"enum": list(WEEKDAYS)}},
         },
         ("name", "email", "timezone"),
@@ -233,16 +238,16 @@ def build_schema() -> dict[str, Any]:
         CALDAV_KEYS,
         {
             "url": {"type": "string", "pattern": "^https?://"},
-            "user": {"type": "string"},
-            "calendar": {"type": "string"},
+            "user": {"type": "string", "pattern": ONE_LINE},
+            "calendar": {"type": "string", "pattern": ONE_LINE},
         },
     )
     imap = _object(
         IMAP_KEYS,
         {
             "url": {"type": "string", "pattern": "^imaps?://[^/:]"},
-            "user": {"type": "string"},
-            "folder": {"type": "string"},
+            "user": {"type": "string", "pattern": ONE_LINE},
+            "folder": {"type": "string", "pattern": ONE_LINE},
         },
     )
     schema = _object(
@@ -251,8 +256,8 @@ def build_schema() -> dict[str, Any]:
             "me": {"$ref": "#/$defs/me"},
             "policy": {"$ref": "#/$defs/policy"},
             "interviews": {"type": "array", "items": {"$ref": "#/$defs/interview"}},
-            "templates": {"type": "string"},
-            "calendar_name": {"type": "string"},
+            "templates": {"type": "string", "pattern": ONE_LINE},
+            "calendar_name": {"type": "string", "pattern": ONE_LINE},
             "caldav": caldav,
             "imap": imap,
             "sync_id": {"type": "string", "pattern": SYNC_ID_PATTERN},

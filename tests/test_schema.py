@@ -131,3 +131,24 @@ def test_schema_rejects_the_bad_samples_it_can_see(name):
 @pytest.mark.parametrize("name", sorted(LOADER_ONLY - {"duplicate_key"}))
 def test_what_only_the_loader_catches(name):
     assert errors(BAD / f"{name}.yaml") == []
+
+
+HOSTILE = DATA / "hostile"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "far_future_away_until.yaml",
+        "far_future_done_date.yaml",
+        "far_future_round_start.yaml",
+        "ancient_round_start.yaml",
+        "newline_in_my_name.yaml",
+        "crlf_in_calendar_name.yaml",
+        "line_separator_in_company.yaml",
+        "escape_character_in_role.yaml",
+    ],
+)
+def test_schema_rejects_dates_out_of_range_and_line_breaks_as_the_loader_does(name):
+    # The editor flags them as you type: years 1900-2200, one-line fields on one line.
+    assert errors(HOSTILE / name)

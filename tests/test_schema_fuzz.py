@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from followup_cal.cli import cli
 from followup_cal.ics import FeedStyle
+from followup_cal.schema import ONE_LINE
 from followup_cal.serve import FeedSource
 from followup_cal.state import ExportState
 
@@ -68,15 +69,15 @@ def string(schema: dict[str, Any], key: str, tame: bool) -> st.SearchStrategy[An
         drawn = st.sampled_from(ZONES)
     elif tame and key in TAME:
         drawn = TAME[key]
-    elif r"\d{4}-\d{2}-\d{2}[T ]" in pattern:
+    elif r"-\d{2}-\d{2}[T ]" in pattern:
         drawn = st.builds(lambda d, c: f"{d.isoformat()} {c}", dates, CLOCKS)
-    elif r"\d{4}-\d{2}-\d{2}" in pattern:
+    elif r"-\d{2}-\d{2}" in pattern:
         drawn = dates.map(date.isoformat)
         if not tame:
             drawn = st.one_of(drawn, st.from_regex(pattern, fullmatch=True))
     elif r"\d{1,2}:\d{2}" in pattern:
         drawn = CLOCKS if tame else st.one_of(CLOCKS, st.from_regex(pattern, fullmatch=True))
-    elif pattern:
+    elif pattern and pattern != ONE_LINE:
         drawn = st.from_regex(pattern, fullmatch=True)
     else:
         text = PRINTABLE if tame else TEXT
