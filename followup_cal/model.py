@@ -96,6 +96,12 @@ def slugify(text: str) -> str:
 def name_parts(name: str) -> tuple[str, list[str]]:
     """(titles, the name's own words): 'Prof. Dr. Jane Smith, PhD' -> ('Prof. Dr.', [Jane,
     Smith])."""
+    surname, comma, rest = name.partition(",")
+    given = [
+        w for w in rest.replace(",", " ").split() if w.rstrip(".").lower() not in NAME_SUFFIXES
+    ]
+    if comma and given:  # 'Lee, Dana' as a directory writes it: Dana Lee
+        name = " ".join([*given, surname])
     words = name.replace(",", " ").split()
     titles = []
     while len(words) > 1 and (

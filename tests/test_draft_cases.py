@@ -454,6 +454,10 @@ def test_lint_reports_the_gap_of_a_due_check_in_and_agenda_says_it_needs_input(t
         ("Capt. Jean-Luc Picard", "Jean-Luc", "Capt. Picard"),
         ("Sir Tim Berners-Lee", "Tim", "Sir Tim"),
         ("J. Robert Oppenheimer", "J.", "J. Robert Oppenheimer"),
+        ("Lee, Dana", "Dana", "Dana Lee"),  # as a company directory writes it
+        ("Smith, Dr. Jane", "Jane", "Dr. Smith"),
+        ("Smith, Jane, PhD", "Jane", "Jane Smith"),
+        ("Jane Smith, Jr., PhD", "Jane", "Jane Smith"),
     ],
 )
 def test_names_with_titles_and_suffixes_are_addressed_by_their_name(name, casual, formal):
