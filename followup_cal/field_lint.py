@@ -116,8 +116,28 @@ def _people_with_notes(interview: Interview) -> list[Person]:
     return out
 
 
+def _role_problem(role: str) -> str:
+    """The drafts say 'the ROLE role' and 'the ROLE position'."""
+    words = role.split()
+    if words[0].lower() in ("a", "an", "the"):
+        return f"starts with '{words[0]}' ('the {words[0]} ... role')"
+    if len(words) > 1 and words[-1].lower() in ("role", "position", "job"):
+        return f"ends with '{words[-1]}' ('the ... {words[-1]} role')"
+    return ""
+
+
 def lint_fields(interview: Interview, me: Profile) -> list[FieldWarning]:
     found: list[FieldWarning] = []
+    problem = _role_problem(interview.role) if interview.role.strip() else ""
+    if problem:
+        found.append(
+            FieldWarning(
+                interview,
+                f"role '{interview.role}' {problem}; expected the title alone, as in 'the "
+                "Backend Engineer role'",
+                interview.field_pos.get("role", interview.pos),
+            )
+        )
     problem = _pitch_problem(interview.pitch) if interview.pitch else ""
     if problem:
         found.append(

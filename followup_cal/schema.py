@@ -172,7 +172,10 @@ def build_schema() -> dict[str, Any]:
         {
             "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$"},
             "company": TEXT,
-            "role": TEXT,
+            "role": {
+                **TEXT,
+                "description": "the job title alone, as drafts say 'the Backend Engineer role'",
+            },
             "pitch": {**OPTIONAL_TEXT, "description": PITCH_SHAPE},
             "rounds": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/round"}},
             "contact": someone,

@@ -825,3 +825,19 @@ def test_add_says_at_once_when_a_pitch_or_talk_will_read_badly(tmp_path):
         "person; expected a phrase after 'our talk about' that names things, such as 'the "
         "grading service'"
     )
+
+
+@pytest.mark.parametrize(
+    ("role", "problem"),
+    [
+        ("Backend Engineer position", "ends with 'position' ('the ... position role')"),
+        ("a Backend Engineer", "starts with 'a' ('the a ... role')"),
+        ("The Staff Engineer role", "starts with 'The' ('the The ... role')"),
+    ],
+)
+def test_validate_flags_a_role_that_does_not_read_between_the_and_role(tmp_path, role, problem):
+    path, text, lines = validate(tmp_path, interview(role=role))
+    assert lines == [
+        f"{path}:{where(text, role)}: warning: acme: role '{role}' {problem}; expected the "
+        "title alone, as in 'the Backend Engineer role'"
+    ]
