@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from followup_cal.policy import Policy
@@ -154,7 +155,7 @@ class Person:
             return words[0]
         return self.formal_name  # formal, or all we know is 'Dr. Smith'
 
-    @property
+    @cached_property  # in every UID of this person's follow-ups
     def slug(self) -> str:
         return slugify(self.name)
 

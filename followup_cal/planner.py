@@ -77,7 +77,7 @@ class PlannedFollowup:
         """The name the CLI uses for this step: 'thank_you', 'follow_up-2', 'check_in-3'."""
         return f"{self.step.value}-{self.number}" if self.number else self.step.value
 
-    @property
+    @cached_property  # asked for several times per item (sorting, state, the event)
     def uid(self) -> str:
         """Stable across runs and edits: interview id, step and recipient, never a date."""
         parts = [self.interview.id]
