@@ -94,13 +94,18 @@ class _Body:
                 continue
             # A placeholder the values do not know stays as it is, for the lint to flag.
             kept = [
-                s.text.safe_substitute(values)
+                _one_stop(s.text.safe_substitute(values))
                 for s in sentences
                 if all(values.get(name, "?") for name in s.needs)
             ]
             if kept:
                 out.append(" ".join(kept))
         return "\n".join(out).strip("\n") + "\n"
+
+
+def _one_stop(sentence: str) -> str:
+    """'... to Acme Inc..' -> '... to Acme Inc.': a value ending in a dot ends the sentence."""
+    return sentence[:-1] if sentence.endswith("..") and not sentence.endswith("...") else sentence
 
 
 @dataclass(frozen=True)

@@ -841,3 +841,12 @@ def test_validate_flags_a_role_that_does_not_read_between_the_and_role(tmp_path,
         f"{path}:{where(text, role)}: warning: acme: role '{role}' {problem}; expected the "
         "title alone, as in 'the Backend Engineer role'"
     ]
+
+
+def test_a_company_ending_in_a_dot_ends_a_sentence_with_one_dot():
+    events = drafted(interview(company="Acme Inc."))
+    thanks = draft_of(events, "thank_you").body
+    assert "I would be glad to bring my experience in running Postgres at scale to Acme Inc.\n" in (
+        thanks
+    )
+    assert ".." not in "".join(e.draft.body for e in events)
