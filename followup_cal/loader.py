@@ -717,7 +717,7 @@ def _read_step_fact(
         on, at = (when.date(), when.time()) if when else (None, None)
     elif date_node is not None:
         on = c(lambda: r.date(date_node, "date"))
-    if on is not None and on < first_day:
+    if on is not None and on < first_day and kind != "moved":  # a move may go anywhere
         r.problem(
             entries["date"].value,
             f"{kind} date {on} is before the first interview ({first_day}); expected a later date",

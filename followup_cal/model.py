@@ -257,8 +257,9 @@ class Interview:
     def moved_to(
         self, key: str, round_number: int, recipient: str | None
     ) -> tuple[date, time | None] | None:
-        """The day (and hour, if they changed it) the user moved the step to, or None."""
-        for entry in self.moved:
+        """The day (and hour, if they changed it) the user moved the step to, or None;
+        moved again later, the last line counts."""
+        for entry in reversed(self.moved):
             if entry.matches(key, round_number, recipient):
                 return entry.on, entry.at
         return None

@@ -266,6 +266,14 @@ def record_step_facts(
     write (``done``, and what sync learns from the calendar); ``interview_id`` when all
     of it goes to that interview."""
 
+    return rewrite(path, step_facts_edit(choose), interview_id)
+
+
+def step_facts_edit(
+    choose: Callable[[SearchFile], Sequence[StepFactEntry]],
+) -> Callable[[SearchFile, EditableYaml], None]:
+    """The edit that appends what ``choose`` picks (see ``rewrite``)."""
+
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         for fact in choose(search):
             node = _interview_node(doc, fact.item.interview.id)
@@ -274,7 +282,7 @@ def record_step_facts(
                 entry["date"] = f"{fact.on.isoformat()} {fact.at:%H:%M}"
             doc.append_item(node, fact.kind, entry, one_line=True)
 
-    return rewrite(path, edit, interview_id)
+    return edit
 
 
 def record_reply(path: str, interview_id: str, on: date, decision: date | None) -> SearchFile:

@@ -17,6 +17,10 @@ server, proxy, ws = test_sync.server, test_sync.proxy, test_sync.ws
 isolated_home = test_sync.isolated_home
 
 MOVED_UID = "helio-analytics.follow-up-2@followup-cal"
+# These tests are about how sync treats a server edit that stays on the server. A move
+# is written into the YAML as moved: unless --no-pull (test_sync_from_calendar.py), so
+# the syncs after a move here say --no-pull.
+NO_PULL = "--no-pull"
 
 
 def move_on_server(ws, uid: str, days: int = 2) -> None:
@@ -49,18 +53,18 @@ def test_a_move_on_the_server_survives_a_lost_state_file_and_is_reported(ws):
     calendar_url = ws.calendar_url()
     forget_local_state(ws)
     change_helio_in_the_yaml(ws)
-    result = ws.sync()
+    result = ws.sync(NO_PULL)
     assert result.exit_code == 10, result.output
     assert f"left alone: {MOVED_UID} was moved on the server" in result.stderr
     ws.calendar = calendar_url.replace(f":{ws.server.port}/", f":{ws.proxy.port}/")
     assert ws.stored()[MOVED_UID][1].decoded("DTSTART") == moved_to
     # --adopt keeps the user's day and ends the conflict; the next sync leaves it be.
-    adopted = ws.sync("--adopt")
+    adopted = ws.sync("--adopt", NO_PULL)
     assert adopted.exit_code == 0, adopted.output
     assert "adopted 1" in adopted.stdout
     event = ws.stored()[MOVED_UID][1]
     assert event.decoded("DTSTART") == moved_to
-    again = ws.sync()
+    again = ws.sync(NO_PULL)
     assert again.exit_code == 0 and again.stdout.strip().endswith(f"unchanged {EXAMPLE_EVENTS}")
     assert ws.proxy.methods() == ["REPORT"]
 
@@ -69,12 +73,12 @@ def test_a_server_edit_the_yaml_does_not_touch_is_kept_with_a_note(ws):
     assert ws.sync("--create").exit_code == 0
     move_on_server(ws, MOVED_UID, days=1)
     forget_local_state(ws)
-    result = ws.sync()
+    result = ws.sync(NO_PULL)
     assert result.exit_code == 0, result.output
     assert f"kept: {MOVED_UID} was moved on the server" in result.stderr
     assert "kept as edited on the server 1" in result.stdout
     assert [m for m in ws.proxy.methods() if m in ("PUT", "DELETE")] == []
-    forced = ws.sync("--force")
+    forced = ws.sync("--force", NO_PULL)
     assert forced.exit_code == 0 and "updated 1" in forced.stdout
 
 
@@ -93,10 +97,10 @@ def test_two_working_copies_of_one_yaml_share_the_events(ws, tmp_path):
     # The user moves an event on the phone; the laptop changes the YAML: a conflict.
     move_on_server(ws, MOVED_UID)
     change_helio_in_the_yaml(ws)
-    third = ws.sync()
+    third = ws.sync(NO_PULL)
     assert third.exit_code == 10 and MOVED_UID in third.stderr
     ws.path = home
-    back_home = ws.sync()
+    back_home = ws.sync(NO_PULL)
     assert back_home.exit_code == 0 and f"kept: {MOVED_UID}" in back_home.stderr
 
 
@@ -158,11 +162,11 @@ def test_events_of_an_older_version_are_taken_over_without_user_action(ws):
         assert ws.put_raw(href, old.encode()) in (201, 204), uid
     move_on_server(ws, MOVED_UID)
     forget_local_state(ws)
-    result = ws.sync()
+    result = ws.sync(NO_PULL)
     assert result.exit_code == 0, result.output
     assert f"marked as this file's {EXAMPLE_EVENTS - 1}" in result.stdout
     assert f"kept: {MOVED_UID} was moved on the server" in result.stderr
-    again = ws.sync()
+    again = ws.sync(NO_PULL)
     assert again.stdout.strip().startswith(
         f"created 0, updated 0, deleted 0, unchanged {EXAMPLE_EVENTS}"
     )

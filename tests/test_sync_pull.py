@@ -75,16 +75,21 @@ def test_what_the_file_says_already_is_not_recorded_again():
 def test_when_the_file_changed_the_same_step_the_file_wins_and_says_so():
     result = pulled(
         CalendarChange(FIRST, ("moved",), start=date(2026, 11, 12), file_changed=True),
-        CalendarChange(FINAL, ("deleted",), file_changed=True),
+        CalendarChange(FINAL, ("completed",), file_changed=True),
     )
     assert result.facts == []
     assert result.conflicts == [
         "conflict: acme follow_up-1 was moved in your calendar, but the file changed it too; "
         "the file wins",
-        "conflict: acme follow_up-2 was deleted in your calendar, but the file changed it "
+        "conflict: acme follow_up-2 was completed in your calendar, but the file changed it "
         "too; the file wins",
     ]
     assert result.settled == {FIRST, FINAL}
+
+
+def test_a_deleted_step_stays_deleted_when_the_file_only_gave_it_another_date():
+    result = pulled(CalendarChange(FINAL, ("deleted",), file_changed=True))
+    assert (facts(result), result.conflicts) == ([("skipped", "follow_up-2", TODAY, None)], [])
 
 
 def test_done_in_the_file_or_no_longer_planned_wins_over_the_calendar():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -18,10 +19,12 @@ from followup_cal.cli.base import (
     timeout_option,
     today_option,
 )
-from followup_cal.state import load_state, save_state, state_path_for
+from followup_cal.state import ExportState, load_state, save_state, state_path_for
 
-if TYPE_CHECKING:
-    from followup_cal.sync.algorithm import SyncPlan  # imported by sync only, for speed
+if TYPE_CHECKING:  # imported by sync only, for speed
+    from followup_cal.model import SearchFile
+    from followup_cal.sync.algorithm import SyncPlan
+    from followup_cal.sync.run import PreparedSync, SyncTarget
 
 
 @cli.command()
@@ -36,6 +39,11 @@ if TYPE_CHECKING:
     "--adopt",
     is_flag=True,
     help="Keep events edited on the server as they are, until the YAML changes them.",
+)
+@click.option(
+    "--no-pull",
+    is_flag=True,
+    help="Do not record in FILE what you did in the calendar (ticked, moved, deleted).",
 )
 @click.option(
     "--password-command", metavar="CMD", help="Print the password with CMD (e.g. 'pass show dav')."
@@ -54,6 +62,7 @@ def sync(
     dry_run: bool,
     force: bool,
     adopt: bool,
+    no_pull: bool,
     password_command: str | None,
     insecure: bool,
     timeout: int,
@@ -69,7 +78,12 @@ def sync(
     An event you changed in your calendar app (moved, edited, completed) is seen on the
     server itself, from any machine, and never overwritten: when the YAML changes it
     too, it is left alone and listed (exit 10); --force puts the planned version back,
-    --adopt keeps yours until the YAML changes that event again. The first sync adds a
+    --adopt keeps yours until the YAML changes that event again.
+
+    What you did to them is written into FILE first, as the journal commands would: a
+    task ticked complete becomes done:, an event moved becomes moved:, one deleted
+    becomes skipped: (remove the line to undo). When FILE changed the same step, FILE
+    wins and the conflict is listed. --no-pull leaves FILE alone. The first sync adds a
     sync_id: line to FILE: it names this file's events.
 
     With --as todo, follow-ups become tasks (VTODO, done steps COMPLETED) in a task
@@ -128,17 +142,24 @@ def sync(
     status_before = status.to_json()
     # The id is derived until it is written, after a sync that reached the calendar.
     search_id, _note = ensure_search_id(search, write=False)
+    day = resolve_today(today)
+    # With the pull the writes are decided twice (before and after the facts are
+    # recorded): the first decision must not bump any SEQUENCE.
+    first_state = state if no_pull else ExportState(dict(state.revisions))
     try:
         prepared = prepare_sync(
             search,
             target,
-            state,
+            first_state,
             status,
-            resolve_today(today),
+            day,
             search_id=search_id,
             force=force,
             adopt=adopt,
         )
+        if not no_pull:
+            prepared = _pull(file, search, prepared, state, first_state, target, day, dry_run,
+                             force=force, adopt=adopt)  # fmt: skip
         plan = prepared.plan
         writes = prepared.plan.writes
         if dry_run:
@@ -177,6 +198,39 @@ def sync(
     click.echo(report.summary)
     if report.conflicts:
         raise SyncConflicts(f"{len(report.conflicts)} event(s) left alone")
+
+
+def _pull(
+    file: str,
+    search: SearchFile,
+    prepared: PreparedSync,
+    state: ExportState,
+    first_state: ExportState,
+    target: SyncTarget,
+    day: date,
+    dry_run: bool,
+    *,
+    force: bool,
+    adopt: bool,
+) -> PreparedSync:
+    """Record in FILE what the user did to its events in the calendar, say so, and
+    decide the writes again from the file as it now reads."""
+    from followup_cal.record import FileText
+    from followup_cal.sync.from_calendar import pull_into_file
+    from followup_cal.sync.run import replan
+
+    text = FileText.of(file, Path(file).read_bytes()).text if dry_run else None
+    pulled, updated = pull_into_file(file, search, text, prepared, day)
+    lead = "would record from your calendar" if dry_run else "from your calendar"
+    for fact in pulled.facts:
+        click.echo(f"{lead}: {fact.describe()}")
+    for line in pulled.conflicts:
+        click.echo(line, err=True)
+    if not (pulled.facts or pulled.settled):
+        state.revisions = first_state.revisions
+        return prepared
+    return replan(prepared, updated, state, day, target.style, pulled.settled,
+                  force=force, adopt=adopt)  # fmt: skip
 
 
 def _what(plan: SyncPlan, uid: str) -> str:

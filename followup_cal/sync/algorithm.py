@@ -70,6 +70,7 @@ class SyncPlan:
     kept: list[str] = field(default_factory=list)  # edited on the server only: left as is
     edits: dict[str, ServerEdit] = field(default_factory=dict)  # every server edit seen
     duplicates: list[Remote] = field(default_factory=list)  # a UID at a second href
+    owned: dict[str, Remote] = field(default_factory=dict)  # this file's events, by UID
     refused: str = ""  # why nothing may be written without --force
 
     def count(self, kind: str) -> int:
@@ -113,9 +114,12 @@ def plan_sync(
     known_uids: Collection[str] = (),
     force: bool = False,
     adopt: bool = False,
+    settled: Collection[str] = (),
 ) -> SyncPlan:
     """What to write so this file's events equal the desired ones, without losing an
-    edit made on the server. ``known_uids``: UIDs this file has exported before."""
+    edit made on the server. ``known_uids``: UIDs this file has exported before;
+    ``settled``: UIDs whose server edit the file now holds (or overruled), written over
+    as if unedited."""
     plan = SyncPlan()
     wanted = {d.uid: d for d in desired}
     claimed = set(wanted) | set(known_uids)
@@ -127,6 +131,7 @@ def plan_sync(
             plan.duplicates.append(item)
             continue
         owned[item.uid] = item
+    plan.owned = owned
 
     if not wanted and owned and not force:
         plan.refused = (
@@ -140,7 +145,7 @@ def plan_sync(
         if have is None:
             plan.writes.append(Write("create", uid, want.summary, render=want.render))
             continue
-        edit = server_edit(have, want, remembered_etags)
+        edit = None if uid in settled else server_edit(have, want, remembered_etags)
         same = have.content_hash == want.content_hash
         if edit is not None:
             plan.edits[uid] = edit
@@ -166,7 +171,7 @@ def plan_sync(
     for uid, have in owned.items():
         if uid in wanted:
             continue
-        edit = server_edit(have, None, remembered_etags)
+        edit = None if uid in settled else server_edit(have, None, remembered_etags)
         if edit is not None:
             plan.edits[uid] = edit
         if edit is None or force:

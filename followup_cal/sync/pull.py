@@ -5,8 +5,10 @@ written (``CalendarChange``). Each change to a step the file still plans becomes
 fact a journal command would have written: a task ticked complete is ``done`` (dated
 from COMPLETED, in the user's zone), an event moved is ``moved`` (its new day, and hour
 when that changed too), an event deleted is ``skipped``. When the file changed the same
-step since the last sync, the file wins: no fact, and the conflict is reported. What the
-file already says (a second sync, a write that failed last time) is never recorded again.
+step since the last sync (moved it, recorded it done, or stopped planning it), the file
+wins: no fact, and the conflict is reported. A deleted step stays deleted when the file
+only gave it another date: the user did not want it, whatever its day. What the file
+already says (a second sync, a write that failed last time) is never recorded again.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def pull(
                 conflict = f"the file has it done on {fmt_day(item.done)}"
         else:
             fact = _fact(kind, change, item, zone, today)
-            if fact is not None and change.file_changed:
+            if fact is not None and change.file_changed and kind != "deleted":
                 conflict = "the file changed it too"
             elif fact is not None:
                 result.facts.append(fact)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from followup_cal.ics import (
 )
 from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
-from followup_cal.sync.algorithm import Desired, SyncPlan, Write, plan_sync
+from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_sync
 from followup_cal.sync.caldav_remote import CalDAVRemote, event_href
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
@@ -273,6 +273,9 @@ class PreparedSync:
     plan: SyncPlan
     remembered: dict[str, str]
     search_id: str = ""
+    existing: list[Remote] = field(default_factory=list)  # the calendar as read
+    desired: list[Desired] = field(default_factory=list)
+    known_uids: set[str] = field(default_factory=set)
 
 
 def prepare_sync(
@@ -332,7 +335,41 @@ def prepare_sync(
     )
     if plan.refused:
         raise SyncRefused(plan.refused)
-    return PreparedSync(remote, calendar_url, plan, remembered, search_id)
+    return PreparedSync(
+        remote, calendar_url, plan, remembered, search_id, existing, desired, known_uids
+    )
+
+
+def replan(
+    prepared: PreparedSync,
+    search: SearchFile,
+    state: ExportState,
+    today: date,
+    style: FeedStyle,
+    settled: set[str],
+    *,
+    force: bool = False,
+    adopt: bool = False,
+) -> PreparedSync:
+    """Decide the writes again for the file as it now reads (after facts from the
+    calendar were recorded), from the calendar as already read: no request."""
+    events = service.draft_events(search, service.plan(search, today))
+    desired = desired_events(events, state, today, style, prepared.search_id)
+    for uid in settled - {r.uid for r in prepared.existing}:
+        prepared.remembered.pop(uid, None)  # deleted on the server, and now in the file
+    plan = plan_sync(
+        desired,
+        prepared.existing,
+        prepared.remembered,
+        search_id=prepared.search_id,
+        known_uids=prepared.known_uids,
+        force=force,
+        adopt=adopt,
+        settled=settled,
+    )
+    if plan.refused:
+        raise SyncRefused(plan.refused)
+    return replace(prepared, plan=plan, desired=desired)
 
 
 def execute_sync(

@@ -1,0 +1,94 @@
+"""Calendar -> journal inside a sync: what the user did to followup-cal's own events.
+
+The server's copies say what changed since sync wrote them (``edits``, per event; a
+deletion is an event this file wrote to this calendar, by the ETags it remembers, that
+is gone). ``pull`` turns the changes into facts; they are written into the YAML the way
+the journal commands write; the writes are then planned again from the updated file,
+and for exactly those events the file's version goes back to the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from followup_cal import service
+from followup_cal.loader import parse
+from followup_cal.model import SearchFile
+from followup_cal.record import (
+    WHOLE_FILE,
+    StepFactEntry,
+    edited_text,
+    record_step_facts,
+    step_facts_edit,
+)
+from followup_cal.sync.edits import compare, component_of
+from followup_cal.sync.pull import CalendarChange, CalendarFact, Pulled, pull
+from followup_cal.sync.run import PreparedSync
+
+# Fields whose change in the file makes a change of the same step in the calendar a
+# conflict (the file rescheduled it, or recorded it done).
+SCHEDULE = {"start", "end", "status", "completed"}
+
+
+def _value(component: Any, name: str) -> datetime | date | None:
+    try:
+        value = component.decoded(name) if name in component else None
+    except (ValueError, TypeError, KeyError):
+        return None
+    return value if isinstance(value, date) else None
+
+
+def calendar_changes(prepared: PreparedSync) -> list[CalendarChange]:
+    """Each of this file's events the user changed or deleted, with its values now."""
+    wanted = {d.uid: d for d in prepared.desired}
+    changes = []
+    for uid, edit in prepared.plan.edits.items():
+        remote = prepared.plan.owned[uid]
+        component = component_of(remote.data, uid)
+        start = completed = None
+        if component is not None:
+            start = _value(component, "DTSTART") or _value(component, "DUE")
+            completed = _value(component, "COMPLETED")
+        want = wanted.get(uid)
+        file_changed = False
+        if want is not None and remote.pushed and want.pushed:
+            ours = compare(uid, remote.pushed, want.pushed)  # what the file changed since
+            file_changed = ours is not None and bool(SCHEDULE & set(ours.fields))
+        elif want is not None:
+            file_changed = want.content_hash != remote.content_hash
+        changes.append(CalendarChange(uid, edit.kinds, start, completed, file_changed))
+    for uid in sorted(set(prepared.remembered) - set(prepared.plan.owned)):
+        changes.append(CalendarChange(uid, ("deleted",)))
+    return changes
+
+
+def _entries(facts: Sequence[CalendarFact]) -> list[StepFactEntry]:
+    return [StepFactEntry(f.kind, f.item, f.on, f.at) for f in facts]
+
+
+def pull_into_file(
+    path: str,
+    search: SearchFile,
+    text: str | None,
+    prepared: PreparedSync,
+    today: date,
+) -> tuple[Pulled, SearchFile]:
+    """What the calendar says, and the file with it recorded: written to ``path``, or,
+    given the file's ``text`` (a dry run), only worked out in memory."""
+    changes = calendar_changes(prepared)
+    zone = search.me.timezone
+    pulled = pull(service.plan(search, today), changes, zone, today)
+    if not pulled.facts:
+        return pulled, search
+    if text is not None:
+        edit = step_facts_edit(lambda _s: _entries(pulled.facts))
+        return pulled, parse(path, edited_text(search, text, edit, WHOLE_FILE))
+
+    def choose(locked: SearchFile) -> list[StepFactEntry]:
+        # Decided again from the file as locked: a fact another run recorded a moment
+        # ago is not written twice.
+        return _entries(pull(service.plan(locked, today), changes, zone, today).facts)
+
+    return pulled, record_step_facts(path, choose)
