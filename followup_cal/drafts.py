@@ -361,6 +361,7 @@ PUSHY_RE = re.compile(
 )
 PLACEHOLDER_RE = re.compile(
     r"\$\{?[A-Za-z_]\w*\}?|\{\{.*?\}\}|\[[A-Z][A-Za-z _-]*\]|\bTODO\b|\bXXX\b"
+    r"|\[\[|\]\]"  # what is left of a [[gap]] not closed
 )
 # What every match of each pattern contains, lower-cased: a draft (most are plain ASCII
 # and clean) is searched only for the patterns whose words it holds. The regexes are 20x
@@ -368,7 +369,7 @@ PLACEHOLDER_RE = re.compile(
 SCREENS = {
     SALARY_RE: ("salar", "pay", "compensation", "benefits", "bonus", "stock options"),
     PUSHY_RE: ("asap", "urgent", "immediately", "as soon as possible", "i need to know"),
-    PLACEHOLDER_RE: ("$", "{{", "[", "todo", "xxx"),
+    PLACEHOLDER_RE: ("$", "{{", "[", "]]", "todo", "xxx"),
 }
 
 

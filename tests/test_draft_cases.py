@@ -850,3 +850,15 @@ def test_a_company_ending_in_a_dot_ends_a_sentence_with_one_dot():
         thanks
     )
     assert ".." not in "".join(e.draft.body for e in events)
+
+
+def test_a_gap_left_half_open_in_my_template_is_reported(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "check_in_topic.txt").write_text(
+        "Subject: Hello\n\n${greeting},\n\nI read [[an article about ${talked_about}] today.\n"
+    )
+    search = load_search(REJECTED_IN_OCTOBER, templates=str(folder))
+    events = service.draft_events(search, service.plan(search, date(2026, 11, 23)))
+    messages = [w.message for w in service.lint(events) if w.item.key == "check_in-1"]
+    assert messages == ["has an unfilled placeholder '[['"]
