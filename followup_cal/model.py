@@ -53,6 +53,7 @@ HONORIFICS = frozenset(
     {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "miss", "sir", "dame", "rev"}
     | {"herr", "frau", "mme", "mlle", "sra", "srta", "dott", "capt"}
 )
+INITIALS_RE = re.compile(r"(\w\.)+")
 # Titles that go with the first name: 'Sir Tim', 'Dame Judi'.
 FIRST_NAME_TITLES = frozenset({"sir", "dame"})
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
@@ -151,9 +152,11 @@ class Person:
         if self.call_me:
             return self.call_me
         honorific, words = name_parts(self.name)
-        if greeting is Greeting.CASUAL and not (honorific and len(words) == 1):
-            return words[0]
-        return self.formal_name  # formal, or all we know is 'Dr. Smith'
+        # An initial is not what anyone is called: 'J. Robert Oppenheimer' is Robert.
+        given = [w for w in words[:-1] if not INITIALS_RE.fullmatch(w)]
+        if greeting is Greeting.CASUAL and (given or (len(words) == 1 and not honorific)):
+            return (given or words)[0]
+        return self.formal_name  # formal, or all we know is 'Dr. Smith' or 'J. Smith'
 
     @cached_property  # in every UID of this person's follow-ups
     def slug(self) -> str:

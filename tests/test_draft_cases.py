@@ -453,7 +453,9 @@ def test_lint_reports_the_gap_of_a_due_check_in_and_agenda_says_it_needs_input(t
         ("Sra. Ana López", "Ana", "Sra. López"),
         ("Capt. Jean-Luc Picard", "Jean-Luc", "Capt. Picard"),
         ("Sir Tim Berners-Lee", "Tim", "Sir Tim"),
-        ("J. Robert Oppenheimer", "J.", "J. Robert Oppenheimer"),
+        ("J. Robert Oppenheimer", "Robert", "J. Robert Oppenheimer"),
+        ("J. Smith", "J. Smith", "J. Smith"),
+        ("J.R.R. Tolkien", "J.R.R. Tolkien", "J.R.R. Tolkien"),
         ("Lee, Dana", "Dana", "Dana Lee"),  # as a company directory writes it
         ("Smith, Dr. Jane", "Jane", "Dr. Smith"),
         ("Smith, Jane, PhD", "Jane", "Jane Smith"),
