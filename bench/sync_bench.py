@@ -1,125 +1,222 @@
-"""Sync of about 500 events to a local Radicale: followup-cal against vdirsyncer.
+"""Sync of about 500 events: followup-cal side by side with vdirsyncer, in the same run.
 
-Both push the same events to a fresh calendar on the same server, through the same
-counting proxy, each run as a command from the shell (start-up included): a first
-sync, then a no-op re-sync. vdirsyncer syncs them as one .ics file (singlefile storage).
+One Radicale on 127.0.0.1, started here. Both tools run as commands from the shell
+(start-up and caldav's import included) and talk to it through bench/counting_proxy.py,
+which counts the requests and the bytes each one read: the figures do not come from
+the tool measured. Each scenario gives both tools calendars of their own, made the same:
+- first sync of the events into an empty calendar;
+- no-op: the same sync again, nothing changed (best of 5, the two tools taking turns);
+- foreign-heavy no-op: the calendar also holds 2,000 events that neither tool made;
+- first sync with 50 ms added to every request at the proxy (a server not on localhost).
+vdirsyncer syncs the same events, exported by followup-cal, from a folder of one .ics per
+event (its own `filesystem` storage); `vdirsyncer discover` runs before, untimed.
+Printed figures, not a test; each goal of issue 11 is printed with whether it is met.
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from caldav_servers import PASSWORD, USER, RecordingProxy, http_request, start_radicale  # noqa: E402
-from run import synthetic_yaml  # noqa: E402
+from caldav_servers import PASSWORD, USER, start_radicale  # noqa: E402
+from counting_proxy import CountingProxy, Counts  # noqa: E402
+from generate import synthetic_yaml  # noqa: E402
 
 BIN = Path(sys.executable).parent
-MKCALENDAR = """<?xml version="1.0" encoding="utf-8"?>
-<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
-  <D:set><D:prop><D:displayname>{name}</D:displayname></D:prop></D:set>
-</C:mkcalendar>"""
+TODAY = "2026-11-23"
+INTERVIEWS = 33  # about 500 follow-ups
+FOREIGN = 2000
+LATENCY = 0.05
+NOOP_RUNS = 5
 
 
-def make_calendar(port: int, name: str) -> str:
-    url = f"http://127.0.0.1:{port}/{USER}/{name}/"
-    response = http_request(
-        "MKCALENDAR", url, data=MKCALENDAR.format(name=name), auth=(USER, PASSWORD)
+@dataclass
+class Run:
+    seconds: float
+    counts: Counts
+
+
+def server_request(port: int, method: str, path: str, body: str = "") -> int:
+    """Straight to Radicale, not through the proxy: setting up is not measured."""
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Authorization": f"Basic {token}", "Content-Type": "text/calendar; charset=utf-8"}
+    connection.request(method, path, body.encode(), headers)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def foreign_calendar(count: int) -> str:
+    """Events someone else made: a shared team calendar, a few lines of text each."""
+    events = "".join(
+        "BEGIN:VEVENT\r\n"
+        f"UID:team-{n:05d}@calendar.example.org\r\n"
+        "DTSTAMP:20261101T090000Z\r\n"
+        f"DTSTART:2026{1 + n % 12:02d}{1 + n % 28:02d}T{8 + n % 9:02d}0000Z\r\n"
+        "DURATION:PT45M\r\n"
+        f"SUMMARY:Team meeting {n}\r\n"
+        "LOCATION:Room 4\r\n"
+        "DESCRIPTION:Agenda: status of each project\\, open questions\\, next steps.\r\n"
+        "END:VEVENT\r\n"
+        for n in range(count)
     )
-    assert response.status_code == 201, response.status_code
-    return url
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//team calendar//EN\r\n"
+        f"{events}END:VCALENDAR\r\n"
+    )
 
 
-def timed(command: list[str], env: dict[str, str], proxy: RecordingProxy) -> tuple[float, int]:
-    proxy.requests.clear()
-    began = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - began
-    if done.returncode != 0:
-        raise SystemExit(f"{command[0]} failed: {done.stdout}{done.stderr}")
-    return seconds, len(proxy.requests)
+class Bench:
+    def __init__(self, tmp: Path, server_port: int, proxy: CountingProxy) -> None:
+        self.tmp = tmp
+        self.server_port = server_port
+        self.proxy = proxy
+        self.env = {**os.environ, "FOLLOWUP_CAL_PASSWORD": PASSWORD, "HOME": str(tmp)}
+        self.yaml = synthetic_yaml(INTERVIEWS)
+        self.items = tmp / "items"  # one .ics per event, as vdirsyncer's filesystem storage keeps
+        self.vdir_config = tmp / "vdirsyncer.conf"
+        self.vdir_config.write_text(f'[general]\nstatus_path = "{tmp / "vdir-status"}/"\n')
+        self.events = self.export_items()
+
+    def export_items(self) -> int:
+        from vdirsyncer.vobject import split_collection
+
+        source = self.tmp / "export.yaml"
+        source.write_text(self.yaml, "utf-8")
+        feed = self.tmp / "feed.ics"
+        command = [str(BIN / "followup-cal"), "export", str(source), "-o", str(feed),
+                   "--no-state", "--today", TODAY]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True, env=self.env)
+        self.items.mkdir()
+        texts = list(split_collection(feed.read_text("utf-8")))
+        for n, text in enumerate(texts):
+            (self.items / f"{n:04d}.ics").write_text(text, "utf-8")
+        return len(texts)
+
+    def calendar(self, name: str, foreign: int = 0) -> str:
+        """A new calendar on the server, with `foreign` events of someone else's in it."""
+        path = f"/{USER}/{name}/"
+        if foreign:
+            status = server_request(self.server_port, "PUT", path, foreign_calendar(foreign))
+        else:
+            status = server_request(self.server_port, "MKCALENDAR", path)
+        if status not in (200, 201):
+            raise SystemExit(f"could not make calendar {name}: HTTP {status}")
+        return f"http://127.0.0.1:{self.proxy.port}{path}"
+
+    def ours(self, name: str, url: str) -> list[str]:
+        folder = self.tmp / name
+        folder.mkdir()
+        (folder / "interviews.yaml").write_text(self.yaml, "utf-8")
+        return [str(BIN / "followup-cal"), "sync", str(folder / "interviews.yaml"), "--url", url,
+                "--user", USER, "--calendar", url, "--today", TODAY]  # fmt: skip
+
+    def theirs(self, name: str, url: str) -> list[str]:
+        folder = self.tmp / f"vdir-{name}"
+        shutil.copytree(self.items, folder)
+        with self.vdir_config.open("a") as config:
+            config.write(
+                f'\n[pair {name}]\na = "{name}_local"\nb = "{name}_remote"\n'
+                'collections = null\nconflict_resolution = "a wins"\n'
+                f'\n[storage {name}_local]\ntype = "filesystem"\npath = "{folder}/"\n'
+                'fileext = ".ics"\n'
+                f'\n[storage {name}_remote]\ntype = "caldav"\nurl = "{url}"\n'
+                f'username = "{USER}"\npassword = "{PASSWORD}"\n'
+            )
+        self.run([str(BIN / "vdirsyncer"), "discover", name])
+        return [str(BIN / "vdirsyncer"), "sync", name]
+
+    def run(self, command: list[str]) -> Run:
+        env = {**self.env, "VDIRSYNCER_CONFIG": str(self.vdir_config)}
+        self.proxy.reset()
+        began = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - began
+        counts = self.proxy.reset()
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(command[:2])} failed:\n{done.stdout}{done.stderr}")
+        return Run(seconds, counts)
+
+    def pair(self, name: str, foreign: int = 0) -> tuple[list[str], list[str]]:
+        return (
+            self.ours(f"{name}-ours", self.calendar(f"{name}-ours", foreign)),
+            self.theirs(name, self.calendar(f"{name}-theirs", foreign)),
+        )
+
+
+def best(runs: list[Run]) -> Run:
+    return min(runs, key=lambda run: run.seconds)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         server = start_radicale(tmp / "radicale")
-        proxy = RecordingProxy(server.port).start()
+        proxy = CountingProxy(server.port).start()
         try:
-            run_all(tmp, server, proxy)
+            report(Bench(tmp, server.port, proxy))
         finally:
             proxy.stop()
             server.stop()
 
 
-def run_all(tmp: Path, server, proxy: RecordingProxy) -> None:
-    yaml_path = tmp / "interviews.yaml"
-    yaml_path.write_text(synthetic_yaml(40), "utf-8")
-    env = {**os.environ, "FOLLOWUP_CAL_PASSWORD": PASSWORD, "HOME": str(tmp)}
-    feed = tmp / "feed.ics"
-    subprocess.run(
-        [str(BIN / "followup-cal"), "export", str(yaml_path), "-o", str(feed), "--no-state",
-         "--today", "2026-11-23"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    events = feed.read_bytes().count(b"BEGIN:VEVENT")
+def report(bench: Bench) -> None:
+    ours, theirs = bench.pair("plain")
+    first = (bench.run(ours), bench.run(theirs))
+    turns = [(bench.run(ours), bench.run(theirs)) for _ in range(NOOP_RUNS)]
+    noop = (best([t[0] for t in turns]), best([t[1] for t in turns]))
 
-    ours_url = make_calendar(server.port, "ours").replace(f":{server.port}/", f":{proxy.port}/")
-    ours = [str(BIN / "followup-cal"), "sync", str(yaml_path), "--url", ours_url, "--user", USER,
-            "--calendar", ours_url, "--today", "2026-11-23"]  # fmt: skip
-    first_ours = timed(ours, env, proxy)
-    noop_ours = min(timed(ours, env, proxy) for _ in range(5))
+    ours, theirs = bench.pair("shared", FOREIGN)
+    bench.run(ours), bench.run(theirs)  # the first sync, not measured here
+    turns = [(bench.run(ours), bench.run(theirs)) for _ in range(NOOP_RUNS)]
+    shared = (best([t[0] for t in turns]), best([t[1] for t in turns]))
 
-    theirs_url = make_calendar(server.port, "theirs").replace(f":{server.port}/", f":{proxy.port}/")
-    config = tmp / "vdirsyncer.conf"
-    config.write_text(
-        f"""[general]
-status_path = "{tmp / "vdir-status"}/"
-
-[pair bench]
-a = "feed"
-b = "radicale"
-collections = null
-conflict_resolution = "a wins"
-
-[storage feed]
-type = "singlefile"
-path = "{feed}"
-
-[storage radicale]
-type = "caldav"
-url = "{theirs_url}"
-username = "{USER}"
-password = "{PASSWORD}"
-"""
-    )
-    vdir_env = {**env, "VDIRSYNCER_CONFIG": str(config)}
-    subprocess.run([str(BIN / "vdirsyncer"), "discover"], env=vdir_env, check=True,
-                   capture_output=True, input=b"y\n" * 4)  # fmt: skip
-    vdir = [str(BIN / "vdirsyncer"), "sync"]
-    first_theirs = timed(vdir, vdir_env, proxy)
-    noop_theirs = min(timed(vdir, vdir_env, proxy) for _ in range(5))
+    ours, theirs = bench.pair("far")
+    bench.proxy.delay = LATENCY
+    far = (bench.run(ours), bench.run(theirs))
+    bench.proxy.delay = 0.0
 
     print(
-        f"sync of {events} events to Radicale on 127.0.0.1 (wall time, start-up included; "
-        "no-op: best of 5)"
+        f"sync of {bench.events} events to Radicale on 127.0.0.1: wall time of the command "
+        "(start-up and imports included),\nrequests and bytes read counted at a proxy in "
+        f"the bench; no-ops best of {NOOP_RUNS}, first syncs one run"
     )
-    print(f"{'':14}{'followup-cal':>22}{'vdirsyncer':>22}{'ratio':>8}")
-    for label, mine, ref in (("first sync", first_ours, first_theirs),
-                             ("no-op sync", noop_ours, noop_theirs)):  # fmt: skip
+    print(f"{'':22}{'followup-cal':>27}  {'vdirsyncer':>27}  {'ratio':>6}  {'goal':<17}met")
+    rows = (
+        ("first sync", first, 0.5, False),
+        ("no-op sync", noop, 0.8, True),
+        (f"no-op, {FOREIGN:,} foreign", shared, 0.2, False),
+        (f"first, +{LATENCY * 1000:.0f} ms/request", far, 0.25, False),
+    )
+    missed = 0
+    for label, (mine, ref), goal, one_request in rows:
+        ratio = mine.seconds / ref.seconds
+        met = ratio <= goal and (not one_request or mine.counts.requests == 1)
+        missed += not met
+        wanted = f"{'1 req, ' if one_request else ''}<= {goal}x"
         print(
-            f"{label:14}{mine[0]:9.3f} s {mine[1]:5d} req{ref[0]:9.3f} s {ref[1]:5d} req"
-            f"{mine[0] / ref[0]:8.2f}"
+            f"{label:22}{figures(mine)}  {figures(ref)}  {ratio:5.2f}x  {wanted:<17}"
+            f"{'yes' if met else 'MISSED'}"
         )
-    print("targets: no-op in 1 request and at most 0.5x vdirsyncer's time; first sync N + 1 "
-          "requests and no slower")  # fmt: skip
+    print(f"goals of issue 11 item 9: {len(rows) - missed} of {len(rows)} met")
+
+
+def figures(run: Run) -> str:
+    kilobytes = run.counts.bytes_read / 1024
+    return f"{run.seconds:6.2f} s {run.counts.requests:5d} req {kilobytes:6.0f} KB"
 
 
 if __name__ == "__main__":
