@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -117,8 +118,6 @@ TOKEN_ENV = "FOLLOWUP_CAL_TOKEN"
 
 def _token(token_file: str | None, argv_token: str | None) -> str:
     """The URL's secret, from a file or the environment: argv is visible in ps."""
-    import os
-
     if argv_token is not None:
         raise UsageProblem(
             f"a token on the command line is visible to every user of this machine (ps); "
