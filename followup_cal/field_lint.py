@@ -63,13 +63,21 @@ class FieldWarning:
         return self.pos.warning(path, self.interview.id, self.message)
 
 
+# A phrase may end with an abbreviation's dot ('the U.S.', 'Initech Inc.'): no sentence.
+ABBREVIATION_END_RE = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Inc|Ltd|Co|Corp|etc|St|Jr|Sr)\.$")
+
+
+def _is_sentence(text: str) -> bool:
+    return bool(SENTENCE_RE.search(text[:-1] if ABBREVIATION_END_RE.search(text) else text))
+
+
 def _capital(text: str, before: str) -> str:
     word = text.split()[0]
     return f"starts with '{word}' in capitals ('{before} {word} ...')"
 
 
 def _pitch_problem(pitch: str) -> str:
-    if SENTENCE_RE.search(pitch):
+    if _is_sentence(pitch):
         return "is a sentence"
     years = YEARS_RE.match(pitch)
     if years:
@@ -88,7 +96,7 @@ def _pitch_problem(pitch: str) -> str:
 
 
 def _talked_about_problem(topic: str, person: Person) -> str:
-    if SENTENCE_RE.search(topic):
+    if _is_sentence(topic):
         return "is a sentence"
     if CAPITAL_ARTICLE_RE.match(topic):
         return _capital(topic, "our talk about")

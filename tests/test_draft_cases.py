@@ -864,3 +864,17 @@ def test_a_gap_left_half_open_in_my_template_is_reported(tmp_path):
     events = service.draft_events(search, service.plan(search, date(2026, 11, 23)))
     messages = [w.message for w in service.lint(events) if w.item.key == "check_in-1"]
     assert messages == ["has an unfilled placeholder '[['"]
+
+
+@pytest.mark.parametrize("topic", ["the launch in the U.S.", "the merger with Initech Inc."])
+def test_a_talk_ending_in_an_abbreviation_is_not_a_sentence(tmp_path, topic):
+    people = [{"name": "Dana Lee", "talked_about": topic}]
+    _path, _text, lines = validate(
+        tmp_path, interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}])
+    )
+    assert lines == []
+    thanks = draft_of(
+        drafted(interview(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}])),
+        "thank_you",
+    )
+    assert f"I especially enjoyed our discussion of {topic} I would" in thanks.body
