@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from followup_cal.ics import FollowupEvent
-from followup_cal.planner import PlannedFollowup, Step, fmt_day
+from followup_cal.planner import PENDING_STEPS, PlannedFollowup, Step, fmt_day
 
 SECTIONS = ("overdue", "today", "upcoming")
 SECTION_OF_STATUS = {"past": "overdue", "today": "today", "upcoming": "upcoming"}
@@ -93,9 +93,9 @@ def build_agenda(
     last = today + timedelta(days=days)
     shown, later = [], []
     for item in items:
-        if item.done:
-            continue
         start = item.start.astimezone(zone)
+        if item.done or _answered_before_sent(item, start.date()):
+            continue
         (shown if start.date() <= last else later).append((start, item))
 
     def row(start: datetime, item: PlannedFollowup) -> AgendaRow:
@@ -111,6 +111,17 @@ def build_agenda(
         tuple(row(*pair) for pair in shown),
         row(*following) if following else None,
     )
+
+
+def _answered_before_sent(item: PlannedFollowup, day: date) -> bool:
+    """An inquiry, note or check-in that was due on or before the day they answered (or
+    decided) and was never recorded as sent: sending it now would ask after their answer.
+    The plan keeps it as history; only the to-do list drops it."""
+    if item.step not in PENDING_STEPS:
+        return False
+    interview = item.interview
+    answers = [d for d in (interview.heard_back, interview.outcome and interview.outcome.on) if d]
+    return bool(answers) and day <= max(answers)
 
 
 def _columns(row: AgendaRow) -> list[str]:

@@ -645,3 +645,18 @@ def test_validate_warns_about_a_done_entry_that_matches_nothing(example):
         f"{example}:{line}:9: warning: copperleaf done: 'follow_up-3' matches no planned "
         "step; the steps are: debrief, thank_you, follow_up-1"
     )
+
+
+def test_agenda_drops_an_inquiry_they_answered_before_it_was_sent(example):
+    # Helio's first inquiry fell due on Tue 17 Nov and was never recorded as sent; they
+    # answered on Fri 20 Nov. Asking "any news?" now would be asking after their answer.
+    before = json.loads(run("agenda", str(example), "--format", "json", *TODAY).stdout)
+    assert ("helio-analytics", "follow_up-1") in {(r["interview"], r["key"]) for r in before}
+    run("reply", "helio-analytics", "--on", "2026-11-20", "-f", str(example), *TODAY)
+    rows = json.loads(run("agenda", str(example), "--format", "json", *TODAY).stdout)
+    keys = {(r["interview"], r["key"]) for r in rows}
+    assert ("helio-analytics", "follow_up-1") not in keys
+    # The thank-yous and other interviews' rows are untouched by Helio's answer.
+    assert {k for k in keys if k[0] != "helio-analytics"} == {
+        k for k in {(r["interview"], r["key"]) for r in before} if k[0] != "helio-analytics"
+    }
