@@ -351,7 +351,12 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
             f"{offset} days after the interview on {fmt_day(base)}",
         )
         if shift:
-            d.notes.append(f"keeps its spacing from follow-up 1 ({shift.days} days later)")
+            # Said as a step from the nominal day, so the reason never contradicts itself.
+            later = "later" if shift.days > 0 else "earlier"
+            d.notes.append(
+                f"then {count_of(abs(shift.days), 'day')} {later}, keeping its spacing from "
+                "the follow-up before it"
+            )
         sent = interview.done_on(
             f"follow_up-{number}", interview.latest_round.number, interview.contact.name
         )

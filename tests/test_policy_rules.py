@@ -121,6 +121,11 @@ def test_rule_1_never_before_the_stated_decision_date():
     assert "decides on Fri 20 Nov" in first.reason
     # The final one keeps its spacing from the first: nominal 16 Nov + 14 days.
     assert local_day(final) == date(2026, 11, 30)
+    # Its reason walks from the nominal day to the real one without contradicting itself.
+    assert final.reason == (
+        "14 days after the interview on Mon 2 Nov; then 14 days later, keeping its "
+        "spacing from the follow-up before it"
+    )
 
 
 def test_rule_1_relative_decision_date_counts_from_the_latest_round():
