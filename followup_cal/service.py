@@ -152,6 +152,33 @@ def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str
     return warnings
 
 
+def future_facts(search: SearchFile, today: date) -> list[str]:
+    """Warnings for facts dated after today: a reply, an outcome or a step done tomorrow
+    is a typo (the journal commands refuse such a date), and the plan would act on it."""
+    warnings = []
+    for interview in search.interviews:
+        dated = [
+            ("heard_back", interview.heard_back, interview.field_pos.get("heard_back")),
+            (
+                "outcome",
+                interview.outcome.on if interview.outcome else None,
+                interview.field_pos.get("outcome"),
+            ),
+        ]
+        # moved: and skipped: name the step's day, which may well be ahead.
+        dated += [(f"done: {e.step}", e.on, e.pos) for e in interview.done]
+        for what, day, pos in dated:
+            if day and day > today:
+                warnings.append(
+                    (pos or interview.pos).warning(
+                        search.path,
+                        f"{interview.id} {what}",
+                        f"{day} is after today ({today}); a fact is dated when it happened",
+                    )
+                )
+    return warnings
+
+
 def cancelled(
     search: SearchFile, items: list[PlannedFollowup], today: date
 ) -> list[PlannedFollowup]:

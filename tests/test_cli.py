@@ -246,3 +246,34 @@ def test_ctrl_c_is_one_line_and_exit_130(example, monkeypatch):
     result = run("plan", str(example), *TODAY)
     assert result.exit_code == 130
     assert result.stderr == "interrupted; nothing is half-written, run the command again\n"
+
+
+def test_validate_warns_about_a_fact_dated_after_today(tmp_path):
+    path = tmp_path / "interviews.yaml"
+    path.write_text(
+        search_text(
+            interview(
+                heard_back="2026-11-25",
+                done=[{"step": "thank_you", "to": "Dana Lee", "date": "2026-11-24"}],
+            )
+        ),
+        "utf-8",
+    )
+    lines = path.read_text("utf-8").splitlines()
+    heard = next(n for n, line in enumerate(lines, 1) if "heard_back:" in line)
+    done = next(n for n, line in enumerate(lines, 1) if "step: thank_you" in line)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["validate", str(path), "--today", "2026-11-23"])
+    assert result.exit_code == 0
+    warnings = [w for w in result.stderr.splitlines() if "is after today" in w]
+    assert warnings == [
+        f"{path}:{heard}:15: warning: acme heard_back: 2026-11-25 is after today "
+        "(2026-11-23); a fact is dated when it happened",
+        f"{path}:{done}:5: warning: acme done: thank_you: 2026-11-24 is after today "
+        "(2026-11-23); a fact is dated when it happened",
+    ]
+    strict = runner.invoke(cli, ["validate", str(path), "--today", "2026-11-23", "--strict"])
+    assert strict.exit_code == 4
+    # On the day itself, and after, the same file is clean of it.
+    later = runner.invoke(cli, ["validate", str(path), "--today", "2026-11-25"])
+    assert "is after today" not in later.stderr

@@ -67,6 +67,7 @@ def _validate_one(file: str, strict: bool, today: date | None) -> None:
     # Each draft is linted as it is made, then let go (10,000 interviews: 150,000 drafts).
     warnings += [w.format(file) for w in service.lint(map(service.drafter(search), items))]
     warnings += service.unmatched_done(search, items)
+    warnings += service.future_facts(search, resolve_today(today))
     for warning in warnings:
         click.echo(warning, err=True)
     count = len(search.interviews)
