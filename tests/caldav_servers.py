@@ -175,6 +175,7 @@ class RecordingProxy:
     upstream_port: int
     requests: list[tuple[str, str]] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)  # request index -> status
+    sizes: dict[int, int] = field(default_factory=dict)  # request index -> bytes answered
     fail_after: int | None = None  # forward this many, then drop every connection
     status_override: int | None = None  # answer every request with this status instead
     delay: float = 0.0  # seconds to wait before answering
@@ -193,6 +194,7 @@ class RecordingProxy:
         """Forget the requests recorded so far."""
         self.requests.clear()
         self.statuses.clear()
+        self.sizes.clear()
 
     def reset(self) -> None:
         self.clear()
@@ -200,6 +202,10 @@ class RecordingProxy:
         self.status_override = None
         self.delay = 0.0
         self.before_forward = None
+
+    def bytes_read(self) -> int:
+        """The bytes of every answer's body: what the client downloaded."""
+        return sum(self.sizes.values())
 
     def methods(self) -> list[str]:
         """The methods of the requests that did work: a 401 that only asks for
@@ -239,6 +245,7 @@ class RecordingProxy:
                 response = upstream.getresponse()
                 data = response.read()
                 proxy.statuses[index] = response.status
+                proxy.sizes[index] = len(data)
                 self.send_response_only(response.status, response.reason)
                 for key, value in response.getheaders():
                     if key.lower() not in HOP_HEADERS and key.lower() != "content-length":

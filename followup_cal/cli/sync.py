@@ -100,15 +100,9 @@ def sync(
     """
     from followup_cal.credentials import find_password, require_password
     from followup_cal.errors import SyncConflicts
+    from followup_cal.sync.cache import SyncStatus, save_status, status_path_for
     from followup_cal.sync.identity import ensure_search_id
-    from followup_cal.sync.run import (
-        SyncStatus,
-        SyncTarget,
-        execute_sync,
-        prepare_sync,
-        save_status,
-        status_path_for,
-    )
+    from followup_cal.sync.run import SyncTarget, execute_sync, prepare_sync
     from followup_cal.sync.transport import plain_http_warning
 
     search = load(file)

@@ -59,7 +59,8 @@ class Write:
     etag: str | None = None  # the If-Match (all but create)
     render: Callable[[], bytes] | None = None  # what to PUT (create, update, tag)
     source: Remote | None = None  # the server's copy to keep (adopt, release)
-    content_hash: str = ""  # the content hash an adopted event is marked with
+    content_hash: str = ""  # the content hash the event is marked with once written
+    pushed: str = ""  # the fingerprint it carries once written
 
 
 @dataclass
@@ -143,7 +144,10 @@ def plan_sync(
     for uid, want in wanted.items():
         have = owned.get(uid)
         if have is None:
-            plan.writes.append(Write("create", uid, want.summary, render=want.render))
+            plan.writes.append(
+                Write("create", uid, want.summary, render=want.render,
+                      content_hash=want.content_hash, pushed=want.pushed)
+            )  # fmt: skip
             continue
         edit = None if uid in settled else server_edit(have, want, remembered_etags)
         same = have.content_hash == want.content_hash
@@ -157,11 +161,14 @@ def plan_sync(
             else:
                 plan.unchanged += 1
                 continue
-            plan.writes.append(Write(kind, uid, want.summary, have.href, have.etag, want.render))
+            plan.writes.append(
+                Write(kind, uid, want.summary, have.href, have.etag, want.render,
+                      content_hash=want.content_hash, pushed=want.pushed)
+            )  # fmt: skip
         elif adopt and have.now:
             plan.writes.append(
                 Write("adopt", uid, want.summary, have.href, have.etag, source=have,
-                      content_hash=want.content_hash)
+                      content_hash=want.content_hash, pushed=have.now)
             )  # fmt: skip
         elif same:
             plan.kept.append(uid)  # only the user changed it: theirs stays

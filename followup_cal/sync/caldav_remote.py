@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin
 
 from followup_cal.errors import CalendarNotFound, ServerError
 from followup_cal.model import slugify
-from followup_cal.sync.algorithm import Remote, has_our_suffix
+from followup_cal.sync.algorithm import OWNED_SUFFIX, Remote, has_our_suffix
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
     PUSHED_PROPERTY,
@@ -28,13 +29,24 @@ from followup_cal.sync.transport import Response, Transport, redact
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
 
+# Only events whose UID holds our suffix: a shared calendar's other events cost nothing.
+# A server that ignores the filter sends them all, and the decision leaves them alone.
 REPORT_BODY = """<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
-  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+  <D:prop><D:getetag/>{data}</D:prop>
   <C:filter>
-    <C:comp-filter name="VCALENDAR"><C:comp-filter name="{component}"/></C:comp-filter>
+    <C:comp-filter name="VCALENDAR"><C:comp-filter name="{component}">
+      <C:prop-filter name="UID"><C:text-match collation="i;octet">{suffix}</C:text-match>
+      </C:prop-filter>
+    </C:comp-filter></C:comp-filter>
   </C:filter>
 </C:calendar-query>"""
+MULTIGET_BODY = """<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+  {hrefs}
+</C:calendar-multiget>"""
+XML = {"Depth": "1", "Content-Type": "application/xml; charset=utf-8"}
 
 COMPONENTS = "<C:supported-calendar-component-set/>"
 WELL_KNOWN = "/.well-known/caldav"
@@ -99,16 +111,47 @@ class CalDAVRemote:
             raise ServerError(f"{redact(url)}: not a CalDAV server (no multistatus answer)")
         return tree
 
-    def owned_events(self, calendar_url: str, component: str = "VEVENT") -> list[Remote]:
-        """Every VEVENT (or VTODO) in the calendar with its ETag, in one REPORT."""
-        response = self.request(
-            calendar_url,
-            "REPORT",
-            REPORT_BODY.format(component=component),
-            {"Depth": "1", "Content-Type": "application/xml; charset=utf-8"},
-            safe=True,
+    def owned_events(
+        self,
+        calendar_url: str,
+        component: str = "VEVENT",
+        known: Mapping[str, Remote] | None = None,
+    ) -> list[Remote]:
+        """Every VEVENT (or VTODO) of ours in the calendar with its ETag.
+
+        With ``known`` (the cache: what an href held at an ETag), one REPORT of ETags only
+        and a multiget of just the events whose ETag changed; without, one REPORT with the
+        data. Both read the same thing: an ETag names one content.
+        """
+        body = REPORT_BODY.format(
+            component=component,
+            suffix=OWNED_SUFFIX,
+            data="" if known is not None else "<C:calendar-data/>",
         )
+        response = self.request(calendar_url, "REPORT", body, XML, safe=True)
         tree = self._multistatus(response, calendar_url, "reading the calendar")
+        if known is None:
+            return self._events(tree, calendar_url)
+        events, stale = [], []
+        for item in tree.iter(f"{{{DAV}}}response"):
+            raw = item.findtext(f"{{{DAV}}}href") or ""
+            href = urljoin(calendar_url, raw)
+            etag = item.findtext(f".//{{{DAV}}}getetag") or ""
+            cached = known.get(href)
+            if cached is not None and cached.etag == etag and etag:
+                events.append(cached)
+            elif raw and href.rstrip("/") != calendar_url.rstrip("/"):
+                stale.append(raw)  # as the server wrote it
+        if stale:
+            hrefs = "".join(f"<D:href>{_xml_text(h)}</D:href>" for h in stale)
+            response = self.request(
+                calendar_url, "REPORT", MULTIGET_BODY.format(hrefs=hrefs), XML, safe=True
+            )
+            tree = self._multistatus(response, calendar_url, "reading the calendar")
+            events += self._events(tree, calendar_url)
+        return events
+
+    def _events(self, tree: ET.Element, calendar_url: str) -> list[Remote]:
         events = []
         for item in tree.iter(f"{{{DAV}}}response"):
             href = item.findtext(f"{{{DAV}}}href") or ""

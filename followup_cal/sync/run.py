@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
 
 from followup_cal import service
-from followup_cal.atomic import write_atomic
-from followup_cal.errors import CalendarNotFound, FileAccessError, ServerError, SyncRefused
+from followup_cal.errors import CalendarNotFound, ServerError, SyncRefused
 from followup_cal.ics import (
     EVENTS,
     FORBIDDEN,
@@ -25,6 +21,7 @@ from followup_cal.ics import (
 from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
 from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_sync
+from followup_cal.sync.cache import SyncStatus
 from followup_cal.sync.caldav_remote import CalDAVRemote, event_href
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
@@ -57,51 +54,6 @@ class SyncTarget:
     @property
     def style(self) -> FeedStyle:
         return FeedStyle(as_todo=self.as_todo)
-
-
-@dataclass
-class SyncStatus:
-    """What sync remembers between runs (beside the YAML, not secret, safe to lose):
-    the calendar URL found by discovery, and the ETag of every event it last wrote."""
-
-    calendars: dict[str, str] = field(default_factory=dict)
-    etags: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    damaged: bool = False  # the file was there but not as we write it: ignored
-
-    @classmethod
-    def load(cls, path: Path) -> SyncStatus:
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except FileNotFoundError:
-            return cls()
-        except (OSError, ValueError):
-            return cls(damaged=True)  # only a cache: rediscover, read the server again
-        calendars = data.get("calendars") if isinstance(data, dict) else None
-        etags = data.get("etags") if isinstance(data, dict) else None
-        if not (_text_map(calendars) and isinstance(etags, dict)):
-            return cls(damaged=True)
-        if not all(_text_map(known) for known in etags.values()):
-            return cls(damaged=True)
-        return cls(dict(calendars), {url: dict(known) for url, known in etags.items()})
-
-    def to_json(self) -> bytes:
-        data = {"version": 1, "calendars": self.calendars, "etags": self.etags}
-        return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
-
-    def save(self, path: Path) -> None:
-        write_atomic(path, self.to_json())
-
-
-def _text_map(value: object) -> bool:
-    return isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    )
-
-
-def status_path_for(yaml_path: str) -> Path:
-    path = Path(yaml_path)
-    return path.with_name(f"{path.stem}.followup-sync.json")
 
 
 @dataclass
@@ -276,6 +228,7 @@ class PreparedSync:
     existing: list[Remote] = field(default_factory=list)  # the calendar as read
     desired: list[Desired] = field(default_factory=list)
     known_uids: set[str] = field(default_factory=set)
+    status: SyncStatus = field(default_factory=SyncStatus)
 
 
 def prepare_sync(
@@ -311,18 +264,26 @@ def prepare_sync(
     key = calendar_key(target)
     from_memory = key in status.calendars
     calendar_url, created = resolve_calendar(remote, target, status, name)
+
+    def read(url: str) -> list[Remote]:
+        known = status.known_events(url)
+        events = remote.owned_events(url, target.component, known)
+        status.events[url] = {}
+        for event in events:
+            status.remember(url, event)
+        return events
+
     try:
-        existing = (
-            [] if created else remote.owned_events(calendar_url, target.component)
-        )  # a new one is empty
+        existing = [] if created else read(calendar_url)  # a new one is empty
     except CalendarNotFound:
         if not from_memory:
             raise
         # The remembered calendar is gone (deleted, renamed): find it again, once.
         del status.calendars[key]
         status.etags.pop(calendar_url, None)
+        status.events.pop(calendar_url, None)
         calendar_url, created = resolve_calendar(remote, target, status, name)
-        existing = [] if created else remote.owned_events(calendar_url, target.component)
+        existing = [] if created else read(calendar_url)
     remembered = status.etags.setdefault(calendar_url, {})
     plan = plan_sync(
         desired,
@@ -336,7 +297,7 @@ def prepare_sync(
     if plan.refused:
         raise SyncRefused(plan.refused)
     return PreparedSync(
-        remote, calendar_url, plan, remembered, search_id, existing, desired, known_uids
+        remote, calendar_url, plan, remembered, search_id, existing, desired, known_uids, status
     )
 
 
@@ -380,7 +341,8 @@ def execute_sync(
 ) -> SyncReport:
     """Carry out the writes, conditionally; ``remembered`` follows each success, so the
     caller can save it even when a fault stops the run halfway."""
-    remote, remembered = prepared.remote, prepared.remembered
+    remote, remembered, status = prepared.remote, prepared.remembered, prepared.status
+    calendar_url = prepared.calendar_url
     report = SyncReport(
         prepared.calendar_url, prepared.plan, conflicts=list(prepared.plan.conflicts)
     )
@@ -392,20 +354,26 @@ def execute_sync(
             if data is None:
                 report.conflicts.append(write.uid)  # cannot be kept as it is: left alone
                 continue
-            href = write.href or event_href(prepared.calendar_url, write.uid)
+            href = write.href or event_href(calendar_url, write.uid)
             # Only an update may be forced over an edit; marking an event never is.
             forced = force and write.kind == "update"
             result = remote.put(href, data, etag=write.etag, force=forced)
         if not result.ok:
             report.conflicts.append(write.uid)
-        elif write.kind == "delete":
+        elif write.kind in ("delete", "release"):
             remembered.pop(write.uid, None)
-            report.deleted += 1
+            status.forget(calendar_url, write.href or "")
+            report.count(write.kind)
         else:
             if result.etag:
                 remembered[write.uid] = result.etag
             else:
                 remembered.pop(write.uid, None)
+            # What we wrote is what reading it back would give: cached, so the next
+            # sync need not read it.
+            written = Remote(write.uid, href, result.etag or "", write.content_hash,
+                             prepared.search_id, write.pushed, write.pushed)  # fmt: skip
+            status.remember(calendar_url, written)
             report.count(write.kind)
         if progress:
             progress(write)
@@ -433,8 +401,3 @@ def _body(write: Write, search_id: str) -> bytes | None:
     if any(b"\n" + name.encode() in data for name in FORBIDDEN):
         return None  # written back by us, an invitation could go out
     return data
-
-
-def save_status(path: Path, status: SyncStatus) -> None:
-    with contextlib.suppress(FileAccessError):  # only an optimisation; rediscovered next run
-        status.save(path)

@@ -1,0 +1,124 @@
+"""What sync remembers between runs, in ``FILE.followup-sync.json`` beside the YAML.
+
+A cache only (no secrets; safe to delete, and to keep out of git): the calendar URL
+found by discovery, the ETag of every event it last wrote (the fallback for events
+written before fingerprints), and for each of our events at its ETag what reading it
+gave. An ETag names one content, so a cached entry is exactly what reading the event
+again would give: deleting the file changes what sync reads, never what it writes.
+A file of another shape is ignored with a warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from followup_cal.atomic import write_atomic
+from followup_cal.errors import FileAccessError
+from followup_cal.sync.algorithm import Remote
+
+# An event as read: [etag, uid, content hash, search id, pushed, now, completed 0/1].
+Entry = list
+
+
+@dataclass
+class SyncStatus:
+    calendars: dict[str, str] = field(default_factory=dict)
+    etags: dict[str, dict[str, str]] = field(default_factory=dict)
+    events: dict[str, dict[str, Entry]] = field(default_factory=dict)  # calendar -> href ->
+    damaged: bool = False  # the file was there but not as we write it: ignored
+
+    @classmethod
+    def load(cls, path: Path) -> SyncStatus:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError):
+            return cls(damaged=True)  # only a cache: rediscover, read the server again
+        if not isinstance(data, dict):
+            return cls(damaged=True)
+        calendars, etags = data.get("calendars"), data.get("etags")
+        events = data.get("events", {})
+        if not (_text_map(calendars) and isinstance(etags, dict) and isinstance(events, dict)):
+            return cls(damaged=True)
+        if not all(_text_map(known) for known in etags.values()):
+            return cls(damaged=True)
+        if not all(_entries(known) for known in events.values()):
+            return cls(damaged=True)
+        return cls(
+            dict(calendars),
+            {url: dict(known) for url, known in etags.items()},
+            {url: dict(known) for url, known in events.items()},
+        )
+
+    def known_events(self, calendar_url: str) -> dict[str, Remote] | None:
+        """What this calendar's events held at their ETags; None when nothing is known."""
+        entries = self.events.get(calendar_url)
+        if entries is None:
+            return None
+        return {
+            href: Remote(uid, href, etag, content, search, pushed, now, bool(done))
+            for href, (etag, uid, content, search, pushed, now, done) in entries.items()
+        }
+
+    def remember(self, calendar_url: str, event: Remote) -> None:
+        """Cache an event as read or as written; an event edited on the server is not
+        cached (its copy is read each time, for --adopt)."""
+        entries = self.events.setdefault(calendar_url, {})
+        if not event.etag or not event.pushed or event.now != event.pushed:
+            entries.pop(event.href, None)
+            return
+        entries[event.href] = [
+            event.etag,
+            event.uid,
+            event.content_hash,
+            event.search,
+            event.pushed,
+            event.now,
+            int(event.completed),
+        ]
+
+    def forget(self, calendar_url: str, href: str) -> None:
+        self.events.get(calendar_url, {}).pop(href, None)
+
+    def to_json(self) -> bytes:
+        data = {
+            "version": 2,
+            "calendars": self.calendars,
+            "etags": self.etags,
+            "events": self.events,
+        }
+        return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
+
+    def save(self, path: Path) -> None:
+        write_atomic(path, self.to_json())
+
+
+def _text_map(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    )
+
+
+def _entries(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(href, str)
+        and isinstance(entry, list)
+        and len(entry) == 7
+        and all(isinstance(part, str) for part in entry[:6])
+        and entry[6] in (0, 1)
+        for href, entry in value.items()
+    )
+
+
+def status_path_for(yaml_path: str) -> Path:
+    path = Path(yaml_path)
+    return path.with_name(f"{path.stem}.followup-sync.json")
+
+
+def save_status(path: Path, status: SyncStatus) -> None:
+    with contextlib.suppress(FileAccessError):  # only a cache; read again next run
+        status.save(path)
