@@ -165,6 +165,7 @@ class QuietServer(ThreadingHTTPServer):
         pass
 
 
+LOCK = threading.Lock()
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "host"}
 
 
@@ -176,6 +177,8 @@ class RecordingProxy:
     requests: list[tuple[str, str]] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)  # request index -> status
     sizes: dict[int, int] = field(default_factory=dict)  # request index -> bytes answered
+    in_flight: int = 0
+    peak: int = 0  # the most requests forwarded at once
     fail_after: int | None = None  # forward this many, then drop every connection
     status_override: int | None = None  # answer every request with this status instead
     delay: float = 0.0  # seconds to wait before answering
@@ -195,6 +198,7 @@ class RecordingProxy:
         self.requests.clear()
         self.statuses.clear()
         self.sizes.clear()
+        self.peak = 0
 
     def reset(self) -> None:
         self.clear()
@@ -208,9 +212,11 @@ class RecordingProxy:
         return sum(self.sizes.values())
 
     def methods(self) -> list[str]:
-        """The methods of the requests that did work: a 401 that only asks for
-        credentials (Digest's first round trip) is not one."""
-        return [m for n, (m, _) in enumerate(self.requests) if self.statuses.get(n) != 401]
+        """The methods of the requests that did work: not a 401 that only asks for
+        credentials (Digest's first round trip), nor a 423 Locked (tried again)."""
+        return [
+            m for n, (m, _) in enumerate(self.requests) if self.statuses.get(n) not in (401, 423)
+        ]
 
     def start(self) -> RecordingProxy:
         proxy = self
@@ -241,9 +247,16 @@ class RecordingProxy:
                     proxy.before_forward(self.command, self.path)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                 upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=30)
-                upstream.request(self.command, self.path, body, headers)
-                response = upstream.getresponse()
-                data = response.read()
+                with LOCK:
+                    proxy.in_flight += 1
+                    proxy.peak = max(proxy.peak, proxy.in_flight)
+                try:
+                    upstream.request(self.command, self.path, body, headers)
+                    response = upstream.getresponse()
+                    data = response.read()
+                finally:
+                    with LOCK:
+                        proxy.in_flight -= 1
                 proxy.statuses[index] = response.status
                 proxy.sizes[index] = len(data)
                 self.send_response_only(response.status, response.reason)

@@ -175,6 +175,7 @@ def test_first_sync_creates_every_event_in_n_plus_discovery_requests(ws):
     assert result.stdout.strip() == f"created {EXAMPLE_EVENTS}, updated 0, deleted 0, unchanged 0"
     # Discovery (3 PROPFIND) and MKCALENDAR, then one PUT per event; a new calendar is not read.
     assert ws.proxy.methods() == ["PROPFIND"] * 3 + ["MKCALENDAR"] + ["PUT"] * EXAMPLE_EVENTS
+    assert ws.proxy.peak > 1  # the writes go over a few connections at once
     stored = ws.stored()
     expected = exported(ws.path)
     assert set(stored) == set(expected)
@@ -354,8 +355,8 @@ def test_server_stopped_midway_is_a_clear_error_and_a_rerun_completes(ws):
     assert "cannot reach the server" in result.stderr
     assert "Traceback" not in result.output
     ws.proxy.fail_after = None
-    done = ws.proxy.methods().count("PUT")  # fewer with Digest's 401 round trips
-    assert 15 <= done <= 20 and len(ws.stored()) == done
+    done = ws.proxy.methods().count("PUT")  # fewer with Digest: each connection asks once
+    assert 0 < done <= 20 and len(ws.stored()) == done
     again = ws.sync()
     assert again.exit_code == 0
     assert again.stdout.strip() == (

@@ -65,8 +65,8 @@ class SyncStatus:
         }
 
     def remember(self, calendar_url: str, event: Remote) -> None:
-        """Cache an event as read or as written; an event edited on the server is not
-        cached (its copy is read each time, for --adopt)."""
+        """Cache an event as read or as written. Not one edited on the server: its copy is
+        read each time (what the user did goes into the YAML; --adopt writes it back)."""
         entries = self.events.setdefault(calendar_url, {})
         if not event.etag or not event.pushed or event.now != event.pushed:
             entries.pop(event.href, None)

@@ -83,6 +83,10 @@ class CalDAVRemote:
         self.request = self.transport.request
         self.components: dict[str, set[str]] = {}  # calendar URL -> what it takes, when said
 
+    def clone(self) -> CalDAVRemote:
+        """Another client for the same server and user, for a second connection."""
+        return CalDAVRemote(self.transport.clone())
+
     @property
     def requests(self) -> int:
         return self.transport.requests

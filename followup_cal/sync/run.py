@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -22,7 +24,7 @@ from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
 from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_sync
 from followup_cal.sync.cache import SyncStatus
-from followup_cal.sync.caldav_remote import CalDAVRemote, event_href
+from followup_cal.sync.caldav_remote import CalDAVRemote, WriteResult, event_href
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
     PUSHED_PROPERTY,
@@ -333,36 +335,45 @@ def replan(
     return replace(prepared, plan=plan, desired=desired)
 
 
+WORKERS = 4  # connections for many writes: a real server is not next door
+
+
 def execute_sync(
     prepared: PreparedSync,
     *,
     force: bool = False,
     progress: Callable[[Write], None] | None = None,
+    workers: int = WORKERS,
 ) -> SyncReport:
-    """Carry out the writes, conditionally; ``remembered`` follows each success, so the
-    caller can save it even when a fault stops the run halfway."""
-    remote, remembered, status = prepared.remote, prepared.remembered, prepared.status
+    """Carry out the writes, conditionally, over a few connections when there are many;
+    ``remembered`` and the cache follow each success, so the caller can save them even
+    when a fault stops the run halfway."""
+    remembered, status = prepared.remembered, prepared.status
     calendar_url = prepared.calendar_url
-    report = SyncReport(
-        prepared.calendar_url, prepared.plan, conflicts=list(prepared.plan.conflicts)
-    )
-    for write in prepared.plan.writes:
-        if write.kind == "delete":
-            result = remote.delete(write.href or "", etag=write.etag, force=force)
-        else:
-            data = _body(write, prepared.search_id)
-            if data is None:
-                report.conflicts.append(write.uid)  # cannot be kept as it is: left alone
-                continue
-            href = write.href or event_href(calendar_url, write.uid)
-            # Only an update may be forced over an edit; marking an event never is.
-            forced = force and write.kind == "update"
-            result = remote.put(href, data, etag=write.etag, force=forced)
-        if not result.ok:
-            report.conflicts.append(write.uid)
+    report = SyncReport(calendar_url, prepared.plan, conflicts=list(prepared.plan.conflicts))
+    writes = prepared.plan.writes
+    remotes = [prepared.remote]
+    if workers > 1 and len(writes) > workers:
+        # Each thread its own client (sessions are not shared between threads).
+        remotes += [prepared.remote.clone() for _ in range(workers - 1)]
+    free = list(remotes)
+    lock = threading.Lock()
+
+    def carry_out(write: Write) -> tuple[str, WriteResult | None]:
+        with lock:
+            remote = free.pop()
+        try:
+            return _write(remote, write, prepared, force)
+        finally:
+            with lock:
+                free.append(remote)
+
+    def record(write: Write, href: str, result: WriteResult | None) -> None:
+        if result is None or not result.ok:
+            report.conflicts.append(write.uid)  # edited meanwhile, or cannot be kept
         elif write.kind in ("delete", "release"):
             remembered.pop(write.uid, None)
-            status.forget(calendar_url, write.href or "")
+            status.forget(calendar_url, href)
             report.count(write.kind)
         else:
             if result.etag:
@@ -377,8 +388,42 @@ def execute_sync(
             report.count(write.kind)
         if progress:
             progress(write)
-    report.requests = remote.requests
+
+    try:
+        if len(remotes) == 1:
+            for write in writes:
+                record(write, *carry_out(write))
+        else:
+            with ThreadPoolExecutor(len(remotes)) as pool:
+                futures = {pool.submit(carry_out, write): write for write in writes}
+                try:
+                    for future in as_completed(futures):
+                        record(futures[future], *future.result())
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+    finally:
+        report.requests = sum(remote.requests for remote in remotes)
+        for extra in remotes[1:]:
+            extra.close()
     return report
+
+
+def _write(
+    remote: CalDAVRemote, write: Write, prepared: PreparedSync, force: bool
+) -> tuple[str, WriteResult | None]:
+    """(where, what came of it): one conditional PUT or DELETE; None when the server's
+    copy cannot be written back as it is (see ``_body``)."""
+    if write.kind == "delete":
+        href = write.href or ""
+        return href, remote.delete(href, etag=write.etag, force=force)
+    data = _body(write, prepared.search_id)
+    href = write.href or event_href(prepared.calendar_url, write.uid)
+    if data is None:
+        return href, None
+    # Only an update may be forced over an edit; marking an event never is.
+    forced = force and write.kind == "update"
+    return href, remote.put(href, data, etag=write.etag, force=forced)
 
 
 def _body(write: Write, search_id: str) -> bytes | None:

@@ -25,6 +25,7 @@ from followup_cal.errors import AuthFailed, ServerError, ServerUnreachable
 log = logging.getLogger(__name__)
 USER_AGENT = f"followup-cal/{__version__}"
 RETRY_DELAYS = (0.5, 1.5)  # seconds before the 2nd and 3rd try of a safe request
+LOCKED_TRIES = 8  # 423 Locked: the same request again, after 0.1 s, 0.2 s, ...
 REDIRECTS = (301, 302, 307, 308)
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # RFC 3986: what may stand unquoted in a path ('%' too: it is quoted already).
@@ -103,6 +104,21 @@ class Transport:
         self.final_url = self.url
         self._client: Any = None
         self._asked_scheme = False
+
+    def clone(self) -> Transport:
+        """A transport of its own (one session per thread), with the scheme this one
+        found the server wants."""
+        scheme = self.auth_scheme
+        if self._client is not None and self._client.auth_type:
+            scheme = str(self._client.auth_type)
+        return Transport(
+            self.url,
+            self.user,
+            self.password,
+            verify_tls=self.verify_tls,
+            timeout=self.timeout,
+            auth_scheme=scheme,
+        )
 
     def _dav(self) -> Any:
         if self._client is None:
@@ -186,30 +202,20 @@ class Transport:
         redirects: int = 3,
     ) -> Response:
         """Send one request; reads (``safe``) are retried, and follow same-origin redirects."""
-        from niquests import exceptions
-
         url = quote_url(url)
         data = body.encode() if isinstance(body, str) else body
         tries = len(RETRY_DELAYS) + 1 if safe else 1
+        locked = 0
         for attempt in range(tries):
-            self.requests += 1
-            try:
-                response = self._send(url, method, data, headers or {})
-            except exceptions.SSLError:
-                raise ServerUnreachable(
-                    f"{redact(url)}: TLS failed: the certificate is not trusted, or the server "
-                    "does not speak TLS there; --insecure skips the check, at your own risk"
-                ) from None
-            except (exceptions.ConnectionError, exceptions.Timeout, OSError) as exc:
-                if attempt + 1 < tries:
-                    time.sleep(RETRY_DELAYS[attempt])
-                    continue
-                raise ServerUnreachable(
-                    f"{redact(url)}: cannot reach the server ({_reason(exc)})"
-                ) from None
-            if response.status >= 500 and attempt + 1 < tries:
-                time.sleep(RETRY_DELAYS[attempt])
-                continue
+            response = self._attempt(url, method, data, headers, attempt, tries)
+            while response is not None and response.status == 423 and locked < LOCKED_TRIES:
+                # The collection is busy with another of our writes (Xandikos locks
+                # its repository): nothing was applied, so the same request is safe.
+                locked += 1
+                time.sleep(0.1 * locked)
+                response = self._attempt(url, method, data, headers, attempt, tries)
+            if response is None:
+                continue  # a fault or a 5xx on a safe request: tried again after a pause
             location = response.headers.get("location")
             if response.status in REDIRECTS and location and safe and redirects:
                 target = urljoin(url, location)
@@ -225,6 +231,39 @@ class Transport:
             self.final_url = url  # where the answer came from, for resolving its hrefs
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self,
+        url: str,
+        method: str,
+        data: bytes,
+        headers: dict[str, str] | None,
+        attempt: int,
+        tries: int,
+    ) -> Response | None:
+        """One try: the response, or None when a fault or a 5xx leaves tries to go
+        (after the pause before the next); the error when none is left."""
+        from niquests import exceptions
+
+        self.requests += 1
+        try:
+            response = self._send(url, method, data, headers or {})
+        except exceptions.SSLError:
+            raise ServerUnreachable(
+                f"{redact(url)}: TLS failed: the certificate is not trusted, or the server "
+                "does not speak TLS there; --insecure skips the check, at your own risk"
+            ) from None
+        except (exceptions.ConnectionError, exceptions.Timeout, OSError) as exc:
+            if attempt + 1 < tries:
+                time.sleep(RETRY_DELAYS[attempt])
+                return None
+            raise ServerUnreachable(
+                f"{redact(url)}: cannot reach the server ({_reason(exc)})"
+            ) from None
+        if response.status >= 500 and attempt + 1 < tries:
+            time.sleep(RETRY_DELAYS[attempt])
+            return None
+        return response
 
 
 def _reason(exc: BaseException) -> str:
