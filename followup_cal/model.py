@@ -260,12 +260,16 @@ class Interview:
     def moved_to(
         self, key: str, round_number: int, recipient: str | None
     ) -> tuple[date, time | None] | None:
-        """The day (and hour, if they changed it) the user moved the step to, or None;
-        moved again later, the last line counts."""
+        """The day (and hour, if they changed it) the user moved the step to, or None.
+        Moved again later, the last line's day counts, at the last hour any line gave: a
+        drag to another day at the same hour is written without one."""
+        day: date | None = None
         for entry in reversed(self.moved):
             if entry.matches(key, round_number, recipient):
-                return entry.on, entry.at
-        return None
+                day = day or entry.on
+                if entry.at is not None:
+                    return day, entry.at
+        return (day, None) if day else None
 
     def skipped_on(self, key: str, round_number: int, recipient: str | None) -> date | None:
         """When the user deleted the step from their calendar, or None."""

@@ -181,3 +181,30 @@ def test_moved_twice_the_last_line_counts():
         )
     )
     assert day_of(items, "follow_up-1") == date(2026, 11, 10)
+
+
+def test_moved_again_to_another_day_keeps_the_hour_given_before():
+    # The calendar pull writes the hour only when it changed: dragged to 14:00, then to
+    # another day at that same 14:00, the second line has no hour and must not put the
+    # event back at the send time (the hypothesis state machine found this).
+    items = plan_of(
+        interview(
+            moved=[
+                {"step": "thank_you", "to": "Dana Lee", "date": "2026-11-04 14:00"},
+                {"step": "thank_you", "to": "Dana Lee", "date": "2026-11-05"},
+            ]
+        )
+    )
+    [thanks] = steps(items, "thank_you")
+    assert thanks.start.isoformat() == "2026-11-05T14:00:00-05:00"
+    # A later hour still wins over an earlier one.
+    items = plan_of(
+        interview(
+            moved=[
+                {"step": "thank_you", "to": "Dana Lee", "date": "2026-11-04 14:00"},
+                {"step": "thank_you", "to": "Dana Lee", "date": "2026-11-05 09:30"},
+            ]
+        )
+    )
+    [thanks] = steps(items, "thank_you")
+    assert thanks.start.isoformat() == "2026-11-05T09:30:00-05:00"
