@@ -167,3 +167,15 @@ def test_a_second_copy_of_our_uid_is_removed():
     assert kinds(result) == [("delete", OURS)]
     assert result.writes[0].href == "/cal/2.ics"
     assert result.unchanged == 1
+
+
+def test_a_move_the_file_overruled_is_written_over_even_when_the_file_did_not_change():
+    # The user moved a step the file has as done; the pull reports "the file wins" and
+    # settles it. The file's version is what we pushed, so the hashes agree: without the
+    # server's edit counted, the move stayed in the calendar while sync said otherwise.
+    moved = have(OTHER, now=MOVED)
+    result = plan([want(OTHER)], [moved], settled={OTHER})
+    assert kinds(result) == [("update", OTHER)]
+    assert result.kept == [] and result.conflicts == []
+    # Settled but untouched on the server: nothing to write.
+    assert plan([want(OTHER)], [have(OTHER)], settled={OTHER}).writes == []

@@ -149,13 +149,16 @@ def plan_sync(
                       content_hash=want.content_hash, pushed=want.pushed)
             )  # fmt: skip
             continue
-        edit = None if uid in settled else server_edit(have, want, remembered_etags)
+        server_edited = server_edit(have, want, remembered_etags)
+        edit = None if uid in settled else server_edited
         same = have.content_hash == want.content_hash
         if edit is not None:
             plan.edits[uid] = edit
         if edit is None or force:
-            if not same or edit is not None:
-                kind = "update"  # --force puts our version back over the user's
+            # --force, or the file settled the user's change (recorded it or overruled
+            # it): our version goes back over the user's.
+            if not same or server_edited is not None:
+                kind = "update"
             elif have.search != search_id or not have.pushed:
                 kind = "tag"  # an event from before search ids and fingerprints
             else:
