@@ -12,11 +12,12 @@ import yaml
 from click.testing import CliRunner
 from conftest import DATA, EXAMPLE
 
+import followup_cal
 from followup_cal import loader
 from followup_cal.cli import cli
 from followup_cal.schema import build_schema, schema_text
 
-SHIPPED = Path(loader.__file__).parent / "interviews.schema.json"
+SHIPPED = Path(followup_cal.__file__).parent / "interviews.schema.json"
 BAD = DATA / "bad"
 
 
