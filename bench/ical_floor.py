@@ -50,15 +50,11 @@ def build(prepared: list[tuple]) -> bytes:
     return cal.to_ical()
 
 
-def prepare(yaml_path: str, out: str, today: str) -> None:
-    """The events' texts as an export computes them, pickled for :func:`build`."""
-    from followup_cal import service
+def bare_events(events: list) -> list[tuple]:
+    """The events' texts as an export computes them: what :func:`build` takes."""
     from followup_cal.ics import description, link, summary
-    from followup_cal.loader import load
 
-    search = load(yaml_path)
-    events = service.draft_events(search, service.plan(search, date.fromisoformat(today)))
-    prepared = [
+    return [
         (
             e.item.uid,
             summary(e.item),
@@ -71,7 +67,16 @@ def prepare(yaml_path: str, out: str, today: str) -> None:
         )
         for e in events
     ]
-    Path(out).write_bytes(pickle.dumps(prepared))
+
+
+def prepare(yaml_path: str, out: str, today: str) -> None:
+    """The bare events of YAML_PATH, pickled for :func:`build`."""
+    from followup_cal import service
+    from followup_cal.loader import load
+
+    search = load(yaml_path)
+    events = service.draft_events(search, service.plan(search, date.fromisoformat(today)))
+    Path(out).write_bytes(pickle.dumps(bare_events(events)))
 
 
 if __name__ == "__main__":

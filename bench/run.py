@@ -13,18 +13,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
-import icalendar
-
 from followup_cal import service
-from followup_cal.ics import build_calendar, calendar_bytes, description, link, summary
+from followup_cal.ics import build_calendar, calendar_bytes
 from followup_cal.loader import parse
 from followup_cal.state import ExportState
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import synthetic_yaml
+from ical_floor import bare_events, build
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
@@ -41,49 +40,8 @@ def best_of(runs: int, func):
 
 def floor_seconds(events) -> float:
     """icalendar by itself: the same events, their texts computed beforehand."""
-    prepared = [
-        (
-            e.item.uid,
-            summary(e.item),
-            e.item.start,
-            e.item.start + e.item.duration,
-            description(e),
-            link(e),
-            e.item.step.value,
-            e.item.interview.company,
-        )
-        for e in events
-    ]
-    stamp = datetime(2026, 11, 23, tzinfo=icalendar.vDatetime.from_ical("20261123T000000Z").tzinfo)
-
-    def build() -> bytes:
-        cal = icalendar.Calendar()
-        cal.add("prodid", "-//bench//EN")
-        cal.add("version", "2.0")
-        for uid, summ, start, end, desc, url, step, company in prepared:
-            ev = icalendar.Event()
-            ev.add("uid", uid)
-            ev.add("summary", summ)
-            ev.add("dtstart", start)
-            ev.add("dtend", end)
-            ev.add("description", desc)
-            if url:
-                ev.add("url", url)
-            ev.add("categories", ["followup-cal", step, company])
-            ev.add("transp", "TRANSPARENT")
-            ev.add("class", "PRIVATE")
-            alarm = icalendar.Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", summ)
-            alarm.add("trigger", timedelta(0))
-            ev.add_component(alarm)
-            ev.add("dtstamp", stamp)
-            ev.add("sequence", 0)
-            cal.add_component(ev)
-        cal.add_missing_timezones(date(2026, 1, 1), date(2028, 12, 31))
-        return cal.to_ical()
-
-    seconds, _ = best_of(3, build)
+    prepared = bare_events(events)
+    seconds, _ = best_of(3, lambda: build(prepared))
     return seconds
 
 
