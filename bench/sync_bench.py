@@ -10,7 +10,7 @@ the tool measured. Each scenario gives both tools calendars of their own, made t
 - first sync with 50 ms added to every request at the proxy (a server not on localhost).
 vdirsyncer syncs the same events, exported by followup-cal, from a folder of one .ics per
 event (its own `filesystem` storage); `vdirsyncer discover` runs before, untimed.
-Printed figures, not a test; each goal of issue 11 is printed with whether it is met.
+Printed figures, not a test; each of the sync goals is printed with whether it is met.
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ def report(bench: Bench) -> None:
             f"{label:22}{figures(mine)}  {figures(ref)}  {ratio:5.2f}x  {wanted:<17}"
             f"{'yes' if met else 'MISSED'}"
         )
-    print(f"goals of issue 11 item 9: {len(rows) - missed} of {len(rows)} met")
+    print(f"sync goals: {len(rows) - missed} of {len(rows)} met")
 
 
 def figures(run: Run) -> str:
