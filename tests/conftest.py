@@ -13,11 +13,18 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from followup_cal.loader import parse
 from followup_cal.model import SearchFile
 from followup_cal.planner import PlannedFollowup, plan_followups
 from followup_cal.workdays import calendar_for
+
+# `make test` draws the same examples on every run, so CI never fails on a lucky draw;
+# HYPOTHESIS_PROFILE=explore draws new ones each time (and remembers what failed).
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "interviews.yaml"
