@@ -315,6 +315,8 @@ def render_draft(
     values = {
         "my_name": me.name,
         "my_first_name": me.first_name,
+        # Signing a formal note by first name alone would undo its greeting.
+        "my_call_name": me.first_name if style is Greeting.CASUAL else me.name,
         "my_email": me.email,
         "my_phone": me.phone,
         "signature": me.signature,

@@ -116,6 +116,13 @@ def name_parts(name: str) -> tuple[str, list[str]]:
     return " ".join(titles), words
 
 
+def given_name(name: str) -> str:
+    """The first name a person goes by: 'J. Robert Oppenheimer' is Robert; 'J. Smith'
+    gives only 'J.', which is all the name tells."""
+    words = name_parts(name)[1]
+    return next((w for w in words[:-1] if not INITIALS_RE.fullmatch(w)), words[0])
+
+
 @dataclass(frozen=True)
 class Person:
     name: str
@@ -132,7 +139,7 @@ class Person:
 
     @property
     def first_name(self) -> str:
-        return name_parts(self.name)[1][0]
+        return given_name(self.name)
 
     @property
     def formal_name(self) -> str:
@@ -305,7 +312,7 @@ class Profile:
 
     @property
     def first_name(self) -> str:
-        return name_parts(self.name)[1][0]
+        return given_name(self.name)
 
 
 @dataclass(frozen=True)

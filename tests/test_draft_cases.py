@@ -474,6 +474,21 @@ def test_my_own_title_stays_out_of_my_first_name():
     assert "A quick hello from Alex" in subjects
 
 
+def test_a_formal_check_in_is_signed_with_my_full_name_in_its_subject():
+    events = drafted(REJECTED_IN_OCTOBER, me={**ME, "greeting": "formal"})
+    subjects = [d.subject for d in check_ins(events)]
+    assert "A quick hello from Alex Morgan" in subjects
+    assert "A quick hello from Alex" not in subjects
+
+
+@pytest.mark.parametrize(
+    ("name", "first"),
+    [("J. Robert Oppenheimer", "Robert"), ("Dr. Jane Smith", "Jane"), ("J. Smith", "J.")],
+)
+def test_the_first_name_placeholder_is_never_an_initial_when_the_name_has_more(name, first):
+    assert Person(name).first_name == first
+
+
 def test_someone_never_met_is_not_thanked_for_advice():
     network = {**HARBOR, "network": ["Grace Kim", "Omar Haddad"], "decision_after_holidays": False}
     events = drafted(network)
