@@ -29,6 +29,12 @@ KEYS: dict[str, dict[str, tuple[type, str]]] = {
         "calendar": (str, "sync --calendar"),
         "password_command": (str, "sync --password-command"),
     },
+    "imap": {
+        "url": (str, "inbox --url"),
+        "user": (str, "inbox --user"),
+        "folder": (str, "inbox --folder"),
+        "password_command": (str, "inbox --password-command"),
+    },
     "feed": {
         "public": (bool, "export --public"),
         "as": (str, "export/serve --as (event or todo)"),
@@ -43,13 +49,22 @@ OPTION_OF = {
     "caldav.user": ("sync", "user"),
     "caldav.calendar": ("sync", "calendar"),
     "caldav.password_command": ("sync", "password_command"),
+    "imap.url": ("inbox", "url"),
+    "imap.user": ("inbox", "user"),
+    "imap.folder": ("inbox", "folder"),
+    "imap.password_command": ("inbox", "password_command"),
     "feed.public": ("export", "public"),
     "feed.as": ("export", "kind"),
     "feed.host": ("serve", "host"),
     "feed.port": ("serve", "port"),
 }
 # A setting read from the environment before the config file, as the option's envvar.
-ENV_OF = {"caldav.url": "FOLLOWUP_CAL_URL", "caldav.user": "FOLLOWUP_CAL_USER"}
+ENV_OF = {
+    "caldav.url": "FOLLOWUP_CAL_URL",
+    "caldav.user": "FOLLOWUP_CAL_USER",
+    "imap.url": "FOLLOWUP_CAL_IMAP_URL",
+    "imap.user": "FOLLOWUP_CAL_IMAP_USER",
+}
 
 
 def config_path() -> Path:

@@ -23,8 +23,8 @@ def home(tmp_path, monkeypatch) -> Path:
     """A config folder of its own and a working folder with no interviews.yaml in it."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("FOLLOWUP_CAL_FILE", raising=False)
-    for name in ("FOLLOWUP_CAL_URL", "FOLLOWUP_CAL_USER", "FOLLOWUP_CAL_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
+    for part in ("URL", "USER", "PASSWORD", "IMAP_URL", "IMAP_USER", "IMAP_PASSWORD"):
+        monkeypatch.delenv(f"FOLLOWUP_CAL_{part}", raising=False)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
@@ -130,11 +130,16 @@ def test_config_shows_each_setting_and_its_source_never_a_secret(home, monkeypat
         "caldav.user              morgan  (FOLLOWUP_CAL_USER)",
         "caldav.calendar          (not set)",
         f"caldav.password_command  pass show dav  ({config})",
+        "imap.url                 (not set)",
+        "imap.user                (not set)",
+        "imap.folder              (not set)",
+        "imap.password_command    (not set)",
         "feed.public              false  (the default)",
         "feed.as                  event  (the default)",
         "feed.host                127.0.0.1  (the default)",
         f"feed.port                9000  ({config})",
         "password                 never shown; from FOLLOWUP_CAL_PASSWORD (set)",
+        "imap password            never shown; from --password-command, FOLLOWUP_CAL_IMAP_PASSWORD, ~/.netrc or the keyring, when inbox runs",
     ]
     assert "hunter2" not in result.output
     assert run("config", "--path").stdout == f"{config}\n"
@@ -150,6 +155,30 @@ def test_config_reports_where_the_interviews_file_sets_caldav(home):
         "caldav.url               https://cloud.example.org/dav/  (interviews.yaml, caldav:)"
         in lines
     )
+
+
+def test_config_gives_inbox_its_server_and_reports_each_source(home, monkeypatch):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    text = EXAMPLE.read_text("utf-8").replace(
+        "interviews:", "imap:\n  url: imap://127.0.0.1:1/\n  folder: Jobs\ninterviews:", 1
+    )
+    (home / "work" / "interviews.yaml").write_text(text, "utf-8")
+    config = write_config(
+        home, f'[imap]\nurl = "imap://127.0.0.1:{port}"\npassword_command = "echo pw"\n'
+    )
+    monkeypatch.setenv("FOLLOWUP_CAL_IMAP_USER", "alex")
+    lines = run("config").stdout.splitlines()
+    assert [line for line in lines if line.startswith("imap.")] == [
+        f"imap.url                 imap://127.0.0.1:{port}  ({config})",
+        "imap.user                alex  (FOLLOWUP_CAL_IMAP_USER)",
+        "imap.folder              Jobs  (interviews.yaml, imap:)",
+        f"imap.password_command    echo pw  ({config})",
+    ]
+    result = run("inbox", "--timeout", "2", *TODAY)
+    assert result.exit_code == 7, result.output  # it tried the configured server, not the file's
+    assert f"127.0.0.1:{port}" in result.stderr
 
 
 def test_a_broken_config_is_one_line_per_problem(home):

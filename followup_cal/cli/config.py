@@ -23,19 +23,25 @@ def _option_default(command: str, option: str) -> object:
 
 
 def _from_yaml(file: str) -> tuple[dict[str, str], str]:
-    """The caldav: section of the interviews file, and a note when it cannot be read."""
+    """The caldav: and imap: sections of the interviews file, and a note when it cannot
+    be read."""
     from followup_cal.loader import load
 
     if not Path(file).exists():
         return {}, ""
     try:
-        caldav = load(file).caldav
+        search = load(file)
     except FollowupCalError:
         return {}, f"({file} has problems; `followup-cal validate` lists them)"
-    if caldav is None:
-        return {}, ""
-    found = {"url": caldav.url, "user": caldav.user, "calendar": caldav.calendar}
-    return {f"caldav.{k}": v for k, v in found.items() if v}, ""
+    found: dict[str, str] = {}
+    if search.caldav is not None:
+        caldav = search.caldav
+        found |= {"caldav.url": caldav.url, "caldav.user": caldav.user}
+        found["caldav.calendar"] = caldav.calendar
+    if search.imap is not None:
+        imap = search.imap
+        found |= {"imap.url": imap.url, "imap.user": imap.user, "imap.folder": imap.folder}
+    return {name: value for name, value in found.items() if value}, ""
 
 
 @cli.command()
@@ -46,7 +52,7 @@ def config(only_path: bool) -> None:
 
     The config file is $XDG_CONFIG_HOME/followup-cal/config.toml (default
     ~/.config/followup-cal/config.toml). Flags and environment variables win over it;
-    it wins over the interviews file's caldav: section.
+    it wins over the interviews file's caldav: and imap: sections.
 
     \b
     Example:
@@ -62,7 +68,7 @@ def config(only_path: bool) -> None:
     chosen = choose_file(None, os.environ.get(FILE_ENV), settings)
     rows = [("file", chosen.path, chosen.source)]
     from_yaml, note = _from_yaml(chosen.path)
-    for section in ("caldav", "feed"):
+    for section in ("caldav", "imap", "feed"):
         for key in KEYS[section]:
             name = f"{section}.{key}"
             env = ENV_OF.get(name)
@@ -71,7 +77,7 @@ def config(only_path: bool) -> None:
             elif name in settings.values:
                 rows.append((name, settings.values[name], str(settings.path)))
             elif name in from_yaml:
-                rows.append((name, from_yaml[name], f"{chosen.path}, caldav:"))
+                rows.append((name, from_yaml[name], f"{chosen.path}, {section}:"))
             else:
                 default = _option_default(*OPTION_OF[name])
                 rows.append((name, default, "the default" if default is not None else "not set"))
@@ -85,3 +91,7 @@ def config(only_path: bool) -> None:
         "--password-command, FOLLOWUP_CAL_PASSWORD, ~/.netrc or the keyring, when sync runs"
     )  # fmt: skip
     click.echo(f"{'password'.ljust(width)}  never shown; from {password}")
+    mail = "FOLLOWUP_CAL_IMAP_PASSWORD (set)" if os.environ.get("FOLLOWUP_CAL_IMAP_PASSWORD") else (
+        "--password-command, FOLLOWUP_CAL_IMAP_PASSWORD, ~/.netrc or the keyring, when inbox runs"
+    )  # fmt: skip
+    click.echo(f"{'imap password'.ljust(width)}  never shown; from {mail}")

@@ -26,7 +26,10 @@ from followup_cal.planner import fmt_day
 @file_argument
 @click.option("--url", envvar="FOLLOWUP_CAL_IMAP_URL", help="imaps://HOST or imap://HOST:PORT.")
 @click.option("--user", envvar="FOLLOWUP_CAL_IMAP_USER", help="The user name on the mail server.")
-@click.option("--folder", help="The folder to read (default: imap: folder in FILE, else INBOX).")
+@click.option(
+    "--folder",
+    help="The folder to read (default: [imap] in config.toml, imap: in FILE, else INBOX).",
+)
 @click.option(
     "--since", type=DateType(), help="Only mail sent on or after this day (default: each round)."
 )
@@ -83,7 +86,8 @@ def inbox(
     folder = folder or (settings.folder if settings else "") or "INBOX"
     if not url:
         raise click.UsageError(
-            "no mail server: give --url, FOLLOWUP_CAL_IMAP_URL or imap: url: in FILE"
+            "no mail server: give --url, FOLLOWUP_CAL_IMAP_URL, url in config.toml's [imap] "
+            "or imap: url: in FILE"
         )
     check_url(url)
     day = resolve_today(today)
