@@ -93,6 +93,27 @@ def test_quitting_at_the_review_writes_nothing(example):
     assert example.read_bytes() == before
 
 
+def test_a_new_round_is_reviewed_changed_or_dropped_before_writing(example):
+    def add_round(*answers: str):
+        args = ["add-round", "helio-analytics", "--prompt", "-f", str(example)]
+        return CliRunner().invoke(cli, args, input="\n".join(answers) + "\n")
+
+    before = example.read_bytes()
+    dropped = add_round(*ONE_PERSON[:-1], "quit")
+    assert dropped.exit_code == 0, dropped.output
+    assert "  interviewers  Dana Lee" in dropped.output
+    assert dropped.output.splitlines()[-1] == f"nothing written to {example}"
+    assert example.read_bytes() == before
+
+    changed = add_round(*ONE_PERSON[:-1], "duration", "1h30m", "yes")
+    assert changed.exit_code == 0, changed.output
+    assert "  duration      1h\n" in changed.output  # the first review
+    assert "  duration      1h30m\n" in changed.output  # the second
+    assert "added round 2 to 'helio-analytics'" in changed.output
+    text = example.read_text("utf-8")
+    assert "      - start: 2026-11-30 14:00\n" in text and "duration: 1h30m" in text
+
+
 def read_until(fd: int, wanted: bytes, seen: bytearray, within: float = 60) -> bool:
     deadline = time.monotonic() + within  # a bound on a hung child, not a measurement
     while wanted not in seen and time.monotonic() < deadline:

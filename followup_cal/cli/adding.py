@@ -275,6 +275,12 @@ def add_round(
     if interactive:  # an unknown id is reported before any question is asked
         find_interview(load(file), interview_id)
     new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)
+    if interactive:
+        reviewed = review_round(new_round, file)
+        if reviewed is None:
+            click.echo(f"nothing written to {file}")
+            return
+        new_round = reviewed
     updated = record_new_round(file, interview_id, new_round)
     rounds = len(find_interview(updated, interview_id).rounds)
     click.echo(f"added round {rounds} to '{interview_id}' in {file}")
@@ -383,24 +389,53 @@ def init(
 # -- review before writing ---------------------------------------------------------------
 
 
-def _summary(new: NewInterview) -> list[tuple[str, str]]:
-    rnd = new.round
+def _round_rows(rnd: NewRound) -> list[tuple[str, str]]:
     people = [
         f"{p.name}" + (f" <{p.email}>" if p.email else "") + (f", {p.title}" if p.title else "")
         + (f"; talked about {p.talked_about}" if p.talked_about else "")
         for p in rnd.interviewers
     ]  # fmt: skip
     return [
-        ("company", new.company),
-        ("role", new.role),
-        ("pitch", new.pitch or "(none)"),
         ("start", rnd.start),
         ("duration", rnd.duration or "1h"),
         ("timezone", rnd.timezone or "(yours)"),
         ("interviewers", "\n                ".join(people)),
-        ("contact", new.contact or rnd.interviewers[0].name),
+    ]
+
+
+def _summary(new: NewInterview) -> list[tuple[str, str]]:
+    return [
+        ("company", new.company),
+        ("role", new.role),
+        ("pitch", new.pitch or "(none)"),
+        *_round_rows(new.round),
+        ("contact", new.contact or new.round.interviewers[0].name),
         ("decision", new.decision_expected or "(not said)"),
     ]
+
+
+def _ask_review(rows: list[tuple[str, str]], file: str) -> str:
+    """Show the answers; 'yes', 'quit' or the key of the answer to change."""
+    click.echo("")
+    for key, value in rows:
+        click.echo(f"  {key:<13} {value}")
+    click.echo("")
+    keys = [key for key, _ in rows]
+    return asking.ask(
+        f"Write it to {file}? yes, or the answer to change ({', '.join(keys)}), or quit",
+        asking.one_word(["yes", "quit", *keys]),
+        default="yes",
+    )
+
+
+def _revise_round(rnd: NewRound, choice: str) -> NewRound:
+    from dataclasses import replace
+
+    if choice == "interviewers":
+        return replace(rnd, interviewers=_people((), (), interactive=True))
+    check = {"start": asking.start, "duration": asking.duration, "timezone": asking.zone}
+    value = asking.ask(choice.capitalize(), check[choice], optional=choice == "timezone")
+    return replace(rnd, **{choice: value})
 
 
 def review(new: NewInterview, file: str) -> NewInterview | None:
@@ -408,21 +443,11 @@ def review(new: NewInterview, file: str) -> NewInterview | None:
     from dataclasses import replace
 
     while True:
-        click.echo("")
-        for key, value in _summary(new):
-            click.echo(f"  {key:<13} {value}")
-        click.echo("")
-        keys = [key for key, _ in _summary(new)]
-        choice = asking.ask(
-            f"Write it to {file}? yes, or the answer to change ({', '.join(keys)}), or quit",
-            asking.one_word(["yes", "quit", *keys]),
-            default="yes",
-        )
+        choice = _ask_review(_summary(new), file)
         if choice == "yes":
             return new
         if choice == "quit":
             return None
-        rnd = new.round
         if choice in ("company", "role", "pitch"):
             value = asking.ask(choice.capitalize(), optional=choice == "pitch")
             new = replace(new, **{choice: value})
@@ -430,12 +455,21 @@ def review(new: NewInterview, file: str) -> NewInterview | None:
             value = asking.ask("When do they decide?", asking.decision, optional=True)
             new = replace(new, decision_expected=value)
         elif choice == "contact":
-            names = [p.name for p in rnd.interviewers]
+            names = [p.name for p in new.round.interviewers]
             new = replace(new, contact=asking.ask("Who to follow up with", asking.one_of(names)))
-        elif choice == "interviewers":
-            people = _people((), (), interactive=True)
-            new = replace(new, round=replace(rnd, interviewers=people), contact="")
         else:
-            check = {"start": asking.start, "duration": asking.duration, "timezone": asking.zone}
-            value = asking.ask(choice.capitalize(), check[choice], optional=choice == "timezone")
-            new = replace(new, round=replace(rnd, **{choice: value}))
+            revised = _revise_round(new.round, choice)
+            # A new list of people may no longer hold the contact chosen from the old one.
+            contact = "" if choice == "interviewers" else new.contact
+            new = replace(new, round=revised, contact=contact)
+
+
+def review_round(rnd: NewRound, file: str) -> NewRound | None:
+    """``review`` for add-round: the round's answers only."""
+    while True:
+        choice = _ask_review(_round_rows(rnd), file)
+        if choice == "yes":
+            return rnd
+        if choice == "quit":
+            return None
+        rnd = _revise_round(rnd, choice)
