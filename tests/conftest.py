@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from hypothesis import settings
 
+from followup_cal import service
+from followup_cal.cli import cli
 from followup_cal.loader import parse
 from followup_cal.model import SearchFile
 from followup_cal.planner import PlannedFollowup, plan_followups
@@ -136,3 +139,32 @@ def user_env(home: Path, bin_dir: Path) -> dict[str, str]:
     env.pop("VIRTUAL_ENV", None)
     env.pop("PYTHONPATH", None)
     return env
+
+
+def validate(tmp_path: Path, *interviews: dict[str, Any], me: dict[str, Any] | None = None):
+    """`validate` run on a file of these interviews: the path, its text and stderr's lines."""
+    path = tmp_path / "search.yaml"
+    text = search_text(*interviews, me=me)
+    path.write_text(text, "utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path), "--today", "2026-11-23"])
+    return path, text, result.stderr.splitlines()
+
+
+def where(text: str, needle: str) -> str:
+    """LINE:COL of the first character of needle in text."""
+    before = text[: text.index(needle)]
+    return f"{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
+
+
+def drafted(*interviews: dict[str, Any], today: date = TODAY, **kwargs: Any):
+    """The drafted events of a search made of these interviews, planned on ``today``."""
+    search = load_search(*interviews, **kwargs)
+    return service.draft_events(search, service.plan(search, today))
+
+
+def draft_of(events, key: str, to: str | None = None):
+    """The one draft of step ``key`` (to ``to``, when several people get one)."""
+    (event,) = [
+        e for e in events if e.item.key == key and (to is None or e.item.recipient.name == to)
+    ]
+    return event.draft
