@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import shutil
 import subprocess
@@ -168,3 +169,66 @@ def draft_of(events, key: str, to: str | None = None):
         e for e in events if e.item.key == key and (to is None or e.item.recipient.name == to)
     ]
     return event.draft
+
+
+# -- running commands as a user would, and reading what they changed ----------------------
+
+JOURNAL_TODAY = ["--today", "2026-11-23"]
+
+
+@pytest.fixture
+def example(tmp_path) -> Path:
+    path = tmp_path / "interviews.yaml"
+    shutil.copyfile(EXAMPLE, path)
+    return path
+
+
+def run(*args: str, **kwargs):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The diff as git shows it, without context: '+added' and '-removed' lines."""
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def recorded(path: Path, *args: str) -> tuple[list[str], object]:
+    """Run a recording command on ``path``; return the changed lines and the result."""
+    before = path.read_text("utf-8")
+    dated = [] if args[0] in ("add", "add-round") else JOURNAL_TODAY  # adding needs no today
+    result = run(*args, "-f", str(path), *dated)
+    assert result.exit_code == 0, result.output
+    return changed_lines(before, path.read_text("utf-8")), result
+
+
+def assert_refused(path: Path, args: list[str], code: int, message: str) -> None:
+    before = path.read_bytes()
+    dated = [] if args[0] in ("add", "add-round") else JOURNAL_TODAY
+    result = run(*args, "-f", str(path), *dated)
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
+# The flags of a complete `add` and `init`.
+ADD = [
+    "add",
+    "--company",
+    "Acme Corp",
+    "--role",
+    "Backend Engineer",
+    "--start",
+    "2026-11-20 14:00",
+    "--duration",
+    "45",
+    "--interviewer",
+    "Dana Lee <dana@acme.example>",
+    "--talked-about",
+    "their billing rewrite",
+    "--no-prompt",
+]
+
+INIT = ["--name", "Robin Carter", "--email", "robin@example.org", "--timezone", "Europe/London"]
