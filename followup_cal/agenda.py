@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from followup_cal.followups import PENDING_STEPS, PlannedFollowup, Step, fmt_day
 from followup_cal.ics import FollowupEvent
-from followup_cal.planner import PENDING_STEPS, PlannedFollowup, Step, fmt_day
 
 SECTIONS = ("overdue", "today", "upcoming")
 SECTION_OF_STATUS = {"past": "overdue", "today": "today", "upcoming": "upcoming"}

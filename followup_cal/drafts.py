@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from followup_cal.errors import InvalidInput, Problem
+from followup_cal.followups import PlannedFollowup, Step, fmt_date, fmt_day
 from followup_cal.model import Greeting, Interview, Person, Pos, Profile
-from followup_cal.planner import PlannedFollowup, Step, fmt_date, fmt_day
 
 if TYPE_CHECKING:
     from email.message import EmailMessage

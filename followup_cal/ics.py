@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from followup_cal import __version__
 from followup_cal.drafts import MAILTO_LIMIT, Draft
+from followup_cal.followups import PlannedFollowup
 from followup_cal.model import Profile
-from followup_cal.planner import PlannedFollowup
 from followup_cal.state import ExportState, Revision
 
 if TYPE_CHECKING:

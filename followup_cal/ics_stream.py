@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from followup_cal import __version__
+from followup_cal.followups import PlannedFollowup
 from followup_cal.ics import (
     EVENTS,
     FORBIDDEN,
@@ -35,7 +36,6 @@ from followup_cal.ics import (
     revise_event,
 )
 from followup_cal.model import Profile
-from followup_cal.planner import PlannedFollowup
 from followup_cal.state import ExportState
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from followup_cal.atomic import update_file
 from followup_cal.errors import InvalidInput, NotFound, Problem, UneditableFile, UsageProblem
+from followup_cal.followups import PlannedFollowup, Step, fmt_date
 from followup_cal.loader import decode, parse
 from followup_cal.model import Interview, Result, SearchFile, slugify
-from followup_cal.planner import PlannedFollowup, Step, fmt_date
 from followup_cal.yamledit import EditableYaml
 
 # Steps recorded per recipient (each person gets their own); the rest go to one person.

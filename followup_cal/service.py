@@ -11,8 +11,9 @@ from datetime import date
 from typing import TYPE_CHECKING, cast
 
 from followup_cal.errors import InvalidInput, NotFound, Problem
+from followup_cal.followups import PlannedFollowup
 from followup_cal.model import Pos, SearchFile
-from followup_cal.planner import PlannedFollowup, plan_followups
+from followup_cal.planner import plan_followups
 from followup_cal.workdays import calendar_for
 
 if TYPE_CHECKING:

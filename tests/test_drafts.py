@@ -18,8 +18,8 @@ from followup_cal.drafts import (
     template_name,
 )
 from followup_cal.errors import InvalidInput
+from followup_cal.followups import Step
 from followup_cal.loader import load, parse
-from followup_cal.planner import Step
 
 
 def drafted(*interviews, **kwargs):

@@ -17,8 +17,8 @@ from ical.calendar_stream import IcsCalendarStream
 from followup_cal import service
 from followup_cal.atomic import write_atomic
 from followup_cal.errors import FileAccessError
+from followup_cal.followups import Step
 from followup_cal.loader import load
-from followup_cal.planner import Step
 from followup_cal.state import ExportState
 
 GOLDEN = DATA / "golden" / "example.ics"

@@ -15,7 +15,7 @@ from conftest import ME, interview, load_search, local_day, plan_of, search_text
 
 from followup_cal.cli import cli
 from followup_cal.drafts import TemplateSet, render_draft
-from followup_cal.planner import PlannedFollowup
+from followup_cal.followups import PlannedFollowup
 
 NY = ZoneInfo("America/New_York")
 

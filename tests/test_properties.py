@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup_cal import service
+from followup_cal.followups import PENDING_STEPS, Step
 from followup_cal.loader import parse
-from followup_cal.planner import PENDING_STEPS, Step
 from followup_cal.state import ExportState
 from followup_cal.workdays import calendar_for
 

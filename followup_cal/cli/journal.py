@@ -29,8 +29,8 @@ from followup_cal.cli.base import (
     today_option,
 )
 from followup_cal.errors import UsageProblem
+from followup_cal.followups import PlannedFollowup, fmt_day
 from followup_cal.model import Interview, Result, SearchFile
-from followup_cal.planner import PlannedFollowup, fmt_day
 
 if TYPE_CHECKING:
     from followup_cal.agenda import AgendaRow

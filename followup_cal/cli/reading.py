@@ -22,7 +22,7 @@ from followup_cal.cli.base import (
     today_option,
 )
 from followup_cal.errors import DraftWarnings, FollowupCalError
-from followup_cal.planner import PlannedFollowup
+from followup_cal.followups import PlannedFollowup
 
 
 @cli.command()

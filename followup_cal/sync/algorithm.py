@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
-from followup_cal.planner import UID_DOMAIN
+from followup_cal.followups import UID_DOMAIN
 from followup_cal.sync.edits import ServerEdit, compare
 
 OWNED_SUFFIX = "@" + UID_DOMAIN

@@ -1,0 +1,107 @@
+"""What a planned follow-up is: its step, its date and recipient, its stable UID, and
+the few ways dates are written in what people read. The planner makes these; every
+adapter (drafts, calendar, sync, the CLI) reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from followup_cal.model import Interview, Person
+
+UID_DOMAIN = "followup-cal"
+
+
+class Step(StrEnum):
+    DEBRIEF = "debrief"
+    THANK_YOU = "thank_you"
+    FOLLOW_UP = "follow_up"
+    CHECK_IN = "check_in"
+    REJECTION_REPLY = "rejection_reply"
+    HOLIDAY_NOTE = "holiday_note"
+
+
+# Steps that ask the other side for something and so wait on decisions and absences.
+PENDING_STEPS = frozenset({Step.FOLLOW_UP, Step.CHECK_IN, Step.HOLIDAY_NOTE})
+STEP_ORDER = {step: i for i, step in enumerate(Step)}
+
+
+def fmt_day(day: date) -> str:
+    """'Fri 4 Dec' — short and unambiguous in every locale we write for."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def fmt_date(day: date) -> str:
+    """'Fri 4 Dec 2026' — for text a recipient reads."""
+    return f"{fmt_day(day)} {day.year}"
+
+
+def count_of(n: int, unit: str) -> str:
+    """'1 month', '2 months': reasons are read by people, so no 'month(s)'."""
+    return f"{n} {unit}{'s' * (n != 1)}"
+
+
+@dataclass(frozen=True)
+class PlannedFollowup:
+    """One follow-up on one date for one recipient (``None``: a note to myself)."""
+
+    interview: Interview
+    step: Step
+    start: datetime
+    duration: timedelta
+    reason: str
+    recipient: Person | None
+    round: int
+    number: int = 0  # the n-th inquiry or check-in
+    final: bool = False
+    by_phone: bool = False
+    by_letter: bool = False
+    occasion: str = ""  # the holiday a holiday note is for
+    done: date | None = None  # the day the user recorded it as done
+    # "done", or else "past", "today" or "upcoming" relative to the plan's today.
+    status: str = "upcoming"
+
+    @property
+    def key(self) -> str:
+        """The name the CLI uses for this step: 'thank_you', 'follow_up-2', 'check_in-3'."""
+        return f"{self.step.value}-{self.number}" if self.number else self.step.value
+
+    @cached_property  # asked for several times per item (sorting, state, the event)
+    def uid(self) -> str:
+        """Stable across runs and edits: interview id, step and recipient, never a date."""
+        parts = [self.interview.id]
+        if self.step in (Step.DEBRIEF, Step.THANK_YOU):
+            parts.append(f"r{self.round}")
+        parts.append(self.key.replace("_", "-"))
+        if self.recipient is not None and self.step in (Step.THANK_YOU, Step.CHECK_IN):
+            parts.append(self.recipient.slug)
+        return ".".join(parts) + "@" + UID_DOMAIN
+
+    @property
+    def label(self) -> str:
+        """Human name of the step as shown in a calendar."""
+        if self.step is Step.FOLLOW_UP:
+            name = "Final follow-up" if self.final else f"Follow-up {self.number}"
+            return f"{name} (call)" if self.by_phone else name
+        if self.step is Step.CHECK_IN:
+            return f"Check-in {self.number}"
+        return {
+            Step.DEBRIEF: "Debrief",
+            Step.THANK_YOU: "Thank-you letter" if self.by_letter else "Thank-you",
+            Step.REJECTION_REPLY: "Reply to rejection",
+            Step.HOLIDAY_NOTE: "Holiday note",
+        }[self.step]
+
+    @property
+    def sort_key(self) -> tuple[datetime, str, int, int, str]:
+        return (
+            self.start.astimezone(ZoneInfo("UTC")),
+            self.interview.id,
+            STEP_ORDER[self.step],
+            self.number,
+            self.recipient.name if self.recipient else "",
+        )
