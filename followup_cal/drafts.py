@@ -64,6 +64,37 @@ SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 class _Sentence:
     text: string.Template
     needs: frozenset[str]  # its placeholders: without a value for one, it is left out
+    # The same text for str.format_map ({name}, braces doubled): one C call per sentence
+    # instead of a regex callback per placeholder (150,000 drafts in a large search).
+    fmt: str
+
+    @classmethod
+    def of(cls, text: str) -> _Sentence:
+        template = string.Template(text)
+        out, last = [], 0
+        for match in template.pattern.finditer(text):
+            out.append(text[last : match.start()].replace("{", "{{").replace("}", "}}"))
+            name = match.group("named") or match.group("braced")
+            if match.group("escaped") is not None:
+                out.append("$")
+            elif name:
+                out.append("{" + name + "}")
+            else:  # a '$' that starts no placeholder stays as written
+                out.append(match.group().replace("{", "{{").replace("}", "}}"))
+            last = match.end()
+        out.append(text[last:].replace("{", "{{").replace("}", "}}"))
+        return cls(template, frozenset(template.get_identifiers()), "".join(out))
+
+    def fill(self, values: Mapping[str, str]) -> str | None:
+        """The sentence filled, or None when a placeholder has an empty value."""
+        if self.needs <= values.keys():
+            if not all(values[name] for name in self.needs):
+                return None
+            return self.fmt.format_map(values)
+        # A placeholder the values do not know stays as it is, for the lint to flag.
+        if not all(values.get(name, "?") for name in self.needs):
+            return None
+        return self.text.safe_substitute(values)
 
 
 @dataclass(frozen=True)
@@ -77,12 +108,7 @@ class _Body:
         lines = []
         for line in text.split("\n"):
             parts = SENTENCE_END_RE.split(line.strip()) if line.strip() else []
-            lines.append(
-                tuple(
-                    _Sentence(t, frozenset(t.get_identifiers()))
-                    for t in map(string.Template, parts)
-                )
-            )
+            lines.append(tuple(map(_Sentence.of, parts)))
         return cls(tuple(lines))
 
     def fill(self, values: Mapping[str, str]) -> str:
@@ -92,12 +118,7 @@ class _Body:
                 if out and out[-1]:
                     out.append("")
                 continue
-            # A placeholder the values do not know stays as it is, for the lint to flag.
-            kept = [
-                _one_stop(s.text.safe_substitute(values))
-                for s in sentences
-                if all(values.get(name, "?") for name in s.needs)
-            ]
+            kept = [_one_stop(text) for s in sentences if (text := s.fill(values)) is not None]
             if kept:
                 out.append(" ".join(kept))
         return "\n".join(out).strip("\n") + "\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 from followup_cal.model import Interview, Person
@@ -30,6 +30,7 @@ PENDING_STEPS = frozenset({Step.FOLLOW_UP, Step.CHECK_IN, Step.HOLIDAY_NOTE})
 STEP_ORDER = {step: i for i, step in enumerate(Step)}
 
 
+@cache  # strftime is slow, and a plan names the same few hundred days again and again
 def fmt_day(day: date) -> str:
     """'Fri 4 Dec' — short and unambiguous in every locale we write for."""
     return f"{day:%a} {day.day} {day:%b}"

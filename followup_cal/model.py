@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from followup_cal.policy import Policy
@@ -95,9 +95,10 @@ def slugify(text: str) -> str:
     return f"{spelt}-{digest}" if spelt else digest
 
 
-def name_parts(name: str) -> tuple[str, list[str]]:
-    """(titles, the name's own words): 'Prof. Dr. Jane Smith, PhD' -> ('Prof. Dr.', [Jane,
-    Smith])."""
+@lru_cache(maxsize=1024)  # each draft asks several times, and a person gets several drafts
+def name_parts(name: str) -> tuple[str, tuple[str, ...]]:
+    """(titles, the name's own words): 'Prof. Dr. Jane Smith, PhD' -> ('Prof. Dr.', (Jane,
+    Smith))."""
     surname, comma, rest = name.partition(",")
     given = [
         w for w in rest.replace(",", " ").split() if w.rstrip(".").lower() not in NAME_SUFFIXES
@@ -113,7 +114,7 @@ def name_parts(name: str) -> tuple[str, list[str]]:
         titles.append(words.pop(0))
     while len(words) > 1 and words[-1].rstrip(".").lower() in NAME_SUFFIXES:
         words.pop()
-    return " ".join(titles), words
+    return " ".join(titles), tuple(words)
 
 
 def given_name(name: str) -> str:

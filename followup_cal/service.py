@@ -214,12 +214,16 @@ class _DraftOnUse:
         return self.render(self.item).draft
 
 
-def timeline_page(search: SearchFile, today: date) -> Iterator[str]:
-    """The timeline page in pieces (see timeline.timeline_chunks)."""
+def timeline_page(
+    search: SearchFile, today: date, items: list[PlannedFollowup] | None = None
+) -> Iterator[str]:
+    """The timeline page in pieces (see timeline.timeline_chunks). ``items``: the plan of
+    ``search`` on ``today`` when the caller has it already (``plan --html`` prints it too)."""
     from followup_cal.timeline import STATE_OF_STATUS, Mark, timeline_chunks
 
     zone = search.me.timezone
-    items = plan(search, today)
+    if items is None:
+        items = plan(search, today)
     render = drafter(search)
     interviews = {i.id: i for i in search.interviews}
     marks = []

@@ -176,3 +176,15 @@ def test_missing_templates_folder_is_a_problem():
     with pytest.raises(InvalidInput) as error:
         parse("x.yaml", search_text(interview(), templates="nowhere"))
     assert "templates folder 'nowhere' does not exist" in error.value.lines()[0]
+
+
+def test_a_template_sentence_fills_as_string_template_would():
+    """Sentences are filled by str.format_map: braces, '$$', a lone '$' and an unknown
+    placeholder come out as string.Template's safe_substitute gives them."""
+    from followup_cal.drafts import _Body
+
+    text = "Costs {about} $$5 or $ 3 for ${company}. Ask ${nobody} at $company! Skip ${pitch}."
+    values = {"company": "Acme {Inc}", "pitch": ""}
+    assert _Body.parse(text).fill(values) == (
+        "Costs {about} $5 or $ 3 for Acme {Inc}. Ask ${nobody} at Acme {Inc}!\n"
+    )

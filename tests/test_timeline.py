@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLE
 
 from followup_cal.cli import cli
+from followup_cal.loader import load
 
 ROOT = Path(__file__).parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -121,3 +122,31 @@ def test_clicking_a_mark_opens_its_draft_in_chromium(browser, tmp_path):
     colour = overdue.evaluate("e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(192, 57, 43)"
     assert requests == [page_file.as_uri()]  # nothing else fetched
+
+
+def test_plan_html_plans_each_interview_once_and_drafts_each_mark_once(tmp_path, monkeypatch):
+    """`plan --html` prints the plan and writes the page from one planning of the file
+    (and one more of the interviews a reply or outcome cut, for their cancelled marks);
+    each mark's draft is made once, for its panel."""
+    from followup_cal import drafts, service
+
+    planned: list[str] = []
+    drafted: list[str] = []
+    plan_followups, render_draft = service.plan_followups, drafts.render_draft
+
+    def counting_plan(interviews, *args, **kwargs):
+        planned.extend(i.id for i in interviews)
+        return plan_followups(interviews, *args, **kwargs)
+
+    def counting_draft(item, *args, **kwargs):
+        drafted.append(item.uid)
+        return render_draft(item, *args, **kwargs)
+
+    monkeypatch.setattr(service, "plan_followups", counting_plan)
+    monkeypatch.setattr(drafts, "render_draft", counting_draft)
+    page = write_page(tmp_path).read_text("utf-8")
+    interviews = load(str(EXAMPLE)).interviews
+    answered = [i.id for i in interviews if i.heard_back or i.outcome]
+    assert answered  # the example has cancelled marks to draw
+    assert sorted(planned) == sorted([i.id for i in interviews] + answered)
+    assert len(drafted) == len(re.findall(r'<section class="draft"', page))

@@ -132,13 +132,13 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
     from followup_cal import service
 
     search = load(file)
+    items = service.plan(search, resolve_today(today))
     if html_out:
         from followup_cal.atomic import write_atomic
 
-        page = service.timeline_page(search, resolve_today(today))
+        page = service.timeline_page(search, resolve_today(today), items)
         write_atomic(html_out, (piece.encode("utf-8") for piece in page))
         click.echo(f"wrote {html_out}", err=True)
-    items = service.plan(search, resolve_today(today))
     if fmt == "json":
         click.echo(json.dumps([_row(i) for i in items], indent=2, ensure_ascii=False))
         return
