@@ -390,10 +390,9 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
 
     inquiries = [p for p in pending if p.step is Step.FOLLOW_UP]
     # Rule 5: only a reply that brought a new decision date plans the chain again; any
-    # other reply ends it, whatever date was said at the interview.
-    replanned = bool(interview.heard_back and interview.new_decision)
-    silent_after_chain = not interview.heard_back or replanned
-    if check_ins_wanted and silent_after_chain:
+    # other reply ends it, whatever date was said at the interview, unless a later round
+    # followed it (rule 7).
+    if check_ins_wanted and interview.reply_ending_chain is None:
         if inquiries:
             last = inquiries[-1].start.date()
             why = f"the final follow-up on {fmt_day(last)} went unanswered"
@@ -403,9 +402,7 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
         pending += _check_ins(ctx, last, why, 1)
 
     # Rules 5 and 6: a reply or an outcome cancels what would come after it.
-    cut: date | None = None
-    if interview.heard_back and not replanned:
-        cut = interview.heard_back
+    cut = interview.reply_ending_chain
     if interview.outcome and (cut is None or interview.outcome.on < cut):
         cut = interview.outcome.on
     if cut is not None:

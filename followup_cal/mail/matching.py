@@ -127,7 +127,7 @@ def is_open(interview: Interview) -> bool:
     that gave a new decision date leaves them waiting again)."""
     if interview.outcome is not None:
         return False
-    return interview.heard_back is None or interview.new_decision is not None
+    return interview.reply_ending_chain is None
 
 
 def watches(search: SearchFile, since: date | None = None) -> list[Watch]:

@@ -1,0 +1,50 @@
+"""Cases a new user meets that the reference interview does not, found by trying real
+searches by hand: each one was wrong once (a date, a reason or a draft sentence).
+
+Dates are 2026 unless said otherwise; the user is in New York with US holidays
+(conftest.ME), the interview is Mon 2 Nov 10:00-11:00 unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from conftest import interview, load_search, local_day, plan_of, steps
+
+from followup_cal.mail.matching import watches
+
+DANA = {"name": "Dana Lee", "email": "dana@acme.example", "talked_about": "the billing rewrite"}
+ELI = {"name": "Eli Cohen", "email": "eli@acme.example", "talked_about": "the search index"}
+
+
+def a_round(start: str, *people: dict, **extra: str) -> dict:
+    return {"start": start, "interviewers": list(people or [DANA]), **extra}
+
+
+# -- a reply, then another round -------------------------------------------------------------
+
+
+def test_a_reply_that_led_to_a_new_round_does_not_stop_that_rounds_chain():
+    # They answered on Tue 10 Nov to invite her to round 2 on Mon 16 Nov.
+    rounds = [a_round("2026-11-02 10:00"), a_round("2026-11-16 10:00", ELI)]
+    items = plan_of(interview(rounds=rounds, heard_back="2026-11-10"))
+    assert [(i.key, local_day(i)) for i in steps(items, "follow_up")] == [
+        ("follow_up-1", date(2026, 11, 23)),
+        ("follow_up-2", date(2026, 11, 30)),
+    ]
+    assert local_day(steps(items, "check_in")[0]) == date(2026, 12, 30)
+    assert steps(items, "follow_up")[0].reason == "7 days after the interview on Mon 16 Nov"
+
+
+def test_a_reply_after_the_latest_round_still_stops_the_chain():
+    rounds = [a_round("2026-11-02 10:00"), a_round("2026-11-16 10:00", ELI)]
+    items = plan_of(interview(rounds=rounds, heard_back="2026-11-18"))
+    assert not steps(items, "follow_up") and not steps(items, "check_in")
+
+
+def test_the_inbox_still_watches_an_interview_whose_reply_came_before_its_latest_round():
+    rounds = [a_round("2026-11-02 10:00"), a_round("2026-11-16 10:00", ELI)]
+    invited = load_search(interview(rounds=rounds, heard_back="2026-11-10"))
+    answered = load_search(interview(rounds=rounds, heard_back="2026-11-18"))
+    assert [w.interview.id for w in watches(invited)] == ["acme"]
+    assert watches(answered) == []
