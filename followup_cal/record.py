@@ -18,7 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from followup_cal.atomic import update_file
 from followup_cal.errors import InvalidInput, NotFound, Problem, UneditableFile, UsageProblem
 from followup_cal.followups import PlannedFollowup, Step, fmt_date
-from followup_cal.loader import decode, parse
+from followup_cal.loader import LAST_INTERVIEW, decode, parse
 from followup_cal.model import Interview, Result, SearchFile, slugify
 from followup_cal.yamledit import EditableYaml
 
@@ -57,7 +57,8 @@ WHOLE_FILE = "*"
 def rewrite(
     path: str, edit: Callable[[SearchFile, EditableYaml], None], where: str = AT_END
 ) -> SearchFile:
-    """Apply ``edit`` to the file; return the file as it now reads.
+    """Apply ``edit`` to the file; return the file as it now reads: the interview ``where``
+    names (the new last one for ``AT_END``), or every one for ``WHOLE_FILE``.
 
     ``edit`` gets the checked file (to look things up) and the editable document: the
     interview ``where`` names (or the end of the list), or the whole file when that part
@@ -76,8 +77,11 @@ def rewrite(
         if text == original.text:
             result.append(search)
             return data
+        del search  # not kept while the new text is read (a large file's parse is large)
+        # The whole new text is checked; only the edited interview is kept from it.
+        keep = None if where == WHOLE_FILE else where or LAST_INTERVIEW
         try:
-            result.append(parse(path, text))
+            result.append(parse(path, text, keep))
         except InvalidInput as exc:
             # Our own edit would break the file: say what, and leave the file alone.
             reasons = "; ".join(p.message for p in exc.problems)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ADD, INIT, assert_refused, changed_lines, recorded, run
+from conftest import ADD, INIT, JOURNAL_TODAY, assert_refused, changed_lines, recorded, run
 
 TODAY = ["--today", "2026-11-23"]
 
@@ -147,3 +147,46 @@ def test_init_refuses_a_bad_zone_and_writes_nothing(tmp_path):
         f"{path}: not written: unknown timezone 'Europe/Londn'; did you mean 'Europe/London'?\n"
     )
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["done", "northwind-platform", "follow_up"],
+        ["reply", "northwind-platform", "--on", "2026-11-20"],
+        ["outcome", "northwind-platform", "offer", "--on", "2026-11-20"],
+        ["add-round", "northwind-platform", "--start", "2026-12-01 10:00", "--interviewer",
+         "Kim Bell <kim@example.com>", "--no-prompt"],
+        ADD,
+    ],
+    ids=lambda c: c[0],
+)  # fmt: skip
+def test_a_write_back_holds_one_reading_of_the_file_at_a_time(example, monkeypatch, command):
+    """When the edited text is checked, the reading of the file before the edit is let
+    go, and the check keeps only the interview it edited: a large file is never in
+    memory twice over (10,000 interviews: ~150 MB each)."""
+    import gc
+    import weakref
+
+    from followup_cal import loader
+
+    whole: list[weakref.ref] = []  # every file read with all its interviews
+    at_check: list[tuple[int, int]] = []  # (those still alive, interviews the check keeps)
+    read_file = loader._read_file
+
+    def watched(path, root, chunks, keep=None):
+        if keep is not None:
+            gc.collect()
+            alive = sum(1 for ref in whole if ref() is not None)
+        search = read_file(path, root, chunks, keep)
+        if keep is None:
+            whole.append(weakref.ref(search))
+        else:
+            at_check.append((alive, len(search.interviews)))
+        return search
+
+    monkeypatch.setattr(loader, "_read_file", watched)
+    dated = [] if command[0] in ("add", "add-round") else JOURNAL_TODAY
+    result = run(*command, "-f", str(example), *dated)
+    assert result.exit_code == 0, result.output
+    assert at_check == [(0, 1)]

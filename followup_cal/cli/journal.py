@@ -51,8 +51,7 @@ class _Fact:
     file: str
     today: date
     on: date
-    search: SearchFile
-    interview: Interview
+    interview: Interview  # not the whole file: let go before the new text is checked
     before: list[PlannedFollowup]
 
     @classmethod
@@ -67,7 +66,7 @@ class _Fact:
         interview = find_interview(search, interview_id)
         # A fact changes one interview's plan: the others are not planned at all.
         before = planned_items(search, day, interview_id)
-        return cls(file, day, on, search, interview, before)
+        return cls(file, day, on, interview, before)
 
     def echo_changes(self, updated: SearchFile) -> None:
         _echo_changes(self.before, planned_items(updated, self.today, self.interview.id))

@@ -69,6 +69,7 @@ __all__ = [
     "ID_RE",
     "IMAP_KEYS",
     "INTERVIEW_KEYS",
+    "LAST_INTERVIEW",
     "ME_KEYS",
     "OUTCOME_KEYS",
     "PERSON_KEYS",
@@ -157,15 +158,23 @@ def compose(path: str, text: str) -> yaml.Node:
 
 # The last text parse() read and what it gave: a command that reads the file, then reads
 # it again to write it back (under its lock), parses it once. SearchFile is immutable.
-_last_parsed: list[tuple[str, str, SearchFile]] = []
+_last_parsed: list[tuple[str, str, str | None, SearchFile]] = []
+
+# ``parse(..., keep=LAST_INTERVIEW)``: keep the last interview of the list (ids have no '*').
+LAST_INTERVIEW = "*last"
 
 
-def parse(path: str, text: str) -> SearchFile:
-    """Check and convert the text of an interviews file; raise InvalidInput with every problem."""
-    if _last_parsed and _last_parsed[0][:2] == (path, text):
-        return _last_parsed[0][2]
-    search = _parse(path, text)
-    _last_parsed[:] = [(path, text, search)]
+def parse(path: str, text: str, keep: str | None = None) -> SearchFile:
+    """Check and convert the text of an interviews file; raise InvalidInput with every problem.
+
+    ``keep``: every interview is checked, but only the one with this id (or the last one,
+    ``LAST_INTERVIEW``) is kept in the result: a write-back that checks its new text
+    needs the interview it edited, not a second copy of a large file."""
+    if _last_parsed and _last_parsed[0][:3] == (path, text, keep):
+        return _last_parsed[0][3]
+    _last_parsed.clear()  # let the file read before go while this one is read
+    search = _parse(path, text, keep=keep)
+    _last_parsed[:] = [(path, text, keep, search)]
     return search
 
 
@@ -177,7 +186,9 @@ class _NotChunkable(Exception):
     """An interview's text does not stand alone: the file is read whole."""
 
 
-def _parse(path: str, text: str, chunked: bool | None = None) -> SearchFile:
+def _parse(
+    path: str, text: str, chunked: bool | None = None, keep: str | None = None
+) -> SearchFile:
     chunks = None
     if chunked or (chunked is None and len(text) >= CHUNKED_FROM):
         from followup_cal.yamlchunks import split_interviews
@@ -185,8 +196,8 @@ def _parse(path: str, text: str, chunked: bool | None = None) -> SearchFile:
         chunks = split_interviews(text)
     if chunks is not None:
         with contextlib.suppress(_NotChunkable):
-            return _read_file(path, compose(path, chunks.skeleton), chunks)
-    return _read_file(path, compose(path, text), None)
+            return _read_file(path, compose(path, chunks.skeleton), chunks, keep)
+    return _read_file(path, compose(path, text), None, keep)
 
 
 def _item_nodes(path: str, chunks: Chunks) -> Iterator[tuple[yaml.Node, tuple[int, int]]]:
@@ -206,7 +217,9 @@ def _item_nodes(path: str, chunks: Chunks) -> Iterator[tuple[yaml.Node, tuple[in
             _FIRST_LINE.reset(token)
 
 
-def _read_file(path: str, root: yaml.Node, chunks: Chunks | None) -> SearchFile:
+def _read_file(
+    path: str, root: yaml.Node, chunks: Chunks | None, keep: str | None = None
+) -> SearchFile:
     r = _Reader(path)
     try:
         top = r.mapping(root, TOP_KEYS, "the file")
@@ -245,7 +258,10 @@ def _read_file(path: str, root: yaml.Node, chunks: Chunks | None) -> SearchFile:
             )
             continue
         first_use[interview.id] = interview.pos.line
-        interviews.append(interview)
+        if keep is None or interview.id == keep:
+            interviews.append(interview)
+        elif keep == LAST_INTERVIEW:
+            interviews[:] = [interview]
 
     templates = None
     if "templates" in top:
