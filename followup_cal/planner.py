@@ -60,8 +60,9 @@ class _Context:
 
     @cached_property
     def base_day(self) -> date:
-        """The day the latest round ended, in my zone: what the inquiry chain counts from."""
-        return self.interview.latest_round.end.astimezone(self.zone).date()
+        """The day the latest round was held, in my zone: what the inquiry chain counts
+        from ("a week after the interview"), even when it ran past midnight."""
+        return self.interview.latest_round.start.astimezone(self.zone).date()
 
     @cached_property
     def holiday_period(self) -> tuple[date, date, str, date] | None:
@@ -154,7 +155,7 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
             recipient=None,
             round=rnd.number,
         )
-        when, reason = _thank_you_time(ctx, rnd.end, label)
+        when, reason = _thank_you_time(ctx, rnd.start, rnd.end, label)
         for person in rnd.interviewers:
             yield ctx.item(
                 Step.THANK_YOU,
@@ -166,7 +167,9 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
             )
 
 
-def _thank_you_time(ctx: _Context, end: datetime, label: str) -> tuple[datetime, str]:
+def _thank_you_time(
+    ctx: _Context, start: datetime, end: datetime, label: str
+) -> tuple[datetime, str]:
     """Within 24 hours of the end, as the advice asks: the same day in working hours, else
     the next business morning if that is within 24 hours, else the user's earliest waking
     hour within them (the same evening, or the next morning even on a day off)."""
@@ -183,7 +186,10 @@ def _thank_you_time(ctx: _Context, end: datetime, label: str) -> tuple[datetime,
     if same_day and cal.is_business_day(candidate.date()) and candidate.time() <= pol.work_day_end:
         if candidate.time() < pol.work_day_start:
             morning = ctx.at_send_time(candidate.date())
-            return morning, f"the morning of {label}, at the start of the working day"
+            # A round that ran past midnight was held the day before this morning.
+            after = start.astimezone(ctx.zone).date() < candidate.date()
+            which = "after" if after else "of"
+            return morning, f"the morning {which} {label}, at the start of the working day"
         return candidate, f"{delay}, still within working hours"
     deadline = end_local + timedelta(hours=24)
     outside = f"{delay} ({candidate:%a %H:%M}) is outside working hours"

@@ -48,3 +48,21 @@ def test_the_inbox_still_watches_an_interview_whose_reply_came_before_its_latest
     answered = load_search(interview(rounds=rounds, heard_back="2026-11-18"))
     assert [w.interview.id for w in watches(invited)] == ["acme"]
     assert watches(answered) == []
+
+
+# -- a round that runs past midnight -----------------------------------------------------------
+
+
+def test_a_round_past_midnight_counts_from_the_day_it_was_held_and_says_so():
+    # Tue 3 Nov 23:30-00:30: "a week after the interview" is Tue 10 Nov, not Wed 11 Nov
+    # (Veterans Day, so it was Thu 12 Nov), and the morning is the morning after.
+    items = plan_of(interview(rounds=[a_round("2026-11-03 23:30")]))
+    (thanks,) = steps(items, "thank_you")
+    assert (thanks.start.isoformat(), thanks.reason) == (
+        "2026-11-04T09:30:00-05:00",
+        "the morning after the interview, at the start of the working day",
+    )
+    assert [(local_day(i), i.reason) for i in steps(items, "follow_up")] == [
+        (date(2026, 11, 10), "7 days after the interview on Tue 3 Nov"),
+        (date(2026, 11, 17), "14 days after the interview on Tue 3 Nov"),
+    ]
