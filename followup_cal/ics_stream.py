@@ -1,49 +1,48 @@
-"""The calendar as a stream of bytes: each event serialised on its own, reused next time.
+"""The calendar as a stream of bytes: built one interview at a time, sorted at the end.
 
-A calendar of 10,000 interviews is some 250 MB, so ``export`` never holds it whole:
-icalendar builds one event at a time and its bytes go out as they are made. icalendar's
-line folding walks every character in Python and is most of its time; :func:`fold`
-folds the same way with byte slices (test_scale compares it with icalendar's).
+A calendar of 10,000 interviews is some 250 MB, so ``export`` never holds it, nor the
+interviews, nor their plans: each interview is read, planned, drafted and its events
+serialised, their bytes put aside in a spool file, and only a short row per event is
+kept (where it sorts, where its bytes are). The calendar is then written in time order
+from those rows. icalendar's line folding walks every character in Python and is most
+of its time; :func:`fold` folds the same way with byte slices (test_scale compares it
+with icalendar's).
 
-An event whose inputs did not change since the last export to the same file is not
-built again: :class:`EventCache` finds its bytes in that file, by a hash of what they
-follow from (content, revision, style: see :func:`event_key`). The cache is only an
-index into the previous output, kept in the user's cache folder, and it is used only
-while that output is byte for byte what this tool wrote (its SHA-256), so the result is
-the same as a full build either way.
+An interview whose inputs did not change since the last export to the same file is not
+planned nor drafted again: its events' bytes are read from that file (export_cache.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
-from collections.abc import Callable, Iterator, Sequence
-from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, timedelta
+from typing import IO, TYPE_CHECKING, Any
 
-from followup_cal import __version__
-from followup_cal.followups import PlannedFollowup
+from followup_cal.followups import STEP_ORDER, PlannedFollowup
 from followup_cal.ics import (
     EVENTS,
     FORBIDDEN,
+    UTC,
     FeedStyle,
     FollowupEvent,
-    RevisedEvent,
     calendar_head,
     revise_event,
 )
-from followup_cal.model import Profile
+from followup_cal.model import Interview, SearchFile
 from followup_cal.state import ExportState
 
 if TYPE_CHECKING:
     import icalendar
 
+    from followup_cal.export_cache import EventCache, Row
+
 FOLD_AT = 74  # characters per physical line, as icalendar folds an ASCII content line
 END = b"END:VCALENDAR\r\n"
-CACHE_FORMAT = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+SPOOL_IN_MEMORY = 8 << 20  # a small calendar's events never touch the disk
+FROM_SPOOL, FROM_CACHE = 0, 1
 
 
 def fold(line: str) -> bytes:
@@ -80,164 +79,175 @@ def refuse_forbidden(data: bytes) -> bytes:
     return data
 
 
-def event_key(revised: RevisedEvent) -> str:
-    """What an event's bytes follow from: its content hash (every property, the alarm),
-    its revision (SEQUENCE, DTSTAMP) and the feed style."""
-    style = revised.style
-    return (
-        f"{revised.content_hash}:{revised.revision.sequence}:{revised.revision.stamp}:"
-        f"{int(style.public)}{int(style.as_todo)}"
-    )
-
-
-def _tzids(items: Sequence[PlannedFollowup]) -> list[str]:
-    """The TZIDs icalendar writes on the items' start and end (UTC has none)."""
-    import icalendar
-
-    seen: dict[Any, str | None] = {}
-    for item in items:
-        zone = item.start.tzinfo
-        if zone not in seen:
-            seen[zone] = icalendar.vDDDTypes(item.start).params.get("TZID")
-    return sorted({tzid for tzid in seen.values() if tzid and tzid != "UTC"})
-
-
 class CalendarStream:
-    """The bytes of the calendar of ``items``, in chunks; after they are consumed,
-    ``count``, ``sha256``, ``size`` and the index of where each event went."""
+    """The bytes of the calendar of ``interviews`` (by default the file's), in chunks;
+    after they are consumed, ``count``, ``sha256``, ``size``, how many events were
+    ``built`` (the others came from ``cache``) and the cache's new ``index``.
+
+    ``plan`` gives one interview's items, ``render`` drafts one item. ``read_whole``
+    parses the file whole, for when the interviews come one at a time and their reading
+    raises ``ReadWhole``; ``refuse_clashes`` raises the error that names two events with
+    one UID (it reads the file again: a clash is rare and fatal). ``when_planned`` runs
+    once every interview is planned.
+    """
 
     def __init__(
         self,
-        items: Sequence[PlannedFollowup],
+        search: SearchFile,
+        plan: Callable[[Interview], list[PlannedFollowup]],
         render: Callable[[PlannedFollowup], FollowupEvent],
-        me: Profile,
         state: ExportState,
         today: date,
-        name: str = "",
         style: FeedStyle = EVENTS,
         cache: EventCache | None = None,
+        *,
+        interviews: Iterable[Interview] | None = None,
+        read_whole: Callable[[], SearchFile] | None = None,
+        refuse_clashes: Callable[[], None] | None = None,
+        when_planned: Callable[[], None] | None = None,
     ) -> None:
-        self.items, self.render, self.me, self.state = items, render, me, state
-        self.today, self.name, self.style, self.cache = today, name, style, cache
-        self.count = 0
-        self.size = 0
+        import hashlib
+
+        self.search, self.plan, self.render, self.state = search, plan, render, state
+        self.today, self.style, self.cache = today, style, cache
+        self.interviews = search.interviews if interviews is None else interviews
+        self.read_whole, self.refuse_clashes = read_whole, refuse_clashes
+        self.when_planned = when_planned
+        self.count = self.size = self.built = 0
         self.digest = hashlib.sha256()
-        self.index: dict[str, tuple[int, int]] = {}
+        self.index: dict[str, list[str]] = {}
+        self._tzids: dict[Any, str] = {}
 
     def _out(self, data: bytes) -> bytes:
         self.digest.update(data)
         self.size += len(data)
         return data
 
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+    def _tzid(self, start: datetime) -> str:
+        """The TZID icalendar writes on a start in this zone ('' for UTC)."""
+        zone = start.tzinfo
+        if zone not in self._tzids:
+            import icalendar
+
+            tzid = icalendar.vDDDTypes(start).params.get("TZID") or ""
+            self._tzids[zone] = "" if tzid == "UTC" else tzid
+        return self._tzids[zone]
+
+    def _build(self, interview: Interview, spool: IO[bytes]) -> tuple[list[Row], list[int]]:
+        """Plan, draft and serialise one interview's events into the spool."""
+        rows: list[Row] = []
+        places: list[int] = []
+        for item in self.plan(interview):
+            revised = revise_event(self.render(item), self.state, self.today, self.style)
+            data = refuse_forbidden(component_bytes(revised.vevent()))
+            places += [spool.tell(), len(data)]
+            spool.write(data)
+            revision = revised.revision
+            rows.append(
+                (
+                    self.style.state_key(item),
+                    revised.content_hash,
+                    revision.sequence,
+                    revision.stamp.isoformat(),
+                    (item.start - EPOCH) // MICROSECOND,
+                    STEP_ORDER[item.step],
+                    item.number,
+                    item.recipient.name if item.recipient else "",
+                    item.uid,
+                    self._tzid(item.start),
+                    item.start.year,
+                )
+            )
+        self.built += len(rows)
+        return rows, places
+
+    def _place(
+        self, interviews: Iterable[Interview], spool: IO[bytes]
+    ) -> tuple[list[tuple], list[list[Any]], set[str], tuple[int, int]]:
+        """Every event's row, interview by interview: built, or taken from the cache."""
+        import json
+
+        from followup_cal.export_cache import InputKeys
+
+        keys = InputKeys(self.search.me, self.search.templates_dir, self.style)
+        placed: list[tuple] = []
+        entries: list[list[Any]] = []  # per interview: its key, rows (JSON), new places
+        uids: set[str] = set()
+        tzids: set[str] = set()
+        years = (9999, 0)
+        for position, interview in enumerate(interviews):
+            key = keys.of(interview) if self.cache else ""
+            taken = self.cache.take(key, self.state, self.today) if self.cache else None
+            if taken is None:
+                rows, places = self._build(interview, spool)
+                payload, source = json.dumps(rows, separators=(",", ":")), FROM_SPOOL
+            else:
+                payload, rows, places = taken
+                source = FROM_CACHE
+            entries.append([key, payload, [0] * len(places)])
+            for n, (*_, ts, step, number, name, uid, tzid, year) in enumerate(rows):
+                if uid in uids and self.refuse_clashes:
+                    self.refuse_clashes()
+                uids.add(uid)
+                tzids.add(tzid)
+                years = (min(years[0], year), max(years[1], year))
+                offset, length = places[2 * n], places[2 * n + 1]
+                placed.append(
+                    (ts, interview.id, step, number, name, position, n, source, offset, length)
+                )
+        tzids.discard("")
+        return placed, entries, tzids, years
+
     def chunks(self, when_made: Callable[[], None] | None = None) -> Iterator[bytes]:
         """The calendar, head, zones, events; ``when_made`` runs once every event is made,
         before the last bytes go out (export saves the revision history there)."""
         import icalendar
 
-        head = calendar_head(self.me, self.name, self.style).to_ical()
-        yield self._out(refuse_forbidden(head.removesuffix(END)))
-        if self.items:
-            # VTIMEZONEs cover whole years around the events, so they stay put as plans
-            # move; sorted, so the same plan gives the same bytes.
-            days = [item.start.date() for item in self.items]
-            first, last = date(min(days).year, 1, 1), date(max(days).year, 12, 31)
-            for tzid in _tzids(self.items):
-                zone = icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
-                yield self._out(component_bytes(zone))
-        for item in self.items:
-            revised = revise_event(self.render(item), self.state, self.today, self.style)
-            key = event_key(revised)
-            data = self.cache.get(key) if self.cache else None
-            if data is None:
-                data = refuse_forbidden(component_bytes(revised.vevent()))
-            self.index[key] = (self.size, len(data))
-            self.count += 1
-            yield self._out(data)
-        if when_made:
-            when_made()
-        yield self._out(END)
+        from followup_cal.loader import ReadWhole
 
-    @property
-    def sha256(self) -> str:
-        return self.digest.hexdigest()
-
-
-def _code_stamp() -> str:
-    """Cached bytes are only as good as the code that made them."""
-    import icalendar
-
-    digest = hashlib.sha256(f"{CACHE_FORMAT} {__version__} {icalendar.__version__}".encode())
-    for module in ("ics.py", "ics_stream.py"):
-        digest.update((Path(__file__).parent / module).read_bytes())
-    return digest.hexdigest()
-
-
-def _cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "followup-cal"
-
-
-class EventCache:
-    """The events of the last export to ``output``, by :func:`event_key`.
-
-    A missing, stale or unreadable index, or an output changed since, just means a full
-    build: the cache can make an export faster, never different.
-    """
-
-    def __init__(self, output: str | Path) -> None:
-        self.output = Path(output).resolve()
-        name = hashlib.sha256(str(self.output).encode()).hexdigest()[:24]
-        self.index_path = _cache_folder() / f"export-{name}.json"
-        self.events: dict[str, list[int]] = {}
-        self.file: BinaryIO | None = None
-        self.hits = 0
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            self._open()
-
-    def _open(self) -> None:
-        index = json.loads(self.index_path.read_text("utf-8"))
-        if index["code"] != _code_stamp() or index["output"] != str(self.output):
-            return
-        handle = self.output.open("rb")
-        digest = hashlib.sha256()
-        while block := handle.read(1 << 20):
-            digest.update(block)
-        if digest.hexdigest() != index["sha256"]:
-            handle.close()
-            return
-        self.events, self.file = index["events"], handle
-
-    def get(self, key: str) -> bytes | None:
-        where = self.events.get(key)
-        if where is None or self.file is None:
-            return None
-        offset, length = where
-        self.file.seek(offset)
-        data = self.file.read(length)
-        if len(data) != length:
-            return None
-        self.hits += 1
-        return data
-
-    def save(self, stream: CalendarStream) -> None:
-        """Remember where ``stream`` (now written to the output) put each event."""
-        if self.file is not None:
-            self.file.close()
-            self.file = None
-        index = {
-            "code": _code_stamp(),
-            "output": str(self.output),
-            "sha256": stream.sha256,
-            "events": stream.index,
+        with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
+            before = dict(self.state.revisions) if self.read_whole else {}
+            try:
+                placed, entries, tzids, years = self._place(self.interviews, spool)
+            except ReadWhole:
+                assert self.read_whole is not None
+                self.state.revisions.clear()
+                self.state.revisions.update(before)
+                self.built = 0
+                spool.seek(0)
+                spool.truncate()
+                whole = self.read_whole()
+                placed, entries, tzids, years = self._place(whole.interviews, spool)
+            if self.when_planned:
+                self.when_planned()  # the holidays looked up, kept for the next run
+            placed.sort()
+            name = self.search.calendar_name
+            head = calendar_head(self.search.me, name, self.style).to_ical()
+            yield self._out(refuse_forbidden(head.removesuffix(END)))
+            if placed:
+                # VTIMEZONEs cover whole years around the events, so they stay put as
+                # plans move; sorted, so the same plan gives the same bytes.
+                first, last = date(years[0], 1, 1), date(years[1], 12, 31)
+                for tzid in sorted(tzids):
+                    zone = icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
+                    yield self._out(component_bytes(zone))
+            for *_, position, n, source, offset, length in placed:
+                if source == FROM_CACHE:
+                    assert self.cache is not None
+                    data = self.cache.read(offset, length)
+                else:
+                    spool.seek(offset)
+                    data = spool.read(length)
+                entries[position][2][2 * n : 2 * n + 2] = [self.size, length]
+                self.count += 1
+                yield self._out(data)
+            if when_made:
+                when_made()
+            yield self._out(END)
+        self.index = {
+            key: [payload, ",".join(map(str, places))] for key, payload, places in entries
         }
-        from followup_cal.atomic import write_atomic
-        from followup_cal.errors import FileAccessError
-
-        with contextlib.suppress(OSError, FileAccessError):
-            self.index_path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.index_path, json.dumps(index, separators=(",", ":")).encode())
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None

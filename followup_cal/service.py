@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING, cast
 
 from followup_cal.errors import InvalidInput, NotFound, Problem
 from followup_cal.followups import PlannedFollowup
-from followup_cal.model import Pos, SearchFile
+from followup_cal.model import Interview, Pos, SearchFile
 from followup_cal.planner import plan_followups
 from followup_cal.workdays import calendar_for
 
 if TYPE_CHECKING:
     # Drafts and the calendar are imported where they are made: `plan` needs neither.
     from followup_cal.drafts import Draft, LintWarning
+    from followup_cal.export_cache import EventCache
     from followup_cal.field_lint import FieldWarning
     from followup_cal.ics import FeedStyle, FollowupEvent
-    from followup_cal.ics_stream import CalendarStream, EventCache
+    from followup_cal.ics_stream import CalendarStream
     from followup_cal.state import ExportState
 
 
@@ -255,21 +256,38 @@ def export_stream(
     state: ExportState,
     style: FeedStyle | None = None,
     cache: EventCache | None = None,
+    *,
+    interviews: Iterable[Interview] | None = None,
+    read_whole: Callable[[], SearchFile] | None = None,
 ) -> CalendarStream:
-    """The calendar in chunks; each draft is made when its event is, then let go."""
+    """The calendar in chunks. Each interview is planned, drafted and serialised on its
+    own (the planner plans each alone), then let go; ``interviews``, when given, come
+    one at a time from the loader (``read_lazily``) instead of ``search``."""
     from followup_cal.ics import EVENTS
     from followup_cal.ics_stream import CalendarStream
 
-    items = plan(search, today)
+    cal = calendar_for(search.me)
+
+    def plan_one(interview: Interview) -> list[PlannedFollowup]:
+        return plan_followups([interview], search.me, cal, today)
+
+    def refuse_clashes() -> None:
+        # Two events with one UID: the whole plan names them (a rare, fatal error).
+        plan(read_whole() if read_whole else search, today)
+        raise AssertionError("two events with one UID, not found again in the whole plan")
+
     return CalendarStream(
-        items,
+        search,
+        plan_one,
         drafter(search),
-        search.me,
         state,
         today,
-        search.calendar_name,
         style or EVENTS,
         cache,
+        interviews=interviews,
+        read_whole=read_whole,
+        refuse_clashes=refuse_clashes,
+        when_planned=cal.save_cache,
     )
 
 

@@ -121,3 +121,112 @@ def test_no_cache_folder_is_only_slower(tmp_path, monkeypatch):
     export(path, out)
     export(path, out)
     assert out.read_bytes() == full_build(str(path))
+
+
+# -- a large file, one interview at a time ---------------------------------------------------
+
+
+@pytest.fixture
+def in_pieces(monkeypatch):
+    """Every file counts as large: read one interview at a time (see yamlchunks)."""
+    from followup_cal import loader
+
+    monkeypatch.setattr(loader, "CHUNKED_FROM", 0)
+
+
+def test_a_large_file_is_exported_one_interview_at_a_time(tmp_path, in_pieces, monkeypatch):
+    import weakref
+
+    from followup_cal import loader, planner
+
+    path = tmp_path / "interviews.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    expected = full_build(str(path))  # read whole: the example is small
+    read, live_when_planned = weakref.WeakSet(), []
+    read_interview, plan_interview = loader._read_interview, planner.plan_interview
+
+    def reading(*args):
+        interview = read_interview(*args)
+        read.add(interview)
+        return interview
+
+    def planning(interview, *args):
+        live_when_planned.append(len(read))
+        return plan_interview(interview, *args)
+
+    def never_whole(*_args):
+        raise AssertionError("the file was parsed whole")
+
+    monkeypatch.setattr(loader, "_read_interview", reading)
+    monkeypatch.setattr(planner, "plan_interview", planning)
+    monkeypatch.setattr(loader, "parse", never_whole)
+    export(path, tmp_path / "followups.ics")
+    assert (tmp_path / "followups.ics").read_bytes() == expected
+    # Six interviews, each read, planned and let go before the next is read.
+    assert len(live_when_planned) == 6
+    assert max(live_when_planned) == 1
+
+
+def test_pieces_that_do_not_stand_alone_are_read_whole(tmp_path, in_pieces):
+    text = EXAMPLE.read_text("utf-8")
+    # An anchor in the first interview, its alias in the second: the second, alone, fails.
+    text = text.replace("role: Senior Platform Engineer", "role: &role Senior Platform Engineer")
+    text = text.replace("role: Backend Engineer", "role: *role", 1)
+    assert "role: *role" in text
+    path = tmp_path / "interviews.yaml"
+    path.write_text(text, "utf-8")
+    export(path, tmp_path / "followups.ics")
+    assert (tmp_path / "followups.ics").read_bytes() == full_build(str(path))
+
+
+def refused_as(path: Path, command: str) -> str:
+    """export's error on ``path``, checked to be ``command``'s, with nothing written."""
+    out = path.parent / "followups.ics"
+    args = [str(path), "--today", str(TODAY)]
+    result = CliRunner().invoke(cli, ["export", *args, "-o", str(out), "--no-state"])
+    check = CliRunner().invoke(cli, [command, *args])
+    assert result.exit_code == check.exit_code == 1
+    assert result.stderr == check.stderr
+    assert not out.exists()
+    return result.stderr
+
+
+def test_a_problem_in_a_later_interview_is_reported_as_validate_reports_it(tmp_path, in_pieces):
+    text = EXAMPLE.read_text("utf-8")
+    path = tmp_path / "interviews.yaml"
+    last = text.rindex("  - id: ")
+    path.write_text(text[:last] + text[last:].replace("start: 2026-", "start: 2026-13-", 1))
+    assert f"{path}:" in refused_as(path, "validate")
+
+
+def test_two_events_with_one_uid_are_refused_as_plan_refuses_them(tmp_path, in_pieces):
+    text = EXAMPLE.read_text("utf-8")
+    # A second interviewer whose name differs from the first only in case.
+    dana = "          - name: Dana Lee\n"
+    assert dana in text
+    path = tmp_path / "interviews.yaml"
+    path.write_text(text.replace(dana, "          - name: dana lee\n" + dana, 1), "utf-8")
+    assert "one calendar UID" in refused_as(path, "plan")
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=12),
+        st.tuples(st.text(max_size=8), st.integers(0, 10**6), st.dates()),
+        max_size=5,
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_the_history_is_written_as_json_indents_it(entries):
+    """Written one event at a time, the file is what json.dumps(indent=1) made before."""
+    import json
+
+    from followup_cal.state import Revision
+
+    state = ExportState({uid: Revision(*entry) for uid, entry in entries.items()})
+    events = {
+        uid: {"hash": r.hash, "sequence": r.sequence, "stamp": r.stamp.isoformat()}
+        for uid, r in sorted(state.revisions.items())
+    }
+    expected = json.dumps({"version": 1, "events": events}, indent=1) + "\n"
+    assert state.to_json() == expected.encode()

@@ -15,7 +15,6 @@ from followup_cal.cli.base import (
     as_option,
     cli,
     file_argument,
-    load,
     public_option,
     reports_errors,
     resolve_today,
@@ -25,8 +24,10 @@ from followup_cal.errors import FileAccessError, UsageProblem
 from followup_cal.state import ExportState, load_state, save_state, state_path_for
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from http.server import ThreadingHTTPServer
 
+    from followup_cal.model import Interview, SearchFile
     from followup_cal.serve import FeedSource
 
 
@@ -73,17 +74,26 @@ def export(
       followup-cal export interviews.yaml --as todo -o tasks.ics
     """
     from followup_cal import service
+    from followup_cal.export_cache import EventCache
     from followup_cal.ics import FeedStyle
-    from followup_cal.ics_stream import EventCache
 
-    search = load(file)
+    # A large file is read one interview at a time as the calendar is made: never whole.
+    search, interviews, read_whole = _read_lazily(file)
     state_path = Path(state_file) if state_file else state_path_for(file)
     state = ExportState() if no_state else load_state(state_path)
     before = dict(state.revisions)
     style = FeedStyle(public=public, as_todo=kind == "todo", salt=_salt(file, public))
-    # Events unchanged since the last export to this file are taken from it.
+    # Interviews unchanged since the last export to this file are taken from it.
     cache = None if output == "-" else EventCache(output)
-    stream = service.export_stream(search, resolve_today(today), state, style, cache)
+    stream = service.export_stream(
+        search,
+        resolve_today(today),
+        state,
+        style,
+        cache,
+        interviews=interviews,
+        read_whole=read_whole,
+    )
     changed: list[int] = []
 
     def made() -> None:
@@ -98,13 +108,38 @@ def export(
             sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
     else:
+        assert cache is not None
         try:
             write_atomic(output, stream.chunks(made))
         finally:
             cache.close()
-        cache.save(stream)
+        cache.save(stream.sha256, stream.index)
     what = "tasks" if style.as_todo else "events"
     click.echo(f"wrote {stream.count} {what} to {output} ({changed[0]} new or changed)", err=True)
+
+
+def _read_lazily(
+    file: str,
+) -> tuple[SearchFile, Iterable[Interview], Callable[[], SearchFile]]:
+    """The file's settings, its interviews as they are read, and how to read it whole."""
+    from followup_cal.loader import ReadWhole, decode, parse, read_lazily
+
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise FileAccessError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    text = decode(file, data)
+    del data
+
+    def read_whole() -> SearchFile:
+        return parse(file, text)
+
+    try:
+        search, interviews = read_lazily(file, text)
+    except ReadWhole:
+        search = read_whole()
+        interviews = search.interviews
+    return search, interviews, read_whole
 
 
 def _salt(file: str, public: bool) -> str:

@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -50,8 +50,8 @@ from followup_cal.loader.reader import (
     _Reader,
 )
 from followup_cal.loader.servers import _read_caldav, _read_imap
-from followup_cal.model import Interview, SearchFile
-from followup_cal.policy import DEFAULT_POLICY
+from followup_cal.model import Interview, Profile, SearchFile
+from followup_cal.policy import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:
     from followup_cal.yamlchunks import Chunks
@@ -78,10 +78,12 @@ __all__ = [
     "SYNC_ID_PATTERN",
     "TIME_RE",
     "TOP_KEYS",
+    "ReadWhole",
     "compose",
     "decode",
     "load",
     "parse",
+    "read_lazily",
 ]
 
 log = logging.getLogger(__name__)
@@ -217,34 +219,29 @@ def _item_nodes(path: str, chunks: Chunks) -> Iterator[tuple[yaml.Node, tuple[in
             _FIRST_LINE.reset(token)
 
 
-def _read_file(
-    path: str, root: yaml.Node, chunks: Chunks | None, keep: str | None = None
-) -> SearchFile:
-    r = _Reader(path)
+def _read_head(r: _Reader, root: yaml.Node) -> tuple[dict, Profile | None, Policy]:
+    """The top-level mapping, me and the file's policy: what every interview is read with."""
     try:
         top = r.mapping(root, TOP_KEYS, "the file")
     except _Invalid:
         raise InvalidInput(r.problems) from None
-
     me = None
     with contextlib.suppress(_Invalid):
         me = _read_me(r, r.required(top, "me", root, "the file"))
     policy = DEFAULT_POLICY
     if "policy" in top:
         policy = _read_policy(r, top["policy"].value, DEFAULT_POLICY, explicit=False)
+    return top, me, policy
 
-    interviews: list[Interview] = []
+
+def _read_interviews(
+    r: _Reader,
+    items_and_lines: Iterable[tuple[yaml.Node, tuple[int, int]]],
+    me: Profile | None,
+    policy: Policy,
+) -> Iterator[Interview]:
+    """Each interview that reads without a problem, its id not used before."""
     first_use: dict[str, int] = {}
-    if chunks is not None:
-        items_and_lines: Iterable[tuple[yaml.Node, tuple[int, int]]] = _item_nodes(path, chunks)
-    else:
-        try:
-            items_node = r.required(top, "interviews", root, "the file")
-            items = r.sequence(items_node, "interviews")
-        except _Invalid:
-            items = []
-        spans = _item_lines(items_node, items) if items else []
-        items_and_lines = zip(items, spans, strict=True)
     for item, lines in items_and_lines:
         try:
             interview = _read_interview(r, item, me, policy, lines)
@@ -258,11 +255,11 @@ def _read_file(
             )
             continue
         first_use[interview.id] = interview.pos.line
-        if keep is None or interview.id == keep:
-            interviews.append(interview)
-        elif keep == LAST_INTERVIEW:
-            interviews[:] = [interview]
+        yield interview
 
+
+def _read_rest(r: _Reader, top: dict, path: str) -> dict[str, Any]:
+    """The file's other settings, as SearchFile's keyword arguments."""
     templates = None
     if "templates" in top:
         templates = r.field(top, "templates", r.text, "") or None
@@ -287,21 +284,78 @@ def _read_file(
             f"sync_id '{sync_id}' is not an id; expected letters, digits, '.', '_' or '-' "
             "(sync writes it; keep it as it is)",
         )
-
     calendar_name = r.field(top, "calendar_name", r.text, "")
+    return {
+        "templates_dir": templates,
+        "calendar_name": calendar_name,
+        "caldav": caldav,
+        "imap": imap,
+        "sync_id": sync_id,
+    }
+
+
+def _read_file(
+    path: str, root: yaml.Node, chunks: Chunks | None, keep: str | None = None
+) -> SearchFile:
+    r = _Reader(path)
+    top, me, policy = _read_head(r, root)
+    if chunks is not None:
+        items_and_lines: Iterable[tuple[yaml.Node, tuple[int, int]]] = _item_nodes(path, chunks)
+    else:
+        try:
+            items_node = r.required(top, "interviews", root, "the file")
+            items = r.sequence(items_node, "interviews")
+        except _Invalid:
+            items = []
+        spans = _item_lines(items_node, items) if items else []
+        items_and_lines = zip(items, spans, strict=True)
+    interviews: list[Interview] = []
+    for interview in _read_interviews(r, items_and_lines, me, policy):
+        if keep is None or interview.id == keep:
+            interviews.append(interview)
+        elif keep == LAST_INTERVIEW:
+            interviews[:] = [interview]
+    rest = _read_rest(r, top, path)
     if r.problems or me is None:
         raise InvalidInput(r.problems)
-    return SearchFile(
-        path=path,
-        me=me,
-        interviews=tuple(interviews),
-        policy=policy,
-        templates_dir=templates,
-        calendar_name=calendar_name,
-        caldav=caldav,
-        imap=imap,
-        sync_id=sync_id,
-    )
+    return SearchFile(path=path, me=me, interviews=tuple(interviews), policy=policy, **rest)
+
+
+class ReadWhole(Exception):
+    """A large file cannot be read one interview at a time after all (a piece does not
+    stand alone, or holds a problem): :func:`parse` reads it whole, and reports every
+    problem at once."""
+
+
+def read_lazily(path: str, text: str) -> tuple[SearchFile, Iterable[Interview]]:
+    """The file's settings (a SearchFile without interviews) and its interviews, each read
+    when the consumer asks for it and not kept here: export of a large file never holds
+    them all. The iterator raises :class:`ReadWhole` when the pieces do not do; then the
+    consumer starts again from :func:`parse`. A small file is parsed whole as usual."""
+    from followup_cal.yamlchunks import split_interviews
+
+    chunks = split_interviews(text) if len(text) >= CHUNKED_FROM else None
+    if chunks is None:
+        search = parse(path, text)
+        return search, search.interviews
+    r = _Reader(path)
+    try:
+        top, me, policy = _read_head(r, compose(path, chunks.skeleton))
+    except InvalidInput:
+        raise ReadWhole from None
+    rest = _read_rest(r, top, path)
+    if r.problems or me is None:
+        raise ReadWhole
+
+    def interviews() -> Iterator[Interview]:
+        try:
+            yield from _read_interviews(r, _item_nodes(path, chunks), me, policy)
+        except _NotChunkable:
+            raise ReadWhole from None
+        if r.problems:
+            raise ReadWhole
+
+    return SearchFile(path=path, me=me, interviews=(), policy=policy, **rest), interviews()
 
 
 def load(path: str) -> SearchFile:
