@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import interview, load_search, local_day, plan_of, steps
+from click.testing import CliRunner
+from conftest import JOURNAL_TODAY, interview, load_search, local_day, plan_of, search_text, steps
 
+from followup_cal.cli import cli
 from followup_cal.mail.matching import watches
 
 DANA = {"name": "Dana Lee", "email": "dana@acme.example", "talked_about": "the billing rewrite"}
@@ -66,3 +68,25 @@ def test_a_round_past_midnight_counts_from_the_day_it_was_held_and_says_so():
         (date(2026, 11, 10), "7 days after the interview on Tue 3 Nov"),
         (date(2026, 11, 17), "14 days after the interview on Tue 3 Nov"),
     ]
+
+
+# -- what `draft` says about when ------------------------------------------------------------
+
+
+def test_draft_says_when_in_my_zone_and_writes_the_day_as_the_reason_does(tmp_path):
+    # A round in Tokyo at 09:00 on Thu 5 Nov is Wed 4 Nov 19:00-20:00 in New York.
+    tokyo = interview(
+        rounds=[a_round("2026-11-05 09:00", timezone="Asia/Tokyo")], policy={"max_follow_ups": 0}
+    )
+    path = tmp_path / "search.yaml"
+    path.write_text(search_text(tokyo), "utf-8")
+    when = {}
+    for step in ("debrief", "check_in-1"):
+        result = CliRunner().invoke(cli, ["draft", "acme", step, "-f", str(path), *JOURNAL_TODAY])
+        assert result.exit_code == 0, result.output
+        when[step] = result.stdout.splitlines()[2]
+    assert when == {
+        "debrief": "When: Wed 4 Nov 2026 20:30 EST (30 min after the interview ends, while it "
+        "is fresh)",
+        "check_in-1": "When: Fri 4 Dec 2026 09:30 EST (1 month after the interview on Wed 4 Nov)",
+    }

@@ -22,7 +22,7 @@ from followup_cal.cli.base import (
     today_option,
 )
 from followup_cal.errors import DraftWarnings, FollowupCalError
-from followup_cal.followups import PlannedFollowup
+from followup_cal.followups import PlannedFollowup, fmt_date
 
 
 @cli.command()
@@ -199,7 +199,9 @@ def draft(
     mail = event.draft.as_email()
     click.echo(f"To: {mail['To'] or event.draft.to_header + ' (no e-mail address in the file)'}")
     click.echo(f"Subject: {event.draft.subject}")
-    click.echo(f"When: {event.item.start:%a %d %b %Y %H:%M %Z} ({event.item.reason})")
+    # In my zone, as plan and agenda show it: a debrief keeps the round's zone otherwise.
+    when = event.item.start.astimezone(search.me.timezone)
+    click.echo(f"When: {fmt_date(when.date())} {when:%H:%M %Z} ({event.item.reason})")
     if event.draft.gaps:
         click.echo("Needs your input: replace each [[...]] with your own words before sending.")
     click.echo("")
