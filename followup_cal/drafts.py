@@ -254,12 +254,24 @@ def template_name(item: PlannedFollowup) -> str:
             return "follow_up_call"
         if item.final:
             return "follow_up_final"
-        return "follow_up" if item.number == 1 else "follow_up_again"
+        return "follow_up_again" if _an_inquiry_before(item) else "follow_up"
     if item.step is Step.CHECK_IN:
         spoke = item.recipient is not None and _spoke_with(item.interview, item.recipient)
         variants = CHECK_IN_VARIANTS if spoke else CHECK_IN_VARIANTS_NOT_MET
         return variants[(item.number - 1) % len(variants)]
     return item.step.value
+
+
+def _an_inquiry_before(item: PlannedFollowup) -> bool:
+    """Whether an inquiry of this round came before this one: 'my earlier note' is untrue
+    when the user deleted each one before it from their calendar and sent none."""
+    to = item.recipient.name if item.recipient else None
+    interview = item.interview
+    for number in range(1, item.number):
+        key = f"follow_up-{number}"
+        if interview.done_on(key, item.round, to) or not interview.skipped_on(key, item.round, to):
+            return True
+    return False
 
 
 def _met(interview: Interview, person: Person) -> bool:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import date
 
 from click.testing import CliRunner
-from conftest import JOURNAL_TODAY, interview, load_search, local_day, plan_of, search_text, steps
+from conftest import (
+    JOURNAL_TODAY,
+    draft_of,
+    drafted,
+    interview,
+    load_search,
+    local_day,
+    plan_of,
+    search_text,
+    steps,
+)
 
 from followup_cal.cli import cli
 from followup_cal.mail.matching import watches
@@ -90,3 +100,21 @@ def test_draft_says_when_in_my_zone_and_writes_the_day_as_the_reason_does(tmp_pa
         "is fresh)",
         "check_in-1": "When: Fri 4 Dec 2026 09:30 EST (1 month after the interview on Wed 4 Nov)",
     }
+
+
+# -- drafts say only what happened -----------------------------------------------------------
+
+
+def test_no_earlier_note_when_the_user_deleted_the_first_inquiry():
+    skipped = [{"step": "follow_up-1", "date": "2026-11-05"}]
+    events = drafted(interview(policy={"max_follow_ups": 3}, skipped=skipped))
+    second = draft_of(events, "follow_up-2")
+    assert second.subject == "Checking in on the Backend Engineer role"
+    assert "earlier note" not in second.body
+    # Sent after all: the next one follows it up.
+    done = [{"step": "follow_up-1", "date": "2026-11-09"}]
+    events = drafted(interview(policy={"max_follow_ups": 3}, skipped=skipped, done=done))
+    assert draft_of(events, "follow_up-2").body.splitlines()[2] == (
+        "I wanted to follow up on my earlier note about the Backend Engineer role at Acme. "
+        "Is there an update on the timeline you can share?"
+    )
