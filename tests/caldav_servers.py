@@ -177,12 +177,16 @@ class RecordingProxy:
     requests: list[tuple[str, str]] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)  # request index -> status
     sizes: dict[int, int] = field(default_factory=dict)  # request index -> bytes answered
+    sent: dict[int, dict[str, str]] = field(default_factory=dict)  # index -> request headers
     in_flight: int = 0
     peak: int = 0  # the most requests forwarded at once
     fail_after: int | None = None  # forward this many, then drop every connection
     status_override: int | None = None  # answer every request with this status instead
     delay: float = 0.0  # seconds to wait before answering
     before_forward: Callable[[str, str], None] | None = None  # e.g. a concurrent edit
+    # Changes an answer's body before the client sees it:
+    # (method, path, request body, answer body) -> answer body.
+    rewrite: Callable[[str, str, bytes, bytes], bytes] | None = None
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -196,6 +200,7 @@ class RecordingProxy:
     def clear(self) -> None:
         """Forget the requests recorded so far."""
         self.requests.clear()
+        self.sent.clear()
         self.statuses.clear()
         self.sizes.clear()
         self.peak = 0
@@ -206,6 +211,7 @@ class RecordingProxy:
         self.status_override = None
         self.delay = 0.0
         self.before_forward = None
+        self.rewrite = None
 
     def bytes_read(self) -> int:
         """The bytes of every answer's body: what the client downloaded."""
@@ -236,6 +242,7 @@ class RecordingProxy:
                     return
                 proxy.requests.append((self.command, self.path))
                 index = len(proxy.requests) - 1
+                proxy.sent[index] = {k.lower(): v for k, v in self.headers.items()}
                 if proxy.delay:
                     time.sleep(proxy.delay)
                 if proxy.status_override is not None:
@@ -246,6 +253,8 @@ class RecordingProxy:
                 if proxy.before_forward is not None:
                     proxy.before_forward(self.command, self.path)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                if proxy.rewrite is not None:
+                    headers.pop("Accept-Encoding", None)  # a body it can read
                 upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=30)
                 with LOCK:
                     proxy.in_flight += 1
@@ -257,6 +266,8 @@ class RecordingProxy:
                 finally:
                     with LOCK:
                         proxy.in_flight -= 1
+                if proxy.rewrite is not None:
+                    data = proxy.rewrite(self.command, self.path, body, data)
                 proxy.statuses[index] = response.status
                 proxy.sizes[index] = len(data)
                 self.send_response_only(response.status, response.reason)

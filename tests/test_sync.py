@@ -327,6 +327,35 @@ def test_an_event_edited_on_the_server_is_left_alone_until_forced(ws):
     assert "new pitch" in str(ws.stored()[uid][1]["DESCRIPTION"])
 
 
+def test_force_overwrites_with_if_match_as_open_xchange_requires(ws):
+    """Open-Xchange answers 409 to an overwrite without If-Match: --force sends the ETag
+    it read, so it overwrites the user's edit, and still not one made during the run."""
+    assert ws.sync("--create").exit_code == 0
+    uid = "helio-analytics.follow-up-2@followup-cal"
+    href, _event, raw = ws.stored()[uid]
+    assert ws.put_raw(href, raw.replace("SUMMARY:", "SUMMARY:(moved) ", 1).encode()) in (201, 204)
+    doc = ws.doc()
+    next(i for i in doc["interviews"] if i["id"] == "helio-analytics")["pitch"] = "new pitch"
+    ws.write(doc)
+    found = http_request(
+        "PROPFIND", f"http://127.0.0.1:{ws.server.port}{href}", auth=ws.auth(),
+        headers={"Depth": "0"},
+    )  # fmt: skip
+    from xml.etree import ElementTree as ET
+
+    etag = ET.fromstring(found.content).findtext(".//{DAV:}getetag")
+    forced = ws.sync("--force")
+    assert forced.exit_code == 0, forced.output
+    writes = [n for n, (method, _p) in enumerate(ws.proxy.requests) if method == "PUT"]
+    assert writes and all(
+        ws.proxy.sent[n].get("if-match") or ws.proxy.sent[n].get("if-none-match") == "*"
+        for n in writes
+    )
+    (put,) = [n for n in writes if ws.proxy.requests[n][1] == href and ws.proxy.statuses[n] < 300]
+    assert ws.proxy.sent[put]["if-match"] == etag  # the ETag of the user's version
+    assert "new pitch" in str(ws.stored()[uid][1]["DESCRIPTION"])
+
+
 def test_a_concurrent_edit_gives_412_and_the_event_is_left_alone(ws):
     assert ws.sync("--create").exit_code == 0
     uid = "northwind-platform.follow-up-1@followup-cal"

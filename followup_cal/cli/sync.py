@@ -165,9 +165,9 @@ def sync(
             return
         if len(writes) > 20 and sys.stdout.isatty():
             with click.progressbar(length=len(writes), label="syncing") as bar:
-                report = execute_sync(prepared, force=force, progress=lambda _w: bar.update(1))
+                report = execute_sync(prepared, progress=lambda _w: bar.update(1))
         else:
-            report = execute_sync(prepared, force=force)
+            report = execute_sync(prepared)
     finally:
         if not dry_run:
             if status.to_json() != status_before:

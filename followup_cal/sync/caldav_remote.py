@@ -24,7 +24,7 @@ from followup_cal.sync.edits import (
     component_of,
     server_fingerprint,
 )
-from followup_cal.sync.transport import Response, Transport, redact
+from followup_cal.sync.transport import Response, Transport, redact, same_site
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -146,14 +146,19 @@ class CalDAVRemote:
                 events.append(cached)
             elif raw and href.rstrip("/") != calendar_url.rstrip("/"):
                 stale.append(raw)  # as the server wrote it
-        if stale:
-            hrefs = "".join(f"<D:href>{_xml_text(h)}</D:href>" for h in stale)
-            response = self.request(
-                calendar_url, "REPORT", MULTIGET_BODY.format(hrefs=hrefs), XML, safe=True
-            )
-            tree = self._multistatus(response, calendar_url, "reading the calendar")
-            events += self._events(tree, calendar_url)
-        return events
+        return events + self.fetch(calendar_url, stale)
+
+    def fetch(self, calendar_url: str, hrefs: list[str]) -> list[Remote]:
+        """The events at these hrefs (one calendar-multiget; none sent for none); an
+        href with nothing there is left out."""
+        if not hrefs:
+            return []
+        body = MULTIGET_BODY.format(
+            hrefs="".join(f"<D:href>{_xml_text(h)}</D:href>" for h in hrefs)
+        )
+        response = self.request(calendar_url, "REPORT", body, XML, safe=True)
+        tree = self._multistatus(response, calendar_url, "reading the calendar")
+        return self._events(tree, calendar_url)
 
     def _events(self, tree: ET.Element, calendar_url: str) -> list[Remote]:
         events = []
@@ -227,22 +232,35 @@ class CalDAVRemote:
         principal = tree.findtext(f".//{{{DAV}}}current-user-principal/{{{DAV}}}href")
         if not principal:
             raise ServerError(f"{redact(url)}: not a CalDAV server (no current-user-principal)")
-        principal_url = urljoin(self.final_url, principal)
+        principal_url = self._named(url, principal)
         tree = self._propfind(principal_url, "<C:calendar-home-set/>", "0")
         home = tree.findtext(f".//{{{CALDAV}}}calendar-home-set/{{{DAV}}}href")
         if not home:
             raise ServerError(f"{redact(url)}: the server names no calendar home")
-        home_url = urljoin(self.final_url, home)
+        home_url = self._named(url, home)
         tree = self._propfind(home_url, "<D:resourcetype/><D:displayname/>" + COMPONENTS, "1")
         calendars: dict[str, str] = {}
         for item in tree.iter(f"{{{DAV}}}response"):
             if item.find(f".//{{{DAV}}}resourcetype/{{{CALDAV}}}calendar") is None:
                 continue
-            href = urljoin(self.final_url, item.findtext(f"{{{DAV}}}href") or "")
+            href = self._named(url, item.findtext(f"{{{DAV}}}href") or "")
             name = item.findtext(f".//{{{DAV}}}displayname") or href.rstrip("/").rsplit("/", 1)[-1]
             self._note_components(href, item)
             calendars.setdefault(name, href)
         return home_url, calendars
+
+    def _named(self, url: str, href: str) -> str:
+        """Where an href from the last answer points. It may be another host of the
+        same provider (iCloud keeps calendars on pNN-caldav.icloud.com), and the
+        credentials go there; a host of another site is refused."""
+        target = urljoin(self.final_url, href)
+        if not same_site(url, target):
+            raise ServerError(
+                f"{redact(url)}: the server puts your calendars on {redact(target)}, another "
+                "site; credentials are not sent there on their own: give that URL with "
+                "--url if you trust it"
+            )
+        return target
 
     def make_calendar(self, home_url: str, name: str, component: str = "VEVENT") -> str:
         """MKCALENDAR under the home, named ``name``, for events or tasks; returns its URL.
@@ -269,17 +287,20 @@ class CalDAVRemote:
 
     # -- writing -------------------------------------------------------------------------
 
-    def put(self, href: str, data: bytes, *, etag: str | None, force: bool) -> WriteResult:
+    # Every write is conditional on the ETag this run read, --force too: --force overwrites
+    # an edit the user made before the sync, never one made while it runs (412), and
+    # Open-Xchange refuses an overwrite without If-Match (409).
+    def put(self, href: str, data: bytes, *, etag: str | None) -> WriteResult:
         headers = {"Content-Type": "text/calendar; charset=utf-8"}
         if etag is None:
             headers["If-None-Match"] = "*"
-        elif not force:
+        elif etag:
             headers["If-Match"] = etag
         response = self.request(href, "PUT", data, headers, safe=False)
         return self._write_result(response, href, "saving an event")
 
-    def delete(self, href: str, *, etag: str | None, force: bool) -> WriteResult:
-        headers = {} if force or not etag else {"If-Match": etag}
+    def delete(self, href: str, *, etag: str | None) -> WriteResult:
+        headers = {"If-Match": etag} if etag else {}
         response = self.request(href, "DELETE", "", headers, safe=False)
         if response.status == 404:
             return WriteResult(True, None, 404)  # already gone: what we wanted

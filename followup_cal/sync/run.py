@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date
+from urllib.parse import urlsplit
 
 from followup_cal import service
 from followup_cal.errors import CalendarNotFound, ServerError, SyncRefused
@@ -270,6 +271,7 @@ def prepare_sync(
     def read(url: str) -> list[Remote]:
         known = status.known_events(url)
         events = remote.owned_events(url, target.component, known)
+        events += hidden_events(remote, url, events, status.etags.get(url, {}), known)
         status.events[url] = {}
         for event in events:
             status.remember(url, event)
@@ -301,6 +303,25 @@ def prepare_sync(
     return PreparedSync(
         remote, calendar_url, plan, remembered, search_id, existing, desired, known_uids, status
     )
+
+
+def hidden_events(
+    remote: CalDAVRemote,
+    calendar_url: str,
+    listed: list[Remote],
+    remembered: dict[str, str],
+    known: dict[str, Remote] | None,
+) -> list[Remote]:
+    """Events written before that the query did not list, asked for by their href: a
+    server may answer a query only within a window of dates (Open-Xchange), and an event
+    it leaves out must not count as one the user deleted. One request, only when some
+    are missing; what is really gone stays gone."""
+    missing = set(remembered) - {event.uid for event in listed}
+    if not missing:
+        return []
+    hrefs = {event.uid: event.href for event in (known or {}).values()}
+    urls = (hrefs.get(uid) or event_href(calendar_url, uid) for uid in missing)
+    return remote.fetch(calendar_url, sorted(urlsplit(url).path for url in urls))
 
 
 def replan(
@@ -341,7 +362,6 @@ WORKERS = 4  # connections for many writes: a real server is not next door
 def execute_sync(
     prepared: PreparedSync,
     *,
-    force: bool = False,
     progress: Callable[[Write], None] | None = None,
     workers: int = WORKERS,
 ) -> SyncReport:
@@ -363,7 +383,7 @@ def execute_sync(
         with lock:
             remote = free.pop()
         try:
-            return _write(remote, write, prepared, force)
+            return _write(remote, write, prepared)
         finally:
             with lock:
                 free.append(remote)
@@ -410,20 +430,18 @@ def execute_sync(
 
 
 def _write(
-    remote: CalDAVRemote, write: Write, prepared: PreparedSync, force: bool
+    remote: CalDAVRemote, write: Write, prepared: PreparedSync
 ) -> tuple[str, WriteResult | None]:
     """(where, what came of it): one conditional PUT or DELETE; None when the server's
     copy cannot be written back as it is (see ``_body``)."""
     if write.kind == "delete":
         href = write.href or ""
-        return href, remote.delete(href, etag=write.etag, force=force)
+        return href, remote.delete(href, etag=write.etag)
     data = _body(write, prepared.search_id)
     href = write.href or event_href(prepared.calendar_url, write.uid)
     if data is None:
         return href, None
-    # Only an update may be forced over an edit; marking an event never is.
-    forced = force and write.kind == "update"
-    return href, remote.put(href, data, etag=write.etag, force=forced)
+    return href, remote.put(href, data, etag=write.etag)
 
 
 def _body(write: Write, search_id: str) -> bytes | None:

@@ -14,6 +14,7 @@ get messages that say which.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,32 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 def is_local(url: str) -> bool:
     return (urlsplit(url).hostname or "").lower() in LOCAL_HOSTS
+
+
+# Country-code domains where names are registered one level down (example.co.uk).
+SECOND_LEVELS = {"co", "com", "net", "org", "ac", "gov", "edu", "ne", "or", "go"}
+
+
+def _site(host: str) -> str:
+    """The registered domain of a host name: caldav.icloud.com -> icloud.com."""
+    labels = host.split(".")
+    one_down = len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVELS
+    return ".".join(labels[-3:] if one_down else labels[-2:])
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether credentials given for ``url`` may go to ``other`` when the server itself
+    names it (a calendar home on another host: iCloud's pNN-caldav.icloud.com): the same
+    host, this machine for both, or hosts of one registered domain; never from https
+    to plain http."""
+    if urlsplit(url).scheme == "https" and urlsplit(other).scheme != "https":
+        return False
+    host, other_host = (urlsplit(u).hostname or "" for u in (url, other))
+    if host == other_host or (is_local(url) and is_local(other)):
+        return True
+    if not re.search("[a-z]", host) or not re.search("[a-z]", other_host):
+        return False  # an IP address is a site of its own
+    return _site(host) == _site(other_host)
 
 
 def plain_http_warning(url: str) -> str:
