@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLE
 
 from followup_cal.cli import cli
+from followup_cal.sync.run import WORKERS
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +43,20 @@ def radicale(tmp_path_factory):
     srv = start_radicale(tmp_path_factory.mktemp("radicale"))
     yield srv
     srv.stop()
+
+
+def test_digest_is_asked_for_once_per_connection(yaml_file, sabredav):
+    proxy = RecordingProxy(sabredav.port).start()
+    try:
+        result = sync_as_alex(yaml_file, proxy.url("/"), "--calendar", "Asked once", "--create")
+    finally:
+        proxy.stop()
+    assert result.exit_code == 0, result.output
+    assert proxy.methods().count("PUT") == 49
+    asked = list(proxy.statuses.values()).count(401)
+    # The first connection: our Basic guess, the challenge, Digest's own first ask. Each
+    # further connection asks once, and keeps its thread (the challenge is per thread).
+    assert asked <= 3 + WORKERS
 
 
 def sync(yaml_file, *args, env=None):

@@ -378,15 +378,15 @@ def execute_sync(
         remotes += [prepared.remote.clone() for _ in range(workers - 1)]
     free = list(remotes)
     lock = threading.Lock()
+    mine = threading.local()
 
     def carry_out(write: Write) -> tuple[str, WriteResult | None]:
-        with lock:
-            remote = free.pop()
-        try:
-            return _write(remote, write, prepared)
-        finally:
+        # Each thread keeps one client for the whole run: Digest's challenge is kept
+        # per thread, and a client that moved between threads would be asked again.
+        if not hasattr(mine, "remote"):
             with lock:
-                free.append(remote)
+                mine.remote = free.pop()
+        return _write(mine.remote, write, prepared)
 
     def record(write: Write, href: str, result: WriteResult | None) -> None:
         if result is None or not result.ok:

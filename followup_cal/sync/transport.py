@@ -135,17 +135,23 @@ class Transport:
     def clone(self) -> Transport:
         """A transport of its own (one session per thread), with the scheme this one
         found the server wants."""
-        scheme = self.auth_scheme
-        if self._client is not None and self._client.auth_type:
-            scheme = str(self._client.auth_type)
         return Transport(
             self.url,
             self.user,
             self.password,
             verify_tls=self.verify_tls,
             timeout=self.timeout,
-            auth_scheme=scheme,
+            auth_scheme=self.scheme_in_use(),
         )
+
+    def scheme_in_use(self) -> str:
+        """The authentication scheme the server took ("basic", "digest", "bearer"), or
+        the one we would try first when nothing was sent yet."""
+        auth = self._client.auth if self._client is not None else None
+        if auth is None:
+            return self.auth_scheme
+        name = type(auth).__name__.lower()  # HTTPDigestAuth, HTTPBasicAuth, HTTPBearerAuth
+        return next((s for s in ("digest", "basic", "bearer") if s in name), self.auth_scheme)
 
     def _dav(self) -> Any:
         if self._client is None:
