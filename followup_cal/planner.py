@@ -183,7 +183,11 @@ def _thank_you_time(
             candidate = end_local
         return candidate, f"{delay}, on the interview day because a letter takes days to arrive"
     same_day = candidate.date() == end_local.date()
-    if same_day and cal.is_business_day(candidate.date()) and candidate.time() <= pol.work_day_end:
+    in_hours = cal.is_business_day(candidate.date()) and candidate.time() <= pol.work_day_end
+    if in_hours and not same_day and candidate.time() >= pol.work_day_start:
+        # A long delay (up to 24 h) that ends in the next working day is kept as it is.
+        return candidate, f"{delay}, within working hours"
+    if same_day and in_hours:
         if candidate.time() < pol.work_day_start:
             morning = ctx.at_send_time(candidate.date())
             # A round that ran past midnight was held the day before this morning.
