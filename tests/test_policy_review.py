@@ -80,7 +80,6 @@ def test_a_round_past_midnight_counts_from_the_day_it_was_held_and_says_so():
     ]
 
 
-
 def test_a_long_thank_you_delay_that_ends_in_working_hours_the_next_day_is_kept():
     # thank_you_delay_hours may be up to 24: Mon 11:00 + 23 h is Tue 10:00, in working hours,
     # not "outside working hours" and moved back to 09:30.
@@ -97,6 +96,7 @@ def test_a_long_thank_you_delay_that_ends_in_working_hours_the_next_day_is_kept(
         "20 h after the interview ends (Tue 07:00) is outside working hours, so the next "
         "business morning, Tue 3 Nov",
     )
+
 
 # -- what `draft` says about when ------------------------------------------------------------
 
