@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from followup_cal.followups import PENDING_STEPS, PlannedFollowup, Step, fmt_day
 from followup_cal.ics import FollowupEvent
+
+if TYPE_CHECKING:
+    from followup_cal.drafts import Draft
 
 SECTIONS = ("overdue", "today", "upcoming")
 SECTION_OF_STATUS = {"past": "overdue", "today": "today", "upcoming": "upcoming"}
@@ -19,11 +23,18 @@ TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Coming up"}
 
 @dataclass(frozen=True)
 class AgendaRow:
-    event: FollowupEvent
+    item: PlannedFollowup
+    # Drafts the item when the row is shown, and keeps nothing: a coach's agenda may list
+    # 60,000 overdue rows, and each draft is read once, for its line.
+    render: Callable[[PlannedFollowup], FollowupEvent]
     start: datetime  # in the user's zone
     section: str  # "overdue", "today" or "upcoming"
     days_late: int
     file_args: tuple[str, ...] = ()  # what `done` needs to find the file, e.g. ("-f", PATH)
+
+    @property
+    def draft(self) -> Draft:
+        return self.render(self.item).draft
 
     @property
     def late_text(self) -> str:
@@ -33,13 +44,13 @@ class AgendaRow:
 
     @property
     def recipient(self) -> str:
-        person = self.event.item.recipient
+        person = self.item.recipient
         return person.name if person else "(me)"
 
     @property
     def done_command(self) -> str:
         """The exact command that records this row as done."""
-        item = self.event.item
+        item = self.item
         words = ["followup-cal", "done", item.interview.id, item.key]
         if item.step in (Step.THANK_YOU, Step.CHECK_IN) and item.recipient:
             words += ["--to", item.recipient.name]
@@ -48,7 +59,7 @@ class AgendaRow:
         return shlex.join([*words, *self.file_args])
 
     def as_json(self) -> dict[str, Any]:
-        item = self.event.item
+        item, draft = self.item, self.draft
         return {
             "section": self.section,
             "days_overdue": self.days_late,
@@ -61,8 +72,8 @@ class AgendaRow:
             "round": item.round,
             "recipient": item.recipient.name if item.recipient else None,
             "email": item.recipient.email if item.recipient and item.recipient.email else None,
-            "subject": self.event.draft.subject,
-            "needs_input": bool(self.event.draft.gaps),
+            "subject": draft.subject,
+            "needs_input": bool(draft.gaps),
             "uid": item.uid,
             "done_command": self.done_command,
         }
@@ -101,7 +112,7 @@ def build_agenda(
     def row(start: datetime, item: PlannedFollowup) -> AgendaRow:
         section = SECTION_OF_STATUS[item.status]  # the planner dated it against today
         late = max((today - start.date()).days, 0)
-        return AgendaRow(render(item), start, section, late, tuple(file_args))
+        return AgendaRow(item, render, start, section, late, tuple(file_args))
 
     shown.sort(key=lambda pair: (pair[0], pair[1].sort_key))
     following = min(later, key=lambda pair: (pair[0], pair[1].sort_key), default=None)
@@ -111,6 +122,23 @@ def build_agenda(
         tuple(row(*pair) for pair in shown),
         row(*following) if following else None,
     )
+
+
+def json_pieces(rows: Sequence[AgendaRow]) -> Iterator[str]:
+    """``json.dumps([row.as_json() ...], indent=2)`` in pieces, one row at a time, so that
+    each row's draft is let go once it is written."""
+    if not rows:
+        yield "[]"
+        return
+    for n, row in enumerate(rows):
+        # A row's values are all scalars, each written by json's C encoder: json.dumps with
+        # an indent builds reference cycles that, with the collector off, stay for good.
+        fields = ",\n".join(
+            f"    {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+            for key, value in row.as_json().items()
+        )
+        yield ("[\n" if n == 0 else ",\n") + "  {\n" + fields + "\n  }"
+    yield "\n]"
 
 
 def _answered_before_sent(item: PlannedFollowup, day: date) -> bool:
@@ -125,14 +153,14 @@ def _answered_before_sent(item: PlannedFollowup, day: date) -> bool:
 
 
 def _columns(row: AgendaRow) -> list[str]:
-    item = row.event.item
+    """The aligned columns of a row; the draft's subject follows them, unaligned."""
+    item = row.item
     return [
         f"{fmt_day(row.start.date())} {row.start:%H:%M}",
         row.late_text,
         item.interview.id,
         item.key,
         row.recipient,
-        row.event.draft.subject + (NEEDS_INPUT if row.event.draft.gaps else ""),
     ]
 
 
@@ -151,21 +179,23 @@ def agenda_lines(agenda: Agenda, zone: ZoneInfo, style: Any = None) -> list[str]
     window = f"the next {agenda.days} day{'s' * (agenda.days != 1)}"
     lines = [f"Agenda for {fmt_day(agenda.today)} {agenda.today.year} and {window} ({zone.key})"]
     table = [_columns(r) for r in agenda.rows]
-    widths = [max((len(row[i]) for row in table), default=0) for i in range(6)]
+    widths = [max((len(row[i]) for row in table), default=0) for i in range(5)]
+    del table
     for name in SECTIONS:
         rows = agenda.section(name)
         if not rows:
             continue
         lines += ["", paint(f"{TITLES[name]} ({len(rows)})", name)]
         for row in rows:
-            cells = _columns(row)
-            text = "  ".join(c.ljust(w) for c, w in zip(cells[:-1], widths, strict=False))
-            lines.append("  " + paint(text, row.section) + "  " + cells[-1])
+            text = "  ".join(c.ljust(w) for c, w in zip(_columns(row), widths, strict=True))
+            draft = row.draft
+            subject = draft.subject + (NEEDS_INPUT if draft.gaps else "")
+            lines.append("  " + paint(text, row.section) + "  " + subject)
     if not agenda.rows:
         lines += ["", f"Nothing is due in {window}."]
     if agenda.next_row:
         nxt = agenda.next_row
-        item = nxt.event.item
+        item = nxt.item
         lines += [
             "",
             f"Next after that: {fmt_day(nxt.start.date())} — {item.label} → {nxt.recipient}, "

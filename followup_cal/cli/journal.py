@@ -7,7 +7,6 @@ only parse arguments, call record.py / agenda.py and print; errors map to exit c
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,7 +141,7 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
       followup-cal agenda interviews.yaml --days 14 --format json | jq '.[].subject'
     """
     from followup_cal import service
-    from followup_cal.agenda import COLOURS, agenda_lines, build_agenda
+    from followup_cal.agenda import COLOURS, agenda_lines, build_agenda, json_pieces
 
     search = load(file)
     day = resolve_today(today)
@@ -150,7 +149,9 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
     items = service.plan(search, day)
     result = build_agenda(items, render, search.me.timezone, day, days, file_args(file))
     if fmt == "json":
-        click.echo(json.dumps([r.as_json() for r in result.rows], indent=2, ensure_ascii=False))
+        for piece in json_pieces(result.rows):
+            click.echo(piece, nl=False)
+        click.echo("")
         _remind_inbox(file, search, result.rows, day)
         return
 
@@ -168,7 +169,7 @@ def _remind_inbox(file: str, search: SearchFile, rows: Sequence[AgendaRow], day:
     answered already (only when a mail account is set up)."""
     from followup_cal.mail.inbox import stale_inbox_note
 
-    due = [r.event.item for r in rows if r.section != "upcoming"]
+    due = [r.item for r in rows if r.section != "upcoming"]
     note = stale_inbox_note(file, search, due, day, os.environ.get("FOLLOWUP_CAL_IMAP_URL", ""))
     if note:
         click.echo(note, err=True)
