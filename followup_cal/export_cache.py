@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import importlib.util
 import itertools
@@ -103,6 +104,7 @@ def _file_stamp(path: str | Path | None) -> str:
     return str(path)
 
 
+@functools.cache  # the code does not change while it runs
 def code_stamp() -> str:
     """What the calendar's bytes depend on besides the input: this package's source and
     templates, icalendar, the holidays package and the time zone data."""

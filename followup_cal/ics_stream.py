@@ -173,14 +173,16 @@ class CalendarStream:
 
         from followup_cal.export_cache import InputKeys
 
-        keys = InputKeys(self.search.me, self.search.templates_dir, self.style)
+        keys = (
+            InputKeys(self.search.me, self.search.templates_dir, self.style) if self.cache else None
+        )
         placed: list[tuple] = []
         entries: list[list[Any]] = []  # per interview: its key, rows (JSON), new places
         uids: set[str] = set()
         tzids: set[str] = set()
         years = (9999, 0)
         for position, interview in enumerate(interviews):
-            key = keys.of(interview) if self.cache else ""
+            key = keys.of(interview) if keys else ""
             taken = self.cache.take(key, self.state, self.today) if self.cache else None
             if taken is None:
                 rows, places = self._build(interview, spool)

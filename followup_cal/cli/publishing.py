@@ -122,14 +122,9 @@ def _read_lazily(
     file: str,
 ) -> tuple[SearchFile, Iterable[Interview], Callable[[], SearchFile]]:
     """The file's settings, its interviews as they are read, and how to read it whole."""
-    from followup_cal.loader import ReadWhole, decode, parse, read_lazily
+    from followup_cal.loader import ReadWhole, parse, read_lazily, read_text
 
-    try:
-        data = Path(file).read_bytes()
-    except OSError as exc:
-        raise FileAccessError(f"{file}: cannot read: {exc.strerror or exc}") from None
-    text = decode(file, data)
-    del data
+    text = read_text(file)
 
     def read_whole() -> SearchFile:
         return parse(file, text)

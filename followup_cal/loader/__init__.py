@@ -84,6 +84,7 @@ __all__ = [
     "load",
     "parse",
     "read_lazily",
+    "read_text",
 ]
 
 log = logging.getLogger(__name__)
@@ -358,11 +359,16 @@ def read_lazily(path: str, text: str) -> tuple[SearchFile, Iterable[Interview]]:
     return SearchFile(path=path, me=me, interviews=(), policy=policy, **rest), interviews()
 
 
-def load(path: str) -> SearchFile:
-    """Read and check an interviews file."""
+def read_text(path: str) -> str:
+    """The text of an interviews file, not yet checked."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise FileAccessError(f"{path}: cannot read: {exc.strerror or exc}") from None
     log.info("read %s (%d bytes)", path, len(data))
-    return parse(path, decode(path, data))
+    return decode(path, data)
+
+
+def load(path: str) -> SearchFile:
+    """Read and check an interviews file."""
+    return parse(path, read_text(path))
