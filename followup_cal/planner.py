@@ -82,6 +82,38 @@ class _Context:
             return period
         return None
 
+    @cached_property
+    def decision_wait(self) -> tuple[date, str, str] | None:
+        """The last day no inquiry comes before (rules 1, 5 and 11): the date they decide
+        on, or the end of the holidays the decision waits on; with why an inquiry moves
+        past it, and how a check-in counted from it names it."""
+        interview, company = self.interview, self.interview.company
+        wait: tuple[date, str, str] | None = None
+        if interview.new_decision:
+            # Rule 5: their reply gave a new date, and the chain waits for it.
+            day = interview.new_decision
+            answered = fmt_day(interview.heard_back or day)
+            wait = (
+                day,
+                f"{company} answered on {answered} that it decides on {fmt_day(day)}",
+                f"{fmt_day(day)}, the day {company} said on {answered} it decides",
+            )
+        elif interview.decision_expected:
+            day = interview.decision_expected
+            wait = (
+                day,
+                f"{company} said it decides on {fmt_day(day)}",
+                f"{fmt_day(day)}, the day {company} said it decides",
+            )
+        period = self.holiday_period
+        if period and (wait is None or period[1] > wait[0]):
+            wait = (
+                period[1],
+                f"{company} decides after {period[2]}",
+                f"{period[2]} (to {fmt_day(period[1])}), which the decision waits on",
+            )
+        return wait
+
     def at_send_time(self, day: date) -> datetime:
         return datetime.combine(day, self.interview.policy.send_time, tzinfo=self.zone)
 
@@ -239,21 +271,7 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
     interview, pol, cal = ctx.interview, ctx.interview.policy, ctx.cal
     base = ctx.base_day
     offsets = pol.inquiry_offsets()
-    wait_until, wait_why = None, ""
-    if interview.new_decision:
-        # Rule 5: their reply gave a new date, and the chain waits for it.
-        wait_until = interview.new_decision
-        wait_why = (
-            f"{interview.company} answered on {fmt_day(interview.heard_back or wait_until)} "
-            f"that it decides on {fmt_day(wait_until)}"
-        )
-    elif interview.decision_expected:
-        wait_until = interview.decision_expected
-        wait_why = f"{interview.company} said it decides on {fmt_day(wait_until)}"
-    period = ctx.holiday_period
-    if period and (wait_until is None or period[1] > wait_until):
-        wait_until = period[1]
-        wait_why = f"{interview.company} decides after {period[2]}"
+    wait_until, wait_why, _ = ctx.decision_wait or (None, "", "")
 
     items: list[PlannedFollowup] = []
     shift = timedelta(0)
@@ -406,6 +424,10 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
         if inquiries:
             last = inquiries[-1].start.date()
             why = f"the final follow-up on {fmt_day(last)} went unanswered"
+        elif ctx.decision_wait and ctx.decision_wait[0] > ctx.base_day:
+            # No inquiries (max_follow_ups: 0): the search goes quiet once they have
+            # decided, not while they still decide.
+            last, _, why = ctx.decision_wait
         else:
             last = ctx.base_day
             why = f"the interview on {fmt_day(last)}"
@@ -436,8 +458,19 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
         kept = sum(1 for p in pending if p.step is Step.CHECK_IN)
         first = kept // max(len(interview.network), 1) + 1
         items += _check_ins(ctx, outcome.on, f"the rejection on {fmt_day(outcome.on)}", first)
-    kept = (ctx.as_user_left_it(ctx.mark_done(item)) for item in items)
+    done = (ctx.mark_done(item) for item in items)
+    if outcome:
+        # Rule 6 for the thank-you too: one due after they decided would offer help "with
+        # the decision" already made (a rejection's reply thanks them instead).
+        done = (i for i in done if i.step is not Step.THANK_YOU or i.done or not _after(ctx, i))
+    kept = (ctx.as_user_left_it(item) for item in done)
     return [item for item in kept if item is not None]
+
+
+def _after(ctx: _Context, item: PlannedFollowup) -> bool:
+    """Whether the item falls after the day of the interview's outcome, in my zone."""
+    outcome = ctx.interview.outcome
+    return outcome is not None and item.start.astimezone(ctx.zone).date() > outcome.on
 
 
 def plan_followups(

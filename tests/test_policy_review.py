@@ -62,6 +62,68 @@ def test_the_inbox_still_watches_an_interview_whose_reply_came_before_its_latest
     assert watches(answered) == []
 
 
+# -- an outcome before the thank-you -----------------------------------------------------------
+
+
+def test_a_rejection_the_evening_of_the_interview_leaves_no_thank_you_beside_the_reply():
+    # Wed 4 Nov 16:00-17:00, the thank-you would be Thu 09:30: the same morning as the reply
+    # to their rejection, offering help "with the decision" they made.
+    rejected = {"result": "rejected", "date": "2026-11-04"}
+    items = plan_of(interview(rounds=[a_round("2026-11-04 16:00")], outcome=rejected))
+    assert [(i.key, i.start.isoformat()) for i in items[:3]] == [
+        ("debrief", "2026-11-04T17:30:00-05:00"),
+        ("rejection_reply", "2026-11-05T09:30:00-05:00"),
+        ("check_in-1", "2026-12-04T09:30:00-05:00"),
+    ]
+    offer = {"result": "offer", "date": "2026-11-04"}
+    assert [
+        i.key for i in plan_of(interview(rounds=[a_round("2026-11-04 16:00")], outcome=offer))
+    ] == ["debrief"]
+
+
+def test_a_thank_you_on_the_day_of_the_outcome_or_already_sent_stays():
+    sent = [{"step": "thank_you", "date": "2026-11-05"}]
+    rejected = {"result": "rejected", "date": "2026-11-04"}
+    items = plan_of(interview(rounds=[a_round("2026-11-04 16:00")], outcome=rejected, done=sent))
+    assert [i.key for i in steps(items, "thank_you")] == ["thank_you"]
+    later = {"result": "rejected", "date": "2026-11-05"}
+    items = plan_of(interview(rounds=[a_round("2026-11-04 16:00")], outcome=later))
+    assert [local_day(i) for i in steps(items, "thank_you")] == [date(2026, 11, 5)]
+
+
+# -- check-ins with no inquiries -----------------------------------------------------------------
+
+
+def test_with_no_inquiries_check_ins_wait_for_the_decision_date():
+    # max_follow_ups: 0 and "we decide on Tue 15 Dec": no check-in on Wed 2 Dec, while
+    # they still decide.
+    items = plan_of(interview(policy={"max_follow_ups": 0}, decision_expected="2026-12-15"))
+    assert [(local_day(c), c.reason) for c in steps(items, "check_in")[:2]] == [
+        (date(2027, 1, 15), "1 month after Tue 15 Dec, the day Acme said it decides"),
+        (
+            date(2027, 2, 16),
+            "2 months after Tue 15 Dec, the day Acme said it decides; moved "
+            "to Tue 16 Feb because Mon 15 Feb is Washington's Birthday",
+        ),
+    ]
+
+
+def test_with_no_inquiries_check_ins_wait_for_the_holidays_the_decision_waits_on():
+    items = plan_of(interview(policy={"max_follow_ups": 0}, decision_after_holidays=True))
+    assert [i.key for i in items][:4] == ["debrief", "thank_you", "holiday_note", "check_in-1"]
+    first = steps(items, "check_in")[0]
+    assert (local_day(first), first.reason) == (
+        date(2027, 2, 3),
+        "1 month after the year-end holidays (to Sun 3 Jan), which the decision waits on",
+    )
+    # No date given: they count from the interview, as before.
+    plain = steps(plan_of(interview(policy={"max_follow_ups": 0})), "check_in")[0]
+    assert (local_day(plain), plain.reason) == (
+        date(2026, 12, 2),
+        "1 month after the interview on Mon 2 Nov",
+    )
+
+
 # -- a round that runs past midnight -----------------------------------------------------------
 
 
