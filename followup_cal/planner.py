@@ -7,6 +7,7 @@ Each planned item says in words why it is on its date.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -334,13 +335,20 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
     return items
 
 
-def _check_ins(ctx: _Context, anchor: date, why: str, first_number: int) -> list[PlannedFollowup]:
+def _check_ins(
+    ctx: _Context, anchor: date, why: str, before: Iterable[PlannedFollowup] = ()
+) -> list[PlannedFollowup]:
     """Monthly check-ins, each a single event on a business day (no RRULE: see README).
 
     Each keeps its interval from the one before: a contact back from months away gets
-    the first on her return and the next ones a month apart, not all on one day."""
+    the first on her return and the next ones a month apart, not all on one day.
+    ``before``: what is planned already; each person's numbers go on from their own
+    check-ins there (one away may have had fewer), so no two share a number."""
     pol, cal = ctx.interview.policy, ctx.cal
     gap = relativedelta(months=pol.check_in_every_months)
+    sent = Counter(
+        p.recipient.name for p in before if p.step is Step.CHECK_IN and p.recipient is not None
+    )
     items = []
     for person in ctx.interview.network:
         previous: date | None = None  # the day before any roll to a business day
@@ -365,7 +373,7 @@ def _check_ins(ctx: _Context, anchor: date, why: str, first_number: int) -> list
                     ctx.at_send_time(d.day),
                     d.reason,
                     recipient=person,
-                    number=first_number + n - 1,
+                    number=sent.get(person.name, 0) + n,
                 )
             )
     return items
@@ -431,7 +439,7 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
         else:
             last = ctx.base_day
             why = f"the interview on {fmt_day(last)}"
-        pending += _check_ins(ctx, last, why, 1)
+        pending += _check_ins(ctx, last, why)
 
     # Rules 5 and 6: a reply or an outcome cancels what would come after it.
     cut = interview.reply_ending_chain
@@ -455,9 +463,7 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
             why += "; it answers their message, so it is no follow-up they asked you to skip"
         items.append(ctx.item(Step.REJECTION_REPLY, ctx.at_send_time(day), why, recipient=writer))
     if outcome and outcome.result is Result.REJECTED and check_ins_wanted:
-        kept = sum(1 for p in pending if p.step is Step.CHECK_IN)
-        first = kept // max(len(interview.network), 1) + 1
-        items += _check_ins(ctx, outcome.on, f"the rejection on {fmt_day(outcome.on)}", first)
+        items += _check_ins(ctx, outcome.on, f"the rejection on {fmt_day(outcome.on)}", pending)
     done = (ctx.mark_done(item) for item in items)
     if outcome:
         # Rule 6 for the thank-you too: one due after they decided would offer help "with

@@ -124,6 +124,28 @@ def test_with_no_inquiries_check_ins_wait_for_the_holidays_the_decision_waits_on
     )
 
 
+def test_check_ins_after_a_rejection_go_on_from_each_persons_own_number():
+    # Sam is away until 1 Mar, so by the rejection on Wed 20 Jan only Dana had check-ins
+    # (1 and 2): hers go on from 3, Sam's start at 1. Numbered from the average, both of
+    # Dana's second ones were check_in-2, one UID, and the whole file was refused.
+    network = [
+        {"name": "Dana Lee", "email": "dana@acme.example"},
+        {"name": "Sam Rivera", "email": "sam@acme.example", "away_until": "2027-03-01"},
+    ]
+    rejected = {"result": "rejected", "date": "2027-01-20"}
+    items = plan_of(interview(network=network, outcome=rejected), today=date(2027, 1, 21))
+    numbers = [(c.recipient.name, c.key, local_day(c)) for c in steps(items, "check_in")][:5]
+    assert numbers == [
+        ("Dana Lee", "check_in-1", date(2026, 12, 16)),
+        ("Dana Lee", "check_in-2", date(2027, 1, 19)),
+        ("Dana Lee", "check_in-3", date(2027, 2, 22)),
+        ("Sam Rivera", "check_in-1", date(2027, 3, 2)),
+        ("Dana Lee", "check_in-4", date(2027, 3, 22)),
+    ]
+    uids = [i.uid for i in items]
+    assert len(uids) == len(set(uids))
+
+
 # -- a round that runs past midnight -----------------------------------------------------------
 
 
