@@ -180,6 +180,7 @@ class RecordingProxy:
     sent: dict[int, dict[str, str]] = field(default_factory=dict)  # index -> request headers
     in_flight: int = 0
     peak: int = 0  # the most requests forwarded at once
+    connections: int = 0  # connections the client opened to the proxy
     fail_after: int | None = None  # forward this many, then drop every connection
     status_override: int | None = None  # answer every request with this status instead
     delay: float = 0.0  # seconds to wait before answering
@@ -204,6 +205,7 @@ class RecordingProxy:
         self.statuses.clear()
         self.sizes.clear()
         self.peak = 0
+        self.connections = 0
 
     def reset(self) -> None:
         self.clear()
@@ -232,6 +234,11 @@ class RecordingProxy:
 
             def log_message(self, *args: object) -> None:
                 pass
+
+            def setup(self) -> None:
+                with LOCK:
+                    proxy.connections += 1
+                super().setup()
 
             def forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -32,6 +32,7 @@ from followup_cal import service
 from followup_cal.cli import cli
 from followup_cal.loader import load
 from followup_cal.state import ExportState
+from followup_cal.sync.run import WORKERS
 
 TODAY = "2026-11-23"
 EXAMPLE_EVENTS = 49
@@ -177,6 +178,7 @@ def test_first_sync_creates_every_event_in_n_plus_discovery_requests(ws):
     # Discovery (3 PROPFIND) and MKCALENDAR, then one PUT per event; a new calendar is not read.
     assert ws.proxy.methods() == ["PROPFIND"] * 3 + ["MKCALENDAR"] + ["PUT"] * EXAMPLE_EVENTS
     assert ws.proxy.peak > 1  # the writes go over a few connections at once
+    assert ws.proxy.connections <= WORKERS  # each kept open: none per request
     stored = ws.stored()
     expected = exported(ws.path)
     assert set(stored) == set(expected)

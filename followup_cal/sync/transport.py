@@ -131,6 +131,7 @@ class Transport:
         self.final_url = self.url
         self._client: Any = None
         self._asked_scheme = False
+        self._challenge = ""  # WWW-Authenticate of the last 401
 
     def clone(self) -> Transport:
         """A transport of its own (one session per thread), with the scheme this one
@@ -174,7 +175,10 @@ class Transport:
             def no_redirects(*args: Any, **kwargs: Any) -> Any:
                 # Redirects are ours to follow (see the module docstring).
                 kwargs["allow_redirects"] = False
-                return session_request(*args, **kwargs)
+                response = session_request(*args, **kwargs)
+                if response.status_code == 401:  # what the server asks for instead
+                    self._challenge = response.headers.get("WWW-Authenticate", "")
+                return response
 
             client.session.request = no_redirects
             self._client = client
@@ -196,9 +200,16 @@ class Transport:
         except error.AuthorizationError as exc:
             status = exc.status or 401
             if status == 401 and client.auth is not None and not self._asked_scheme:
-                # Our Basic guess was wrong: ask the server which scheme it wants (Digest).
+                # Our guess was not taken. The 401 says which scheme the server wants:
+                # Digest is set up at once (no round trip to ask); a server that wants
+                # Basic has refused the credentials. Without a word, it is asked.
                 self._asked_scheme = True
+                offered = client.extract_auth_types(self._challenge) if self._challenge else set()
+                if self.scheme_in_use() in offered:
+                    raise self._refused(url, status) from None
                 client.auth, client.auth_type = None, None
+                if offered:
+                    client.build_auth_object(list(offered))
                 return self._send(url, method, body, headers)
             raise self._refused(url, status) from None
         raw = reply.raw if reply.status != 204 else ""
