@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from followup_cal.policy import Policy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large file has a hundred per interview
 class Pos:
     """Where a value stands in the YAML file (1-based), so warnings can point at it."""
 

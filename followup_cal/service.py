@@ -204,6 +204,8 @@ class _DraftOnUse:
     """An event whose draft is made each time it is read and not kept: a page of 150,000
     drafts reads each once, for its panel."""
 
+    __slots__ = ("item", "render")
+
     def __init__(
         self, item: PlannedFollowup, render: Callable[[PlannedFollowup], FollowupEvent]
     ) -> None:
@@ -241,7 +243,16 @@ def timeline_page(
         )
         event = cast("FollowupEvent", _DraftOnUse(item, render))
         marks.append(Mark(event, "cancelled", item.start.astimezone(zone), f"cancelled, {fact}"))
-    marks.sort(key=lambda m: (m.start, m.event.item.sort_key))
+    # Sorted within each interview, which is all the page shows (a row per interview):
+    # the sort keys of one interview at a time, not of the whole search at once.
+    grouped: dict[str, list[Mark]] = {}
+    for mark in marks:
+        grouped.setdefault(mark.event.item.interview.id, []).append(mark)
+    marks = []
+    for group in grouped.values():
+        group.sort(key=lambda m: (m.start, m.event.item.sort_key))
+        marks += group
+    del grouped
     title = search.calendar_name or f"Job search of {search.me.name}"
     return timeline_chunks(marks, search.interviews, zone, today, title)
 

@@ -37,7 +37,7 @@ COLOURS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per follow-up of the whole search
 class Mark:
     event: FollowupEvent
     state: str
@@ -157,7 +157,6 @@ def timeline_chunks(
     out += ["</div>"]
     yield "\n".join(out)
     out = []
-    panels: list[tuple[int, Mark]] = []
     number = 0
     by_interview: dict[str, list[Mark]] = {}
     for mark in marks:
@@ -189,13 +188,16 @@ def timeline_chunks(
                 f'aria-label="{escape(name)}" '
                 f'style="left:{x:.3f}%;top:{8 + 16 * level}px"></a>'
             )
-            panels.append((number, mark))
         out.append("</div>")
         yield "\n" + "\n".join(out)
         out = []
     yield "\n</div>"
-    for number, mark in panels:
-        yield "\n" + _draft_panel(number, mark)
+    # The panels, numbered in the order of their marks above.
+    number = 0
+    for interview in interviews:
+        for mark in by_interview.get(interview.id, []):
+            number += 1
+            yield "\n" + _draft_panel(number, mark)
     yield "\n</body></html>\n"
 
 

@@ -47,3 +47,12 @@ def test_agenda_drafts_each_row_as_it_prints_it(monkeypatch, fmt):
     assert rows > 10
     assert watch.made == rows  # one draft per row printed, made once
     assert watch.most_alive <= 1  # the row before, at most: none kept once printed
+
+
+def test_timeline_drafts_each_panel_as_it_writes_it(monkeypatch, tmp_path):
+    watch = DraftWatch(monkeypatch)
+    page = tmp_path / "t.html"
+    result = run("plan", str(EXAMPLE), "--html", str(page), *JOURNAL_TODAY)
+    assert result.exit_code == 0, result.output
+    assert watch.made == page.read_text("utf-8").count('<section class="draft"') > 10
+    assert watch.most_alive <= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -176,7 +177,9 @@ class _Reader:
                     self.misspelt.add((id(node), close[0]))
                     self.kept.append(node)  # its id stays its own while nodes come and go
                 continue
-            entries[key] = _Entry(key_node, value_node)
+            # One string per key name, not one per key written: a large file's positions
+            # (field_pos) are keyed by them, hundreds of thousands of times.
+            entries[sys.intern(key)] = _Entry(key_node, value_node)
         return entries
 
     def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
