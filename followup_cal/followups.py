@@ -12,8 +12,7 @@ from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 from followup_cal.model import Interview, Person
-
-UID_DOMAIN = "followup-cal"
+from followup_cal.uids import UID_DOMAIN
 
 
 class Step(StrEnum):

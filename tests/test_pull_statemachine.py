@@ -71,6 +71,7 @@ class PullMachine(RuleBasedStateMachine):
             url=self.calendar_url, username=USER, password=PASSWORD, auth_type="basic"
         ).calendar(url=self.calendar_url)
         self.synced_plan = self.plan()
+        self.synced_text = self.path.read_bytes()
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -166,6 +167,17 @@ class PullMachine(RuleBasedStateMachine):
 
     # -- sync and the invariants ---------------------------------------------------------
 
+    @precondition(lambda self: not self.phone_did and self.path.read_bytes() == self.synced_text)
+    @rule()
+    def sync_with_nothing_new(self):
+        # Nothing changed on either side: nothing to record or write. The sync after it
+        # with the same file asks the calendar only what changed since its token.
+        result = self.sync()
+        assert result.exit_code == 0, result.output
+        assert "from your calendar" not in result.stdout
+        assert result.stdout.startswith("created 0, updated 0, deleted 0,"), result.output
+        assert self.path.read_bytes() == self.synced_text
+
     @rule()
     def sync_and_check(self):
         plan_now = self.plan()
@@ -215,6 +227,7 @@ class PullMachine(RuleBasedStateMachine):
             assert server[uid] == start, "the phone's own event was touched"
         self.phone_did.clear()
         self.synced_plan = plan_after
+        self.synced_text = self.path.read_bytes()
 
 
 def test_pull_state_machine(radicale, tmp_path):

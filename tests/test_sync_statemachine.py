@@ -2,7 +2,8 @@
 
 Random sequences of YAML edits, outcomes, foreign events, user edits on the server,
 interrupted syncs, a deleted sync state file and syncs from a second machine (a copy of
-the YAML with no local files); after every completed sync the invariants hold: the owned
+the YAML with no local files), a user edit while the last no-op's token is cached, and
+the same sync with and without the cache; after every completed sync the invariants hold: the owned
 events are exactly the planned ones (bar events the user edited, which are left alone
 with the user's text until a forced sync), foreign events are untouched, and nothing is
 duplicated.
@@ -231,6 +232,28 @@ class SyncMachine(RuleBasedStateMachine):
         copy = other / "interviews.yaml"
         copy.write_text(self.path.read_text("utf-8"), "utf-8")
         self.sync_and_check(path=copy)
+
+    @precondition(lambda self: self.synced)
+    @rule(data=st.data())
+    def user_edit_while_the_token_is_cached(self, data):
+        # Two syncs in a row: the second finds nothing to do, and the next one with the
+        # same inputs would say so from the token alone; an edit on the server must
+        # still be seen (left alone, not overwritten).
+        self.sync()
+        quiet = self.sync()
+        assert quiet.exit_code in (0, 10), quiet.output
+        self.user_edits_an_owned_event(data)
+        self.sync_and_check()
+
+    @precondition(lambda self: self.synced)
+    @rule()
+    def the_cache_changes_nothing_sync_says(self):
+        self.sync()  # whatever the last steps changed, written
+        warm = self.sync()
+        (self.dir / "interviews.followup-sync.json").unlink(missing_ok=True)
+        cold = self.sync()
+        assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)
+        self.check(exact=False)
 
     def sync_and_check(self, path: Path | None = None) -> None:
         result = self.sync(path=path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,6 @@ from followup_cal.cli.base import (
     as_option,
     cli,
     file_argument,
-    load,
     reports_errors,
     resolve_today,
     timeout_option,
@@ -24,7 +24,8 @@ from followup_cal.state import ExportState, load_state, save_state, state_path_f
 if TYPE_CHECKING:  # imported by sync only, for speed
     from followup_cal.model import SearchFile
     from followup_cal.sync.algorithm import SyncPlan
-    from followup_cal.sync.run import PreparedSync, SyncTarget
+    from followup_cal.sync.run import PreparedSync
+    from followup_cal.sync.target import SyncTarget
 
 
 @cli.command()
@@ -98,45 +99,66 @@ def sync(
       FOLLOWUP_CAL_PASSWORD=... followup-cal sync interviews.yaml \\
           --url https://dav.example.org/ --user alex --calendar Follow-ups --create
     """
-    from followup_cal.credentials import find_password, require_password
-    from followup_cal.errors import SyncConflicts
+    from followup_cal.sync import quiet
     from followup_cal.sync.cache import SyncStatus, save_status, status_path_for
-    from followup_cal.sync.identity import ensure_search_id
-    from followup_cal.sync.run import SyncTarget, execute_sync, prepare_sync
-    from followup_cal.sync.transport import plain_http_warning
+    from followup_cal.sync.reading import read_owned
 
-    search = load(file)
+    inputs = quiet.Inputs.read(file)
+    as_todo = kind == "todo"
+    day = resolve_today(today)
+    # What decides the writes besides the files (the password and timeout do not).
+    options = {"url": url or "", "user": user or "", "calendar": calendar or "",
+               "create": create, "force": force, "adopt": adopt, "no_pull": no_pull,
+               "insecure": insecure, "kind": kind}  # fmt: skip
+    status_path = status_path_for(file)
+    status = SyncStatus.load(status_path)
+    if status.damaged:
+        click.echo(f"warning: {status_path} is damaged; ignored (it is only a cache)", err=True)
+    status_before = status.to_json()
+    last = quiet.recorded(status.quiet, inputs, options, day)
+    status.quiet = {}  # kept only by a sync that again finds nothing to do
+    remote = read_before = None
+    if last is not None:
+        target = _target(last["url"], last["user"], password_command, "", create, insecure,
+                         timeout, as_todo)  # fmt: skip
+        remote, calendar_url = target.connect(), last["calendar_url"]
+        read_before = (calendar_url, read_owned(remote, status, calendar_url, target.component))
+        if read_before[1].quiet:  # nothing of ours changed in the calendar: nothing to do
+            status.quiet = dict(last)
+            if not dry_run and status.to_json() != status_before:
+                save_status(status_path, status)
+            click.echo(
+                "dry run: 0 change(s), nothing written"
+                if dry_run
+                else f"created 0, updated 0, deleted 0, unchanged {last['unchanged']}"
+            )
+            return
+    # The full path: the file planned and drafted, the calendar's events compared.
+    from followup_cal.errors import SyncConflicts
+    from followup_cal.loader import decode, parse
+    from followup_cal.sync.identity import ensure_search_id
+    from followup_cal.sync.run import execute_sync, prepare_sync
+
+    search = parse(file, decode(file, inputs.yaml))
     settings = search.caldav
     url = url or (settings.url if settings else "")
     user = user or (settings.user if settings else "")
-    as_todo = kind == "todo"
     # caldav: calendar: names the events calendar; tasks go to a list of their own.
     calendar = calendar or (settings.calendar if settings and not as_todo else "")
     if not url:
         raise click.UsageError(
             "no server: give --url, FOLLOWUP_CAL_URL, url in config.toml or caldav: url: in FILE"
         )
-    # A server without accounts (user empty) may do without a password.
-    password = find_password(url, user, password_command)
-    if user and password is None:
-        password = _ask_password(url, user) if sys.stdin.isatty() else None
-        password = password or require_password(url, user, password_command)
-    if user and (warning := plain_http_warning(url)):
-        click.echo(warning, err=True)
-    if insecure:
-        click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
-    target = SyncTarget(url, user, password, calendar, create, not insecure, timeout, as_todo)
+    if remote is not None:  # the same inputs as the last no-op: the same server and user
+        target = replace(target, calendar=calendar)
+    else:
+        target = _target(url, user, password_command, calendar, create, insecure, timeout,
+                         as_todo)  # fmt: skip
     state_path = state_path_for(file)
     state = load_state(state_path)
     revisions_before = dict(state.revisions)
-    status_path = status_path_for(file)
-    status = SyncStatus.load(status_path)
-    if status.damaged:
-        click.echo(f"warning: {status_path} is damaged; ignored (it is only a cache)", err=True)
-    status_before = status.to_json()
     # The id is derived until it is written, after a sync that reached the calendar.
     search_id, _note = ensure_search_id(search, write=False)
-    day = resolve_today(today)
     # With the pull the writes are decided twice (before and after the facts are
     # recorded): the first decision must not bump any SEQUENCE.
     first_state = state if no_pull else ExportState(dict(state.revisions))
@@ -150,6 +172,8 @@ def sync(
             search_id=search_id,
             force=force,
             adopt=adopt,
+            remote=remote,
+            read_before=read_before,
         )
         if not no_pull:
             prepared = _pull(file, search, prepared, state, first_state, target, day, dry_run,
@@ -192,6 +216,41 @@ def sync(
     click.echo(report.summary)
     if report.conflicts:
         raise SyncConflicts(f"{len(report.conflicts)} event(s) left alone")
+    if not (note or writes or plan.edits or plan.duplicates) and quiet.Inputs.read(file) == inputs:
+        # Nothing to do, nothing to say, and the files as they were read: the next sync
+        # with these inputs may say so as soon as the calendar shows nothing new.
+        status.quiet = quiet.record(inputs, options, day, templates=search.templates_dir or "",
+                                    url=url, user=user, calendar_url=prepared.calendar_url,
+                                    unchanged=plan.unchanged)  # fmt: skip
+        save_status(status_path, status)
+
+
+def _target(
+    url: str,
+    user: str,
+    password_command: str | None,
+    calendar: str,
+    create: bool,
+    insecure: bool,
+    timeout: int,
+    as_todo: bool,
+) -> SyncTarget:
+    """The server with the user's password (asked on a terminal when none is stored),
+    after the warnings the connection deserves."""
+    from followup_cal.credentials import find_password, require_password
+    from followup_cal.sync.target import SyncTarget
+    from followup_cal.sync.transport import plain_http_warning
+
+    # A server without accounts (user empty) may do without a password.
+    password = find_password(url, user, password_command)
+    if user and password is None:
+        password = _ask_password(url, user) if sys.stdin.isatty() else None
+        password = password or require_password(url, user, password_command)
+    if user and (warning := plain_http_warning(url)):
+        click.echo(warning, err=True)
+    if insecure:
+        click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
+    return SyncTarget(url, user, password, calendar, create, not insecure, timeout, as_todo)
 
 
 def _pull(

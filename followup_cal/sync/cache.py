@@ -5,6 +5,9 @@ found by discovery, the ETag of every event it last wrote (the fallback for even
 written before fingerprints), and for each of our events at its ETag what reading it
 gave. An ETag names one content, so a cached entry is exactly what reading the event
 again would give: deleting the file changes what sync reads, never what it writes.
+Also per calendar: the sync token the server issued (RFC 6578) and the ETag of every
+event with our UID suffix at that point, so the next read asks only what changed; and
+the inputs of the last sync that found nothing to do (see ``quiet``).
 A file of another shape is ignored with a warning.
 """
 
@@ -28,6 +31,9 @@ class SyncStatus:
     calendars: dict[str, str] = field(default_factory=dict)
     etags: dict[str, dict[str, str]] = field(default_factory=dict)
     events: dict[str, dict[str, Entry]] = field(default_factory=dict)  # calendar -> href ->
+    tokens: dict[str, str] = field(default_factory=dict)  # calendar -> token, "" = none offered
+    listings: dict[str, dict[str, str]] = field(default_factory=dict)  # calendar -> href -> ETag
+    quiet: dict[str, str] = field(default_factory=dict)  # the last no-op's inputs (``quiet``)
     damaged: bool = False  # the file was there but not as we write it: ignored
 
     @classmethod
@@ -41,10 +47,13 @@ class SyncStatus:
         if not isinstance(data, dict):
             return cls(damaged=True)
         calendars, etags = data.get("calendars"), data.get("etags")
-        events = data.get("events", {})
+        events, listings = data.get("events", {}), data.get("listings", {})
+        tokens, quiet = data.get("tokens", {}), data.get("quiet", {})
         if not (_text_map(calendars) and isinstance(etags, dict) and isinstance(events, dict)):
             return cls(damaged=True)
-        if not all(_text_map(known) for known in etags.values()):
+        if not (_text_map(tokens) and _text_map(quiet) and isinstance(listings, dict)):
+            return cls(damaged=True)
+        if not all(_text_map(known) for known in [*etags.values(), *listings.values()]):
             return cls(damaged=True)
         if not all(_entries(known) for known in events.values()):
             return cls(damaged=True)
@@ -52,6 +61,9 @@ class SyncStatus:
             dict(calendars),
             {url: dict(known) for url, known in etags.items()},
             {url: dict(known) for url, known in events.items()},
+            dict(tokens),
+            {url: dict(known) for url, known in listings.items()},
+            dict(quiet),
         )
 
     def known_events(self, calendar_url: str) -> dict[str, Remote] | None:
@@ -84,12 +96,19 @@ class SyncStatus:
     def forget(self, calendar_url: str, href: str) -> None:
         self.events.get(calendar_url, {}).pop(href, None)
 
+    def forget_calendar(self, calendar_url: str) -> None:
+        for known in (self.etags, self.events, self.tokens, self.listings):
+            known.pop(calendar_url, None)
+
     def to_json(self) -> bytes:
         data = {
-            "version": 2,
+            "version": 3,
             "calendars": self.calendars,
             "etags": self.etags,
             "events": self.events,
+            "tokens": self.tokens,
+            "listings": self.listings,
+            "quiet": self.quiet,
         }
         return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 

@@ -12,10 +12,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from followup_cal.errors import CalendarNotFound, ServerError
-from followup_cal.model import slugify
 from followup_cal.sync.algorithm import OWNED_SUFFIX, Remote, has_our_suffix
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
@@ -24,7 +23,7 @@ from followup_cal.sync.edits import (
     component_of,
     server_fingerprint,
 )
-from followup_cal.sync.transport import Response, Transport, redact, same_site
+from followup_cal.sync.transport import PATH_SAFE, Response, Transport, redact, same_site
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -47,6 +46,13 @@ MULTIGET_BODY = """<?xml version="1.0" encoding="utf-8"?>
   {hrefs}
 </C:calendar-multiget>"""
 XML = {"Depth": "1", "Content-Type": "application/xml; charset=utf-8"}
+# RFC 6578: what changed since the token, ETags only (a foreign event costs a line).
+SYNC_COLLECTION_BODY = """<?xml version="1.0" encoding="utf-8"?>
+<D:sync-collection xmlns:D="DAV:">
+  <D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>
+  <D:prop><D:getetag/></D:prop>
+</D:sync-collection>"""
+SYNC_TOKEN = "<D:sync-token/>"
 
 COMPONENTS = "<C:supported-calendar-component-set/>"
 WELL_KNOWN = "/.well-known/caldav"
@@ -58,6 +64,22 @@ PROPFIND_BODY = """<?xml version="1.0" encoding="utf-8"?>
 
 def unfold(text: str) -> str:
     return text.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A sync-collection answer: the new token, what changed (href as sent -> ETag), and
+    which hrefs are gone."""
+
+    token: str
+    changed: dict[str, str]
+    deleted: list[str]
+
+
+def canonical(href: str) -> str:
+    """An href in one spelling (percent-encoding differs between what we PUT and what a
+    server lists): to compare, never to send."""
+    return quote(unquote(urlsplit(href).path), safe=PATH_SAFE.replace("%", ""))
 
 
 @dataclass(frozen=True)
@@ -159,6 +181,45 @@ class CalDAVRemote:
         response = self.request(calendar_url, "REPORT", body, XML, safe=True)
         tree = self._multistatus(response, calendar_url, "reading the calendar")
         return self._events(tree, calendar_url)
+
+    def sync_token(self, calendar_url: str) -> str:
+        """The calendar's current sync token (RFC 6578), "" when the server offers none."""
+        try:
+            tree = self._propfind(calendar_url, SYNC_TOKEN, "0")
+        except ServerError:
+            return ""  # not offered (or not readable): the filtered query does without
+        return (tree.findtext(f".//{{{DAV}}}sync-token") or "").strip()
+
+    def changes_since(self, calendar_url: str, token: str) -> Changes | None:
+        """What changed in the calendar since ``token``, in one REPORT; None when the
+        server no longer accepts the token (403/409 valid-sync-token), cut the answer
+        short (507), or does not do sync-collection: then everything is read again."""
+        body = SYNC_COLLECTION_BODY.format(token=_xml_text(token))
+        headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
+        response = self.request(calendar_url, "REPORT", body, headers, safe=True)
+        # 403/409 valid-sync-token (RFC 6578; Xandikos says 412); 400, 415 or 501: a
+        # server without sync-collection.
+        if response.status in (400, 403, 409, 412, 415, 501):
+            return None
+        tree = self._multistatus(response, calendar_url, "reading the calendar")
+        changed: dict[str, str] = {}
+        deleted: list[str] = []
+        own = canonical(calendar_url)
+        for item in tree.iter(f"{{{DAV}}}response"):
+            raw = item.findtext(f"{{{DAV}}}href") or ""
+            status = item.findtext(f"{{{DAV}}}status") or ""
+            if not raw:
+                continue
+            if canonical(urljoin(calendar_url, raw)) == own:
+                if " 507" in status:
+                    return None  # truncated: what is missing cannot be known
+                continue
+            if " 404" in status:
+                deleted.append(raw)
+            else:
+                changed[raw] = item.findtext(f".//{{{DAV}}}getetag") or ""
+        new_token = (tree.findtext(f"{{{DAV}}}sync-token") or "").strip()
+        return Changes(new_token, changed, deleted) if new_token else None
 
     def _events(self, tree: ET.Element, calendar_url: str) -> list[Remote]:
         events = []
@@ -267,6 +328,8 @@ class CalDAVRemote:
 
         The path is a slug ('Übersicht' -> ubersicht, other scripts transliterated with a
         short digest, the same for the same name); the display name is ``name`` exactly."""
+        from followup_cal.model import slugify
+
         slug = slugify(name) or "followups"
         url = urljoin(home_url, quote(slug) + "/")
         body = f"""<?xml version="1.0" encoding="utf-8"?>

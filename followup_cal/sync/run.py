@@ -7,7 +7,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date
-from urllib.parse import urlsplit
 
 from followup_cal import service
 from followup_cal.errors import CalendarNotFound, ServerError, SyncRefused
@@ -25,7 +24,7 @@ from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
 from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_sync
 from followup_cal.sync.cache import SyncStatus
-from followup_cal.sync.caldav_remote import CalDAVRemote, WriteResult, event_href
+from followup_cal.sync.caldav_remote import CalDAVRemote, WriteResult, canonical, event_href
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
     PUSHED_PROPERTY,
@@ -33,30 +32,12 @@ from followup_cal.sync.edits import (
     planned_fingerprint,
     retag,
 )
-from followup_cal.sync.transport import Transport, redact
+from followup_cal.sync.reading import Reading, read_owned
+from followup_cal.sync.target import SyncTarget
+from followup_cal.sync.transport import redact
 
 DEFAULT_CALENDAR = "Follow-ups"
 DEFAULT_TASK_LIST = "Follow-up tasks"  # a calendar holds a UID once: tasks live apart
-
-
-@dataclass(frozen=True)
-class SyncTarget:
-    url: str
-    user: str
-    password: str | None
-    calendar: str = ""  # a display name or the calendar's own URL; "" = the URL itself
-    create: bool = False
-    verify_tls: bool = True
-    timeout: int = 30
-    as_todo: bool = False  # tasks (VTODO) instead of events, in a calendar that takes them
-
-    @property
-    def component(self) -> str:
-        return "VTODO" if self.as_todo else "VEVENT"
-
-    @property
-    def style(self) -> FeedStyle:
-        return FeedStyle(as_todo=self.as_todo)
 
 
 @dataclass
@@ -245,49 +226,45 @@ def prepare_sync(
     force: bool = False,
     adopt: bool = False,
     remote: CalDAVRemote | None = None,
+    read_before: tuple[str, Reading] | None = None,
 ) -> PreparedSync:
     """Plan, find the calendar, read it in one REPORT and decide what to write.
 
-    ``search_id`` names this file's events (see ``ensure_search_id``)."""
+    ``search_id`` names this file's events (see ``ensure_search_id``); ``read_before``:
+    a calendar's URL and what reading it just gave."""
     # UIDs this file exported or synced before (its SEQUENCE history, kept with the
     # YAML): enough to claim its events written before search ids existed.
     known_uids = {key.split(" ")[0] for key in state.revisions}
     events = service.draft_events(search, service.plan(search, today))
     desired = desired_events(events, state, today, target.style, search_id)
-    remote = remote or CalDAVRemote(
-        Transport(
-            target.url,
-            target.user,
-            target.password,
-            verify_tls=target.verify_tls,
-            timeout=target.timeout,
-        )
-    )
+    remote = remote or target.connect()
     name = DEFAULT_TASK_LIST if target.as_todo else search.calendar_name or DEFAULT_CALENDAR
     key = calendar_key(target)
     from_memory = key in status.calendars
     calendar_url, created = resolve_calendar(remote, target, status, name)
 
     def read(url: str) -> list[Remote]:
-        known = status.known_events(url)
-        events = remote.owned_events(url, target.component, known)
-        events += hidden_events(remote, url, events, status.etags.get(url, {}), known)
-        status.events[url] = {}
-        for event in events:
-            status.remember(url, event)
-        return events
+        if read_before is not None and read_before[0] == url:
+            return read_before[1].events
+        return read_owned(remote, status, url, target.component).events
+
+    def new_calendar(url: str) -> list[Remote]:
+        # Empty: nothing to read. Its token now, so the next sync asks what changed.
+        status.forget_calendar(url)
+        status.tokens[url] = remote.sync_token(url)
+        status.listings[url] = {}
+        return []
 
     try:
-        existing = [] if created else read(calendar_url)  # a new one is empty
+        existing = new_calendar(calendar_url) if created else read(calendar_url)
     except CalendarNotFound:
         if not from_memory:
             raise
         # The remembered calendar is gone (deleted, renamed): find it again, once.
         del status.calendars[key]
-        status.etags.pop(calendar_url, None)
-        status.events.pop(calendar_url, None)
+        status.forget_calendar(calendar_url)
         calendar_url, created = resolve_calendar(remote, target, status, name)
-        existing = [] if created else read(calendar_url)
+        existing = new_calendar(calendar_url) if created else read(calendar_url)
     remembered = status.etags.setdefault(calendar_url, {})
     plan = plan_sync(
         desired,
@@ -303,25 +280,6 @@ def prepare_sync(
     return PreparedSync(
         remote, calendar_url, plan, remembered, search_id, existing, desired, known_uids, status
     )
-
-
-def hidden_events(
-    remote: CalDAVRemote,
-    calendar_url: str,
-    listed: list[Remote],
-    remembered: dict[str, str],
-    known: dict[str, Remote] | None,
-) -> list[Remote]:
-    """Events written before that the query did not list, asked for by their href: a
-    server may answer a query only within a window of dates (Open-Xchange), and an event
-    it leaves out must not count as one the user deleted. One request, only when some
-    are missing; what is really gone stays gone."""
-    missing = set(remembered) - {event.uid for event in listed}
-    if not missing:
-        return []
-    hrefs = {event.uid: event.href for event in (known or {}).values()}
-    urls = (hrefs.get(uid) or event_href(calendar_url, uid) for uid in missing)
-    return remote.fetch(calendar_url, sorted(urlsplit(url).path for url in urls))
 
 
 def replan(
@@ -379,6 +337,9 @@ def execute_sync(
     free = list(remotes)
     lock = threading.Lock()
     mine = threading.local()
+    # Our events as they stand after each write: what the next sync's token is read
+    # against (an ETag unknown, "", makes it read that event again).
+    listing = status.listings.setdefault(calendar_url, {})
 
     def carry_out(write: Write) -> tuple[str, WriteResult | None]:
         # Each thread keeps one client for the whole run: Digest's challenge is kept
@@ -394,8 +355,13 @@ def execute_sync(
         elif write.kind in ("delete", "release"):
             remembered.pop(write.uid, None)
             status.forget(calendar_url, href)
+            if write.kind == "release":  # still there, with our UID suffix: listed
+                listing[canonical(href)] = result.etag or ""
+            else:
+                listing.pop(canonical(href), None)
             report.count(write.kind)
         else:
+            listing[canonical(href)] = result.etag or ""
             if result.etag:
                 remembered[write.uid] = result.etag
             else:

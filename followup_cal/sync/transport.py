@@ -199,6 +199,10 @@ class Transport:
             return Response(503, {}, b"")
         except error.AuthorizationError as exc:
             status = exc.status or 401
+            if status == 403 and "{DAV:}valid-sync-token" in exc.preconditions:
+                # A precondition (an expired sync token), not a refusal: the caller's.
+                body = exc.body.encode() if isinstance(exc.body, str) else exc.body or b""
+                return Response(403, {}, body)
             if status == 401 and client.auth is not None and not self._asked_scheme:
                 # Our guess was not taken. The 401 says which scheme the server wants:
                 # Digest is set up at once (no round trip to ask); a server that wants
