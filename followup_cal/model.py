@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -87,6 +86,8 @@ def slugify(text: str) -> str:
         slug = _ascii_slug(text)
         if slug:
             return slug
+    import hashlib
+
     from anyascii import anyascii  # imported for names in other scripts only
 
     digest = hashlib.sha256(text.encode()).hexdigest()[:6]

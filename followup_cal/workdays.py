@@ -7,17 +7,16 @@ The planner only asks "is this a business day, and if not, why?"; it never impor
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import json
 import os
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from followup_cal.atomic import write_atomic
 from followup_cal.errors import FileAccessError
 from followup_cal.model import Profile
 
@@ -93,12 +92,15 @@ def _package_key() -> str:
     spec = importlib.util.find_spec("holidays")
     origin = spec.origin if spec and spec.origin else ""
     stamp = Path(origin).stat().st_mtime_ns if origin else 0
-    return hashlib.sha256(f"{origin}:{stamp}".encode()).hexdigest()[:12]
+    # A checksum, not a hash: zlib is loaded at start-up anyway, hashlib is not.
+    return f"{zlib.crc32(origin.encode()):08x}{stamp:x}"
 
 
 def _write_cache(path: Path, data: object) -> None:
     with contextlib.suppress(OSError, FileAccessError):
         path.parent.mkdir(parents=True, exist_ok=True)
+        from followup_cal.atomic import write_atomic  # only when the cache is written
+
         write_atomic(path, json.dumps(data, indent=0).encode())
 
 

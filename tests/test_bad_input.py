@@ -43,3 +43,25 @@ def test_missing_file_is_exit_3(tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 3
     assert result.stderr.startswith(f"{tmp_path / 'nope.yaml'}: cannot read:")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["2024-02-29", "2026-02-29", "2026-13-01", "0000-01-01", "2026-01-01 12:30",
+     "2026-01-01T12:30:59", "2026-01-01 24:00", "2026-01-01 24:01", "2026-01-01 12:60",
+     "2026-01-01 25:00"],
+)  # fmt: skip
+def test_dates_read_as_python_dateutil_reads_them(raw):
+    """The reader takes dates from the standard library (dateutil.parser is slow to
+    import), with the same values and the same error messages as dateutil's isoparse."""
+    from dateutil.parser import isoparse
+
+    from followup_cal.loader.reader import _iso_datetime
+
+    def outcome(read):
+        try:
+            return read(raw)
+        except ValueError as exc:
+            return str(exc)
+
+    assert outcome(_iso_datetime) == outcome(isoparse)

@@ -1,6 +1,7 @@
 """The layers the folders name: only cli/ speaks click, and nothing imports the CLI back."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,21 +70,48 @@ def test_every_command_module_is_registered():
     assert set(COMMAND_MODULES.values()) == with_commands
 
 
+EXAMPLE = str(PACKAGE.parent / "examples" / "interviews.yaml")
+# What `plan` does without: the drafts, the calendar, the round-trip YAML editor, and
+# what only a typo (difflib), an hour 24 (dateutil.parser), a name in another script
+# (hashlib), shell completion or --format json need.
+NOT_FOR_PLAN = [
+    "followup_cal.drafts",
+    "followup_cal.ics",
+    "followup_cal.atomic",
+    "icalendar",
+    "ruamel.yaml",
+    "dateutil.parser",
+    "difflib",
+    "hashlib",
+    "click.shell_completion",
+    "keyring",
+]
+COMPLETE = {"_FOLLOWUP_CAL_COMPLETE": "bash_complete", "COMP_WORDS": "followup-cal pl"}
+
+
 @pytest.mark.parametrize(
-    ("argv", "not_imported"),
+    ("argv", "not_imported", "env"),
     [
-        (["--version"], ["followup_cal.cli.reading", "followup_cal.loader", "click.testing"]),
-        (["--help"], ["followup_cal.loader", "yaml", "icalendar", "followup_cal.service"]),
+        (["--version"], ["followup_cal.cli.reading", "followup_cal.loader", "click.testing"], {}),
+        (["--help"], ["followup_cal.loader", "yaml", "icalendar", "followup_cal.service"], {}),
+        (["plan", EXAMPLE, "--today", "2026-11-23"], NOT_FOR_PLAN, {}),
+        ([], ["followup_cal.loader", "yaml", "followup_cal.service"], {**COMPLETE, "COMP_CWORD": "1"}),
     ],
-)
-def test_start_up_imports_only_what_it_needs(argv, not_imported):
+    ids=["version", "help", "plan", "complete-command"],
+)  # fmt: skip
+def test_start_up_imports_only_what_it_needs(argv, not_imported, env):
     code = (
         f"import sys; sys.argv = ['followup-cal', *{argv!r}]\n"
         "from followup_cal.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    run = [sys.executable, "-c", code]
+    env = {**os.environ, "TZ": "UTC", **env}
+    # Twice: the first run may fill the holidays cache (the holidays package loads then).
+    subprocess.run(run, capture_output=True, env=env, check=True)
+    out = subprocess.run(run, capture_output=True, text=True, env=env, check=True)
     loaded = out.stdout.strip().splitlines()[-1]
+    assert "'followup_cal.cli'" in loaded
     for module in not_imported:
         assert f"'{module}'" not in loaded, module

@@ -12,12 +12,14 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import click
-from click.shell_completion import CompletionItem
 
 from followup_cal.errors import FollowupCalError
 from followup_cal.settings import FILE_ENV, choose_file, load_config
 
 if TYPE_CHECKING:
+    # click's completion module is imported when a completion runs, not with each command.
+    from click.shell_completion import CompletionItem
+
     from followup_cal.model import Interview, SearchFile
 
 
@@ -40,10 +42,16 @@ def _interview(ctx: click.Context) -> tuple[SearchFile | None, Interview | None]
     return search, found
 
 
+def _item(value: str, help: str | None = None) -> CompletionItem:
+    from click.shell_completion import CompletionItem  # loaded by click when completing
+
+    return CompletionItem(value, help=help)
+
+
 def ids(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     search = _search(ctx)
     return [
-        CompletionItem(i.id, help=f"{i.company}, {i.role}")
+        _item(i.id, help=f"{i.company}, {i.role}")
         for i in (search.interviews if search else ())
         if i.id.startswith(incomplete)
     ]
@@ -61,7 +69,7 @@ def steps(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[
     for item in service.plan(search, date.today()):
         if item.interview.id == interview.id and not item.done and item.status != "cancelled":
             keys.setdefault(item.key, item.label)
-    return [CompletionItem(k, help=v) for k, v in keys.items() if k.startswith(incomplete)]
+    return [_item(k, help=v) for k, v in keys.items() if k.startswith(incomplete)]
 
 
 def people(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -69,7 +77,7 @@ def people(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list
     search, interview = _interview(ctx)
     chosen = [interview] if interview else list(search.interviews if search else ())
     names = dict.fromkeys(p.name for i in chosen for r in i.rounds for p in r.interviewers)
-    return [CompletionItem(n) for n in names if n.lower().startswith(incomplete.lower())]
+    return [_item(n) for n in names if n.lower().startswith(incomplete.lower())]
 
 
 def zones(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -81,4 +89,4 @@ def zones(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list
     found = [n for n in names if n.lower().startswith(wanted)]
     if not found:
         found = [n for n in names if n.lower().rsplit("/", 1)[-1].startswith(wanted)]
-    return [CompletionItem(n) for n in found]
+    return [_item(n) for n in found]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from typing import Any
@@ -140,6 +139,8 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
         write_atomic(html_out, (piece.encode("utf-8") for piece in page))
         click.echo(f"wrote {html_out}", err=True)
     if fmt == "json":
+        import json
+
         click.echo(json.dumps([_row(i) for i in items], indent=2, ensure_ascii=False))
         return
     marks = {"past": " ", "today": ">", "upcoming": " ", "done": "✓"}

@@ -4,7 +4,7 @@ PyYAML composes the file into nodes that remember their line and column; we walk
 nodes ourselves instead of letting PyYAML build Python objects, so that every problem
 (unknown key, duplicate key, impossible date, ...) is reported as ``FILE:LINE:COL:`` and
 all of them are found in one run. YAML's own typing is not trusted: ``2026-11-02`` and
-``2026-11-02 14:00`` are parsed from their text, strictly, by python-dateutil.
+``2026-11-02 14:00`` are parsed from their text, strictly (reader._iso_datetime).
 
 Here: the entry points and the chunked reading of a large file. reader.py holds the node
 reader and the key tables; profile.py, rounds.py, interview.py and servers.py read the
