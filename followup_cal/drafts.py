@@ -87,9 +87,12 @@ class _Sentence:
 
     def fill(self, values: Mapping[str, str]) -> str | None:
         """The sentence filled, or None when a placeholder has an empty value."""
+        if not self.needs:
+            return self.fmt.format_map(values)
         if self.needs <= values.keys():
-            if not all(values[name] for name in self.needs):
-                return None
+            for name in self.needs:
+                if not values[name]:
+                    return None
             return self.fmt.format_map(values)
         # A placeholder the values do not know stays as it is, for the lint to flag.
         if not all(values.get(name, "?") for name in self.needs):
