@@ -211,10 +211,15 @@ def _thank_you_time(
     candidate = end_local + timedelta(hours=pol.thank_you_delay_hours)
     delay = f"{pol.thank_you_delay_hours} h after {label} ends"
     if ctx.interview.channel is Channel.LETTER:
-        # Post is slow: a handwritten note goes out the same day, whatever the hour.
-        if candidate.date() != end_local.date():
-            candidate = end_local
-        return candidate, f"{delay}, on the interview day because a letter takes days to arrive"
+        # Post is slow: a handwritten note goes out on the interview day, whatever the hour,
+        # or the next morning after a round that ran past midnight.
+        letter, held = "because a letter takes days to arrive", start.astimezone(ctx.zone).date()
+        if candidate.date() == held:
+            return candidate, f"{delay}, on the interview day {letter}"
+        if end_local.date() == held:
+            return end_local, f"as {label} ends, still on the interview day, {letter}"
+        morning = max(ctx.at_send_time(end_local.date()), end_local)
+        return morning, f"the morning after {label}, {letter}"
     same_day = candidate.date() == end_local.date()
     in_hours = cal.is_business_day(candidate.date()) and candidate.time() <= pol.work_day_end
     if in_hours and not same_day and candidate.time() >= pol.work_day_start:
@@ -234,7 +239,7 @@ def _thank_you_time(
     morning = ctx.at_send_time(day)
     if morning <= deadline:
         return morning, f"{outside}, so the next business morning, {fmt_day(day)}"
-    hours = round((morning - end_local).total_seconds() / 3600)
+    hours = round((morning.timestamp() - end_local.timestamp()) / 3600)  # real hours, not wall
     late = (
         f"{outside}, and the next business morning ({fmt_day(day)}) is {hours} h after "
         f"{label}: a thank-you goes out within 24 h"

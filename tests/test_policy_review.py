@@ -182,6 +182,35 @@ def test_a_long_thank_you_delay_that_ends_in_working_hours_the_next_day_is_kept(
     )
 
 
+def test_a_letter_after_a_late_round_says_when_it_really_goes():
+    # 22:00-23:00: the letter is written as the round ends, not "2 h after" it.
+    (late,) = steps(
+        plan_of(interview(rounds=[a_round("2026-11-03 22:00")], channel="letter")), "thank_you"
+    )
+    assert (late.start.isoformat(), late.reason) == (
+        "2026-11-03T23:00:00-05:00",
+        "as the interview ends, still on the interview day, because a letter takes days to arrive",
+    )
+    # 23:30-00:30: the interview day is over; not Wed 02:30 "on the interview day".
+    (past,) = steps(
+        plan_of(interview(rounds=[a_round("2026-11-03 23:30")], channel="letter")), "thank_you"
+    )
+    assert (past.start.isoformat(), past.reason) == (
+        "2026-11-04T09:30:00-05:00",
+        "the morning after the interview, because a letter takes days to arrive",
+    )
+
+
+def test_hours_to_the_next_business_morning_are_real_hours_across_a_clock_change():
+    # Fri 30 Oct 17:00 EDT to Mon 2 Nov 09:30 EST is 65.5 h, not the 64.5 the clocks show.
+    (thanks,) = steps(plan_of(interview(rounds=[a_round("2026-10-30 16:00")])), "thank_you")
+    assert thanks.reason == (
+        "2 h after the interview ends (Fri 19:00) is outside working hours, and the next "
+        "business morning (Mon 2 Nov) is 66 h after the interview: a thank-you goes out "
+        "within 24 h, so the same day at 19:00"
+    )
+
+
 # -- what `draft` says about when ------------------------------------------------------------
 
 
