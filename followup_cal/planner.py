@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -229,11 +229,10 @@ def _thank_you_time(
         if candidate.time() < pol.work_day_start:
             morning = ctx.at_send_time(candidate.date())
             # A round that ran past midnight was held the day before this morning.
-            after = start.astimezone(ctx.zone).date() < candidate.date()
-            which = "after" if after else "of"
+            which = "after" if start.astimezone(ctx.zone).date() < candidate.date() else "of"
             return morning, f"the morning {which} {label}, at the start of the working day"
         return candidate, f"{delay}, still within working hours"
-    deadline = end_local + timedelta(hours=24)
+    deadline = end.astimezone(UTC) + timedelta(hours=24)  # real hours, across a clock change
     outside = f"{delay} ({candidate:%a %H:%M}) is outside working hours"
     day = cal.after(end_local.date())
     morning = ctx.at_send_time(day)

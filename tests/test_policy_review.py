@@ -12,6 +12,7 @@ from datetime import date
 from click.testing import CliRunner
 from conftest import (
     JOURNAL_TODAY,
+    ME,
     draft_of,
     drafted,
     interview,
@@ -208,6 +209,21 @@ def test_hours_to_the_next_business_morning_are_real_hours_across_a_clock_change
         "2 h after the interview ends (Fri 19:00) is outside working hours, and the next "
         "business morning (Mon 2 Nov) is 66 h after the interview: a thank-you goes out "
         "within 24 h, so the same day at 19:00"
+    )
+
+
+def test_within_24_hours_means_real_hours_when_the_clocks_go_back_overnight():
+    # Israel leaves summer time on Sun 25 Oct 2026. A Sunday-to-Thursday week and a round
+    # on Sat 08:30-09:30: Sun 09:30 is 25 hours later, so the thank-you goes the same day.
+    israel = {**ME, "timezone": "Asia/Jerusalem", "country": "IL"}
+    israel["work_week"] = ["sun", "mon", "tue", "wed", "thu"]
+    items = plan_of(interview(rounds=[a_round("2026-10-24 08:30")]), me=israel)
+    (thanks,) = steps(items, "thank_you")
+    assert (thanks.start.isoformat(), thanks.reason) == (
+        "2026-10-24T11:30:00+03:00",
+        "2 h after the interview ends (Sat 11:30) is outside working hours, and the next "
+        "business morning (Sun 25 Oct) is 25 h after the interview: a thank-you goes out "
+        "within 24 h, so the same day at 11:30",
     )
 
 
