@@ -211,15 +211,16 @@ def _thank_you_time(
     candidate = end_local + timedelta(hours=pol.thank_you_delay_hours)
     delay = f"{pol.thank_you_delay_hours} h after {label} ends"
     if ctx.interview.channel is Channel.LETTER:
-        # Post is slow: a handwritten note goes out on the interview day, whatever the hour,
-        # or the next morning after a round that ran past midnight.
+        # Post is slow: a letter goes on the interview day once you are up, else next morning.
         letter, held = "because a letter takes days to arrive", start.astimezone(ctx.zone).date()
-        if candidate.date() == held:
+        awake = ctx.at_send_time(held)
+        if candidate.date() == held and candidate >= awake:
             return candidate, f"{delay}, on the interview day {letter}"
-        if end_local.date() == held:
+        if end_local.date() == held and end_local >= awake:
             return end_local, f"as {label} ends, still on the interview day, {letter}"
+        which = "after" if held < end_local.date() else "of"
         morning = max(ctx.at_send_time(end_local.date()), end_local)
-        return morning, f"the morning after {label}, {letter}"
+        return morning, f"the morning {which} {label}, {letter}"
     same_day = candidate.date() == end_local.date()
     in_hours = cal.is_business_day(candidate.date()) and candidate.time() <= pol.work_day_end
     if in_hours and not same_day and candidate.time() >= pol.work_day_start:
@@ -472,15 +473,14 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
     if outcome:
         # Rule 6 for the thank-you too: one due after they decided would offer help "with
         # the decision" already made (a rejection's reply thanks them instead).
-        done = (i for i in done if i.step is not Step.THANK_YOU or i.done or not _after(ctx, i))
+        zone, on = ctx.zone, outcome.on
+        done = (
+            i
+            for i in done
+            if i.step is not Step.THANK_YOU or i.done or i.start.astimezone(zone).date() <= on
+        )
     kept = (ctx.as_user_left_it(item) for item in done)
     return [item for item in kept if item is not None]
-
-
-def _after(ctx: _Context, item: PlannedFollowup) -> bool:
-    """Whether the item falls after the day of the interview's outcome, in my zone."""
-    outcome = ctx.interview.outcome
-    return outcome is not None and item.start.astimezone(ctx.zone).date() > outcome.on
 
 
 def plan_followups(

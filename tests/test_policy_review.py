@@ -192,6 +192,13 @@ def test_a_letter_after_a_late_round_says_when_it_really_goes():
         "2026-11-03T23:00:00-05:00",
         "as the interview ends, still on the interview day, because a letter takes days to arrive",
     )
+    # A round in Los Angeles at 21:30 is 00:30-01:30 in New York: the letter is not at 03:30.
+    rounds = [a_round("2026-11-05 21:30", timezone="America/Los_Angeles")]
+    (night,) = steps(plan_of(interview(rounds=rounds, channel="letter")), "thank_you")
+    assert (night.start.isoformat(), night.reason) == (
+        "2026-11-06T09:30:00-05:00",
+        "the morning of the interview, because a letter takes days to arrive",
+    )
     # 23:30-00:30: the interview day is over; not Wed 02:30 "on the interview day".
     (past,) = steps(
         plan_of(interview(rounds=[a_round("2026-11-03 23:30")], channel="letter")), "thank_you"
