@@ -176,8 +176,10 @@ def test_first_sync_creates_every_event_in_n_plus_discovery_requests(ws):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"created {EXAMPLE_EVENTS}, updated 0, deleted 0, unchanged 0"
     # Discovery (3 PROPFIND), MKCALENDAR and its sync token (PROPFIND), then one PUT per
-    # event; a new calendar is not read.
+    # event; a new calendar is not read. Then the record of the events confirmed there
+    # (one PROPPATCH, see test_sync_ledger).
     methods = ["PROPFIND"] * 3 + ["MKCALENDAR", "PROPFIND"] + ["PUT"] * EXAMPLE_EVENTS
+    methods += ["PROPPATCH"]
     assert ws.proxy.methods() == methods
     assert ws.proxy.peak > 1  # the writes go over a few connections at once
     assert ws.proxy.connections <= WORKERS  # each kept open: none per request

@@ -1,9 +1,10 @@
 """Calendar -> journal inside a sync: what the user did to followup-cal's own events.
 
-The server's copies say what changed since sync wrote them (``edits``, per event; a
-deletion is an event this file wrote to this calendar, by the ETags it remembers, that
-is gone). ``pull`` turns the changes into facts; they are written into the YAML the way
-the journal commands write; the writes are then planned again from the updated file,
+The server's copies say what changed since sync wrote them (``edits``, per event). A
+deletion is an event of this file that is gone: one whose ETag the cache remembers, or,
+when the cache does not know it, one the server's record names (``ledger``). ``pull``
+turns the changes into facts; they are written into the YAML the way the journal
+commands write; the writes are then planned again from the updated file,
 and for exactly those events the file's version goes back to the server.
 """
 
@@ -23,6 +24,7 @@ from followup_cal.record import (
     record_step_facts,
     step_facts_edit,
 )
+from followup_cal.sync import ledger
 from followup_cal.sync.edits import compare, component_of
 from followup_cal.sync.pull import CalendarChange, CalendarFact, Pulled, pull
 from followup_cal.sync.run import PreparedSync
@@ -38,6 +40,22 @@ def _value(component: Any, name: str) -> datetime | date | None:
     except (ValueError, TypeError, KeyError):
         return None
     return value if isinstance(value, date) else None
+
+
+def deleted_by_user(prepared: PreparedSync) -> set[str]:
+    """Planned events that are gone and that the cache does not know, which the
+    server's record names as having been there: the user deleted them. Read only
+    when there are such events (one PROPFIND); a missing or unreadable record names
+    none, and they are created again."""
+    absent = {d.uid for d in prepared.desired} - set(prepared.plan.owned)
+    unknown = absent - set(prepared.remembered)
+    if not unknown or prepared.created or not prepared.search_id:
+        return set()
+    transport, url = prepared.remote.transport, prepared.calendar_url
+    recorded = ledger.read(transport, url, prepared.search_id)
+    if recorded is None:
+        return set()
+    return {uid for uid in unknown if ledger.digest(uid) in recorded}
 
 
 def calendar_changes(prepared: PreparedSync) -> list[CalendarChange]:
@@ -59,7 +77,7 @@ def calendar_changes(prepared: PreparedSync) -> list[CalendarChange]:
         elif want is not None:
             file_changed = want.content_hash != remote.content_hash
         changes.append(CalendarChange(uid, edit.kinds, start, completed, file_changed))
-    for uid in sorted(set(prepared.remembered) - set(prepared.plan.owned)):
+    for uid in sorted(set(prepared.remembered) - set(prepared.plan.owned) | prepared.vanished):
         changes.append(CalendarChange(uid, ("deleted",)))
     return changes
 
@@ -77,6 +95,7 @@ def pull_into_file(
 ) -> tuple[Pulled, SearchFile]:
     """What the calendar says, and the file with it recorded: written to ``path``, or,
     given the file's ``text`` (a dry run), only worked out in memory."""
+    prepared.vanished |= deleted_by_user(prepared)
     changes = calendar_changes(prepared)
     zone = search.me.timezone
     pulled = pull(service.plan(search, today), changes, zone, today)

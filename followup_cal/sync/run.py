@@ -22,6 +22,7 @@ from followup_cal.ics import (
 )
 from followup_cal.model import SearchFile
 from followup_cal.state import ExportState
+from followup_cal.sync import ledger
 from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_sync
 from followup_cal.sync.cache import SyncStatus
 from followup_cal.sync.caldav_remote import CalDAVRemote, WriteResult, canonical, event_href
@@ -213,6 +214,9 @@ class PreparedSync:
     desired: list[Desired] = field(default_factory=list)
     known_uids: set[str] = field(default_factory=set)
     status: SyncStatus = field(default_factory=SyncStatus)
+    created: bool = False  # the calendar was made by this sync: nothing was there
+    # UIDs of ours the server lost since they were written there (deleted by the user).
+    vanished: set[str] = field(default_factory=set)
 
 
 def prepare_sync(
@@ -277,9 +281,9 @@ def prepare_sync(
     )
     if plan.refused:
         raise SyncRefused(plan.refused)
-    return PreparedSync(
-        remote, calendar_url, plan, remembered, search_id, existing, desired, known_uids, status
-    )
+    vanished = set(remembered) - set(plan.owned)
+    return PreparedSync(remote, calendar_url, plan, remembered, search_id, existing, desired,
+                        known_uids, status, created, vanished)  # fmt: skip
 
 
 def replan(
@@ -329,7 +333,13 @@ def execute_sync(
     remembered, status = prepared.remembered, prepared.status
     calendar_url = prepared.calendar_url
     report = SyncReport(calendar_url, prepared.plan, conflicts=list(prepared.plan.conflicts))
-    writes = prepared.plan.writes
+    writes, recorded = prepared.plan.writes, None
+    owned = prepared.plan.owned
+    if prepared.search_id:
+        writes, recorded = ledger.before_writes(
+            prepared.remote.transport, calendar_url, prepared.search_id, owned, writes
+        )
+    confirmed: set[str] = set()  # created, and answered 2xx
     remotes = [prepared.remote]
     if workers > 1 and len(writes) > workers:
         # Each thread its own client (sessions are not shared between threads).
@@ -372,6 +382,8 @@ def execute_sync(
                              prepared.search_id, write.pushed, write.pushed)  # fmt: skip
             status.remember(calendar_url, written)
             report.count(write.kind)
+            if write.kind == "create":
+                confirmed.add(write.uid)
         if progress:
             progress(write)
 
@@ -389,9 +401,14 @@ def execute_sync(
                     pool.shutdown(wait=True, cancel_futures=True)
                     raise
     finally:
-        report.requests = sum(remote.requests for remote in remotes)
         for extra in remotes[1:]:
             extra.close()
+    present = set(owned) - ledger.removed_by_us(writes, owned) | confirmed
+    # Written when what is there changed (after the creates are confirmed, never before):
+    # a sync that only read or updated costs no request for it.
+    if prepared.search_id and (confirmed or prepared.vanished) and present != recorded:
+        ledger.write(prepared.remote.transport, calendar_url, prepared.search_id, present)
+    report.requests = sum(remote.requests for remote in remotes)
     return report
 
 
