@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from followup_cal import service
+from followup_cal.errors import FollowupCalError
 from followup_cal.loader import parse
 from followup_cal.model import SearchFile
 from followup_cal.record import (
@@ -25,6 +27,7 @@ from followup_cal.record import (
     step_facts_edit,
 )
 from followup_cal.sync import ledger
+from followup_cal.sync.caldav_remote import event_href
 from followup_cal.sync.edits import compare, component_of
 from followup_cal.sync.pull import CalendarChange, CalendarFact, Pulled, pull
 from followup_cal.sync.run import PreparedSync
@@ -45,8 +48,8 @@ def _value(component: Any, name: str) -> datetime | date | None:
 def deleted_by_user(prepared: PreparedSync) -> set[str]:
     """Planned events that are gone and that the cache does not know, which the
     server's record names as having been there: the user deleted them. Read only
-    when there are such events (one PROPFIND); a missing or unreadable record names
-    none, and they are created again."""
+    when there are such events (one PROPFIND, and one multiget of those it names); a
+    missing or unreadable record names none, and they are created again."""
     absent = {d.uid for d in prepared.desired} - set(prepared.plan.owned)
     unknown = absent - set(prepared.remembered)
     if not unknown or prepared.created or not prepared.search_id:
@@ -55,7 +58,15 @@ def deleted_by_user(prepared: PreparedSync) -> set[str]:
     recorded = ledger.read(transport, url, prepared.search_id)
     if recorded is None:
         return set()
-    return {uid for uid in unknown if ledger.digest(uid) in recorded}
+    gone = {uid for uid in unknown if ledger.digest(uid) in recorded}
+    # Asked for where sync put them, as a cached event the query left out is: a server
+    # may answer a query only within a window of dates (Open-Xchange).
+    paths = sorted(urlsplit(event_href(url, uid)).path for uid in gone)
+    try:
+        found = prepared.remote.fetch(url, paths)
+    except FollowupCalError:
+        return set()  # unsure: created again
+    return gone - {event.uid for event in found}
 
 
 def calendar_changes(prepared: PreparedSync) -> list[CalendarChange]:
