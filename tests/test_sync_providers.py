@@ -76,7 +76,9 @@ def test_a_calendar_home_on_another_host_of_the_site_gets_the_credentials(
     assert f"created {EVENTS}," in result.stdout
     # The host typed answers who the user is and where the home is; the rest is there.
     assert front.methods() == ["PROPFIND", "PROPFIND"]
-    assert partition.methods() == ["PROPFIND", "MKCALENDAR", "PROPFIND"] + ["PUT"] * EVENTS
+    # The writes, and the record of them on the calendar (tests/test_sync_ledger.py).
+    methods = ["PROPFIND", "MKCALENDAR", "PROPFIND"] + ["PUT"] * EVENTS + ["PROPPATCH"]
+    assert partition.methods() == methods
     assert all(
         headers.get("authorization", "").startswith("Basic ") for headers in partition.sent.values()
     )
