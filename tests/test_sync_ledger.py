@@ -82,14 +82,10 @@ def test_a_deletion_in_the_calendar_is_recognised_without_the_cache(ws):
         assert "from your calendar: skipped: Final follow-up → Lukas Becker" in result.stdout
         assert new_facts(before, ws) == ["skipped:", HELIO_SKIPPED]
         assert HELIO_2 not in ws.stored()  # not created again
-        # Discovery, the REPORT, the record (read once: nothing else planned was missing),
-        # the event it names asked for by href (gone), and the record without it.
-        assert ws.proxy.methods() == ["PROPFIND"] * 3 + [
-            "REPORT",
-            "PROPFIND",
-            "REPORT",
-            "PROPPATCH",
-        ]
+        # After reading the calendar: the record (read once: nothing else planned was
+        # missing), the event it names asked for by href (gone), the record without it.
+        methods = ws.proxy.methods()
+        assert methods[methods.index("REPORT") :] == ["REPORT", "PROPFIND", "REPORT", "PROPPATCH"]
         # Nothing left to learn: the next sync is one request.
         again = ws.sync()
         assert "from your calendar" not in again.stdout
