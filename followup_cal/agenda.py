@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from followup_cal.columns import cells, pad
 from followup_cal.followups import PENDING_STEPS, PlannedFollowup, Step, fmt_day
 from followup_cal.ics import FollowupEvent
 
@@ -179,7 +180,7 @@ def agenda_lines(agenda: Agenda, zone: ZoneInfo, style: Any = None) -> list[str]
     window = f"the next {agenda.days} day{'s' * (agenda.days != 1)}"
     lines = [f"Agenda for {fmt_day(agenda.today)} {agenda.today.year} and {window} ({zone.key})"]
     table = [_columns(r) for r in agenda.rows]
-    widths = [max((len(row[i]) for row in table), default=0) for i in range(5)]
+    widths = [max((cells(row[i]) for row in table), default=0) for i in range(5)]
     del table
     for name in SECTIONS:
         rows = agenda.section(name)
@@ -187,7 +188,7 @@ def agenda_lines(agenda: Agenda, zone: ZoneInfo, style: Any = None) -> list[str]
             continue
         lines += ["", paint(f"{TITLES[name]} ({len(rows)})", name)]
         for row in rows:
-            text = "  ".join(c.ljust(w) for c, w in zip(_columns(row), widths, strict=True))
+            text = "  ".join(pad(c, w) for c, w in zip(_columns(row), widths, strict=True))
             draft = row.draft
             subject = draft.subject + (NEEDS_INPUT if draft.gaps else "")
             lines.append("  " + paint(text, row.section) + "  " + subject)

@@ -152,3 +152,28 @@ def test_docs_reference_is_the_commands_own_help():
     assert page.read_text("utf-8") == reference(), "stale: run `make docs`"
     for name in cli.commands:
         assert f"\n## {name}\n" in page.read_text("utf-8")
+
+
+def test_names_in_wide_scripts_keep_the_columns_of_plan_and_agenda_in_line(tmp_path):
+    from conftest import interview, search_text
+
+    people = [
+        {"name": "田中 健", "talked_about": "the move to Rust"},
+        {"name": "Jörg Müller", "talked_about": "on-call"},
+    ]
+    path = tmp_path / "wide.yaml"
+    rounds = [{"start": "2026-11-20 10:00", "interviewers": people}]
+    path.write_text(search_text(interview(rounds=rounds)), "utf-8")
+    plan = CliRunner().invoke(cli, ["plan", str(path), *TODAY])
+    agenda = CliRunner().invoke(cli, ["agenda", "-f", str(path), *TODAY, "--color", "never"])
+    assert plan.exit_code == 0 and agenda.exit_code == 0, plan.output + agenda.output
+
+    def cell(line: str, text: str) -> int:
+        """The terminal cell where ``text`` starts: 田, 中 and 健 take two cells each."""
+        before = line[: line.index(text)]
+        return len(before) + sum(before.count(c) for c in "田中健")
+
+    thanks = [line for line in plan.stdout.splitlines() if "thank_you" in line]
+    assert [cell(line, "Acme") for line in thanks] == [81, 81]
+    rows = [line for line in agenda.stdout.splitlines() if "thank_you" in line]
+    assert len(rows) == 2 and cell(rows[0], "Thank") == cell(rows[1], "Thank")

@@ -20,6 +20,7 @@ from followup_cal.cli.base import (
     resolve_today,
     today_option,
 )
+from followup_cal.columns import pad
 from followup_cal.errors import DraftWarnings, FollowupCalError
 from followup_cal.followups import PlannedFollowup, fmt_date
 
@@ -149,7 +150,7 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
         who = item.recipient.name if item.recipient else "(me)"
         click.echo(
             f"{marks[item.status]} {local:%Y-%m-%d %a %H:%M}  {item.interview.id:<18} "
-            f"{item.key:<16} {who:<20} {item.interview.company}"
+            f"{item.key:<16} {pad(who, 20)} {item.interview.company}"
         )
     click.echo(f"{len(items)} follow-ups; times in {search.me.timezone.key}")
 
