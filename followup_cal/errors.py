@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h: not the user's doing
+BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports `cat` cut short by `| head`
 
 
 @dataclass(frozen=True, order=True)

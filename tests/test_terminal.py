@@ -177,3 +177,24 @@ def test_names_in_wide_scripts_keep_the_columns_of_plan_and_agenda_in_line(tmp_p
     assert [cell(line, "Acme") for line in thanks] == [81, 81]
     rows = [line for line in agenda.stdout.splitlines() if "thank_you" in line]
     assert len(rows) == 2 and cell(rows[0], "Thank") == cell(rows[1], "Thank")
+
+
+def test_output_cut_short_by_head_is_no_internal_error(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import interview, search_text
+
+    # 300 interviews print far more than a pipe holds, so the plan is still writing when
+    # the reader goes away: 'followup-cal plan | head -1'.
+    many = [interview(id=f"co-{n}", company=f"Company {n}") for n in range(300)]
+    path = tmp_path / "many.yaml"
+    path.write_text(search_text(*many), "utf-8")
+    command = [sys.executable, "-m", "followup_cal", "plan", str(path), *TODAY]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
+        assert run.stdout is not None and run.stderr is not None
+        first = run.stdout.readline()
+        run.stdout.close()
+        stderr = run.stderr.read()
+    assert first.startswith(b"  2026-11-02 Mon 11:30  co-")
+    assert (run.returncode, stderr) == (141, b"")

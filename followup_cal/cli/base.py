@@ -17,7 +17,7 @@ from click.core import ParameterSource
 
 from followup_cal import __version__
 from followup_cal.bounds import FIRST_YEAR, LAST_YEAR
-from followup_cal.errors import INTERNAL_ERROR, FollowupCalError
+from followup_cal.errors import BROKEN_PIPE, INTERNAL_ERROR, FollowupCalError
 from followup_cal.settings import FILE_ENV, choose_file, same_file
 
 if TYPE_CHECKING:
@@ -42,6 +42,11 @@ def reports_errors(func: F) -> F:
             # Every write is atomic or conditional: stopping here leaves nothing half-done.
             click.echo("interrupted; nothing is half-written, run the command again", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`| head`): no bug, so stop as `cat` would. The rest of
+            # the output goes nowhere, so that exiting does not fail on it again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(BROKEN_PIPE)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # a bug: one line and a report to file, not a traceback
