@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 import test_sync
-from caldav_servers import RecordingProxy, start_radicale, start_xandikos
+from caldav_servers import RecordingProxy, http_request, start_radicale, start_xandikos
 from test_sync import EXAMPLE_EVENTS, Workspace
 from test_sync_from_calendar import NORTHWIND_1, NY, Phone
 
@@ -148,3 +148,14 @@ def test_whatever_decides_the_plan_takes_the_full_path(ws, plans, change):
     plans.clear()
     assert ws.sync(*args).stdout == result.stdout
     assert plans == []
+
+
+def test_a_calendar_deleted_since_the_last_no_op_is_made_again(ws):
+    settle(ws)
+    url = ws.calendar_url()
+    gone = http_request("DELETE", url, auth=ws.auth())
+    assert gone.status_code in (200, 204), gone.status_code
+    result = ws.sync("--create")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"created {EXAMPLE_EVENTS}, updated 0, deleted 0, unchanged 0\n"
+    assert len(ws.stored()) == EXAMPLE_EVENTS

@@ -99,6 +99,7 @@ def sync(
       FOLLOWUP_CAL_PASSWORD=... followup-cal sync interviews.yaml \\
           --url https://dav.example.org/ --user alex --calendar Follow-ups --create
     """
+    from followup_cal.errors import CalendarNotFound
     from followup_cal.sync import quiet
     from followup_cal.sync.cache import SyncStatus, save_status, status_path_for
     from followup_cal.sync.reading import read_owned
@@ -122,8 +123,12 @@ def sync(
         target = _target(last["url"], last["user"], password_command, "", create, insecure,
                          timeout, as_todo)  # fmt: skip
         remote, calendar_url = target.connect(), last["calendar_url"]
-        read_before = (calendar_url, read_owned(remote, status, calendar_url, target.component))
-        if read_before[1].quiet:  # nothing of ours changed in the calendar: nothing to do
+        try:
+            reading = read_owned(remote, status, calendar_url, target.component)
+        except CalendarNotFound:  # deleted or renamed: the full path finds it again
+            reading = None
+        read_before = (calendar_url, reading) if reading is not None else None
+        if reading is not None and reading.quiet:  # nothing of ours changed: nothing to do
             status.quiet = dict(last)
             if not dry_run and status.to_json() != status_before:
                 save_status(status_path, status)
