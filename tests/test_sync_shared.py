@@ -59,6 +59,11 @@ def test_a_no_op_in_a_shared_calendar_reads_a_tenth_of_listing_it(radicale, tmp_
         assert proxy.methods() == ["REPORT"]
         warm = proxy.bytes_read()
         assert warm * 10 < everything
+        # Once a no-op is known, the token's answer says nothing changed: no ETag at all.
+        quiet = ws.sync()
+        assert quiet.stdout.strip().endswith(f"unchanged {EXAMPLE_EVENTS}")
+        assert proxy.methods() == ["REPORT"]
+        assert proxy.bytes_read() < 1000
         # With the cache gone, one REPORT for our events, after asking the calendar's
         # sync token for next time; still only our events' data.
         (ws.path.parent / "interviews.followup-sync.json").unlink()
