@@ -19,7 +19,6 @@ import errno
 import fcntl
 import logging
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -67,7 +66,9 @@ def _check_writable(path: Path, info: os.stat_result) -> None:
 
 def _temp_name(target: Path) -> Path:
     """``.NAME.PID-RANDOM.followup-tmp``: the pid tells a leftover from a file in use."""
-    return target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    # os.urandom is what secrets.token_hex reads; the secrets module would import hashlib
+    # and random into every command that writes a file (and into --help).
+    return target.parent / f".{target.name}.{os.getpid()}-{os.urandom(4).hex()}{TEMP_SUFFIX}"
 
 
 def _unnamed_file(target: Path) -> tuple[int, Path | None]:

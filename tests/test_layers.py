@@ -93,7 +93,8 @@ COMPLETE = {"_FOLLOWUP_CAL_COMPLETE": "bash_complete", "COMP_WORDS": "followup-c
     ("argv", "not_imported", "env"),
     [
         (["--version"], ["followup_cal.cli.reading", "followup_cal.loader", "click.testing"], {}),
-        (["--help"], ["followup_cal.loader", "yaml", "icalendar", "followup_cal.service"], {}),
+        (["--help"], ["followup_cal.loader", "yaml", "icalendar", "followup_cal.service",
+                      "hashlib", "click.shell_completion"], {}),
         (["plan", EXAMPLE, "--today", "2026-11-23"], NOT_FOR_PLAN, {}),
         ([], ["followup_cal.loader", "yaml", "followup_cal.service"], {**COMPLETE, "COMP_CWORD": "1"}),
     ],
