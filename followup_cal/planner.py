@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 from followup_cal.followups import PlannedFollowup, Step, count_of, fmt_day
 from followup_cal.model import Channel, Interview, Person, Profile, Result
 from followup_cal.seasons import next_season
+from followup_cal.thank_you import thank_you_time
 from followup_cal.workdays import WorkCalendar
 
 
@@ -188,7 +189,7 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
             recipient=None,
             round=rnd.number,
         )
-        when, reason = _thank_you_time(ctx, rnd.start, rnd.end, label)
+        when, reason = thank_you_time(ctx, rnd.start, rnd.end, label)
         for person in rnd.interviewers:
             yield ctx.item(
                 Step.THANK_YOU,
@@ -198,63 +199,6 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
                 round=rnd.number,
                 by_letter=interview.channel is Channel.LETTER,
             )
-
-
-def _thank_you_time(
-    ctx: _Context, start: datetime, end: datetime, label: str
-) -> tuple[datetime, str]:
-    """Within 24 hours of the end, as the advice asks: the same day in working hours, else
-    the next business morning if that is within 24 hours, else the user's earliest waking
-    hour within them (the same evening, or the next morning even on a day off)."""
-    pol, cal = ctx.interview.policy, ctx.cal
-    end_local = end.astimezone(ctx.zone)
-    candidate = end_local + timedelta(hours=pol.thank_you_delay_hours)
-    delay = f"{pol.thank_you_delay_hours} h after {label} ends"
-    if ctx.interview.channel is Channel.LETTER:
-        # Post is slow: a letter goes on the interview day once you are up, else next morning.
-        letter, held = "because a letter takes days to arrive", start.astimezone(ctx.zone).date()
-        awake = ctx.at_send_time(held)
-        if candidate.date() == held and candidate >= awake:
-            return candidate, f"{delay}, on the interview day {letter}"
-        if end_local.date() == held and end_local >= awake:
-            return end_local, f"as {label} ends, still on the interview day, {letter}"
-        which = "after" if held < end_local.date() else "of"
-        morning = max(ctx.at_send_time(end_local.date()), end_local)
-        return morning, f"the morning {which} {label}, {letter}"
-    same_day = candidate.date() == end_local.date()
-    in_hours = cal.is_business_day(candidate.date()) and candidate.time() <= pol.work_day_end
-    if in_hours and not same_day and candidate.time() >= pol.work_day_start:
-        # A long delay (up to 24 h) that ends in the next working day is kept as it is.
-        return candidate, f"{delay}, within working hours"
-    if same_day and in_hours:
-        if candidate.time() < pol.work_day_start:
-            morning = ctx.at_send_time(candidate.date())
-            # A round that ran past midnight was held the day before this morning.
-            which = "after" if start.astimezone(ctx.zone).date() < candidate.date() else "of"
-            return morning, f"the morning {which} {label}, at the start of the working day"
-        return candidate, f"{delay}, still within working hours"
-    deadline = end.astimezone(UTC) + timedelta(hours=24)  # real hours, across a clock change
-    outside = f"{delay} ({candidate:%a %H:%M}) is outside working hours"
-    day = cal.after(end_local.date())
-    morning = ctx.at_send_time(day)
-    if morning <= deadline:
-        return morning, f"{outside}, so the next business morning, {fmt_day(day)}"
-    hours = round((morning.timestamp() - end_local.timestamp()) / 3600)  # real hours, not wall
-    late = (
-        f"{outside}, and the next business morning ({fmt_day(day)}) is {hours} h after "
-        f"{label}: a thank-you goes out within 24 h"
-    )
-    if same_day and ctx.at_send_time(end_local.date()) <= candidate:
-        if candidate.time() <= pol.evening_end:
-            return candidate, f"{late}, so the same day at {candidate:%H:%M}"
-    elif same_day:
-        return ctx.at_send_time(end_local.date()), f"{late}, so that morning"
-    tomorrow = end_local.date() + timedelta(days=1)
-    if ctx.at_send_time(tomorrow) <= deadline:
-        return ctx.at_send_time(tomorrow), (
-            f"{late}, so the next morning although {cal.why_not(tomorrow)}"
-        )
-    return candidate, f"{delay}, within 24 h"
 
 
 def _holiday_period(
@@ -435,8 +379,13 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
     # followed it (rule 7).
     if check_ins_wanted and interview.reply_ending_chain is None:
         if inquiries:
-            last = inquiries[-1].start.date()
+            final = inquiries[-1]
+            last = final.start.date()
             why = f"the final follow-up on {fmt_day(last)} went unanswered"
+            recipient = final.recipient.name if final.recipient else None
+            if interview.skipped_on(final.key, final.round, recipient) is not None:
+                # Deleted from the calendar, so never sent: it cannot have gone unanswered.
+                why = f"{fmt_day(last)}, when the final follow-up you deleted was due"
         elif ctx.decision_wait and ctx.decision_wait[0] > ctx.base_day:
             # No inquiries (max_follow_ups: 0): the search goes quiet once they have
             # decided, not while they still decide.

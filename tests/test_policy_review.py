@@ -272,3 +272,13 @@ def test_no_earlier_note_when_the_user_deleted_the_first_inquiry():
         "I wanted to follow up on my earlier note about the Backend Engineer role at Acme. "
         "Is there an update on the timeline you can share?"
     )
+
+
+def test_check_ins_after_a_final_follow_up_the_user_deleted_do_not_say_it_went_unanswered():
+    skipped = [{"step": "follow_up-2", "date": "2026-11-05"}]
+    reasons = {i.key: i.reason for i in plan_of(interview(skipped=skipped))}
+    assert "follow_up-2" not in reasons
+    assert reasons["check_in-1"] == (
+        "1 month after Mon 16 Nov, when the final follow-up you deleted was due"
+    )
+    assert all("unanswered" not in reason for reason in reasons.values())
