@@ -47,6 +47,8 @@ POSITIONS = frozenset({"pos", "field_pos", "lines"})
 # building it: (state key, content hash, sequence, DTSTAMP day, start in microseconds
 # since 1970 UTC, step order, number, recipient, UID, TZID, year of the start).
 Row = tuple[str, str, int, str, int, int, int, str, str, str, int]
+# Each field's type: a row of any other shape comes from a damaged index, not from us.
+ROW_TYPES = (str, str, int, str, int, int, int, str, str, str, int)
 
 
 # The fields each dataclass is written with (None: not a dataclass), found once per type:
@@ -156,6 +158,22 @@ class InputKeys:
         return digest.hexdigest()[:32]
 
 
+def _parse(payload: str, places: str, size: int) -> tuple[list[Row], list[int]] | None:
+    """An index line's rows and places, or None when they are not as ``save`` writes them
+    (the index is only a cache: a damaged line means that interview is built again)."""
+    try:
+        rows = [tuple(row) for row in json.loads(payload)]
+        numbers = [int(n) for n in places.split(",")] if places else []
+    except (ValueError, TypeError):
+        return None
+    if len(numbers) != 2 * len(rows) or any(tuple(map(type, r)) != ROW_TYPES for r in rows):
+        return None
+    for offset, length in zip(numbers[::2], numbers[1::2], strict=True):
+        if offset < 0 or length < 0 or offset + length > size:
+            return None
+    return rows, numbers  # type: ignore[return-value]
+
+
 def _cache_folder() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "followup-cal"
@@ -174,6 +192,7 @@ class EventCache:
         self.index_path = _cache_folder() / f"export-{name}.index"
         self.interviews: dict[str, list[str]] = {}
         self.file: BinaryIO | None = None
+        self.size = 0  # of the output: every place the index gives lies within it
         self.code = code_stamp()
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             self._open()
@@ -201,6 +220,7 @@ class EventCache:
                 handle.close()
                 return
         self.interviews, self.file = interviews, handle
+        self.size = os.fstat(handle.fileno()).st_size
 
     def take(
         self, key: str, state: ExportState, today: date
@@ -211,14 +231,17 @@ class EventCache:
         if entry is None or self.file is None:
             return None
         payload, places = entry
-        rows: list[Row] = [tuple(row) for row in json.loads(payload)]  # type: ignore[misc]
+        parsed = _parse(payload, places, self.size)
+        if parsed is None:
+            return None  # a damaged line: this interview is built again
+        rows, numbers = parsed
         for state_key, content, sequence, stamp, *_ in rows:
             revision = state.revision_for(state_key, content, today)
             if (revision.sequence, revision.stamp.isoformat()) != (sequence, stamp):
                 return None
         for state_key, content, *_ in rows:
             state.revise(state_key, content, today)
-        return payload, rows, [int(n) for n in places.split(",")] if places else []
+        return payload, rows, numbers
 
     def read(self, offset: int, length: int) -> bytes:
         assert self.file is not None

@@ -180,3 +180,26 @@ def test_another_style_to_the_same_file_builds_every_event_again(
     salt = feed_secret(str(search_file)) if public else ""
     style = FeedStyle(public=public, as_todo=not public, salt=salt)
     assert out.read_bytes() == full_build(search_file, style)
+
+
+@pytest.mark.parametrize(
+    ("places", "rows"),
+    [
+        ("", '[["half a row"'),  # cut JSON
+        ("x,y", ""),  # places that are not numbers
+        ("", "[[1,2]]"),  # rows of another shape
+        ("99999999,100", ""),  # a place past the output's end
+    ],
+)
+def test_a_damaged_index_line_builds_that_interview_again(places, rows, search_file, tmp_path):
+    from followup_cal.export_cache import EventCache
+
+    out = tmp_path / "followups.ics"
+    export(search_file, out, "--no-state")
+    index = EventCache(out).index_path
+    head, first, *rest = index.read_text("utf-8").split("\n")
+    key, old_places, old_rows = first.split("\t")
+    first = f"{key}\t{places or old_places}\t{rows or old_rows}"
+    index.write_text("\n".join([head, first, *rest]), "utf-8")
+    export(search_file, out, "--no-state")
+    assert out.read_bytes() == full_build(search_file)
