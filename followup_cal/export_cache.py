@@ -22,11 +22,9 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
-import zoneinfo
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from followup_cal import __version__
 from followup_cal.model import Interview, Profile
+from followup_cal.stamps import data_stamp
 
 if TYPE_CHECKING:
     from followup_cal.ics import FeedStyle
@@ -97,15 +96,6 @@ def canonical(value: Any) -> str:
     return "".join(out)
 
 
-def _file_stamp(path: str | Path | None) -> str:
-    if not path:
-        return ""
-    with contextlib.suppress(OSError):
-        info = Path(path).stat()
-        return f"{path}:{info.st_mtime_ns}:{info.st_size}"
-    return str(path)
-
-
 @functools.cache  # the code does not change while it runs
 def code_stamp() -> str:
     """What the calendar's bytes depend on besides the input: this package's source and
@@ -116,11 +106,7 @@ def code_stamp() -> str:
     package = Path(__file__).parent
     for path in sorted([*package.rglob("*.py"), *package.rglob("*.txt")]):
         digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    for module in ("holidays", "tzdata"):
-        spec = importlib.util.find_spec(module)
-        digest.update(_file_stamp(spec.origin if spec else None).encode())
-    for folder in zoneinfo.TZPATH:
-        digest.update(_file_stamp(Path(folder) / "tzdata.zi").encode())
+    digest.update(data_stamp().encode())
     return digest.hexdigest()
 
 

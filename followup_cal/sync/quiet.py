@@ -16,7 +16,6 @@ a damaged file) the full path runs, and gives the same result.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from followup_cal import __version__
+from followup_cal.stamps import data_stamp
 from followup_cal.state import state_path_for
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -65,17 +65,15 @@ class Inputs:
 
 
 def program_stamp() -> bytes:
-    """The version, and each file of the installed package (and of holidays, whose dates
-    plan the business days) by size and time: a changed program plans anew."""
+    """The version, and each file of the installed package by size and time, and the
+    holidays and time zone data (``stamps``): a changed program or data plans anew."""
     stamps = [__version__]
     for root, dirs, files in os.walk(PACKAGE):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             info = (Path(root) / name).stat()
             stamps.append(f"{root}/{name}:{info.st_size}:{info.st_mtime_ns}")
-    spec = importlib.util.find_spec("holidays")
-    if spec is not None and spec.origin:
-        stamps.append(f"{spec.origin}:{Path(spec.origin).stat().st_mtime_ns}")
+    stamps.append(data_stamp())
     return "\n".join(stamps).encode()
 
 
