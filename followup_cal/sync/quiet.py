@@ -29,6 +29,8 @@ from followup_cal.state import state_path_for
 
 PACKAGE = Path(__file__).resolve().parent.parent
 MISSING = b"\0missing"
+# What ``record`` keeps, each read by the quiet path.
+FIELDS = frozenset({"key", "templates", "url", "user", "calendar_url", "unchanged"})
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,9 @@ def _folder(templates: str) -> bytes:
 def recorded(
     status_quiet: Mapping[str, str], inputs: Inputs, options: Mapping[str, object], today: date
 ) -> Mapping[str, str] | None:
-    """The last no-op's record when this sync has exactly its inputs, else None."""
-    if not status_quiet.get("key"):
+    """The last no-op's record when this sync has exactly its inputs, else None (also
+    when the record lacks a field ``record`` writes: a damaged cache)."""
+    if not status_quiet.get("key") or not set(status_quiet) >= FIELDS:
         return None
     key = inputs.key(options, today, status_quiet.get("templates", ""))
     return status_quiet if key == status_quiet["key"] else None
