@@ -104,7 +104,7 @@ def load_state(path: Path) -> ExportState:
     except json.JSONDecodeError as exc:
         problem = Problem(str(path), exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")
         raise InvalidInput([problem]) from None
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         message = "not a followup-cal state file; expected the file export writes (or delete it)"
         raise InvalidInput([Problem(str(path), 1, 1, message)]) from None
     return ExportState(revisions)

@@ -134,6 +134,25 @@ def test_export_with_a_broken_state_file_is_a_located_error(example, tmp_path):
     assert out.read_bytes() == b"previous feed"
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        '{"hash": "x", "stamp": "2026-01-01"}',
+        '{"hash": "x", "sequence": "one", "stamp": "2026-01-01"}',
+        '{"hash": "x", "sequence": 1e400, "stamp": "2026-01-01"}',  # int() of infinity
+    ],
+)
+def test_a_state_file_of_another_shape_is_one_line(example, tmp_path, entry):
+    state = tmp_path / "interviews.followup-state.json"
+    state.write_text(f'{{"version": 1, "events": {{"a": {entry}}}}}')
+    result = run("export", str(example), "-o", str(tmp_path / "feed.ics"), *TODAY)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{state}:1:1: not a followup-cal state file; expected the file export writes "
+        "(or delete it)\n"
+    )
+
+
 def test_export_does_not_replace_the_feed_when_the_input_is_bad(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("me: [\n")
