@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import os
 import shutil
@@ -233,3 +234,16 @@ ADD = [
 ]
 
 INIT = ["--name", "Robin Carter", "--email", "robin@example.org", "--timezone", "Europe/London"]
+
+
+def skipped_uids(search: SearchFile, today: date) -> set[str]:
+    """The UIDs of the steps the file's skipped: lines hold back (deleted in the calendar)."""
+    bare = [dataclasses.replace(one, skipped=()) for one in search.interviews]
+    by_id = {one.id: one for one in search.interviews}
+    return {
+        item.uid
+        for item in service.plan(dataclasses.replace(search, interviews=tuple(bare)), today)
+        if by_id[item.interview.id].skipped_on(
+            item.key, item.round, item.recipient.name if item.recipient else None
+        )
+    }

@@ -4,7 +4,9 @@ The phone (the `caldav` package) moves and deletes our events and its own; the t
 records facts in the YAML (done, reply with a new date); sync runs in between. After
 every sync: the YAML is valid, no fact is recorded twice, none is lost (each phone
 action is a fact in the YAML, or a reported conflict the file won), the calendar shows
-the file's plan, and the phone's own events are untouched.
+the file's plan, and the phone's own events are untouched. Some syncs run with the
+cache beside the YAML deleted: a deletion is still recognised (from the server's record
+of our events), and no skipped: ever names a step the phone did not delete.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 import yaml
 from caldav_servers import PASSWORD, USER, start_radicale
 from click.testing import CliRunner
-from conftest import ME, interview
+from conftest import ME, interview, skipped_uids
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
@@ -96,6 +98,9 @@ class PullMachine(RuleBasedStateMachine):
     def plan(self) -> dict[str, object]:
         search = load(str(self.path))
         return {i.uid: i for i in service.plan(search, TODAY)}
+
+    def skipped(self) -> set[str]:
+        return skipped_uids(load(str(self.path)), TODAY)
 
     def on_server(self) -> dict[str, datetime]:
         found = {}
@@ -178,9 +183,12 @@ class PullMachine(RuleBasedStateMachine):
         assert result.stdout.startswith("created 0, updated 0, deleted 0,"), result.output
         assert self.path.read_bytes() == self.synced_text
 
-    @rule()
-    def sync_and_check(self):
+    @rule(cache_lost=st.booleans())
+    def sync_and_check(self, cache_lost=False):
+        if cache_lost:  # a second machine, or the cache deleted
+            (self.dir / "interviews.followup-sync.json").unlink()
         plan_now = self.plan()
+        skipped_before = self.skipped()
         expected_conflicts = set()
         for uid, (kind, _when) in self.phone_did.items():
             item, before = plan_now.get(uid), self.synced_plan.get(uid)
@@ -202,6 +210,9 @@ class PullMachine(RuleBasedStateMachine):
         facts = [line for line in result.stdout.splitlines() if line.startswith("from your")]
         added = self.path.read_text().count("\n") - lines_before
         assert added >= len(facts)  # every fact printed is written (plus its list's key)
+        # Every skipped: this sync wrote is a step the phone deleted.
+        for uid in self.skipped() - skipped_before:
+            assert self.phone_did.get(uid, ("", None))[0] == "deleted", f"{uid}: a false skip"
         for one in search.interviews:
             for kind in ("done", "moved", "skipped"):
                 entries = [(e.step, e.to, e.round, e.on, e.at) for e in getattr(one, kind)]

@@ -6,12 +6,16 @@ the YAML with no local files), a user edit while the last no-op's token is cache
 the same sync with and without the cache; after every completed sync the invariants hold: the owned
 events are exactly the planned ones (bar events the user edited, which are left alone
 with the user's text until a forced sync), foreign events are untouched, and nothing is
-duplicated.
+duplicated. A phone deletes some of our events: every skipped: sync records names one
+of them (never a step the phone did not delete), and a deletion the server's record
+knows of is recorded even with the cache deleted or from the second machine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -21,7 +25,7 @@ import pytest
 import yaml
 from caldav_servers import PASSWORD, USER, RecordingProxy, http_request, start_radicale
 from click.testing import CliRunner
-from conftest import ME
+from conftest import ME, skipped_uids
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -66,6 +70,9 @@ class SyncMachine(RuleBasedStateMachine):
         self.interviews: dict[str, dict] = {}
         self.foreign: dict[str, str] = {}  # uid -> summary
         self.edited: set[str] = set()
+        self.phone_deleted: set[str] = set()  # ever
+        # Deleted since the last completed sync -> whether the server's record named it.
+        self.pending: dict[str, bool] = {}
         self.calendar_url = ""
         self.synced = False
         self.write()
@@ -98,10 +105,37 @@ class SyncMachine(RuleBasedStateMachine):
             *args,
         ]
         result = CliRunner().invoke(cli, command, env={"FOLLOWUP_CAL_PASSWORD": PASSWORD})
+        self.harvest(path)
         status = json.loads((path.parent / "interviews.followup-sync.json").read_text())
         (url,) = status["calendars"].values()
         self.calendar_url = url.replace(f":{self.proxy.port}/", f":{self.server.port}/")
         return result
+
+    def harvest(self, path: Path) -> None:
+        """Keep the skipped: lines sync wrote (into this copy), as a user commits them;
+        and check each names a step the phone deleted."""
+        doc = yaml.safe_load(path.read_text("utf-8"))
+        written = False
+        for one in doc.get("interviews") or []:
+            mine = self.interviews.get(one.get("id"))
+            if mine is not None and one.get("skipped") and mine.get("skipped") != one["skipped"]:
+                mine["skipped"] = one["skipped"]
+                written = True
+        if written and path != self.path:
+            self.write()  # the second machine's facts, pulled here
+        false = self.skipped(path) - self.phone_deleted
+        assert not false, f"skipped: for steps the phone did not delete: {false}"
+
+    def skipped(self, path: Path) -> set[str]:
+        return skipped_uids(load(str(path)), date(2026, 11, 23))
+
+    def recorded(self) -> set[str]:
+        """The digests in the server's record of our events, read with plain HTTP."""
+        body = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'
+        headers = {"Depth": "0", "Content-Type": "application/xml"}
+        answer = http_request("PROPFIND", self.calendar_url, body, (USER, PASSWORD), headers)
+        found = re.search(rb"urn:followup-cal:pushed[^>]*>v1((?: [0-9a-f]{12})*)<", answer.content)
+        return set(found.group(1).decode().split()) if found else set()
 
     def stored(self) -> list[tuple[str, icalendar.Event, str]]:
         response = http_request(
@@ -205,6 +239,20 @@ class SyncMachine(RuleBasedStateMachine):
         self.put(f"http://127.0.0.1:{self.server.port}{href}", cal.to_ical())
         self.edited.add(uid)
 
+    @precondition(lambda self: self.synced)
+    @rule(data=st.data())
+    def phone_deletes_an_owned_event(self, data):
+        planned = self.planned()
+        ours = sorted((uid, href) for uid, _e, href in self.stored() if uid in planned)
+        if not ours:
+            return
+        uid, href = data.draw(st.sampled_from(ours))
+        url = f"http://127.0.0.1:{self.server.port}{href}"
+        assert http_request("DELETE", url, auth=(USER, PASSWORD)).status_code in (200, 204)
+        self.phone_deleted.add(uid)
+        digest = hashlib.sha256(uid.encode()).hexdigest()[:12]
+        self.pending[uid] = digest in self.recorded()
+
     @rule(after=st.integers(0, 6))
     def interrupted_sync(self, after):
         self.proxy.fail_after = after
@@ -213,6 +261,9 @@ class SyncMachine(RuleBasedStateMachine):
         assert result.exit_code in (0, 7, 9, 10), result.output
         assert "Traceback" not in result.output
         self.synced = False
+        # A deletion this run recorded, or an event it created again, is settled.
+        settled = self.skipped(self.path) | {uid for uid, _e, _h in self.stored()}
+        self.pending = {u: r for u, r in self.pending.items() if u not in settled}
 
     @rule()
     def sync_normally(self):
@@ -253,12 +304,28 @@ class SyncMachine(RuleBasedStateMachine):
         (self.dir / "interviews.followup-sync.json").unlink(missing_ok=True)
         cold = self.sync()
         assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)
+        if not self.planned() and cold.exit_code == 9:
+            return  # an emptied plan is refused, and the calendar keeps its events
         self.check(exact=False)
 
     def sync_and_check(self, path: Path | None = None) -> None:
+        path = path or self.path
+        cache = path.parent / "interviews.followup-sync.json"
+        known = set()
+        if cache.exists():
+            for etags in json.loads(cache.read_text())["etags"].values():
+                known |= set(etags)
+        # A deletion is recognised when the cache or the server's record knew the event.
+        planned = set(self.planned())
+        expected = {
+            u for u, named in self.pending.items() if u in planned and (named or u in known)
+        }
         result = self.sync(path=path)
         if not self.planned() and result.exit_code == 9:
             return  # an emptied plan is refused; forced_sync covers it
+        missed = expected - self.skipped(path)
+        assert not missed, f"deletions not recorded: {missed} ({result.output})"
+        self.pending.clear()
         assert result.exit_code in (0, 10), result.output
         assert "Traceback" not in result.output
         self.check(exact=False)
