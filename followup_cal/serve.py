@@ -13,19 +13,20 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import os
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
 from followup_cal.errors import FileAccessError, FollowupCalError
 from followup_cal.ics import FeedStyle
-from followup_cal.loader import load
 from followup_cal.state import ExportState
 
 FEED_NAME = "followups.ics"
@@ -42,9 +43,22 @@ def is_loopback(host: str) -> bool:
 
 @dataclass(frozen=True)
 class Feed:
-    body: bytes
+    """A built feed. Its bytes live in an unnamed temporary file, not in memory (a coach's
+    10,000 interviews make a feed of hundreds of MB); requests read it with pread, so
+    several read at once, and it is removed when the last request holding it ends."""
+
+    file: BinaryIO
+    size: int
     etag: str
     last_modified: datetime  # whole seconds, UTC: what HTTP dates can say
+
+    def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
+        for offset in range(0, self.size, size):
+            yield os.pread(self.file.fileno(), min(size, self.size - offset), offset)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks())
 
 
 class FeedSource:
@@ -120,7 +134,7 @@ class FeedSource:
             return
         self._key = key  # a broken edit is reported once per change, not once per look
         try:
-            body = self._build(key[3])
+            built, size, digest, items = self._build(key[3])
         except FollowupCalError as exc:
             lines = exc.lines()
             more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
@@ -129,25 +143,44 @@ class FeedSource:
         except Exception as exc:  # a bug must not take the feed down either
             self._failed(exc, f"{self.path}: internal error {type(exc).__name__}: {exc}")
             return
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        etag = '"' + digest[:32] + '"'
         if self._feed is not None and self._feed.etag == etag:
+            built.close()
             return
         modified = datetime.fromtimestamp(key[0] // 1_000_000_000, UTC)
         previous = self._feed
         if previous is not None:
             modified = max(modified, previous.last_modified)
-        self._feed = Feed(body, etag, modified)  # one assignment: requests see old or new
+        self._feed = Feed(built, size, etag, modified)  # one assignment: old or new
         self.first_error = None
-        items = body.count(b"UID:")
         if previous is None:
             self.log(f"feed ready ({items} items)")
         else:
             self.log(f"{self.path} changed: feed rebuilt ({items} items)")
 
-    def _build(self, today: date) -> bytes:
+    def _build(self, today: date) -> tuple[BinaryIO, int, str, int]:
+        """The feed written to an unnamed temporary file: the file, its size, its SHA-256
+        and the number of items. A large YAML is read one interview at a time, as export
+        reads it."""
         from followup_cal import service
+        from followup_cal.loader import open_lazily
 
-        return service.export_ics(load(self.path), today, self.state, self.style)
+        search, interviews, read_whole = open_lazily(self.path)
+        stream = service.export_stream(
+            search, today, self.state, self.style, interviews=interviews, read_whole=read_whole
+        )
+        built = tempfile.TemporaryFile()  # noqa: SIM115 (it outlives this call: the feed)
+        try:
+            digest, size = hashlib.sha256(), 0
+            for chunk in stream.chunks():
+                built.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            built.flush()
+        except BaseException:
+            built.close()
+            raise
+        return built, size, digest.hexdigest(), stream.count
 
     def _failed(self, exc: BaseException, line: str) -> None:
         if self._feed is None:
@@ -256,10 +289,11 @@ def make_server(
             if status is HTTPStatus.OK:
                 self.send_header("Content-Type", "text/calendar; charset=utf-8")
                 self.send_header("Content-Disposition", f'inline; filename="{FEED_NAME}"')
-                self.send_header("Content-Length", str(len(feed.body)))
+                self.send_header("Content-Length", str(feed.size))
             self.end_headers()
             if with_body and status is HTTPStatus.OK:
-                self.wfile.write(feed.body)
+                for chunk in feed.chunks():
+                    self.wfile.write(chunk)
 
         def _plain(self, status: HTTPStatus, body: bytes, with_body: bool) -> None:
             self.send_response(status)

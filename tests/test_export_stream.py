@@ -134,14 +134,13 @@ def in_pieces(monkeypatch):
     monkeypatch.setattr(loader, "CHUNKED_FROM", 0)
 
 
-def test_a_large_file_is_exported_one_interview_at_a_time(tmp_path, in_pieces, monkeypatch):
+def watch_reading(monkeypatch) -> list[int]:
+    """How many read interviews are alive each time one is planned; the file may never
+    be parsed whole."""
     import weakref
 
     from followup_cal import loader, planner
 
-    path = tmp_path / "interviews.yaml"
-    path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
-    expected = full_build(str(path))  # read whole: the example is small
     read, live_when_planned = weakref.WeakSet(), []
     read_interview, plan_interview = loader._read_interview, planner.plan_interview
 
@@ -160,11 +159,39 @@ def test_a_large_file_is_exported_one_interview_at_a_time(tmp_path, in_pieces, m
     monkeypatch.setattr(loader, "_read_interview", reading)
     monkeypatch.setattr(planner, "plan_interview", planning)
     monkeypatch.setattr(loader, "parse", never_whole)
+    return live_when_planned
+
+
+def test_a_large_file_is_exported_one_interview_at_a_time(tmp_path, in_pieces, monkeypatch):
+    path = tmp_path / "interviews.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    expected = full_build(str(path))  # read whole: the example is small
+    live_when_planned = watch_reading(monkeypatch)
     export(path, tmp_path / "followups.ics")
     assert (tmp_path / "followups.ics").read_bytes() == expected
     # Six interviews, each read, planned and let go before the next is read.
     assert len(live_when_planned) == 6
     assert max(live_when_planned) == 1
+
+
+def test_the_served_feed_is_built_one_interview_at_a_time_and_kept_on_disk(
+    tmp_path, in_pieces, monkeypatch
+):
+    from followup_cal.serve import FeedSource
+
+    path = tmp_path / "interviews.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    expected = full_build(str(path))
+    live_when_planned = watch_reading(monkeypatch)
+    logged: list[str] = []
+    source = FeedSource(str(path), EVENTS, ExportState(), lambda: TODAY, logged.append)
+    source.refresh()
+    feed = source.current()
+    assert feed is not None, (source.first_error, logged)
+    assert feed.body == expected and feed.size == len(expected)
+    assert (len(live_when_planned), max(live_when_planned)) == (6, 1)
+    # The bytes are in a file, not held by the feed (a large search's feed is large).
+    assert not any(isinstance(value, bytes) for value in vars(feed).values())
 
 
 def test_pieces_that_do_not_stand_alone_are_read_whole(tmp_path, in_pieces):

@@ -24,10 +24,8 @@ from followup_cal.errors import FileAccessError, UsageProblem
 from followup_cal.state import ExportState, load_state, save_state, state_path_for
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
     from http.server import ThreadingHTTPServer
 
-    from followup_cal.model import Interview, SearchFile
     from followup_cal.serve import FeedSource
 
 
@@ -76,9 +74,10 @@ def export(
     from followup_cal import service
     from followup_cal.export_cache import EventCache
     from followup_cal.ics import FeedStyle
+    from followup_cal.loader import open_lazily
 
     # A large file is read one interview at a time as the calendar is made: never whole.
-    search, interviews, read_whole = _read_lazily(file)
+    search, interviews, read_whole = open_lazily(file)
     state_path = Path(state_file) if state_file else state_path_for(file)
     state = ExportState() if no_state else load_state(state_path)
     before = dict(state.revisions)
@@ -116,25 +115,6 @@ def export(
         cache.save(stream.sha256, stream.index)
     what = "tasks" if style.as_todo else "events"
     click.echo(f"wrote {stream.count} {what} to {output} ({changed[0]} new or changed)", err=True)
-
-
-def _read_lazily(
-    file: str,
-) -> tuple[SearchFile, Iterable[Interview], Callable[[], SearchFile]]:
-    """The file's settings, its interviews as they are read, and how to read it whole."""
-    from followup_cal.loader import ReadWhole, parse, read_lazily, read_text
-
-    text = read_text(file)
-
-    def read_whole() -> SearchFile:
-        return parse(file, text)
-
-    try:
-        search, interviews = read_lazily(file, text)
-    except ReadWhole:
-        search = read_whole()
-        interviews = search.interviews
-    return search, interviews, read_whole
 
 
 def _salt(file: str, public: bool) -> str:

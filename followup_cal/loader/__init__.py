@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,7 @@ __all__ = [
     "compose",
     "decode",
     "load",
+    "open_lazily",
     "parse",
     "read_lazily",
     "read_text",
@@ -326,6 +327,22 @@ class ReadWhole(Exception):
     """A large file cannot be read one interview at a time after all (a piece does not
     stand alone, or holds a problem): :func:`parse` reads it whole, and reports every
     problem at once."""
+
+
+def open_lazily(path: str) -> tuple[SearchFile, Iterable[Interview], Callable[[], SearchFile]]:
+    """The file's settings, its interviews as they are read (:func:`read_lazily`), and how
+    to read it whole when the pieces do not do."""
+    text = read_text(path)
+
+    def read_whole() -> SearchFile:
+        return parse(path, text)
+
+    try:
+        search, interviews = read_lazily(path, text)
+    except ReadWhole:
+        search = read_whole()
+        interviews = search.interviews
+    return search, interviews, read_whole
 
 
 def read_lazily(path: str, text: str) -> tuple[SearchFile, Iterable[Interview]]:
