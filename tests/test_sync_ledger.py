@@ -191,10 +191,6 @@ def plan_again(ws) -> None:
 
 @pytest.mark.parametrize("how", ["outcome", "skipped by hand"])
 def test_our_own_deletion_planned_again_is_created_not_skipped(ws, how):
-    if how == "outcome" and ws.server.name == "xandikos":
-        # Xandikos answers 500 to DELETEs that meet its repository's lock (main too): the
-        # outcome's several deletions go over 4 connections. One deletion is tested there.
-        pytest.skip("Xandikos 0.4 answers 500 to concurrent DELETEs")
     assert ws.sync("--create").exit_code == 0
     unplan(ws, how)
     before = set(ws.stored())

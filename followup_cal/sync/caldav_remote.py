@@ -364,7 +364,10 @@ class CalDAVRemote:
 
     def delete(self, href: str, *, etag: str | None) -> WriteResult:
         headers = {"If-Match": etag} if etag else {}
-        response = self.request(href, "DELETE", "", headers, safe=False)
+        # A DELETE bound to one ETag is safe to send again after a 5xx or a dropped
+        # connection (Xandikos answers 500 when several meet its repository's lock): if
+        # the first went through, the second finds nothing (404) or another ETag (412).
+        response = self.request(href, "DELETE", "", headers, safe=bool(etag))
         if response.status == 404:
             return WriteResult(True, None, 404)  # already gone: what we wanted
         return self._write_result(response, href, "deleting an event")
