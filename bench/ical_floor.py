@@ -52,7 +52,7 @@ def build(prepared: list[tuple]) -> bytes:
 
 def bare_events(events: list) -> list[tuple]:
     """The events' texts as an export computes them: what :func:`build` takes."""
-    from followup_cal.ics import description, link, summary
+    from followup_cal.calendar.ics import description, link, summary
 
     return [
         (

@@ -17,9 +17,9 @@ from datetime import date
 from pathlib import Path
 
 from followup_cal import service
-from followup_cal.ics import build_calendar, calendar_bytes
+from followup_cal.calendar.ics import build_calendar, calendar_bytes
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import parse
-from followup_cal.state import ExportState
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import synthetic_yaml

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from followup_cal.field_lint import PITCH_SHAPE, TALKED_ABOUT_SHAPE
 from followup_cal.loader import (
     CALDAV_KEYS,
     DONE_KEYS,
@@ -26,8 +25,9 @@ from followup_cal.loader import (
     SYNC_ID_PATTERN,
     TOP_KEYS,
 )
-from followup_cal.model import WEEKDAYS, Channel, Greeting, Result
-from followup_cal.policy import SETTINGS
+from followup_cal.plan.field_lint import PITCH_SHAPE, TALKED_ABOUT_SHAPE
+from followup_cal.plan.model import WEEKDAYS, Channel, Greeting, Result
+from followup_cal.plan.policy import SETTINGS
 
 SCHEMA_ID = "https://followup-cal.invalid/interviews.schema.json"
 

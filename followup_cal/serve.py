@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
+from followup_cal.calendar.ics import FeedStyle
 from followup_cal.errors import FileAccessError, FollowupCalError
-from followup_cal.ics import FeedStyle
-from followup_cal.state import ExportState
+from followup_cal.journal.state import ExportState
 
 FEED_NAME = "followups.ics"
 

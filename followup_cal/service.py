@@ -11,19 +11,19 @@ from datetime import date
 from typing import TYPE_CHECKING, cast
 
 from followup_cal.errors import InvalidInput, NotFound, Problem
-from followup_cal.followups import PlannedFollowup
-from followup_cal.model import Interview, Pos, SearchFile
-from followup_cal.planner import plan_followups
-from followup_cal.workdays import calendar_for
+from followup_cal.loader.business_calendar import calendar_for
+from followup_cal.plan.followups import PlannedFollowup
+from followup_cal.plan.model import Interview, Pos, SearchFile
+from followup_cal.plan.planner import plan_followups
 
 if TYPE_CHECKING:
     # Drafts and the calendar are imported where they are made: `plan` needs neither.
-    from followup_cal.drafts import Draft, LintWarning
-    from followup_cal.export_cache import EventCache
-    from followup_cal.field_lint import FieldWarning
-    from followup_cal.ics import FeedStyle, FollowupEvent
-    from followup_cal.ics_stream import CalendarStream
-    from followup_cal.state import ExportState
+    from followup_cal.calendar.export_cache import EventCache
+    from followup_cal.calendar.ics import FeedStyle, FollowupEvent
+    from followup_cal.calendar.ics_stream import CalendarStream
+    from followup_cal.journal.state import ExportState
+    from followup_cal.plan.drafts import Draft, LintWarning
+    from followup_cal.plan.field_lint import FieldWarning
 
 
 def plan(search: SearchFile, today: date, only: str | None = None) -> list[PlannedFollowup]:
@@ -76,8 +76,9 @@ def drafter(
 
     ``sending_on``: for commands the user reads to send now (draft, agenda), so an overdue
     thank-you does not say 'today'; the calendar leaves it out and keeps one text."""
-    from followup_cal.drafts import TemplateSet, render_draft
-    from followup_cal.ics import FollowupEvent
+    from followup_cal.calendar.ics import FollowupEvent
+    from followup_cal.loader.templates import TemplateSet
+    from followup_cal.plan.drafts import render_draft
 
     templates = TemplateSet(search.templates_dir)
 
@@ -94,7 +95,7 @@ def draft_events(
 
 
 def lint(events: Iterable[FollowupEvent]) -> list[LintWarning]:
-    from followup_cal.drafts import GENERIC, lint_draft
+    from followup_cal.plan.drafts import GENERIC, lint_draft
 
     warnings: list[LintWarning] = []
     # A missing pitch or talked_about is one gap in the file, however many drafts it
@@ -122,7 +123,7 @@ def items_by_interview(items: Iterable[PlannedFollowup]) -> dict[str, list[Plann
 
 def field_warnings(search: SearchFile) -> list[FieldWarning]:
     """Fields whose shape breaks the drafts' English, or a call with no number."""
-    from followup_cal.field_lint import lint_fields
+    from followup_cal.plan.field_lint import lint_fields
 
     return [w for i in search.interviews for w in lint_fields(i, search.me)]
 
@@ -222,7 +223,7 @@ def timeline_page(
 ) -> Iterator[str]:
     """The timeline page in pieces (see timeline.timeline_chunks). ``items``: the plan of
     ``search`` on ``today`` when the caller has it already (``plan --html`` prints it too)."""
-    from followup_cal.timeline import STATE_OF_STATUS, Mark, timeline_chunks
+    from followup_cal.calendar.timeline import STATE_OF_STATUS, Mark, timeline_chunks
 
     zone = search.me.timezone
     if items is None:
@@ -274,8 +275,8 @@ def export_stream(
     """The calendar in chunks. Each interview is planned, drafted and serialised on its
     own (the planner plans each alone), then let go; ``interviews``, when given, come
     one at a time from the loader (``read_lazily``) instead of ``search``."""
-    from followup_cal.ics import EVENTS
-    from followup_cal.ics_stream import CalendarStream
+    from followup_cal.calendar.ics import EVENTS
+    from followup_cal.calendar.ics_stream import CalendarStream
 
     cal = calendar_for(search.me)
 

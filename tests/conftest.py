@@ -20,11 +20,11 @@ from hypothesis import settings
 
 from followup_cal import service
 from followup_cal.cli import cli
-from followup_cal.followups import PlannedFollowup
 from followup_cal.loader import parse
-from followup_cal.model import SearchFile
-from followup_cal.planner import plan_followups
-from followup_cal.workdays import calendar_for
+from followup_cal.loader.business_calendar import calendar_for
+from followup_cal.plan.followups import PlannedFollowup
+from followup_cal.plan.model import SearchFile
+from followup_cal.plan.planner import plan_followups
 
 # `make test` draws the same examples on every run, so CI never fails on a lucky draw;
 # HYPOTHESIS_PROFILE=explore draws new ones each time (and remembers what failed).

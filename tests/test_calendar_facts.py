@@ -15,7 +15,7 @@ from conftest import interview, load_search, local_day, plan_of, search_text, st
 
 from followup_cal import service
 from followup_cal.errors import InvalidInput
-from followup_cal.record import StepFactEntry, record_step_facts
+from followup_cal.journal.record import StepFactEntry, record_step_facts
 
 
 def day_of(items, key: str) -> date:

@@ -11,8 +11,8 @@ from datetime import date
 
 from conftest import interview, load_search, plan_of, steps
 
-from followup_cal.ics import FollowupEvent, RevisedEvent, revise_event, summary
-from followup_cal.state import ExportState
+from followup_cal.calendar.ics import FollowupEvent, RevisedEvent, revise_event, summary
+from followup_cal.journal.state import ExportState
 
 
 def test_done_step_is_marked_and_moves_to_the_day_it_was_done():
@@ -37,7 +37,8 @@ def test_done_step_keeps_its_uid_so_calendars_update_it_in_place():
 
 
 def _event(item) -> RevisedEvent:
-    from followup_cal.drafts import TemplateSet, render_draft
+    from followup_cal.loader.templates import TemplateSet
+    from followup_cal.plan.drafts import render_draft
 
     search = load_search(interview())
     draft = render_draft(item, search.me, TemplateSet(None))

@@ -15,7 +15,7 @@ from conftest import ME, draft_of, drafted, interview, load_search, plan_of, ste
 
 from followup_cal import service
 from followup_cal.cli import cli
-from followup_cal.followups import Step
+from followup_cal.plan.followups import Step
 
 # -- reasons -------------------------------------------------------------------------------
 

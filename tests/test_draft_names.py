@@ -11,8 +11,8 @@ import pytest
 from conftest import ME, draft_of, drafted, interview, load_search
 
 from followup_cal.errors import InvalidInput
-from followup_cal.followups import Step
-from followup_cal.model import Greeting, Person
+from followup_cal.plan.followups import Step
+from followup_cal.plan.model import Greeting, Person
 
 DR_SMITH = interview(
     rounds=[

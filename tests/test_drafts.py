@@ -9,17 +9,17 @@ import pytest
 from conftest import TODAY, interview, load_search, search_text
 
 from followup_cal import service
-from followup_cal.drafts import (
+from followup_cal.errors import InvalidInput
+from followup_cal.loader import load, parse
+from followup_cal.loader.templates import TemplateSet
+from followup_cal.plan.drafts import (
     CHECK_IN_VARIANTS,
     TEMPLATE_NAMES,
-    TemplateSet,
     lint_draft,
     render_draft,
     template_name,
 )
-from followup_cal.errors import InvalidInput
-from followup_cal.followups import Step
-from followup_cal.loader import load, parse
+from followup_cal.plan.followups import Step
 
 
 def drafted(*interviews, **kwargs):
@@ -181,7 +181,7 @@ def test_missing_templates_folder_is_a_problem():
 def test_a_template_sentence_fills_as_string_template_would():
     """Sentences are filled by str.format_map: braces, '$$', a lone '$' and an unknown
     placeholder come out as string.Template's safe_substitute gives them."""
-    from followup_cal.drafts import _Body
+    from followup_cal.plan.drafts import _Body
 
     text = "Costs {about} $$5 or $ 3 for ${company}. Ask ${nobody} at $company! Skip ${pitch}."
     values = {"company": "Acme {Inc}", "pitch": ""}

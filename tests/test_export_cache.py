@@ -13,12 +13,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLE, TODAY
 
-from followup_cal import drafts, planner, service
+from followup_cal import service
+from followup_cal.calendar.ics import EVENTS, FeedStyle, build_calendar, calendar_bytes
 from followup_cal.cli import cli
-from followup_cal.ics import EVENTS, FeedStyle, build_calendar, calendar_bytes
+from followup_cal.journal.secret import feed_secret
+from followup_cal.journal.state import ExportState, load_state, state_path_for
 from followup_cal.loader import load
-from followup_cal.secret import feed_secret
-from followup_cal.state import ExportState, load_state, state_path_for
+from followup_cal.plan import drafts, planner
 
 
 def full_build(
@@ -192,7 +193,7 @@ def test_another_style_to_the_same_file_builds_every_event_again(
     ],
 )
 def test_a_damaged_index_line_builds_that_interview_again(places, rows, search_file, tmp_path):
-    from followup_cal.export_cache import EventCache
+    from followup_cal.calendar.export_cache import EventCache
 
     out = tmp_path / "followups.ics"
     export(search_file, out, "--no-state")

@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser import _foldline
 
-from followup_cal import ics_stream, service
+from followup_cal import service
+from followup_cal.calendar import ics_stream
+from followup_cal.calendar.ics import EVENTS, FeedStyle, build_calendar, calendar_bytes
 from followup_cal.cli import cli
-from followup_cal.ics import EVENTS, FeedStyle, build_calendar, calendar_bytes
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import load, parse
-from followup_cal.state import ExportState
 
 STYLES = [FeedStyle(), FeedStyle(public=True), FeedStyle(as_todo=True)]
 
@@ -139,7 +140,8 @@ def watch_reading(monkeypatch) -> list[int]:
     be parsed whole."""
     import weakref
 
-    from followup_cal import loader, planner
+    from followup_cal import loader
+    from followup_cal.plan import planner
 
     read, live_when_planned = weakref.WeakSet(), []
     read_interview, plan_interview = loader._read_interview, planner.plan_interview
@@ -248,7 +250,7 @@ def test_the_history_is_written_as_json_indents_it(entries):
     """Written one event at a time, the file is what json.dumps(indent=1) made before."""
     import json
 
-    from followup_cal.state import Revision
+    from followup_cal.journal.state import Revision
 
     state = ExportState({uid: Revision(*entry) for uid, entry in entries.items()})
     events = {

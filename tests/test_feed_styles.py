@@ -10,9 +10,9 @@ from conftest import EXAMPLE, TODAY
 from ical.calendar_stream import IcsCalendarStream
 
 from followup_cal import service
-from followup_cal.ics import FeedStyle
+from followup_cal.calendar.ics import FeedStyle
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import load
-from followup_cal.state import ExportState
 
 PUBLIC = FeedStyle(public=True)
 TASKS = FeedStyle(as_todo=True)

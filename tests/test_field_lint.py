@@ -14,7 +14,7 @@ from conftest import interview, search_text, validate, where
 
 import followup_cal
 from followup_cal.cli import cli
-from followup_cal.model import Person
+from followup_cal.plan.model import Person
 
 
 def test_validate_flags_a_pitch_that_does_not_follow_my_experience_in(tmp_path):
@@ -149,7 +149,7 @@ def test_a_missing_pitch_or_talk_is_one_warning_not_one_per_draft(tmp_path):
 
 def test_the_readme_shows_a_pitch_and_talked_about_that_validate_accepts():
     """The README's `add` example is what a new user copies: it must be the right shape."""
-    from followup_cal.field_lint import _pitch_problem, _talked_about_problem
+    from followup_cal.plan.field_lint import _pitch_problem, _talked_about_problem
 
     readme = (Path(followup_cal.__file__).parent.parent / "README.md").read_text("utf-8")
     topics = re.findall(r'--talked-about "([^"]+)"', readme)

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from followup_cal.calendar.ics import FeedStyle
 from followup_cal.cli import cli
-from followup_cal.ics import FeedStyle
+from followup_cal.journal.state import ExportState
 from followup_cal.serve import FeedSource
-from followup_cal.state import ExportState
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 SAMPLES = sorted(p.name for p in HOSTILE.glob("*.yaml"))

@@ -17,9 +17,9 @@ from ical.calendar_stream import IcsCalendarStream
 from followup_cal import service
 from followup_cal.atomic import write_atomic
 from followup_cal.errors import FileAccessError
-from followup_cal.followups import Step
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import load
-from followup_cal.state import ExportState
+from followup_cal.plan.followups import Step
 
 GOLDEN = DATA / "golden" / "example.ics"
 

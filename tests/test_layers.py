@@ -75,8 +75,8 @@ EXAMPLE = str(PACKAGE.parent / "examples" / "interviews.yaml")
 # what only a typo (difflib), an hour 24 (dateutil.parser), a name in another script
 # (hashlib), shell completion or --format json need.
 NOT_FOR_PLAN = [
-    "followup_cal.drafts",
-    "followup_cal.ics",
+    "followup_cal.plan.drafts",
+    "followup_cal.calendar.ics",
     "followup_cal.atomic",
     "icalendar",
     "ruamel.yaml",
@@ -116,3 +116,93 @@ def test_start_up_imports_only_what_it_needs(argv, not_imported, env):
     assert "'followup_cal.cli'" in loaded
     for module in not_imported:
         assert f"'{module}'" not in loaded, module
+
+
+# The layers, low to high: a module imports only from its own layer and those below it.
+# The root's shared modules sit under everything; the plan is pure and imports nothing
+# that reads or writes (only errors, for the exceptions it raises).
+LAYERS = [
+    {"errors", "atomic", "columns", "settings", "credentials", "__init__"},
+    {"plan"},
+    {"loader", "schema"},
+    {"journal"},
+    {"calendar"},
+    {"service"},
+    {"serve", "sync", "mail"},
+    {"cli", "__main__"},
+]
+PLAN_MAY_IMPORT = {"errors"}
+
+
+def _layer_of(part: str) -> int:
+    for index, names in enumerate(LAYERS):
+        if part in names:
+            return index
+    raise AssertionError(f"followup_cal/{part} belongs to no layer: add it to LAYERS")
+
+
+def _package_part(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "followup_cal":
+        return None
+    if len(parts) == 1 or parts[1] == "__version__":
+        return "__init__"
+    return parts[1].removesuffix(".py")
+
+
+def test_imports_go_down_the_layers_only():
+    for name, imports in _modules().items():
+        own = name.split("/")[0].removesuffix(".py")
+        for module in imports:
+            part = _package_part(module)
+            if part is None or part == own:
+                continue
+            assert _layer_of(part) <= _layer_of(own), f"{name} imports {module} from above"
+            if own == "plan":
+                assert part in PLAN_MAY_IMPORT, f"plan/ is pure, but {name} imports {module}"
+
+
+def test_the_plan_does_no_io():
+    """Nothing in plan/ opens a file, reads the clock or the environment."""
+    forbidden = {"os", "pathlib", "socket", "subprocess", "tempfile", "time", "urllib"}
+    for name, imports in _modules().items():
+        if name.startswith("plan/"):
+            assert not imports & forbidden, (name, sorted(imports & forbidden))
+            text = (PACKAGE / name).read_text("utf-8")
+            for call in ("open(", ".today()", ".now(", "environ"):
+                assert call not in text, (name, call)
+
+
+def test_no_import_circle_between_modules():
+    """Module by module (TYPE_CHECKING imports included), the import graph has no cycle."""
+    graph: dict[str, set[str]] = {}
+    names = {
+        "followup_cal." + name.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        for name in _modules()
+    }
+    for name, imports in _modules().items():
+        me = "followup_cal." + name.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        graph[me] = {i for i in imports if i in names and i != me and not me.startswith(i + ".")}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                raise AssertionError(" -> ".join([*path, node, nxt]))
+            if nxt not in state:
+                visit(nxt, [*path, node])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [])
+
+
+def test_no_module_is_over_500_lines():
+    long = {
+        name: n
+        for name in _modules()
+        if (n := len((PACKAGE / name).read_text("utf-8").splitlines())) > 500
+    }
+    assert not long, long

@@ -13,7 +13,7 @@ import weakref
 import pytest
 from conftest import EXAMPLE, JOURNAL_TODAY, run
 
-from followup_cal import drafts
+from followup_cal.plan import drafts
 
 
 class DraftWatch:

@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from conftest import ME, interview, load_search, local_day, plan_of, search_text, steps
 
 from followup_cal.cli import cli
-from followup_cal.drafts import TemplateSet, render_draft
-from followup_cal.followups import PlannedFollowup
+from followup_cal.loader.templates import TemplateSet
+from followup_cal.plan.drafts import render_draft
+from followup_cal.plan.followups import PlannedFollowup
 
 NY = ZoneInfo("America/New_York")
 

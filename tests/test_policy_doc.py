@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from followup_cal import schema
-from followup_cal.policy import DEFAULT_POLICY, SETTINGS, Setting
+from followup_cal.plan.policy import DEFAULT_POLICY, SETTINGS, Setting
 
 ROOT = Path(__file__).parent.parent
 DOC = (ROOT / "docs" / "policy.md").read_text("utf-8")
@@ -47,7 +47,7 @@ def test_the_doc_names_no_key_the_policy_does_not_have():
 def test_the_repository_links_the_doc_and_nothing_outside_itself():
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "(docs/policy.md)" in readme
-    assert "docs/policy.md" in (ROOT / "followup_cal" / "policy.py").read_text("utf-8")
+    assert "docs/policy.md" in (ROOT / "followup_cal" / "plan" / "policy.py").read_text("utf-8")
     for text in (readme, DOC):
         assert "../shared" not in text
     for target in re.findall(r"\]\(([^)#]+)", DOC):

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup_cal import service
-from followup_cal.followups import PENDING_STEPS, Step
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import parse
-from followup_cal.state import ExportState
-from followup_cal.workdays import calendar_for
+from followup_cal.loader.business_calendar import calendar_for
+from followup_cal.plan.followups import PENDING_STEPS, Step
 
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC"]
 DAY0 = date(2026, 1, 1)

@@ -24,14 +24,14 @@ from hypothesis import strategies as st
 
 import followup_cal
 from followup_cal import service
-from followup_cal.agenda import build_agenda
-from followup_cal.drafts import SCREENS, _may_match
+from followup_cal.calendar.agenda import build_agenda
+from followup_cal.calendar.timeline import STATE_OF_STATUS, Mark, render_timeline
 from followup_cal.errors import InvalidInput
+from followup_cal.journal.record import done_entry, edited_text, matching_steps
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import _parse, parse
-from followup_cal.record import done_entry, edited_text, matching_steps
-from followup_cal.state import ExportState
-from followup_cal.timeline import STATE_OF_STATUS, Mark, render_timeline
-from followup_cal.yamlchunks import split_interviews
+from followup_cal.loader.chunks import split_interviews
+from followup_cal.plan.drafts import SCREENS, _may_match
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL, LARGE = 10, 80

@@ -20,11 +20,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from followup_cal.calendar.ics import FeedStyle
 from followup_cal.cli import cli
-from followup_cal.ics import FeedStyle
+from followup_cal.journal.state import ExportState
 from followup_cal.schema import ONE_LINE
 from followup_cal.serve import FeedSource
-from followup_cal.state import ExportState
 
 SCHEMA = json.loads(
     (Path(__file__).parent.parent / "followup_cal" / "interviews.schema.json").read_text("utf-8")

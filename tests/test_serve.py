@@ -374,9 +374,9 @@ class Gate:
 
 @pytest.fixture
 def in_process(yaml_file, monkeypatch):
-    from followup_cal.ics import FeedStyle
+    from followup_cal.calendar.ics import FeedStyle
+    from followup_cal.journal.state import ExportState
     from followup_cal.serve import FeedSource, make_server
-    from followup_cal.state import ExportState
 
     gate = Gate(FeedSource._build)
     monkeypatch.setattr(FeedSource, "_build", lambda self, today: gate(self, today))

@@ -30,8 +30,8 @@ from conftest import EXAMPLE
 
 from followup_cal import service
 from followup_cal.cli import cli
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import load
-from followup_cal.state import ExportState
 from followup_cal.sync.run import WORKERS
 
 TODAY = "2026-11-23"

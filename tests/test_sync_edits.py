@@ -9,9 +9,9 @@ import pytest
 from conftest import EXAMPLE
 
 from followup_cal import service
-from followup_cal.ics import FeedStyle
+from followup_cal.calendar.ics import FeedStyle
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import load
-from followup_cal.state import ExportState
 from followup_cal.sync.edits import (
     PUSHED_PROPERTY,
     compare,

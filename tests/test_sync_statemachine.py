@@ -38,10 +38,10 @@ from hypothesis.stateful import (
 )
 
 from followup_cal import service
+from followup_cal.calendar.ics import revise_event
 from followup_cal.cli import cli
-from followup_cal.ics import revise_event
+from followup_cal.journal.state import ExportState
 from followup_cal.loader import load
-from followup_cal.state import ExportState
 
 REPORT = """<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">

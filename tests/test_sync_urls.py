@@ -17,7 +17,7 @@ import test_sync
 from caldav_servers import PASSWORD, USER, http_request
 from test_sync import EXAMPLE_EVENTS
 
-from followup_cal.model import slugify
+from followup_cal.plan.model import slugify
 
 server, proxy, ws = test_sync.server, test_sync.proxy, test_sync.ws
 isolated_home = test_sync.isolated_home

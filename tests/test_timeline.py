@@ -128,7 +128,8 @@ def test_plan_html_plans_each_interview_once_and_drafts_each_mark_once(tmp_path,
     """`plan --html` prints the plan and writes the page from one planning of the file
     (and one more of the interviews a reply or outcome cut, for their cancelled marks);
     each mark's draft is made once, for its panel."""
-    from followup_cal import drafts, service
+    from followup_cal import service
+    from followup_cal.plan import drafts
 
     planned: list[str] = []
     drafted: list[str] = []

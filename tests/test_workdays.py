@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup_cal.model import Profile
-from followup_cal.workdays import WorkCalendar, calendar_for
+from followup_cal.loader.business_calendar import calendar_for
+from followup_cal.plan.model import Profile
+from followup_cal.plan.workdays import WorkCalendar
 
 
 def profile(country: str = "", subdivision: str = "", week=(0, 1, 2, 3, 4)) -> Profile:
@@ -72,8 +73,8 @@ def test_holidays_are_cached_per_year_and_used_without_the_package(tmp_path, mon
     # A new process answers from the cache without importing the package at all.
     script = (
         "import sys; from datetime import date; from zoneinfo import ZoneInfo\n"
-        "from followup_cal.model import Profile\n"
-        "from followup_cal.workdays import calendar_for\n"
+        "from followup_cal.plan.model import Profile\n"
+        "from followup_cal.loader.business_calendar import calendar_for\n"
         "p = Profile('A B', 'a@b.org', ZoneInfo('UTC'), country='US')\n"
         "cal = calendar_for(p)\n"
         "print(cal.holiday_name(date(2026, 11, 26)), cal.is_business_day(date(2026, 11, 27)),"

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import interview, search_text
 
-import followup_cal.record  # noqa: F401  imported here so that every forked child runs alike
+import followup_cal.journal.record  # noqa: F401  imported here so that every forked child runs alike
 from followup_cal.atomic import update_file, write_atomic
 from followup_cal.cli import cli
 from followup_cal.errors import FileAccessError
@@ -190,7 +190,7 @@ def test_a_symlinked_file_is_written_through_the_link(tmp_path):
 
 # -- killed at any line --------------------------------------------------------------------
 
-TRACED = ("followup_cal/atomic.py", "followup_cal/record.py")
+TRACED = ("followup_cal/atomic.py", "followup_cal/journal/record.py")
 
 
 def killed_write_back(path: Path, at_line_event: int) -> tuple[int, int]:

@@ -25,8 +25,8 @@ from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
 
 if TYPE_CHECKING:
-    from followup_cal.model import SearchFile
-    from followup_cal.record import NewInterview, NewPerson, NewRound
+    from followup_cal.journal.record import NewInterview, NewPerson, NewRound
+    from followup_cal.plan.model import SearchFile
 
 prompt_option = click.option(
     "--prompt/--no-prompt",
@@ -67,7 +67,7 @@ def _start(value: str) -> str:
 
 
 def _people(raw: Sequence[str], topics: Sequence[str], interactive: bool) -> tuple[NewPerson, ...]:
-    from followup_cal.record import NewPerson
+    from followup_cal.journal.record import NewPerson
 
     people = []
     for index, text in enumerate(raw):
@@ -135,7 +135,7 @@ def _new_round(
     topics: Sequence[str],
     interactive: bool,
 ) -> NewRound:
-    from followup_cal.record import NewRound
+    from followup_cal.journal.record import NewRound
 
     label = "Start (YYYY-MM-DD HH:MM)"
     start = _start(_ask(start, label, interactive, "--start", check=asking.start))
@@ -193,7 +193,7 @@ def add(
           --start "2026-11-30 14:00" --duration 45 \\
           --interviewer "Dana Lee <dana@acme.example>" --talked-about "the billing rewrite"
     """
-    from followup_cal.record import NewInterview, record_new_interview
+    from followup_cal.journal.record import NewInterview, record_new_interview
 
     interactive = _interactive(prompt)
     if interactive:
@@ -269,7 +269,7 @@ def add_round(
       followup-cal add-round acme-backend --start "2026-12-07 10:00" \\
           --interviewer "Sam Roe <sam@acme.example>" --talked-about "the on-call rota"
     """
-    from followup_cal.record import find_interview, record_new_round
+    from followup_cal.journal.record import find_interview, record_new_round
 
     interactive = _interactive(prompt)
     if interactive:  # an unknown id is reported before any question is asked

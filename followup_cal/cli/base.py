@@ -16,12 +16,12 @@ import click
 from click.core import ParameterSource
 
 from followup_cal import __version__
-from followup_cal.bounds import FIRST_YEAR, LAST_YEAR
 from followup_cal.errors import BROKEN_PIPE, INTERNAL_ERROR, FollowupCalError
+from followup_cal.plan.bounds import FIRST_YEAR, LAST_YEAR
 from followup_cal.settings import FILE_ENV, choose_file, same_file
 
 if TYPE_CHECKING:
-    from followup_cal.model import SearchFile
+    from followup_cal.plan.model import SearchFile
     from followup_cal.settings import Config
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     # click's completion module is imported when a completion runs, not with each command.
     from click.shell_completion import CompletionItem
 
-    from followup_cal.model import Interview, SearchFile
+    from followup_cal.plan.model import Interview, SearchFile
 
 
 def _search(ctx: click.Context) -> SearchFile | None:

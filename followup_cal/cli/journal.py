@@ -28,11 +28,11 @@ from followup_cal.cli.base import (
     today_option,
 )
 from followup_cal.errors import UsageProblem
-from followup_cal.followups import PlannedFollowup, fmt_day
-from followup_cal.model import Interview, Result, SearchFile
+from followup_cal.plan.followups import PlannedFollowup, fmt_day
+from followup_cal.plan.model import Interview, Result, SearchFile
 
 if TYPE_CHECKING:
-    from followup_cal.agenda import AgendaRow
+    from followup_cal.calendar.agenda import AgendaRow
 
 
 def planned_items(
@@ -55,7 +55,7 @@ class _Fact:
 
     @classmethod
     def start(cls, file: str, interview_id: str, on: date | None, today: date | None) -> _Fact:
-        from followup_cal.record import find_interview
+        from followup_cal.journal.record import find_interview
 
         day = resolve_today(today)
         on = on or day
@@ -74,7 +74,7 @@ class _Fact:
 def _echo_changes(before: Sequence[PlannedFollowup], after: Sequence[PlannedFollowup]) -> None:
     """What recording the fact did to the rest of the plan, one line per kind of change
     (the monthly check-ins of one person move together, so they get one line)."""
-    from followup_cal.record import describe
+    from followup_cal.journal.record import describe
 
     old = {i.uid: i for i in before if not i.done}
     new = {i.uid: i for i in after if not i.done}
@@ -141,7 +141,7 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
       followup-cal agenda interviews.yaml --days 14 --format json | jq '.[].subject'
     """
     from followup_cal import service
-    from followup_cal.agenda import COLOURS, agenda_lines, build_agenda, json_pieces
+    from followup_cal.calendar.agenda import COLOURS, agenda_lines, build_agenda, json_pieces
 
     search = load(file)
     day = resolve_today(today)
@@ -213,7 +213,12 @@ def done(
       followup-cal done acme-backend thank_you --to "Dana Lee" --on 2026-11-13
       followup-cal done acme-backend follow_up
     """
-    from followup_cal.record import find_interview, matching_steps, record_done, steps_to_mark
+    from followup_cal.journal.record import (
+        find_interview,
+        matching_steps,
+        record_done,
+        steps_to_mark,
+    )
 
     fact = _Fact.start(file, interview_id, on, today)
     seen: dict[str, list[PlannedFollowup]] = {}
@@ -272,7 +277,7 @@ def record_reply_and_report(
 ) -> None:
     """What 'reply' does, and 'inbox --yes' for each answer it found: write heard_back
     (with the new decision date, if any), then print what that changed in the plan."""
-    from followup_cal.record import record_reply
+    from followup_cal.journal.record import record_reply
 
     fact = _Fact.start(file, interview_id, on, today)
     if decision and decision < fact.on:
@@ -316,7 +321,7 @@ def outcome(
       followup-cal outcome acme-backend rejected --on 2026-11-27 --by "Dana Lee"
       followup-cal outcome acme-backend offer
     """
-    from followup_cal.record import record_outcome
+    from followup_cal.journal.record import record_outcome
 
     fact = _Fact.start(file, interview_id, on, today)
     updated = record_outcome(file, interview_id, Result(result), fact.on, by, replace)

@@ -19,7 +19,7 @@ from followup_cal.cli.base import (
     today_option,
 )
 from followup_cal.cli.journal import record_reply_and_report
-from followup_cal.followups import fmt_day
+from followup_cal.plan.followups import fmt_day
 
 
 @cli.command()

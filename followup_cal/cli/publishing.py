@@ -21,7 +21,7 @@ from followup_cal.cli.base import (
     today_option,
 )
 from followup_cal.errors import FileAccessError, UsageProblem
-from followup_cal.state import ExportState, load_state, save_state, state_path_for
+from followup_cal.journal.state import ExportState, load_state, save_state, state_path_for
 
 if TYPE_CHECKING:
     from http.server import ThreadingHTTPServer
@@ -72,8 +72,8 @@ def export(
       followup-cal export interviews.yaml --as todo -o tasks.ics
     """
     from followup_cal import service
-    from followup_cal.export_cache import EventCache
-    from followup_cal.ics import FeedStyle
+    from followup_cal.calendar.export_cache import EventCache
+    from followup_cal.calendar.ics import FeedStyle
     from followup_cal.loader import open_lazily
 
     # A large file is read one interview at a time as the calendar is made: never whole.
@@ -118,7 +118,7 @@ def export(
 
 
 def _salt(file: str, public: bool) -> str:
-    from followup_cal.secret import feed_secret
+    from followup_cal.journal.secret import feed_secret
 
     return feed_secret(file) if public else ""
 
@@ -204,7 +204,7 @@ def serve(
       openssl rand -hex 16 > ~/.followup-token
       followup-cal serve interviews.yaml --host 0.0.0.0 --token-file ~/.followup-token
     """
-    from followup_cal.ics import FeedStyle
+    from followup_cal.calendar.ics import FeedStyle
     from followup_cal.serve import FeedSource, is_loopback, make_server
 
     token = _token(token_file, argv_token)

@@ -22,7 +22,7 @@ from followup_cal.cli.base import (
 )
 from followup_cal.columns import pad
 from followup_cal.errors import DraftWarnings, FollowupCalError
-from followup_cal.followups import PlannedFollowup, fmt_date
+from followup_cal.plan.followups import PlannedFollowup, fmt_date
 
 
 @cli.command()
@@ -80,7 +80,7 @@ def _validate_one(file: str, strict: bool, today: date | None) -> None:
 
 
 def _row(item: PlannedFollowup) -> dict[str, Any]:
-    from followup_cal.ics import summary
+    from followup_cal.calendar.ics import summary
 
     return {
         "uid": item.uid,

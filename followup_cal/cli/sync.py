@@ -19,10 +19,10 @@ from followup_cal.cli.base import (
     timeout_option,
     today_option,
 )
-from followup_cal.state import ExportState, load_state, save_state, state_path_for
+from followup_cal.journal.state import ExportState, load_state, save_state, state_path_for
 
 if TYPE_CHECKING:  # imported by sync only, for speed
-    from followup_cal.model import SearchFile
+    from followup_cal.plan.model import SearchFile
     from followup_cal.sync.algorithm import SyncPlan
     from followup_cal.sync.run import PreparedSync
     from followup_cal.sync.target import SyncTarget
@@ -273,7 +273,7 @@ def _pull(
 ) -> PreparedSync:
     """Record in FILE what the user did to its events in the calendar, say so, and
     decide the writes again from the file as it now reads."""
-    from followup_cal.record import FileText
+    from followup_cal.journal.record import FileText
     from followup_cal.sync.from_calendar import pull_into_file
     from followup_cal.sync.run import replan
 

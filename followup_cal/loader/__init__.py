@@ -50,11 +50,11 @@ from followup_cal.loader.reader import (
     _Reader,
 )
 from followup_cal.loader.servers import _read_caldav, _read_imap
-from followup_cal.model import Interview, Profile, SearchFile
-from followup_cal.policy import DEFAULT_POLICY, Policy
+from followup_cal.plan.model import Interview, Profile, SearchFile
+from followup_cal.plan.policy import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:
-    from followup_cal.yamlchunks import Chunks
+    from followup_cal.loader.chunks import Chunks
 
 # What other modules read from here: the entry points, and the key tables and patterns
 # that the schema and the CLI's prompts share with the reader.
@@ -195,7 +195,7 @@ def _parse(
 ) -> SearchFile:
     chunks = None
     if chunked or (chunked is None and len(text) >= CHUNKED_FROM):
-        from followup_cal.yamlchunks import split_interviews
+        from followup_cal.loader.chunks import split_interviews
 
         chunks = split_interviews(text)
     if chunks is not None:
@@ -350,7 +350,7 @@ def read_lazily(path: str, text: str) -> tuple[SearchFile, Iterable[Interview]]:
     when the consumer asks for it and not kept here: export of a large file never holds
     them all. The iterator raises :class:`ReadWhole` when the pieces do not do; then the
     consumer starts again from :func:`parse`. A small file is parsed whole as usual."""
-    from followup_cal.yamlchunks import split_interviews
+    from followup_cal.loader.chunks import split_interviews
 
     chunks = split_interviews(text) if len(text) >= CHUNKED_FROM else None
     if chunks is None:

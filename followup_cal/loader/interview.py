@@ -31,7 +31,7 @@ from followup_cal.loader.reader import (
     _Reader,
 )
 from followup_cal.loader.rounds import _merge, _read_round, _resolve_person
-from followup_cal.model import (
+from followup_cal.plan.model import (
     Channel,
     Done,
     Interview,
@@ -44,7 +44,7 @@ from followup_cal.model import (
     Skipped,
     StepFact,
 )
-from followup_cal.policy import Policy
+from followup_cal.plan.policy import Policy
 
 
 def _read_decision(
@@ -71,7 +71,8 @@ def _relative_day(start: date, count: int, unit: str, me: Profile | None) -> dat
     if unit.startswith("business"):
         # Business days as everywhere else (policy rule 8): the user's work week and
         # public holidays, so "5 business days" before Thanksgiving is not the Thursday.
-        from followup_cal.workdays import WorkCalendar, calendar_for
+        from followup_cal.loader.business_calendar import calendar_for
+        from followup_cal.plan.workdays import WorkCalendar
 
         cal = calendar_for(me) if me else WorkCalendar()
         return cal.add_business_days(start, count)

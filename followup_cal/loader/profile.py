@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 import yaml
 
 from followup_cal.loader.reader import ME_KEYS, _Collect, _did_you_mean, _Entry, _Invalid, _Reader
-from followup_cal.model import (
+from followup_cal.plan.model import (
     WEEKDAYS,
     Greeting,
     Profile,
 )
-from followup_cal.policy import SETTINGS, Policy, Setting
+from followup_cal.plan.policy import SETTINGS, Policy, Setting
 
 T = TypeVar("T")
 
@@ -91,7 +91,9 @@ def _my_email(r: _Reader, entries: dict[str, _Entry], node: yaml.Node) -> str:
 
 
 def _check_country(r: _Reader, entries: dict[str, _Entry], country: str, subdiv: str) -> None:
-    from followup_cal.workdays import supported_countries  # only when a country is given
+    from followup_cal.loader.business_calendar import (
+        supported_countries,  # only when a country is given
+    )
 
     supported = supported_countries()
     if country not in supported:

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from followup_cal.bounds import FIRST_YEAR, LAST_YEAR
 from followup_cal.errors import Problem
-from followup_cal.model import (
+from followup_cal.plan.bounds import FIRST_YEAR, LAST_YEAR
+from followup_cal.plan.model import (
     Pos,
 )
 

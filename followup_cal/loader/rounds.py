@@ -17,7 +17,7 @@ from followup_cal.loader.reader import (
     _pos,
     _Reader,
 )
-from followup_cal.model import (
+from followup_cal.plan.model import (
     Person,
     Round,
 )

@@ -7,7 +7,7 @@ import re
 import yaml
 
 from followup_cal.loader.reader import CALDAV_KEYS, IMAP_KEYS, _Entry, _Invalid, _Reader
-from followup_cal.model import (
+from followup_cal.plan.model import (
     CalDAVSettings,
     ImapSettings,
 )

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from followup_cal.atomic import write_atomic
-from followup_cal.followups import PlannedFollowup, Step, fmt_day
 from followup_cal.mail.imap import Account, open_folder
 from followup_cal.mail.matching import Proposal, propose, watches
-from followup_cal.model import SearchFile
+from followup_cal.plan.followups import PlannedFollowup, Step, fmt_day
+from followup_cal.plan.model import SearchFile
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from zoneinfo import ZoneInfo
 
-from followup_cal.model import Interview, SearchFile
+from followup_cal.plan.model import Interview, SearchFile
 
 # Addresses here belong to a person, not to the company: a domain among them never
 # stands for "anyone at the company" (an interviewer writing from their gmail would

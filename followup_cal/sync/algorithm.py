@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
+from followup_cal.plan.uids import UID_DOMAIN
 from followup_cal.sync.edits import ServerEdit, compare
-from followup_cal.uids import UID_DOMAIN
 
 OWNED_SUFFIX = "@" + UID_DOMAIN
 

@@ -328,7 +328,7 @@ class CalDAVRemote:
 
         The path is a slug ('Übersicht' -> ubersicht, other scripts transliterated with a
         short digest, the same for the same name); the display name is ``name`` exactly."""
-        from followup_cal.model import slugify
+        from followup_cal.plan.model import slugify
 
         slug = slugify(name) or "followups"
         url = urljoin(home_url, quote(slug) + "/")

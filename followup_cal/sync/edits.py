@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from followup_cal.ics import RevisedEvent
+    from followup_cal.calendar.ics import RevisedEvent
 
 PUSHED_PROPERTY = "X-FOLLOWUP-CAL-PUSHED"
 SEARCH_PROPERTY = "X-FOLLOWUP-CAL-SEARCH"

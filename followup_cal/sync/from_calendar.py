@@ -17,15 +17,15 @@ from urllib.parse import urlsplit
 
 from followup_cal import service
 from followup_cal.errors import FollowupCalError
-from followup_cal.loader import parse
-from followup_cal.model import SearchFile
-from followup_cal.record import (
+from followup_cal.journal.record import (
     WHOLE_FILE,
     StepFactEntry,
     edited_text,
     record_step_facts,
     step_facts_edit,
 )
+from followup_cal.loader import parse
+from followup_cal.plan.model import SearchFile
 from followup_cal.sync import ledger
 from followup_cal.sync.caldav_remote import event_href
 from followup_cal.sync.edits import compare, component_of

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from followup_cal.atomic import update_file
 from followup_cal.errors import FileAccessError, InvalidInput
+from followup_cal.journal.record import FileText
 from followup_cal.loader import parse
-from followup_cal.model import SearchFile
-from followup_cal.record import FileText
+from followup_cal.plan.model import SearchFile
 
 
 def derived_search_id(search: SearchFile) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from followup_cal.followups import PlannedFollowup, fmt_day
+from followup_cal.plan.followups import PlannedFollowup, fmt_day
 
 PULLED = ("completed", "moved", "deleted")  # the kinds of change that become facts
 

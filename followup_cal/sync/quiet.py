@@ -24,8 +24,8 @@ from datetime import date
 from pathlib import Path
 
 from followup_cal import __version__
-from followup_cal.stamps import data_stamp
-from followup_cal.state import state_path_for
+from followup_cal.calendar.stamps import data_stamp
+from followup_cal.journal.state import state_path_for
 
 PACKAGE = Path(__file__).resolve().parent.parent
 MISSING = b"\0missing"

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from followup_cal import service
-from followup_cal.errors import CalendarNotFound, ServerError, SyncRefused
-from followup_cal.ics import (
+from followup_cal.calendar.ics import (
     EVENTS,
     FORBIDDEN,
     PRODID,
@@ -20,8 +19,9 @@ from followup_cal.ics import (
     revise_event,
     summary,
 )
-from followup_cal.model import SearchFile
-from followup_cal.state import ExportState
+from followup_cal.errors import CalendarNotFound, ServerError, SyncRefused
+from followup_cal.journal.state import ExportState
+from followup_cal.plan.model import SearchFile
 from followup_cal.sync import ledger
 from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_sync
 from followup_cal.sync.cache import SyncStatus

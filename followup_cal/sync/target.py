@@ -9,7 +9,7 @@ from followup_cal.sync.caldav_remote import CalDAVRemote
 from followup_cal.sync.transport import Transport
 
 if TYPE_CHECKING:  # the drafts' modules load only when a sync plans
-    from followup_cal.ics import FeedStyle
+    from followup_cal.calendar.ics import FeedStyle
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class SyncTarget:
 
     @property
     def style(self) -> FeedStyle:
-        from followup_cal.ics import FeedStyle
+        from followup_cal.calendar.ics import FeedStyle
 
         return FeedStyle(as_todo=self.as_todo)
 

@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from followup_cal.followups import fmt_date, fmt_day
-from followup_cal.ics import FollowupEvent, summary
-from followup_cal.model import Interview
+from followup_cal.calendar.ics import FollowupEvent, summary
+from followup_cal.plan.followups import fmt_date, fmt_day
+from followup_cal.plan.model import Interview
 
 STATES = ("done", "due", "overdue", "planned", "cancelled")
 STATE_TEXT = {

@@ -17,10 +17,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from followup_cal.atomic import update_file
 from followup_cal.errors import InvalidInput, NotFound, Problem, UneditableFile, UsageProblem
-from followup_cal.followups import PlannedFollowup, Step, fmt_date
+from followup_cal.journal.yamledit import EditableYaml
 from followup_cal.loader import LAST_INTERVIEW, decode, parse
-from followup_cal.model import Interview, Result, SearchFile, slugify
-from followup_cal.yamledit import EditableYaml
+from followup_cal.plan.followups import PlannedFollowup, Step, fmt_date
+from followup_cal.plan.model import Interview, Result, SearchFile, slugify
 
 # Steps recorded per recipient (each person gets their own); the rest go to one person.
 PER_RECIPIENT = (Step.THANK_YOU, Step.CHECK_IN)

@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from followup_cal.calendar.ics import FollowupEvent
 from followup_cal.columns import cells, pad
-from followup_cal.followups import PENDING_STEPS, PlannedFollowup, Step, fmt_day
-from followup_cal.ics import FollowupEvent
+from followup_cal.plan.followups import PENDING_STEPS, PlannedFollowup, Step, fmt_day
 
 if TYPE_CHECKING:
-    from followup_cal.drafts import Draft
+    from followup_cal.plan.drafts import Draft
 
 SECTIONS = ("overdue", "today", "upcoming")
 SECTION_OF_STATUS = {"past": "overdue", "today": "today", "upcoming": "upcoming"}

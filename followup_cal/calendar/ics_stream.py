@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
-from followup_cal.followups import STEP_ORDER, PlannedFollowup
-from followup_cal.ics import (
+from followup_cal.calendar.ics import (
     EVENTS,
     FORBIDDEN,
     UTC,
@@ -29,13 +28,14 @@ from followup_cal.ics import (
     calendar_head,
     revise_event,
 )
-from followup_cal.model import Interview, SearchFile
-from followup_cal.state import ExportState
+from followup_cal.journal.state import ExportState
+from followup_cal.plan.followups import STEP_ORDER, PlannedFollowup
+from followup_cal.plan.model import Interview, SearchFile
 
 if TYPE_CHECKING:
     import icalendar
 
-    from followup_cal.export_cache import EventCache, Row
+    from followup_cal.calendar.export_cache import EventCache, Row
 
 FOLD_AT = 74  # characters per physical line, as icalendar folds an ASCII content line
 END = b"END:VCALENDAR\r\n"
@@ -170,7 +170,7 @@ class CalendarStream:
         """Every event's row, interview by interview: built, or taken from the cache."""
         import json
 
-        from followup_cal.export_cache import InputKeys
+        from followup_cal.calendar.export_cache import InputKeys
 
         keys = (
             InputKeys(self.search.me, self.search.templates_dir, self.style) if self.cache else None

@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from followup_cal import __version__
-from followup_cal.model import Interview, Profile
-from followup_cal.stamps import data_stamp
+from followup_cal.calendar.stamps import data_stamp
+from followup_cal.plan.model import Interview, Profile
 
 if TYPE_CHECKING:
-    from followup_cal.ics import FeedStyle
-    from followup_cal.state import ExportState
+    from followup_cal.calendar.ics import FeedStyle
+    from followup_cal.journal.state import ExportState
 
 CACHE_FORMAT = 2
 # Where a value stands in the file: warnings use it, the calendar never does.
@@ -103,7 +103,7 @@ def code_stamp() -> str:
     import icalendar
 
     digest = hashlib.sha256(f"{CACHE_FORMAT} {__version__} {icalendar.__version__}".encode())
-    package = Path(__file__).parent
+    package = Path(__file__).parent.parent  # the whole followup_cal package
     for path in sorted([*package.rglob("*.py"), *package.rglob("*.txt")]):
         digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
     digest.update(data_stamp().encode())
@@ -114,7 +114,7 @@ def _templates_text(folder: str | None) -> str:
     """The user's own templates, named and whole (the built-in ones are in the code)."""
     if not folder:
         return ""
-    from followup_cal.drafts import TEMPLATE_NAMES
+    from followup_cal.plan.drafts import TEMPLATE_NAMES
 
     parts = []
     for name in TEMPLATE_NAMES:

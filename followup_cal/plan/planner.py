@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from followup_cal.followups import PlannedFollowup, Step, count_of, fmt_day
-from followup_cal.model import Channel, Interview, Person, Profile, Result
-from followup_cal.seasons import next_season
-from followup_cal.thank_you import thank_you_time
-from followup_cal.workdays import WorkCalendar
+from followup_cal.plan.followups import PlannedFollowup, Step, count_of, fmt_day
+from followup_cal.plan.model import Channel, Interview, Person, Profile, Result
+from followup_cal.plan.seasons import next_season
+from followup_cal.plan.thank_you import thank_you_time
+from followup_cal.plan.workdays import WorkCalendar
 
 
 class _Day:

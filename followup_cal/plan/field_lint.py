@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from followup_cal.model import Channel, Interview, Person, Pos, Profile, name_parts
+from followup_cal.plan.model import Channel, Interview, Person, Pos, Profile, name_parts
 
 # The shapes, as the JSON Schema and the starter file describe them too.
 PITCH_SHAPE = (

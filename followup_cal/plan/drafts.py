@@ -14,15 +14,12 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from followup_cal.errors import InvalidInput, Problem
-from followup_cal.followups import PlannedFollowup, Step, fmt_date, fmt_day
-from followup_cal.model import Greeting, Interview, Person, Pos, Profile
+from followup_cal.plan.followups import PlannedFollowup, Step, fmt_date, fmt_day
+from followup_cal.plan.model import Greeting, Interview, Person, Pos, Profile
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -202,7 +199,7 @@ class Draft:
         return message
 
 
-def _parse_template(name: str, source: str, text: str) -> Template:
+def parse_template(name: str, source: str, text: str) -> Template:
     first, _, rest = text.partition("\n")
     if not first.startswith("Subject:"):
         raise InvalidInput(
@@ -220,33 +217,11 @@ def _parse_template(name: str, source: str, text: str) -> Template:
     )
 
 
-@cache
-def _builtin(name: str) -> Template:
-    text = resources.files("followup_cal").joinpath(f"templates/{name}.txt").read_text("utf-8")
-    return _parse_template(name, f"<built-in {name}.txt>", text)
+class Templates(Protocol):
+    """Where drafts get their templates by name: ``loader.templates.TemplateSet`` reads the
+    built-in ones and the user's folder; the drafting here never opens a file itself."""
 
-
-class TemplateSet:
-    """The built-in templates, each replaced by a same-named file in the user's folder."""
-
-    def __init__(self, folder: str | None = None) -> None:
-        self.folder = Path(folder) if folder else None
-        self._loaded: dict[str, Template] = {}
-
-    def get(self, name: str) -> Template:
-        if name not in self._loaded:
-            own = self.folder / f"{name}.txt" if self.folder else None
-            if own is not None and own.is_file():
-                try:
-                    text = own.read_text("utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise InvalidInput(
-                        [Problem(str(own), 1, 1, f"cannot read template: {exc}")]
-                    ) from None
-                self._loaded[name] = _parse_template(name, str(own), text)
-            else:
-                self._loaded[name] = _builtin(name)
-        return self._loaded[name]
+    def get(self, name: str) -> Template: ...
 
 
 def template_name(item: PlannedFollowup) -> str:
@@ -324,7 +299,7 @@ def _day_we_met(start: datetime, sent: date) -> str:
 
 
 def render_draft(
-    item: PlannedFollowup, me: Profile, templates: TemplateSet, sending_on: date | None = None
+    item: PlannedFollowup, me: Profile, templates: Templates, sending_on: date | None = None
 ) -> Draft:
     """``sending_on``: the day the user reads it to send, when that may be later than planned
     (an overdue step): 'Thank you for today' then names the day they met instead."""

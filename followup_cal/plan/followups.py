@@ -11,8 +11,8 @@ from enum import StrEnum
 from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
-from followup_cal.model import Interview, Person
-from followup_cal.uids import UID_DOMAIN
+from followup_cal.plan.model import Interview, Person
+from followup_cal.plan.uids import UID_DOMAIN
 
 
 class Step(StrEnum):

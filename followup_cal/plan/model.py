@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
-from followup_cal.policy import Policy
+from followup_cal.plan.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)  # slots: a large file has a hundred per interview

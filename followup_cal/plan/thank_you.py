@@ -4,14 +4,26 @@ changes, letters)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
-from followup_cal.followups import fmt_day
-from followup_cal.model import Channel
+from followup_cal.plan.followups import fmt_day
+from followup_cal.plan.model import Channel, Interview
+from followup_cal.plan.workdays import WorkCalendar
 
-if TYPE_CHECKING:
-    from followup_cal.planner import _Context as PlanContext
+
+class PlanContext(Protocol):
+    """What the thank-you's timing reads of the planner's context: declared here, so that
+    this module does not import the planner that imports it."""
+
+    interview: Interview
+    cal: WorkCalendar
+
+    @property
+    def zone(self) -> ZoneInfo: ...
+
+    def at_send_time(self, day: date) -> datetime: ...
 
 
 def thank_you_time(

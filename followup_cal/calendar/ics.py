@@ -17,10 +17,10 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from followup_cal import __version__
-from followup_cal.drafts import MAILTO_LIMIT, Draft
-from followup_cal.followups import PlannedFollowup
-from followup_cal.model import Profile
-from followup_cal.state import ExportState, Revision
+from followup_cal.journal.state import ExportState, Revision
+from followup_cal.plan.drafts import MAILTO_LIMIT, Draft
+from followup_cal.plan.followups import PlannedFollowup
+from followup_cal.plan.model import Profile
 
 if TYPE_CHECKING:
     import icalendar  # imported where used: a no-op sync never serializes anything
