@@ -4,6 +4,7 @@ cells a character and an accent written as its own character takes none: padding
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -18,3 +19,36 @@ def cells(text: str) -> int:
 def pad(text: str, width: int) -> str:
     """``text`` and spaces up to ``width`` cells (``str.ljust`` counts characters)."""
     return text + " " * max(width - cells(text), 0)
+
+
+# Terminal escape sequences: CSI (ESC [ ... or the one-byte C1 CSI), OSC (ESC ] ... ended
+# by BEL or ESC \), and any other ESC and the character after it.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?"
+)
+_JOINERS = ("\u200c", "\u200d")  # kept: they shape scripts and emoji, and move nothing
+
+
+def one_line(text: str, limit: int = 100) -> str:
+    """Text from outside (a mail's subject, a sender's name) made safe to print: escape
+    sequences and control and format characters (bidi overrides among them) removed,
+    line breaks and tabs made spaces, cut to ``limit`` cells with an ellipsis."""
+    text = _ESCAPES.sub("", text)
+    kept = []
+    for c in text:
+        kind = unicodedata.category(c)
+        if c.isspace() or kind in ("Zl", "Zp"):
+            kept.append(" ")
+        elif kind in ("Cc", "Cs", "Co", "Cn") or (kind == "Cf" and c not in _JOINERS):
+            continue
+        else:
+            kept.append(c)
+    flat = " ".join("".join(kept).split())
+    if cells(flat) <= limit:
+        return flat
+    cut = ""
+    for c in flat:
+        if cells(cut + c) > limit - 1:
+            break
+        cut += c
+    return cut.rstrip() + "…"

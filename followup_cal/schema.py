@@ -251,6 +251,8 @@ def build_schema() -> dict[str, Any]:
             "url": {"type": "string", "pattern": "^imaps?://[^/:]"},
             "user": {"type": "string", "pattern": ONE_LINE},
             "folder": {"type": "string", "pattern": ONE_LINE},
+            "folders": {"type": "array", "items": {"type": "string", "pattern": ONE_LINE}},
+            "sent": {"type": "string", "pattern": ONE_LINE},
         },
     )
     schema = _object(

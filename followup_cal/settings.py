@@ -33,6 +33,8 @@ KEYS: dict[str, dict[str, tuple[type, str]]] = {
         "url": (str, "inbox --url"),
         "user": (str, "inbox --user"),
         "folder": (str, "inbox --folder"),
+        "folders": (list, "inbox --folder, each"),
+        "sent": (str, "inbox --sent"),
         "password_command": (str, "inbox --password-command"),
     },
     "feed": {
@@ -51,7 +53,9 @@ OPTION_OF = {
     "caldav.password_command": ("sync", "password_command"),
     "imap.url": ("inbox", "url"),
     "imap.user": ("inbox", "user"),
-    "imap.folder": ("inbox", "folder"),
+    "imap.folder": ("inbox", "folders"),
+    "imap.folders": ("inbox", "folders"),
+    "imap.sent": ("inbox", "sent"),
     "imap.password_command": ("inbox", "password_command"),
     "feed.public": ("export", "public"),
     "feed.as": ("export", "kind"),
@@ -65,6 +69,10 @@ ENV_OF = {
     "imap.url": "FOLLOWUP_CAL_IMAP_URL",
     "imap.user": "FOLLOWUP_CAL_IMAP_USER",
 }
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def config_path() -> Path:
@@ -84,6 +92,8 @@ class Config:
         for name, value in self.values.items():
             if name in OPTION_OF:
                 command, option = OPTION_OF[name]
+                if option == "folders":  # a repeated option: every folder named, in order
+                    value = [*defaults.get(command, {}).get(option, []), *_listed(value)]
                 defaults.setdefault(command, {})[option] = value
         return defaults
 
@@ -132,7 +142,13 @@ def parse_config(path: Path, text: str) -> Config:
                 problems.append(Problem(where, line, 1, message))
                 continue
             kind, _ = KEYS[section][name]
-            if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
+            if (
+                kind is list
+                and isinstance(item, list)
+                and not all(isinstance(i, str) for i in item)
+            ):
+                problems.append(Problem(where, line, 1, f"'{full}' must be a list of strings"))
+            elif not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
                 problems.append(Problem(where, line, 1, f"'{full}' must be a {kind.__name__}"))
             elif full in CHOICES and item not in CHOICES[full]:
                 choices = " or ".join(CHOICES[full])

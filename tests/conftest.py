@@ -247,3 +247,19 @@ def skipped_uids(search: SearchFile, today: date) -> set[str]:
             item.key, item.round, item.recipient.name if item.recipient else None
         )
     }
+
+
+# Lines a test wants shown after the run (corpus scores): pytest captures a test's own
+# output, so they are printed in the terminal summary.
+_REPORT_LINES: list[str] = []
+
+
+def report_line(text: str) -> None:
+    _REPORT_LINES.append(text)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _REPORT_LINES:
+        terminalreporter.section("scores")
+        for line in _REPORT_LINES:
+            terminalreporter.write_line(line)

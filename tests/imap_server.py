@@ -43,6 +43,16 @@ default_internal_user = {internal_user}
 first_valid_uid = {uid}
 first_valid_gid = {gid}
 mail_location = maildir:~/Maildir
+# As Debian's default config (15-mailboxes.conf) and most providers: the Sent folder is
+# marked \\Sent (RFC 6154), and folders nest with "/" as at Gmail.
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = create
+  }}
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users

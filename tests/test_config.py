@@ -133,6 +133,8 @@ def test_config_shows_each_setting_and_its_source_never_a_secret(home, monkeypat
         "imap.url                 (not set)",
         "imap.user                (not set)",
         "imap.folder              (not set)",
+        "imap.folders             (not set)",
+        "imap.sent                (not set)",
         "imap.password_command    (not set)",
         "feed.public              false  (the default)",
         "feed.as                  event  (the default)",
@@ -174,6 +176,8 @@ def test_config_gives_inbox_its_server_and_reports_each_source(home, monkeypatch
         f"imap.url                 imap://127.0.0.1:{port}  ({config})",
         "imap.user                alex  (FOLLOWUP_CAL_IMAP_USER)",
         "imap.folder              Jobs  (interviews.yaml, imap:)",
+        "imap.folders             (not set)",
+        "imap.sent                (not set)",
         f"imap.password_command    echo pw  ({config})",
     ]
     result = run("inbox", "--timeout", "2", *TODAY)

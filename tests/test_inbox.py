@@ -194,7 +194,7 @@ def test_agenda_reminds_until_the_inbox_is_read(dovecot, tmp_path):
             6,
             "no password for alex: set FOLLOWUP_CAL_IMAP_PASSWORD",
         ),
-        ({"folder": "Nope"}, 5, "no folder 'Nope'; the folders are: Archive, INBOX"),
+        ({"folder": "Nope"}, 5, "no folder 'Nope'; the folders are: Archive, INBOX, Sent"),
         ({"port": "closed"}, 7, "could not be reached"),
         ({"url": "https://mail.example.org"}, 2, "is not an IMAP URL"),
     ],
@@ -265,3 +265,42 @@ def test_verbose_lists_the_imap_commands_and_never_the_password(dovecot, tmp_pat
     assert any(line.startswith("followup-cal: IMAP SEARCH in INBOX: ") for line in lines)
     assert any(line.startswith("followup-cal: IMAP FETCH in INBOX: ") for line in lines)
     assert PASSWORD not in result.output
+
+
+def test_a_server_that_hangs_up_after_examine_is_a_connection_problem(
+    dovecot, tmp_path, monkeypatch
+):
+    """Dovecot is told to drop the session (doveadm kick) just as EXAMINE is sent: it
+    says BYE, which is the server going away (7), not a folder missing (5)."""
+    import subprocess
+
+    from imapclient import IMAPClient
+
+    examine = IMAPClient.select_folder
+
+    def kicked_first(self, folder, readonly=False):
+        subprocess.run(
+            ["doveadm", "-c", str(dovecot.root / "dovecot.conf"), "kick", USER],
+            check=True,
+            capture_output=True,
+        )
+        return examine(self, folder, readonly)
+
+    monkeypatch.setattr(IMAPClient, "select_folder", kicked_first)
+    path = write_file(tmp_path, dovecot.url)
+    result = run("inbox", str(path), *TODAY)
+    assert result.exit_code == 7, result.output
+    [line] = result.stderr.splitlines()
+    assert "the connection broke" in line and "no folder" not in line, line
+
+
+def test_several_folders_from_the_command_line_or_the_file(dovecot, tmp_path):
+    path = write_file(tmp_path, dovecot.url, ACME)
+    both = run("inbox", str(path), "--folder", "Archive", "--folder", "INBOX", *TODAY)
+    assert both.stdout.startswith("Searched Archive, INBOX at 127.0.0.1 for 1 interview")
+    assert "acme --on 2026-11-04" in both.stdout  # the earliest answer of either folder
+    assert "filed away" in both.stdout and "Re: Thank you for today" in both.stdout
+    imap = {"url": dovecot.url, "user": USER, "folder": "Archive", "folders": ["INBOX"]}
+    path.write_text(search_text(ACME, imap=imap))
+    from_file = run("inbox", str(path), *TODAY)
+    assert from_file.stdout.splitlines()[0].startswith("Searched Archive, INBOX at")

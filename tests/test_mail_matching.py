@@ -6,13 +6,14 @@ from datetime import UTC, date, datetime
 
 from conftest import interview, load_search
 
-from followup_cal.mail.matching import Message, Watch, parse_headers, propose, watches
+from followup_cal.mail.matching import Sureness, Watch, propose, watches
+from followup_cal.mail.message import Message, not_from_a_person, parse_headers
 
 ROUND_END = datetime(2026, 11, 2, 16, 0, tzinfo=UTC)  # the default round: 10:00-11:00 New York
 
 
-def message(sender: str, sent: datetime | None, uid: int = 1, received=None) -> Message:
-    return Message(uid, "", sender, "Re: hello", sent, received)
+def message(sender: str, received: datetime | None, uid: int = 1, sent=None, **more) -> Message:
+    return Message(uid, more.pop("name", ""), sender, "Re: hello", sent, received, **more)
 
 
 def acme_watch(**overrides) -> Watch:
@@ -23,21 +24,39 @@ def acme_watch(**overrides) -> Watch:
 def test_exact_address_or_company_domain_counts_and_look_alikes_do_not():
     watch = acme_watch()
     after = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
-    assert watch.matches(message("dana@acme.example", after))
-    assert watch.matches(message("recruiting@acme.example", after))
+    assert watch.evidence(message("dana@acme.example", after)).sureness is Sureness.CERTAIN
+    assert watch.evidence(message("recruiting@acme.example", after)).sureness is Sureness.LIKELY
+    # One registrable domain (Public Suffix List): sub- and parent domains are the company.
+    assert watch.matches(message("dana@mail.acme.example", after))
     for look_alike in (
         "dana@acme.example.evil",
         "dana@acme-example.com",
         "dana@notacme.example",
-        "dana@mail.acme.example",  # a subdomain is not the domain either
         "dana.acme.example@gmail.com",
+        "no-reply@acme.example",  # no person answers from it
+        "mailer-daemon@mx.acme.example",
     ):
         assert not watch.matches(message(look_alike, after)), look_alike
 
 
+def test_a_parent_domain_counts_under_a_public_suffix_too():
+    people = [{"name": "Dana Lee", "email": "dana@eu.acme.co.uk"}]
+    watch = acme_watch(rounds=[{"start": "2026-11-02 10:00", "interviewers": people}])
+    after = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
+    assert watch.domains == {"acme.co.uk"}
+    assert watch.matches(message("hr@acme.co.uk", after))
+    assert not watch.matches(message("hr@other.co.uk", after))  # co.uk is everyone's
+
+
 def test_the_search_asks_the_server_for_addresses_and_the_domain_from_the_day_before():
     watch = acme_watch()
-    assert watch.search_from() == ["dana@acme.example", "@acme.example"]
+    assert watch.search_terms() == [
+        ["FROM", "dana@acme.example"],
+        ["HEADER", "REPLY-TO", "dana@acme.example"],
+        ["FROM", "acme.example"],  # sub-domains too; evidence() then checks exactly
+        ["HEADER", "REPLY-TO", "acme.example"],
+        ["FROM", "dana lee"],  # LinkedIn's InMail carries the name only
+    ]
     assert watch.search_since == date(2026, 11, 1)  # the round was on Mon 2 Nov
 
 
@@ -66,10 +85,17 @@ def test_mail_from_before_the_round_began_does_not_count():
     assert watch.matches(message("dana@acme.example", datetime(2026, 11, 2, 16, 30, tzinfo=UTC)))
 
 
-def test_without_a_date_header_the_delivery_date_decides():
+def test_the_server_s_date_decides_never_the_date_header():
     watch = acme_watch()
     received = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
-    assert watch.matches(message("dana@acme.example", None, received=received))
+    future = datetime(2026, 12, 25, 9, 0, tzinfo=UTC)
+    early = message("dana@acme.example", received, sent=future)
+    assert early.when == received
+    [proposal] = propose([(watch, [early])], today=date(2026, 11, 23))
+    assert proposal.on == date(2026, 11, 5)
+    # A Date header after the round does not make mail received before it count.
+    before = message("dana@acme.example", datetime(2026, 10, 30, tzinfo=UTC), sent=future)
+    assert not watch.matches(before)
     assert not watch.matches(message("dana@acme.example", None))
 
 
@@ -133,6 +159,91 @@ def test_no_matching_message_no_proposal():
     watch = acme_watch()
     stray = message("dana@acme.example.evil", datetime(2026, 11, 9, tzinfo=UTC))
     assert propose([(watch, [stray])], today=date(2026, 11, 23)) == []
+
+
+AFTER = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
+
+
+def test_no_automatic_bulk_or_report_mail_is_an_answer_even_from_the_interviewer():
+    watch = acme_watch()
+    for headers, why in (
+        ({"auto_submitted": "auto-replied"}, "Auto-Submitted"),
+        ({"auto_submitted": "auto-generated"}, "Auto-Submitted"),
+        ({"x_autoreply": "yes"}, "X-Autoreply"),
+        ({"precedence": "auto_reply"}, "Precedence"),
+        ({"precedence": "bulk"}, "Precedence"),
+        ({"precedence": "list"}, "Precedence"),
+        ({"precedence": "junk"}, "Precedence"),
+        ({"list_id": "<news.acme.example>"}, "List-Id"),
+        ({"list_unsubscribe": "<mailto:u@acme.example>"}, "List-Unsubscribe"),
+        ({"content_type": "multipart/report"}, "multipart/report"),
+    ):
+        sent = message("dana@acme.example", AFTER, **headers)
+        assert why in (not_from_a_person(sent) or ""), headers
+        assert not watch.matches(sent), headers
+    assert watch.matches(message("dana@acme.example", AFTER, auto_submitted="no"))
+    for subject in ("Automatic reply: Thanks", "Out of Office: re", "Read: Thank you"):
+        sent = Message(1, "", "dana@acme.example", subject, None, AFTER)
+        assert not watch.matches(sent), subject
+    assert watch.matches(
+        Message(1, "", "dana@acme.example", "Re: out of office plans", None, AFTER)
+    )
+
+
+def test_a_thread_of_mine_is_certain_whoever_answers_it_but_not_an_auto_reply():
+    mine = Message(9, "", "alex@example.org", "Thanks", None, AFTER, message_id="<ty@x>",
+                   recipients=("dana@acme.example",))  # fmt: skip
+    to_a_friend = Message(10, "", "alex@example.org", "Hi", None, AFTER, message_id="<f@x>",
+                          recipients=("sam@gmail.com",))  # fmt: skip
+    watch = acme_watch().with_sent([mine, to_a_friend])
+    assert dict(watch.sent) == {"<ty@x>": AFTER}
+    later = datetime(2026, 11, 5, 15, 0, tzinfo=UTC)
+    reply = message("talent@acme-careers.example", later, answers=("<ty@x>",))
+    assert watch.evidence(reply).sureness is Sureness.CERTAIN
+    assert watch.evidence(reply).why == "answers your mail of Wed 4 Nov"
+    assert not watch.matches(message("sam@gmail.com", later, answers=("<f@x>",)))
+    auto = message("dana@acme.example", later, answers=("<ty@x>",), auto_submitted="auto-replied")
+    assert not watch.matches(auto)
+
+
+def test_tracking_systems_count_by_reply_to_and_linkedin_by_name_only():
+    watch = acme_watch()
+    greenhouse = message("no-reply@greenhouse.io", AFTER, reply_to=("dana@acme.example",))
+    assert watch.evidence(greenhouse).sureness is Sureness.CERTAIN
+    lever = message("no-reply@hire.lever.co", AFTER, reply_to=("sam@acme.example",))
+    assert watch.evidence(lever).sureness is Sureness.LIKELY
+    assert not watch.matches(message("no-reply@hire.lever.co", AFTER))
+    inmail = message(
+        "inmail-hit-reply@linkedin.com", AFTER, name="Dana Lee via LinkedIn",
+        linkedin_class="INMAIL", list_unsubscribe="<https://linkedin.com/u>",
+    )  # fmt: skip
+    assert watch.evidence(inmail).sureness is Sureness.POSSIBLE
+    viewed = message("notifications-noreply@linkedin.com", AFTER, name="Dana Lee via LinkedIn")
+    assert not watch.matches(viewed)  # a notification, not her message
+    stranger = message("inmail-hit-reply@linkedin.com", AFTER, name="Sam Roe via LinkedIn",
+                       linkedin_class="INMAIL")  # fmt: skip
+    assert not watch.matches(stranger)
+
+
+def test_the_company_is_its_own_people_never_the_network_or_a_mail_provider():
+    watch = acme_watch(
+        network=[{"name": "Jo Friend", "email": "jo@indeed.com"}],
+        rounds=[
+            {
+                "start": "2026-11-02 10:00",
+                "interviewers": [
+                    {"name": "Dana Lee", "email": "dana@acme.example"},
+                    {"name": "Kim Park", "email": "kim@posteo.de"},  # not a big provider
+                ],
+            }
+        ],
+    )
+    assert watch.domains == {"acme.example"}
+    assert "jo@indeed.com" not in watch.addresses
+    assert not watch.matches(message("jo@indeed.com", AFTER))
+    assert not watch.matches(message("alert@indeed.com", AFTER))
+    assert not watch.matches(message("someone@posteo.de", AFTER))
+    assert watch.matches(message("kim@posteo.de", AFTER))
 
 
 def test_headers_are_decoded_and_bad_ones_never_raise():

@@ -198,3 +198,18 @@ def test_output_cut_short_by_head_is_no_internal_error(tmp_path):
         stderr = run.stderr.read()
     assert first.startswith(b"  2026-11-02 Mon 11:30  co-")
     assert (run.returncode, stderr) == (141, b"")
+
+
+# -- text from outside -----------------------------------------------------------------
+
+
+def test_one_line_removes_escapes_controls_and_bidi_overrides_and_cuts():
+    from followup_cal.columns import one_line
+
+    hostile = "\x1b]0;title\x07\x1b[2J\x9b31mRe:\tnext\r\nsteps \u202eexe.pdf\u2066x\u2069\x00\x7f"
+    assert one_line(hostile) == "Re: next steps exe.pdfx"
+    assert one_line("a\u2028b\u2029c") == "a b c"
+    assert one_line("👩\u200d💻 ok") == "👩\u200d💻 ok"  # a joiner moves nothing
+    long = one_line("x" * 500, 40)
+    assert long == "x" * 39 + "…"
+    assert one_line("名前" * 50, 10) == "名前名前…"  # cells, not characters

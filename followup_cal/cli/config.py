@@ -41,6 +41,7 @@ def _from_yaml(file: str) -> tuple[dict[str, str], str]:
     if search.imap is not None:
         imap = search.imap
         found |= {"imap.url": imap.url, "imap.user": imap.user, "imap.folder": imap.folder}
+        found |= {"imap.folders": ", ".join(imap.folders), "imap.sent": imap.sent}
     return {name: value for name, value in found.items() if value}, ""
 
 
@@ -83,6 +84,8 @@ def config(only_path: bool) -> None:
                 rows.append((name, default, "the default" if default is not None else "not set"))
     width = max(len(name) for name, _, _ in rows)
     for name, value, source in rows:
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(value) or None
         shown = "" if value is None else str(value).lower() if isinstance(value, bool) else value
         click.echo(f"{name.ljust(width)}  {shown}{'  ' if shown else ''}({source})")
     if note:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,7 +21,14 @@ from followup_cal.cli.base import (
     today_option,
 )
 from followup_cal.cli.journal import record_reply_and_report
+from followup_cal.columns import one_line
 from followup_cal.plan.followups import fmt_day
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from followup_cal.mail.inbox import InboxResult
+    from followup_cal.mail.message import Message
 
 
 @cli.command()
@@ -28,7 +37,15 @@ from followup_cal.plan.followups import fmt_day
 @click.option("--user", envvar="FOLLOWUP_CAL_IMAP_USER", help="The user name on the mail server.")
 @click.option(
     "--folder",
-    help="The folder to read (default: [imap] in config.toml, imap: in FILE, else INBOX).",
+    "folders",
+    multiple=True,
+    help="A folder to read; repeat for each (default: imap: folders: in FILE, "
+    "[imap] in config.toml, else INBOX). Gmail: '[Gmail]/All Mail'.",
+)
+@click.option(
+    "--sent",
+    metavar="FOLDER",
+    help="Where your sent mail is (default: the folder the server marks as Sent).",
 )
 @click.option(
     "--since", type=DateType(), help="Only mail sent on or after this day (default: each round)."
@@ -49,7 +66,8 @@ def inbox(
     file: str,
     url: str | None,
     user: str | None,
-    folder: str | None,
+    folders: tuple[str, ...],
+    sent: str | None,
     since: date | None,
     yes: bool,
     password_command: str | None,
@@ -59,21 +77,26 @@ def inbox(
 ) -> None:
     """Find answers in your mailbox and propose recording them as replies.
 
-    For each interview still waiting, the server is searched (IMAP SEARCH) for mail
-    from its people's addresses or the company's domain, sent after the latest round.
-    Only the sender, date and subject of what matches are read; the mailbox is opened
-    read-only and nothing in it changes. With --yes each answer is recorded with
-    'reply'. The password comes from --password-command, FOLLOWUP_CAL_IMAP_PASSWORD,
-    ~/.netrc or the system keyring.
+    For each interview still waiting, the folders are searched (IMAP SEARCH) for mail
+    received after the latest round from its people, the company's domain (and its
+    sub-domains), with Reply-To there (mail sent through an applicant-tracking
+    system), or answering mail you sent them (read from your Sent folder). Automatic
+    replies, bulk and list mail, delivery reports, read receipts and job-board
+    notifications are never answers. Each answer says why it counts and how sure it
+    is; only the header fields this needs are read, folders are opened read-only and
+    nothing in the mailbox changes. With --yes each certain answer is recorded with
+    'reply'; the others are shown for you to decide. The password comes from
+    --password-command, FOLLOWUP_CAL_IMAP_PASSWORD, ~/.netrc or the system keyring.
 
     Exit codes: 5 no such folder, 6 credentials refused or missing, 7 server
-    unreachable (DNS, connection, TLS), 8 the server answered with an error.
+    unreachable (DNS, connection, TLS, the server hung up), 8 the server answered
+    with an error.
 
     \b
     Example:
       FOLLOWUP_CAL_IMAP_PASSWORD=... followup-cal inbox interviews.yaml \\
           --url imaps://mail.example.org --user alex@example.org
-      followup-cal inbox interviews.yaml --yes
+      followup-cal inbox interviews.yaml --folder INBOX --folder Jobs --yes
     """
     from followup_cal.credentials import require_password
     from followup_cal.mail.imap import Account, check_url
@@ -83,7 +106,8 @@ def inbox(
     settings = search.imap
     url = url or (settings.url if settings else "")
     user = user or (settings.user if settings else "") or search.me.email
-    folder = folder or (settings.folder if settings else "") or "INBOX"
+    folders = folders or (settings.every_folder if settings else ()) or ("INBOX",)
+    sent = sent or (settings.sent if settings else "") or None
     if not url:
         raise click.UsageError(
             "no mail server: give --url, FOLLOWUP_CAL_IMAP_URL, url in config.toml's [imap] "
@@ -98,33 +122,70 @@ def inbox(
         click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
     account = Account(url, user, password, insecure, timeout)
     found = find_replies(
-        search, account, folder, since, day, lambda text: click.echo(text, err=True)
+        search, account, folders, since, day, lambda text: click.echo(text, err=True), sent
     )
     save_run(file, day)
+    report(found, account.host, folders, search.me.timezone, yes, file_args(file))
+    if yes:
+        for proposal in found.proposals:
+            if proposal.certain:
+                click.echo("")
+                record_reply_and_report(file, proposal.interview.id, proposal.on, None, day)
 
+
+def report(
+    found: InboxResult,
+    host: str,
+    folders: Sequence[str],
+    zone: ZoneInfo,
+    yes: bool,
+    reach_args: Sequence[str],
+) -> None:
+    """What was searched, each answer with why it counts, each invitation."""
     waiting = found.interviews_searched
+    answers = len(found.proposals)
+    where = ", ".join(one_line(f, 60) for f in folders)
     click.echo(
-        f"Searched {folder} at {account.host} for {waiting} interview{'s' * (waiting != 1)} "
-        f"waiting to hear back: {len(found.proposals) or 'no'} "
-        f"answer{'s' * (len(found.proposals) != 1)}."
+        f"Searched {where} at {host} for {waiting} interview{'s' * (waiting != 1)} "
+        f"waiting to hear back: {answers or 'no'} answer{'s' * (answers != 1)}."
     )
-    reach = " " + shlex.join(file_args(file)) if file_args(file) else ""
+    if waiting and found.sent_folder is None:
+        click.echo(
+            "note: no Sent folder found, so answers to your own mail are known only by "
+            "their sender; give --sent FOLDER",
+            err=True,
+        )
+    reach = " " + shlex.join(reach_args) if reach_args else ""
     for proposal in found.proposals:
         interview = proposal.interview
         click.echo("")
-        click.echo(f"{interview.id} ({interview.company}): answered on {fmt_day(proposal.on)}")
-        for message in proposal.messages:
-            when = message.when.astimezone(search.me.timezone) if message.when else None
-            stamp = f"{fmt_day(when.date())} {when:%H:%M}" if when else ""
-            click.echo(f"  {stamp}  {message.from_line()}  {message.subject or '(no subject)'}")
-        if not yes:
+        click.echo(
+            f"{interview.id} ({one_line(interview.company, 60)}): answered on "
+            f"{fmt_day(proposal.on)} ({proposal.sureness.word})"
+        )
+        for counted in proposal.found:
+            click.echo(f"  {_message_line(counted.message, zone)}")
+            click.echo(f"    {counted.evidence.sureness.word}: {one_line(counted.evidence.why)}")
+        if yes and proposal.certain:
+            continue
+        if yes:
+            click.echo(f"  not recorded, as it is not certain; if it is: {proposal.command}{reach}")
+        else:
             click.echo(f"  record it: {proposal.command}{reach}")
-    if not found.proposals:
-        return
-    if not yes:
+    for invitation in found.invitations:
+        interview = invitation.interview
+        click.echo("")
+        click.echo(f"{interview.id} ({one_line(interview.company, 60)}): {invitation.meaning}")
+        click.echo(f"  {_message_line(invitation.message, zone)}")
+        click.echo(f"    {one_line(invitation.why)}")
+        click.echo(f"  {invitation.advice}{reach}")
+    if found.proposals and not yes:
         click.echo("")
         click.echo("Nothing recorded yet: record each as shown, or run again with --yes.")
-        return
-    for proposal in found.proposals:
-        click.echo("")
-        record_reply_and_report(file, proposal.interview.id, proposal.on, None, day)
+
+
+def _message_line(message: Message, zone: ZoneInfo) -> str:
+    when = message.when.astimezone(zone) if message.when else None
+    stamp = f"{fmt_day(when.date())} {when:%H:%M}" if when else ""
+    sender = one_line(message.from_line(), 60)
+    return f"{stamp}  {sender}  {one_line(message.subject, 80) or '(no subject)'}"

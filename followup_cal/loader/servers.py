@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import yaml
@@ -62,8 +63,19 @@ def _read_imap(r: _Reader, node: yaml.Node) -> ImapSettings | None:
             entries["url"].value,
             f"url '{url}' is not an IMAP URL; expected imaps://HOST or imap://HOST:PORT",
         )
+    folders = []
+    if "folders" in entries:
+        try:
+            items = r.sequence(entries["folders"].value, "folders")
+        except _Invalid:
+            items = []
+        for item in items:
+            with contextlib.suppress(_Invalid):
+                folders.append(r.required_text(item, "a folder", "a folder's name"))
     return ImapSettings(
         url=url,
         user=r.field(entries, "user", r.text, ""),
         folder=r.field(entries, "folder", r.text, ""),
+        folders=tuple(folders),
+        sent=r.field(entries, "sent", r.text, ""),
     )

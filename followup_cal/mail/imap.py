@@ -1,9 +1,10 @@
-"""Read-only IMAP at the edge: connect (TLS verified), EXAMINE a folder, SEARCH, and
-FETCH a few header fields. Nothing here can change the mailbox: the folder is opened
-with EXAMINE, headers come with BODY.PEEK (no \\Seen flag), and no body is fetched.
+"""Read-only IMAP at the edge: connect (TLS verified), EXAMINE folders, SEARCH, and
+FETCH a few header fields and the message's structure. Nothing here can change the
+mailbox: folders are opened with EXAMINE, headers come with BODY.PEEK (no \\Seen flag),
+and no part's content is fetched.
 
 Errors become the package's own: 6 credentials, 7 unreachable (DNS, connection, TLS,
-timeout), 5 no such folder, 8 any other answer that is not what IMAP promises.
+timeout, a BYE), 5 no such folder, 8 any other answer that is not what IMAP promises.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from followup_cal.errors import AuthFailed, NotFound, ServerError, ServerUnreachable, UsageProblem
-from followup_cal.mail.matching import HEADER_FIELDS, Message, parse_headers
+from followup_cal.mail.message import HEADER_FIELDS, Message, parse_headers
 
 log = logging.getLogger(__name__)
 
@@ -122,42 +123,122 @@ def _folders(client: IMAPClient) -> list[str]:
     return sorted(str(name) for _flags, _sep, name in client.list_folders())
 
 
+# Where the Sent folder is when the server names none with the \\Sent special use
+# (RFC 6154): Dovecot's and Courier's defaults, Outlook's, Apple's, Gmail's.
+SENT_NAMES = ("Sent", "INBOX.Sent", "Sent Items", "Sent Messages", "[Gmail]/Sent Mail")
+
+
+def _any_of(terms: Sequence[Sequence[str]]) -> list[str]:
+    """IMAP's OR takes two keys, written before them: OR a OR b c. Flat, so that the
+    charset given to SEARCH applies to every key (imapclient encodes nested lists
+    without it)."""
+    flat: list[str] = []
+    for term in terms[:-1]:
+        flat += ["OR", *term]
+    return flat + list(terms[-1])
+
+
+def _part_names(structure: Any) -> tuple[str, ...]:
+    """Each part's type ("text/calendar") and every file name ("invite.ics") found in a
+    BODYSTRUCTURE: enough to see an invitation without fetching any part."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):  # imapclient's list of a multipart's parts
+            for part in node:
+                walk(part)
+            return
+        if not isinstance(node, tuple):
+            return
+        if len(node) >= 2 and isinstance(node[0], bytes) and isinstance(node[1], bytes):
+            found.append(
+                f"{node[0].decode(errors='replace')}/{node[1].decode(errors='replace')}".lower()
+            )
+        for item in node:
+            if isinstance(item, bytes) and item.lower().endswith(b".ics"):
+                found.append(item.decode(errors="replace").lower())
+            elif isinstance(item, (tuple, list)):
+                walk(item)
+
+    walk(structure)
+    return tuple(found)
+
+
 @dataclass
 class Mailbox:
-    """One open, read-only folder; every request it sends is counted."""
+    """A logged-in, read-only session: folders are opened with EXAMINE; every request
+    sent after login is counted."""
 
     client: IMAPClient
-    folder: str
+    host: str
+    folder: str = ""
     requests: int = 0
 
-    def search(self, senders: Sequence[str], sent_since: date) -> list[int]:
-        """UIDs of messages sent since that day whose From contains any of ``senders``."""
-        if not senders:
-            return []
-        # FROM a OR FROM b ...: IMAP's OR takes two keys, so the list nests.
-        criteria: list[Any] = ["FROM", senders[-1]]
-        for sender in reversed(senders[:-1]):
-            criteria = ["OR", "FROM", sender, criteria]
-        self.requests += 1
-        return list(self._call(self.client.search, ["SENTSINCE", sent_since, *criteria]))
+    def examine(self, folder: str) -> None:
+        """Open ``folder`` read-only (EXAMINE)."""
+        from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
-    def headers(self, uids: Sequence[int]) -> list[Message]:
-        """From, Date and Subject of each message, read with BODY.PEEK."""
+        self.requests += 1
+        try:
+            self.client.select_folder(folder, readonly=True)
+        except IMAPClientAbortError as exc:
+            # BYE, or the connection closed: the server went away, whatever the folder.
+            raise ServerUnreachable(f"{self.host}: the connection broke: {exc}") from None
+        except IMAPClientError:
+            try:
+                known = ", ".join(_folders(self.client))
+            except IMAPClientAbortError as exc:
+                raise ServerUnreachable(f"{self.host}: the connection broke: {exc}") from None
+            except IMAPClientError:
+                known = "(the server did not list them)"
+            raise NotFound(f"{self.host}: no folder '{folder}'; the folders are: {known}") from None
+        self.folder = folder
+
+    def sent_folder(self) -> str | None:
+        """The folder the server marks \\Sent, else one of the usual names, else None."""
+        self.requests += 1
+        listed = self._call(self.client.list_folders)
+        names = [str(name) for _flags, _sep, name in listed]
+        for flags, _sep, name in listed:
+            if b"\\Sent" in flags or "\\Sent" in flags:
+                return str(name)
+        return next((n for n in SENT_NAMES if n in names), None)
+
+    def search(self, terms: Sequence[Sequence[str]], since: date) -> list[int]:
+        """UIDs of messages received since that day (the server's date) that match any
+        of ``terms`` (each a SEARCH key and its value)."""
+        if not terms:
+            return []
+        criteria = ["SINCE", since, *_any_of(terms)]
+        charset = None if all(v.isascii() for t in terms for v in t) else "UTF-8"
+        self.requests += 1
+        return list(self._call(self.client.search, criteria, charset))
+
+    def headers(self, uids: Sequence[int], structure: bool = True) -> list[Message]:
+        """The header fields inbox reads (BODY.PEEK: no \\Seen flag), the server's
+        date, and the names of the parts (BODYSTRUCTURE), never a part's content."""
         if not uids:
             return []
         self.requests += 1
-        answer = self._call(self.client.fetch, sorted(set(uids)), [FETCH_HEADERS, "INTERNALDATE"])
+        items = [FETCH_HEADERS, "INTERNALDATE", *(["BODYSTRUCTURE"] if structure else [])]
+        answer = self._call(self.client.fetch, sorted(set(uids)), items)
         return [
-            parse_headers(uid, data.get(FETCHED_HEADERS, b""), data.get(b"INTERNALDATE"))
+            parse_headers(
+                uid,
+                data.get(FETCHED_HEADERS, b""),
+                data.get(b"INTERNALDATE"),
+                self.folder,
+                _part_names(data.get(b"BODYSTRUCTURE")),
+            )
             for uid, data in sorted(answer.items())
         ]
 
     def _call(self, method: Any, *args: Any) -> Any:
-        from imapclient.exceptions import IMAPClientError
+        from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
         try:
             answer = method(*args)
-        except (TimeoutError, OSError) as exc:
+        except (TimeoutError, OSError, IMAPClientAbortError) as exc:
             raise ServerUnreachable(f"the IMAP server stopped answering: {exc}") from None
         except IMAPClientError as exc:
             raise ServerError(f"the IMAP server refused {method.__name__.upper()}: {exc}") from None
@@ -166,8 +247,8 @@ class Mailbox:
 
 
 @contextmanager
-def open_folder(account: Account, folder: str, warn: Any) -> Iterator[Mailbox]:
-    """Log in and open ``folder`` read-only (EXAMINE); log out however it ends."""
+def open_mailbox(account: Account, warn: Any) -> Iterator[Mailbox]:
+    """Log in; log out however it ends. Folders are then opened read-only."""
     from imapclient.exceptions import IMAPClientError, LoginError
 
     client = _connect(account, warn)
@@ -179,21 +260,13 @@ def open_folder(account: Account, folder: str, warn: Any) -> Iterator[Mailbox]:
             raise AuthFailed(
                 f"{account.host}: the IMAP server refused the credentials of {account.user}"
             ) from None
-        try:
-            client.select_folder(folder, readonly=True)
-        except IMAPClientError:
-            try:
-                known = ", ".join(_folders(client))
-            except IMAPClientError:
-                known = "(the server did not list them)"
-            raise NotFound(
-                f"{account.host}: no folder '{folder}'; the folders are: {known}"
-            ) from None
     except (TimeoutError, OSError) as exc:
         client.shutdown()
         raise ServerUnreachable(f"{account.host}: the connection broke: {exc}") from None
     try:
-        yield Mailbox(client, folder)
+        yield Mailbox(client, account.host)
+    except (TimeoutError, OSError) as exc:
+        raise ServerUnreachable(f"{account.host}: the connection broke: {exc}") from None
     finally:
         try:
             client.logout()

@@ -1,11 +1,12 @@
-"""`followup-cal inbox`: ask the mailbox, one SEARCH per open interview, then one FETCH
-of the headers of whatever they found; and the small "last inbox run" marker the agenda
+"""`followup-cal inbox`: ask the mailbox, one SEARCH per open interview and folder, then
+one FETCH of the headers of whatever they found; and the small "last inbox run" marker the agenda
 reads to remind the user when the inbox has not been looked at for a while.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,37 +14,78 @@ from pathlib import Path
 from typing import Any
 
 from followup_cal.atomic import write_atomic
-from followup_cal.mail.imap import Account, open_folder
-from followup_cal.mail.matching import Proposal, propose, watches
+from followup_cal.mail.imap import Account, open_mailbox
+from followup_cal.mail.invitation import Invitation
+from followup_cal.mail.matching import Proposal, examine, watches, why_not
+from followup_cal.mail.message import Message
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_day
 from followup_cal.plan.model import SearchFile
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class InboxResult:
     proposals: list[Proposal]
+    invitations: list[Invitation]
     interviews_searched: int
     messages_read: int
-    requests: int  # SEARCH and FETCH commands sent after the folder was opened
+    requests: int  # requests sent after login (LIST, EXAMINE, SEARCH, FETCH)
+    sent_folder: str | None  # where the user's own mail was read; None: not found
 
 
 def find_replies(
     search: SearchFile,
     account: Account,
-    folder: str,
+    folders: Sequence[str],
     since: date | None,
     today: date,
     warn: Any,
+    sent: str | None = None,
 ) -> InboxResult:
+    """Read the user's sent mail to each company (for the threads an answer follows),
+    then search each folder: one SEARCH per interview and one FETCH of the headers of
+    what they found, per folder."""
     watching = watches(search, since)
     if not watching:
-        return InboxResult([], 0, 0, 0)
-    with open_folder(account, folder, warn) as mailbox:
-        found = {w.interview.id: mailbox.search(w.search_from(), w.search_since) for w in watching}
-        messages = {m.uid: m for m in mailbox.headers([u for uids in found.values() for u in uids])}
+        return InboxResult([], [], 0, 0, 0, None)
+    read = 0
+    with open_mailbox(account, warn) as mailbox:
+        sent = sent or mailbox.sent_folder()
+        if sent:
+            mailbox.examine(sent)
+            found = {w.interview.id: mailbox.search(w.sent_terms(), w.sent_since) for w in watching}
+            mine = {m.uid: m for m in mailbox.headers(_all(found), structure=False)}
+            read += len(mine)
+            watching = [w.with_sent(mine[u] for u in found[w.interview.id]) for w in watching]
+        pairs: dict[str, list[Message]] = {w.interview.id: [] for w in watching}
+        for folder in folders:
+            mailbox.examine(folder)
+            found = {
+                w.interview.id: mailbox.search(w.search_terms(), w.search_since) for w in watching
+            }
+            messages = {m.uid: m for m in mailbox.headers(_all(found))}
+            read += len(messages)
+            for ident, uids in found.items():
+                pairs[ident] += [messages[u] for u in uids if u in messages]
         requests = mailbox.requests
-    pairs = [(w, [messages[u] for u in found[w.interview.id] if u in messages]) for w in watching]
-    return InboxResult(propose(pairs, today), len(watching), len(messages), requests)
+    findings = examine([(w, pairs[w.interview.id]) for w in watching], today)
+    for watch in watching:
+        for message in pairs[watch.interview.id]:
+            if watch.evidence(message) is None:
+                log.info(
+                    "passed over in %s: %s: %s",
+                    message.folder,
+                    message.from_line(),
+                    why_not(watch, message),
+                )
+    return InboxResult(
+        findings.proposals, findings.invitations, len(watching), read, requests, sent
+    )
+
+
+def _all(found: dict[str, list[int]]) -> list[int]:
+    return sorted({u for uids in found.values() for u in uids})
 
 
 # -- the marker ---------------------------------------------------------------------------

@@ -1,125 +1,172 @@
-"""Which messages in the inbox are the other side answering: pure, no I/O, no clock.
+"""Which messages are the employer answering: pure, no I/O, no clock.
 
-For each open interview a ``Watch`` says whose mail counts (its people's addresses and
-the company's mail domain) and from when (after the latest round began, and after a
-reply already recorded). The IMAP adapter turns it into a server-side SEARCH; the
-exact decision is made here on the parsed headers, because IMAP's FROM is a substring
-match ("acme.example" also finds "acme.example.evil.test").
+For each open interview a ``Watch`` says who the company is (its own people's addresses
+and names, and the registrable domains they write from) and from when (the latest round,
+or a reply already recorded). The IMAP adapter turns it into server-side SEARCHes; the
+decision is made here on the parsed headers, because IMAP's FROM is a substring match
+("acme.example" also finds "acme.example.evil.test").
+
+The evidence, strongest first: a message that answers mail the user sent to the company
+(its In-Reply-To/References name it); a message from one of the company's people; one
+from someone else at the company's domain, or sent through an applicant-tracking
+system with Reply-To at the company; a LinkedIn InMail under a known person's name.
+Only the first two are certain; ``--yes`` records nothing else.
 """
 
 from __future__ import annotations
 
-import email.utils
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email.header import decode_header, make_header
-from email.parser import BytesHeaderParser
 from zoneinfo import ZoneInfo
 
+from followup_cal.mail.domains import (
+    can_be_company,
+    is_job_board,
+    is_tracking_system,
+    registrable,
+    same_owner,
+)
+from followup_cal.mail.invitation import Invitation, invitation_from
+from followup_cal.mail.message import Message, from_a_machine, not_from_a_person
+from followup_cal.plan.followups import fmt_day
 from followup_cal.plan.model import Interview, SearchFile
 
-# Addresses here belong to a person, not to the company: a domain among them never
-# stands for "anyone at the company" (an interviewer writing from their gmail would
-# otherwise make every gmail sender count).
-PERSONAL_MAIL_DOMAINS = frozenset(
-    {
-        "163.com", "aol.com", "fastmail.com", "gmail.com", "gmx.de", "gmx.net",
-        "googlemail.com", "hey.com", "hotmail.com", "icloud.com", "live.com", "mac.com",
-        "mail.com", "mail.ru", "me.com", "msn.com", "outlook.com", "pm.me", "proton.me",
-        "protonmail.com", "qq.com", "t-online.de", "web.de", "yahoo.com", "yandex.ru",
-        "zoho.com",
-    }
-)  # fmt: skip
+# The mail the user sent may precede the round (the application, arranging the date):
+# an answer to it after the round still counts. How far back the Sent folder is read.
+SENT_LOOKBACK = timedelta(days=60)
+# LinkedIn's X-LinkedIn-Class of a member's own message (InMail, member to member);
+# its other classes are notifications (who viewed you, jobs you may like).
+LINKEDIN_PERSON = ("INMAIL", "MBR-TO-MBR")
 
-HEADER_FIELDS = ("FROM", "DATE", "SUBJECT")  # all the adapter fetches of a message
+
+class Sureness(enum.IntEnum):
+    POSSIBLE = 1  # a name only: LinkedIn InMail shows no address
+    LIKELY = 2  # the company's domain, not one of its people we know
+    CERTAIN = 3  # answers the user's own mail, or one of the company's people wrote
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
 
 
 @dataclass(frozen=True)
-class Message:
-    """What inbox knows of one message: its headers, never its body."""
-
-    uid: int
-    sender_name: str
-    sender: str  # the address, lower case; "" when the From header has none
-    subject: str
-    sent: datetime | None  # the Date header, aware; None when missing or unreadable
-    received: datetime | None = None  # the server's internal (delivery) date
-
-    @property
-    def domain(self) -> str:
-        return self.sender.rpartition("@")[2]
-
-    @property
-    def when(self) -> datetime | None:
-        return self.sent or self.received
-
-    def from_line(self) -> str:
-        return email.utils.formataddr((self.sender_name, self.sender)) if self.sender else "?"
-
-
-def _text(value: str | None) -> str:
-    """A header's text with RFC 2047 words decoded, on one line."""
-    if not value:
-        return ""
-    try:
-        decoded = str(make_header(decode_header(value)))
-    except (ValueError, LookupError, UnicodeError):
-        decoded = value
-    return " ".join(decoded.split())
-
-
-def parse_headers(uid: int, raw: bytes, received: datetime | None = None) -> Message:
-    """A Message from the raw header block the server sent (any bytes: never raises)."""
-    headers = BytesHeaderParser().parsebytes(raw)
-    name, address = email.utils.parseaddr(str(headers.get("From", "")))
-    if "@" not in address:
-        address = ""
-    sent = None
-    try:
-        sent = email.utils.parsedate_to_datetime(str(headers.get("Date", "")))
-    except (TypeError, ValueError, IndexError):
-        sent = None
-    if sent is not None and sent.tzinfo is None:
-        sent = None  # "-0000": the sender did not know its zone; use the delivery date
-    return Message(
-        uid, _text(name), address.strip().lower(), _text(headers.get("Subject")), sent, received
-    )
+class Evidence:
+    sureness: Sureness
+    why: str  # "answers your mail of Tue 10 Nov", "from priya@northwind.example"
 
 
 @dataclass(frozen=True)
 class Watch:
-    """Whose mail counts as an answer for one interview, and from when."""
+    """Who the company is for one interview, and from when its mail counts."""
 
     interview: Interview
-    addresses: frozenset[str]
-    domains: frozenset[str]
-    after: datetime  # aware: messages sent at or before this do not count
+    addresses: frozenset[str]  # its people's (interviewers', contact's), lower case
+    domains: frozenset[str]  # registrable domains its people write from
+    after: datetime  # aware: mail received at or before this does not count
     zone: ZoneInfo
+    names: frozenset[str] = frozenset()  # its people's names, lower case
+    mine: str = ""  # the user's own address
+    sent: Mapping[str, datetime] = field(default_factory=dict)  # Message-ID -> when
 
-    def search_from(self) -> list[str]:
-        """What IMAP's FROM is asked for (a substring match, checked here after)."""
-        return sorted(self.addresses) + [f"@{domain}" for domain in sorted(self.domains)]
+    def is_company(self, address: str) -> bool:
+        domain = address.rpartition("@")[2]
+        return address in self.addresses or any(same_owner(domain, d) for d in self.domains)
+
+    def search_terms(self) -> list[list[str]]:
+        """What IMAP SEARCH is asked for in the folders read (each a substring match,
+        checked here after): From or Reply-To one of them, a thread of the user's."""
+        terms: list[list[str]] = []
+        for who in (*sorted(self.addresses), *sorted(self.domains)):
+            terms += [["FROM", who], ["HEADER", "REPLY-TO", who]]
+        terms += [["FROM", name] for name in sorted(self.names) if name.isascii()]
+        for message_id in sorted(self.sent):
+            terms += [["HEADER", "IN-REPLY-TO", message_id], ["HEADER", "REFERENCES", message_id]]
+        return terms
+
+    def sent_terms(self) -> list[list[str]]:
+        """What SEARCH is asked for in the Sent folder: mail to the company."""
+        who = (*sorted(self.addresses), *sorted(self.domains))
+        return [[key, w] for w in who for key in ("TO", "CC")]
 
     @property
     def search_since(self) -> date:
-        """The day SENTSINCE starts from: a day early, as it compares dates in the
-        sender's zone, not ours; ``matches`` then decides to the minute."""
+        """The day SINCE (the server's own date) starts from: a day early, as the server
+        compares dates in its zone, not ours; ``evidence`` then decides to the minute."""
         return self.after.astimezone(self.zone).date() - timedelta(days=1)
 
+    @property
+    def sent_since(self) -> date:
+        return self.search_since - SENT_LOOKBACK
+
+    def with_sent(self, messages: Iterable[Message]) -> Watch:
+        """This watch knowing which of the user's sent messages went to the company."""
+        sent = {
+            m.message_id: m.when
+            for m in messages
+            if m.message_id and m.when and any(self.is_company(r) for r in m.recipients)
+        }
+        return Watch(
+            self.interview, self.addresses, self.domains, self.after, self.zone, self.names,
+            self.mine, {**self.sent, **sent},
+        )  # fmt: skip
+
     def matches(self, message: Message) -> bool:
-        if not message.sender or message.when is None or message.when <= self.after:
-            return False
-        return message.sender in self.addresses or message.domain in self.domains
+        return self.evidence(message) is not None
+
+    def evidence(self, message: Message) -> Evidence | None:
+        """Why ``message`` is the company answering, or None when it is not."""
+        if message.when is None or message.when <= self.after:
+            return None  # before the round, or undated
+        if not message.sender or message.sender == self.mine:
+            return None
+        if message.linkedin_class in LINKEDIN_PERSON and is_job_board(message.domain):
+            # InMail: a person wrote, in LinkedIn's bulk-marked envelope.
+            name = self._known_name(message)
+            return self._by_name(name, message) if name else None
+        if not_from_a_person(message):
+            return None
+        answered = [self.sent[i] for i in message.answers if i in self.sent]
+        if answered and not is_job_board(message.domain):
+            day = min(answered).astimezone(self.zone).date()
+            return Evidence(Sureness.CERTAIN, f"answers your mail of {fmt_day(day)}")
+        if message.sender in self.addresses:
+            return Evidence(Sureness.CERTAIN, f"from {message.sender}")
+        for address in message.reply_to:
+            if address in self.addresses:
+                return Evidence(Sureness.CERTAIN, f"from {message.sender}, Reply-To {address}")
+        if self.is_company(message.sender) and not from_a_machine(message.sender):
+            return Evidence(Sureness.LIKELY, f"from {message.sender}, at the company's domain")
+        reply_to = next((a for a in message.reply_to if self.is_company(a)), "")
+        if reply_to and not from_a_machine(reply_to):
+            return Evidence(Sureness.LIKELY, f"from {message.sender}, Reply-To {reply_to}")
+        name = self._known_name(message)
+        if name and is_tracking_system(message.domain) and not from_a_machine(message.sender):
+            return self._by_name(name, message)
+        return None
+
+    def _by_name(self, name: str, message: Message) -> Evidence:
+        """A person's message relayed by LinkedIn or sent through a tracking system: the
+        name is all there is to go by, and anyone can have it."""
+        return Evidence(
+            Sureness.POSSIBLE,
+            f"{name}'s name on mail from {message.domain}, which shows no address of theirs",
+        )
+
+    def _known_name(self, message: Message) -> str:
+        """A known person's name as the sender's ("Priya Shah via LinkedIn")."""
+        shown = message.sender_name.lower()
+        for name in sorted(self.names):
+            if shown == name or shown.startswith((f"{name} via ", f"{name} (")):
+                return message.sender_name[: len(name)]
+        return ""
 
 
-def _company_domains(interview: Interview, mine: str) -> frozenset[str]:
-    domains = set()
-    for person in (*interview.people(), *interview.network):
-        domain = person.email.rpartition("@")[2].lower()
-        if domain and domain not in PERSONAL_MAIL_DOMAINS and domain != mine:
-            domains.add(domain)
-    return frozenset(domains)
+def _people(interview: Interview, mine: str) -> list[tuple[str, str]]:
+    """(name, address) of the company's own people: interviewers and contact; never the
+    user's network, who write from elsewhere about other things."""
+    return [(p.name, p.email.lower()) for p in interview.people() if p.email.lower() != mine]
 
 
 def is_open(interview: Interview) -> bool:
@@ -134,17 +181,20 @@ def watches(search: SearchFile, since: date | None = None) -> list[Watch]:
     """One Watch per open interview that has someone to hear from."""
     zone = search.me.timezone
     mine = search.me.email.lower()
+    my_domain = registrable(mine.rpartition("@")[2]) if mine else ""
     result = []
     for interview in search.interviews:
         if not is_open(interview):
             continue
-        addresses = frozenset(
-            p.email.lower()
-            for p in (*interview.people(), *interview.network)
-            if p.email and p.email.lower() != mine
+        people = _people(interview, mine)
+        addresses = frozenset(a for _n, a in people if a)
+        domains = frozenset(
+            registrable(d)
+            for d in (a.rpartition("@")[2] for a in addresses)
+            if can_be_company(d) and registrable(d) != my_domain
         )
-        domains = _company_domains(interview, mine.rpartition("@")[2])
-        if not addresses and not domains:
+        names = frozenset(n.lower() for n, _a in people if len(n.split()) >= 2)
+        if not addresses and not domains and not names:
             continue
         after = interview.latest_round.start.astimezone(zone)
         if interview.heard_back is not None:
@@ -156,8 +206,14 @@ def watches(search: SearchFile, since: date | None = None) -> list[Watch]:
         if since is not None:
             start = datetime.combine(since, datetime.min.time(), tzinfo=zone)
             after = max(after, start - timedelta(microseconds=1))
-        result.append(Watch(interview, addresses, domains, after, zone))
+        result.append(Watch(interview, addresses, domains, after, zone, names, mine))
     return result
+
+
+@dataclass(frozen=True)
+class Counted:
+    message: Message
+    evidence: Evidence
 
 
 @dataclass(frozen=True)
@@ -166,26 +222,74 @@ class Proposal:
 
     interview: Interview
     on: date
-    messages: tuple[Message, ...]
+    found: tuple[Counted, ...]
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        return tuple(c.message for c in self.found)
+
+    @property
+    def sureness(self) -> Sureness:
+        """As sure as the best evidence on the day proposed: that day is the claim."""
+        first = self.found[0].message.when
+        assert first is not None
+        return max(c.evidence.sureness for c in self.found if c.message.when == first)
+
+    @property
+    def certain(self) -> bool:
+        return self.sureness is Sureness.CERTAIN
 
     @property
     def command(self) -> str:
         return f"followup-cal reply {self.interview.id} --on {self.on.isoformat()}"
 
 
+@dataclass(frozen=True)
+class Findings:
+    proposals: list[Proposal]
+    invitations: list[Invitation]
+
+
 def propose(found: Iterable[tuple[Watch, Sequence[Message]]], today: date) -> list[Proposal]:
-    """For each watch, the messages that really match, and the reply they mean: on the
-    day the first of them was sent, in the user's zone (never after today)."""
-    proposals = []
+    return examine(found, today).proposals
+
+
+def examine(found: Iterable[tuple[Watch, Sequence[Message]]], today: date) -> Findings:
+    """For each watch, the messages that are the company answering, and the reply they
+    mean: on the day the first of them arrived, in the user's zone (never after today);
+    and the invitations to what may be a next round, which are not taken as answers."""
+    proposals, invitations = [], []
     for watch, messages in found:
-        mine = sorted(
-            {m.uid: m for m in messages if watch.matches(m)}.values(),
-            key=lambda m: (m.when, m.uid),
-        )
-        if not mine:
+        unique = {m.key: m for m in sorted(messages, key=lambda m: (m.folder != "INBOX", m.uid))}
+        counted = []
+        for message in unique.values():
+            evidence = watch.evidence(message)
+            if evidence is None:
+                continue
+            invitation = invitation_from(watch.interview, message, evidence.why)
+            if invitation is not None:
+                invitations.append(invitation)
+            else:
+                counted.append(Counted(message, evidence))
+        if not counted:
             continue
-        first = mine[0].when
-        assert first is not None  # matches() keeps only dated messages
+        counted.sort(key=lambda c: (c.message.when, -c.evidence.sureness, c.message.uid))
+        first = counted[0].message.when
+        assert first is not None  # evidence() keeps only dated messages
         on = min(first.astimezone(watch.zone).date(), today)
-        proposals.append(Proposal(watch.interview, on, tuple(mine)))
-    return proposals
+        proposals.append(Proposal(watch.interview, on, tuple(counted)))
+    return Findings(proposals, invitations)
+
+
+def why_not(watch: Watch, message: Message) -> str:
+    """Why a message the server found is not the company answering (for -v)."""
+    if message.when is None or message.when <= watch.after:
+        return "received before the round, or before the reply already recorded"
+    reason = not_from_a_person(message)
+    if reason:
+        return reason
+    if is_job_board(message.domain):
+        return f"a notification from {message.domain}, a job board or social network"
+    if from_a_machine(message.sender):
+        return "from an address no one answers from"
+    return "not from the company's people or domain"

@@ -344,6 +344,13 @@ class ImapSettings:
     url: str = ""
     user: str = ""
     folder: str = ""
+    folders: tuple[str, ...] = ()
+    sent: str = ""  # where the user's sent mail is; "": the server's \Sent folder
+
+    @property
+    def every_folder(self) -> tuple[str, ...]:
+        """folder: and folders:, in order, once each."""
+        return tuple(dict.fromkeys(f for f in (self.folder, *self.folders) if f))
 
 
 @dataclass(frozen=True)

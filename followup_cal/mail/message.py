@@ -1,0 +1,181 @@
+"""What inbox knows of one message (a few header fields and the names of its parts,
+never its text), and which messages are no one answering: automatic replies, bulk and
+list mail, delivery reports and read receipts. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.header import decode_header, make_header
+from email.message import Message as EmailMessage
+from email.parser import BytesHeaderParser
+
+# All the adapter fetches of a message (BODY.PEEK[HEADER.FIELDS (...)]): who wrote and to
+# whom, which mail it answers, and the fields that mark mail no person wrote.
+HEADER_FIELDS = (
+    "FROM", "SENDER", "REPLY-TO", "TO", "CC", "DATE", "SUBJECT", "MESSAGE-ID", "IN-REPLY-TO",
+    "REFERENCES", "AUTO-SUBMITTED", "X-AUTOREPLY", "X-AUTORESPOND", "PRECEDENCE", "LIST-ID",
+    "LIST-UNSUBSCRIBE", "CONTENT-TYPE", "X-LINKEDIN-CLASS",
+)  # fmt: skip
+
+# Local parts that are a machine or a role, never a person writing back.
+_MACHINE_SENDER = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|bounces?|"
+    r"notifications?|newsletters?|news|marketing|alerts?|jobalerts?)([+._-].*)?$"
+)
+# Subjects of automatic replies and reports, for senders that set none of the headers
+# (RFC 3834 asks them to; many do not): a backup, at the start of the subject only.
+_AUTOMATIC_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto(matic)?[ -]?(reply|response)|out of (the )?office|"
+    r"away from (the )?office|on vacation|abwesenheitsnotiz|automatische antwort|"
+    r"r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|"
+    r"undeliver(able|ed)|delivery status notification|mail delivery (failed|failure|system)|"
+    r"returned mail|delivery failure|read:|read receipt|gelesen:|lu\s?:)",
+    re.IGNORECASE,
+)
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message: its headers, never its body."""
+
+    uid: int
+    sender_name: str
+    sender: str  # the From address, lower case; "" when the From header has none
+    subject: str
+    sent: datetime | None  # the Date header, aware; None when missing or unreadable
+    received: datetime | None = None  # the server's INTERNALDATE: when it arrived
+    folder: str = "INBOX"
+    reply_to: tuple[str, ...] = ()
+    on_behalf: str = ""  # the Sender address, when it differs from From
+    recipients: tuple[str, ...] = ()  # To and Cc
+    message_id: str = ""
+    answers: tuple[str, ...] = ()  # In-Reply-To and References: the ids it follows
+    auto_submitted: str = ""
+    x_autoreply: str = ""
+    precedence: str = ""
+    list_id: str = ""
+    list_unsubscribe: str = ""
+    content_type: str = ""  # the top-level type, lower case ("multipart/report")
+    parts: tuple[str, ...] = ()  # each part's type and file name, from BODYSTRUCTURE
+    linkedin_class: str = ""  # LinkedIn's kind of mail: INMAIL, MBR-TO-MBR, ...
+
+    @property
+    def domain(self) -> str:
+        return self.sender.rpartition("@")[2]
+
+    @property
+    def when(self) -> datetime | None:
+        """When it arrived: the server's date, which the sender cannot set; the Date
+        header (which can say anything, even a day to come) only when there is none."""
+        return self.received or self.sent
+
+    def from_line(self) -> str:
+        return email.utils.formataddr((self.sender_name, self.sender)) if self.sender else "?"
+
+    @property
+    def key(self) -> str:
+        """The same message in two folders (Gmail's INBOX and All Mail) is one."""
+        return self.message_id or f"{self.folder}\0{self.uid}"
+
+
+def _text(value: object) -> str:
+    """A header's text with RFC 2047 words decoded, on one line."""
+    if not value:
+        return ""
+    try:
+        decoded = str(make_header(decode_header(str(value))))
+    except (ValueError, LookupError, UnicodeError):
+        decoded = str(value)
+    return " ".join(decoded.split())
+
+
+def _addresses(headers: EmailMessage, *names: str) -> tuple[str, ...]:
+    values = [str(v) for name in names for v in headers.get_all(name, [])]
+    found = []
+    for _name, address in email.utils.getaddresses(values):
+        address = address.strip().lower()
+        if "@" in address and address not in found:
+            found.append(address)
+    return tuple(found)
+
+
+def parse_headers(
+    uid: int,
+    raw: bytes,
+    received: datetime | None = None,
+    folder: str = "INBOX",
+    parts: tuple[str, ...] = (),
+) -> Message:
+    """A Message from the raw header block the server sent (any bytes: never raises)."""
+    headers = BytesHeaderParser().parsebytes(raw)
+    name, address = email.utils.parseaddr(str(headers.get("From", "")))
+    if "@" not in address:
+        address = ""
+    sent = None
+    try:
+        sent = email.utils.parsedate_to_datetime(str(headers.get("Date", "")))
+    except (TypeError, ValueError, IndexError):
+        sent = None
+    if sent is not None and sent.tzinfo is None:
+        sent = None  # "-0000": the sender did not know its zone; use the delivery date
+    if received is not None and received.tzinfo is None:
+        received = None
+    sender = address.strip().lower()
+    [on_behalf] = _addresses(headers, "Sender")[:1] or [""]
+    ids = _MESSAGE_ID.findall(
+        " ".join(str(headers.get(n, "")) for n in ("In-Reply-To", "References"))
+    )
+    [message_id] = _MESSAGE_ID.findall(str(headers.get("Message-ID", "")))[:1] or [""]
+    return Message(
+        uid,
+        _text(name),
+        sender,
+        _text(headers.get("Subject")),
+        sent,
+        received,
+        folder=folder,
+        reply_to=_addresses(headers, "Reply-To"),
+        on_behalf=on_behalf if on_behalf != sender else "",
+        recipients=_addresses(headers, "To", "Cc"),
+        message_id=message_id,
+        answers=tuple(dict.fromkeys(ids)),
+        auto_submitted=_text(headers.get("Auto-Submitted")).lower(),
+        x_autoreply=_text(headers.get("X-Autoreply") or headers.get("X-Autorespond")).lower(),
+        precedence=_text(headers.get("Precedence")).lower(),
+        list_id=_text(headers.get("List-Id")),
+        list_unsubscribe=_text(headers.get("List-Unsubscribe")),
+        content_type=_text(headers.get("Content-Type")).split(";")[0].strip().lower(),
+        parts=parts,
+        linkedin_class=_text(headers.get("X-LinkedIn-Class")).upper(),
+    )
+
+
+def not_from_a_person(message: Message) -> str | None:
+    """Why no person wrote this message to the user, or None when one may have: the
+    reason is shown to the user (it is why a message from the company was passed over)."""
+    local = message.sender.partition("@")[0]
+    if message.content_type == "multipart/report":
+        return "a delivery report or read receipt (multipart/report)"
+    if local in ("mailer-daemon", "postmaster") or not message.sender:
+        return f"a mail system's message (from {message.sender or 'no one'})"
+    if message.auto_submitted and message.auto_submitted.split(";")[0].strip() != "no":
+        return f"sent automatically (Auto-Submitted: {message.auto_submitted})"
+    if message.x_autoreply:
+        return "an automatic reply (X-Autoreply)"
+    if message.precedence in ("auto_reply", "bulk", "list", "junk"):
+        return f"bulk or automatic mail (Precedence: {message.precedence})"
+    if message.list_id or message.list_unsubscribe:
+        return "mail to a list (List-Id/List-Unsubscribe)"
+    if _AUTOMATIC_SUBJECT.match(message.subject):
+        return "an automatic reply or report (by its subject)"
+    return None
+
+
+def from_a_machine(address: str) -> bool:
+    """no-reply@, notifications@, postmaster@...: an address no person answers from."""
+    return bool(_MACHINE_SENDER.match(address.partition("@")[0]))

@@ -1,0 +1,190 @@
+"""`followup-cal inbox` on a corpus of the mail a job seeker really gets (tests/data/mail/),
+loaded into a real Dovecot with IMAP APPEND and each message's INTERNALDATE.
+
+Each folder of the corpus is one kind of message. The answers must be proposed, each
+with its sureness; nothing of any other kind may be (its subject never shows); the
+invitation is reported as one. The run's precision and recall over the interviews are
+printed at the end of the test session.
+"""
+
+from __future__ import annotations
+
+import email
+import email.utils
+import re
+import shutil
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DATA, report_line
+from imap_server import PASSWORD, USER, start_dovecot
+
+from followup_cal.cli import cli
+
+CORPUS = DATA / "mail"
+EXPECTED = tomllib.loads((CORPUS / "corpus.toml").read_text("utf-8"))
+TODAY = ["--today", EXPECTED["today"]]
+FOLDERS = ["--folder", "INBOX", "--folder", "Jobs/Initech"]
+NOT_ANSWERS = (
+    "auto-replies", "bulk", "reports", "job-boards", "friends", "lookalikes", "before-the-round",
+)  # fmt: skip
+
+
+def corpus(kind: str) -> list[Path]:
+    return sorted((CORPUS / kind).glob("*.eml"))
+
+
+def arrived(raw: bytes) -> datetime:
+    """When the server got it: the top Received: line's date (the user's own sent mail
+    has none: its Date header)."""
+    message = email.message_from_bytes(raw)
+    received = message.get("Received")
+    stamp = str(received).rpartition(";")[2] if received else str(message["Date"])
+    return email.utils.parsedate_to_datetime(stamp.strip())
+
+
+def subject(path: Path) -> str:
+    raw = email.message_from_bytes(path.read_bytes())["Subject"]
+    return str(email.header.make_header(email.header.decode_header(raw)))
+
+
+@pytest.fixture(scope="module")
+def mailbox():
+    """Dovecot holding the corpus, loaded by imapclient directly (not by our code)."""
+    from imapclient import IMAPClient
+
+    server = start_dovecot()
+    client = IMAPClient("127.0.0.1", server.port, ssl=False)
+    client.login(USER, PASSWORD)
+    for folder in ("Sent", "Jobs/Initech"):
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+    for path in sorted(CORPUS.rglob("*.eml")):
+        name = str(path.relative_to(CORPUS))
+        folder = "Sent" if name.startswith("sent/") else EXPECTED["folders"].get(name, "INBOX")
+        flags = [b"\\Seen"] if folder == "Sent" else []
+        raw = path.read_bytes()
+        client.append(folder, raw, flags, msg_time=arrived(raw))
+    client.logout()
+    yield server
+    server.stop()
+
+
+def flags_of_every_message(server) -> dict:
+    from imapclient import IMAPClient
+
+    client = IMAPClient("127.0.0.1", server.port, ssl=False)
+    client.login(USER, PASSWORD)
+    seen = {}
+    for folder in ("INBOX", "Sent", "Jobs/Initech"):
+        client.select_folder(folder, readonly=True)
+        seen[folder] = client.get_flags(client.search("ALL"))
+    client.logout()
+    return seen
+
+
+def run_inbox(server, tmp_path: Path, *more: str):
+    path = tmp_path / "interviews.yaml"
+    shutil.copyfile(CORPUS / "interviews.yaml", path)
+    args = ["inbox", str(path), "--url", server.url, "--user", USER, *FOLDERS, *TODAY, *more]
+    env = {"FOLLOWUP_CAL_IMAP_PASSWORD": PASSWORD, "HOME": str(tmp_path)}
+    return path, CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+
+
+def proposals(output: str) -> dict[str, str]:
+    """interview -> day, from the commands inbox prints (or would have recorded)."""
+    return dict(re.findall(r"followup-cal reply (\S+) --on (\d{4}-\d\d-\d\d)", output))
+
+
+def score(found: dict[str, str]) -> tuple[int, int, int]:
+    """(proposed on the right day, false proposals, answers missed)."""
+    expected = {ident: answer["on"] for ident, answer in EXPECTED["answers"].items()}
+    right = sum(1 for ident, day in found.items() if expected.get(ident) == day)
+    return right, len(found) - right, len(expected) - right
+
+
+@pytest.fixture(scope="module")
+def result(mailbox, tmp_path_factory):
+    before = flags_of_every_message(mailbox)
+    _path, outcome = run_inbox(mailbox, tmp_path_factory.mktemp("corpus"))
+    assert outcome.exit_code == 0, outcome.output
+    assert flags_of_every_message(mailbox) == before  # nothing marked read, nothing moved
+    return outcome
+
+
+def test_every_answer_is_proposed_on_its_day_and_nothing_else(result):
+    right, false, missed = score(proposals(result.stdout))
+    answers = len(EXPECTED["answers"])
+    report_line(
+        f"inbox corpus: {right} of {answers} answered interviews proposed on the right day, "
+        f"{false} false proposals, {missed} missed; precision "
+        f"{right / max(right + false, 1):.2f}, recall {right / answers:.2f}"
+    )
+    assert proposals(result.stdout) == {i: a["on"] for i, a in EXPECTED["answers"].items()}
+
+
+@pytest.mark.parametrize("ident", sorted(EXPECTED["answers"]))
+def test_each_answer_says_how_sure_it_is(result, ident):
+    answer = EXPECTED["answers"][ident]
+    heading = next(line for line in result.stdout.splitlines() if line.startswith(f"{ident} ("))
+    assert heading.endswith(f"({answer['sure']})"), heading
+
+
+@pytest.mark.parametrize("kind", NOT_ANSWERS)
+def test_no_message_of_this_kind_is_taken_for_an_answer(result, kind):
+    for path in corpus(kind):
+        assert subject(path) not in result.stdout, path.name
+
+
+def test_the_reasons_name_the_thread_or_the_sender(result):
+    lines = result.stdout.splitlines()
+    assert "    certain: answers your mail of Mon 2 Nov" in lines  # acme, soylent
+    assert (
+        "    certain: from no-reply@us.greenhouse-mail.io, Reply-To priya@northwind.example"
+        in lines
+    )
+    assert "    likely: from maria@globex.example, at the company's domain" in lines
+    assert "    likely: from no-reply@hire.lever.co, Reply-To samir@initech.example" in lines
+    assert "    certain: from tony@stark.example" in lines
+    assert any(
+        line.startswith("    possible: Gavin Belson's name on mail from linkedin.com")
+        for line in lines
+    )
+
+
+def test_the_day_is_when_the_server_got_it_not_the_date_header(result):
+    assert "  Mon 16 Nov 10:00  Tony Stark <tony@stark.example>" in result.stdout
+
+
+def test_an_invitation_is_reported_as_a_next_round_not_an_answer(result):
+    lines = result.stdout.splitlines()
+    [ident] = EXPECTED["invitations"]
+    assert f"{ident} (Wayne Enterprises): an invitation: a next round?" in lines
+    assert not any(line.startswith(f"  record it: followup-cal reply {ident} ") for line in lines)
+
+
+def test_mail_text_reaches_the_terminal_without_escapes_or_bidi_overrides(result):
+    for bad in ("\x1b", "\x07", "\u202e", "\x9b"):
+        assert bad not in result.output
+    assert "Maria Lopez <maria@globex.example>  ]0;owned" not in result.stdout
+    assert any(
+        line.endswith("Maria Lopez <maria@globex.example>  Next steps fdp.exe")
+        for line in result.stdout.splitlines()
+    )
+    assert all(len(line) <= 200 for line in result.stdout.splitlines())
+
+
+def test_yes_records_only_the_certain_answers(mailbox, tmp_path):
+    path, outcome = run_inbox(mailbox, tmp_path, "--yes")
+    assert outcome.exit_code == 0, outcome.output
+    text = path.read_text()
+    certain = {i for i, a in EXPECTED["answers"].items() if a["sure"] == "certain"}
+    recorded = re.findall(r"- id: (\S+)(?:(?!\n  - id:).)*?heard_back: (\S+)", text, re.DOTALL)
+    assert dict(recorded) == {i: EXPECTED["answers"][i]["on"] for i in certain}
+    assert (
+        "  not recorded, as it is not certain; if it is: followup-cal reply globex --on 2026-11-09"
+        in outcome.stdout
+    )
