@@ -246,6 +246,13 @@ def test_the_company_is_its_own_people_never_the_network_or_a_mail_provider():
     assert watch.matches(message("kim@posteo.de", AFTER))
 
 
+def test_a_friend_who_works_there_writing_is_not_the_company_answering():
+    watch = acme_watch(network=[{"name": "Jo Friend", "email": "jo@acme.example"}])
+    assert watch.domains == {"acme.example"}
+    assert not watch.matches(message("jo@acme.example", AFTER))
+    assert watch.matches(message("hr@acme.example", AFTER))
+
+
 def test_headers_are_decoded_and_bad_ones_never_raise():
     raw = (
         b"From: =?utf-8?q?Jos=C3=A9_N=C3=BA=C3=B1ez?= <Jose@Acme.Example>\r\n"

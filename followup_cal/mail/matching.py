@@ -69,6 +69,7 @@ class Watch:
     names: frozenset[str] = frozenset()  # its people's names, lower case
     mine: str = ""  # the user's own address
     sent: Mapping[str, datetime] = field(default_factory=dict)  # Message-ID -> when
+    network: frozenset[str] = frozenset()  # the user's contacts there: their mail is a friend's
 
     def is_company(self, address: str) -> bool:
         domain = address.rpartition("@")[2]
@@ -109,7 +110,7 @@ class Watch:
         }
         return Watch(
             self.interview, self.addresses, self.domains, self.after, self.zone, self.names,
-            self.mine, {**self.sent, **sent},
+            self.mine, {**self.sent, **sent}, self.network,
         )  # fmt: skip
 
     def matches(self, message: Message) -> bool:
@@ -119,7 +120,7 @@ class Watch:
         """Why ``message`` is the company answering, or None when it is not."""
         if message.when is None or message.when <= self.after:
             return None  # before the round, or undated
-        if not message.sender or message.sender == self.mine:
+        if not message.sender or message.sender in (self.mine, *self.network):
             return None
         if message.linkedin_class in LINKEDIN_PERSON and is_job_board(message.domain):
             # InMail: a person wrote, in LinkedIn's bulk-marked envelope.
@@ -206,7 +207,8 @@ def watches(search: SearchFile, since: date | None = None) -> list[Watch]:
         if since is not None:
             start = datetime.combine(since, datetime.min.time(), tzinfo=zone)
             after = max(after, start - timedelta(microseconds=1))
-        result.append(Watch(interview, addresses, domains, after, zone, names, mine))
+        network = frozenset(p.email.lower() for p in interview.network if p.email) - addresses
+        result.append(Watch(interview, addresses, domains, after, zone, names, mine, {}, network))
     return result
 
 
@@ -285,6 +287,8 @@ def why_not(watch: Watch, message: Message) -> str:
     """Why a message the server found is not the company answering (for -v)."""
     if message.when is None or message.when <= watch.after:
         return "received before the round, or before the reply already recorded"
+    if message.sender in watch.network:
+        return "from a contact in your network, not the company answering"
     reason = not_from_a_person(message)
     if reason:
         return reason
