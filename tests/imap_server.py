@@ -230,3 +230,44 @@ def start_dovecot(tls: bool = False) -> Dovecot:
         raise RuntimeError(f"{exc}: {errors.strip()}") from None
     time.sleep(0.05)
     return server
+
+
+@dataclass
+class Pymap:
+    """pymap (a pure-Python IMAP server, its in-memory backend): a second implementation
+    for the corpus, started and stopped like Dovecot, on 127.0.0.1 without TLS."""
+
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"imap://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_pymap() -> Pymap:
+    import sys
+
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("pymap")), "--host", "127.0.0.1",
+        "--port", str(port), "--no-tls", "dict", "--demo-user", USER, "--demo-password", PASSWORD,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = Pymap(port, process)
+    try:
+        wait_for_port(port, process)
+    except RuntimeError as exc:
+        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        server.stop()
+        raise RuntimeError(f"{exc}: {errors.strip()}") from None
+    return server

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import DATA, report_line
-from imap_server import PASSWORD, USER, start_dovecot
+from imap_server import PASSWORD, USER, start_dovecot, start_pymap
 
 from followup_cal.cli import cli
 
@@ -51,12 +51,13 @@ def subject(path: Path) -> str:
     return str(email.header.make_header(email.header.decode_header(raw)))
 
 
-@pytest.fixture(scope="module")
-def mailbox():
-    """Dovecot holding the corpus, loaded by imapclient directly (not by our code)."""
+@pytest.fixture(scope="module", params=["dovecot", "pymap"])
+def mailbox(request):
+    """A server holding the corpus, loaded by imapclient directly (not by our code):
+    Dovecot, and pymap, another implementation with its own ways of answering."""
     from imapclient import IMAPClient
 
-    server = start_dovecot()
+    server = start_dovecot() if request.param == "dovecot" else start_pymap()
     client = IMAPClient("127.0.0.1", server.port, ssl=False)
     client.login(USER, PASSWORD)
     for folder in ("Sent", "Jobs/Initech"):
@@ -115,11 +116,12 @@ def result(mailbox, tmp_path_factory):
     return outcome
 
 
-def test_every_answer_is_proposed_on_its_day_and_nothing_else(result):
+def test_every_answer_is_proposed_on_its_day_and_nothing_else(result, mailbox):
     right, false, missed = score(proposals(result.stdout))
     answers = len(EXPECTED["answers"])
+    server = type(mailbox).__name__
     report_line(
-        f"inbox corpus: {right} of {answers} answered interviews proposed on the right day, "
+        f"inbox corpus on {server}: {right} of {answers} answered interviews proposed on the right day, "
         f"{false} false proposals, {missed} missed; precision "
         f"{right / max(right + false, 1):.2f}, recall {right / answers:.2f}"
     )

@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from imapclient import IMAPClient
 
 FETCH_HEADERS = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
-FETCHED_HEADERS = FETCH_HEADERS.replace(".PEEK", "").encode()  # how the answer names it
+
+def _header_block(data: dict[bytes, Any]) -> bytes:
+    """The header fields in a FETCH answer. Servers name the item differently: Dovecot
+    echoes the fields as asked, pymap sorts them, others change their case; whichever
+    BODY[HEADER.FIELDS ...] item there is, it is the one asked for."""
+    for key, value in data.items():
+        if key.upper().startswith(b"BODY[HEADER.FIELDS") and isinstance(value, bytes):
+            return value
+    return b""
 
 
 @dataclass(frozen=True)
@@ -225,7 +233,7 @@ class Mailbox:
         return [
             parse_headers(
                 uid,
-                data.get(FETCHED_HEADERS, b""),
+                _header_block(data),
                 data.get(b"INTERNALDATE"),
                 self.folder,
                 _part_names(data.get(b"BODYSTRUCTURE")),
