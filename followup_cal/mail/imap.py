@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 FETCH_HEADERS = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 
+
 def _header_block(data: dict[bytes, Any]) -> bytes:
     """The header fields in a FETCH answer. Servers name the item differently: Dovecot
     echoes the fields as asked, pymap sorts them, others change their case; whichever
