@@ -27,7 +27,7 @@ from followup_cal.cli import cli
 CORPUS = DATA / "mail"
 EXPECTED = tomllib.loads((CORPUS / "corpus.toml").read_text("utf-8"))
 TODAY = ["--today", EXPECTED["today"]]
-FOLDERS = ["--folder", "INBOX", "--folder", "Jobs/Initech"]
+FOLDERS = ["--folder", "INBOX", "--folder", "Jobs/Initech", "--folder", "All Mail"]
 NOT_ANSWERS = (
     "auto-replies", "bulk", "reports", "job-boards", "friends", "lookalikes", "before-the-round",
 )  # fmt: skip
@@ -60,7 +60,7 @@ def mailbox(request):
     server = start_dovecot() if request.param == "dovecot" else start_pymap()
     client = IMAPClient("127.0.0.1", server.port, ssl=False)
     client.login(USER, PASSWORD)
-    for folder in ("Sent", "Jobs/Initech"):
+    for folder in ("Sent", "Jobs/Initech", "All Mail"):
         if not client.folder_exists(folder):
             client.create_folder(folder)
     for path in sorted(CORPUS.rglob("*.eml")):
@@ -69,6 +69,8 @@ def mailbox(request):
         flags = [b"\\Seen"] if folder == "Sent" else []
         raw = path.read_bytes()
         client.append(folder, raw, flags, msg_time=arrived(raw))
+        if name in EXPECTED["copies"]:
+            client.append(EXPECTED["copies"][name], raw, flags, msg_time=arrived(raw))
     client.logout()
     yield server
     server.stop()
@@ -80,7 +82,7 @@ def flags_of_every_message(server) -> dict:
     client = IMAPClient("127.0.0.1", server.port, ssl=False)
     client.login(USER, PASSWORD)
     seen = {}
-    for folder in ("INBOX", "Sent", "Jobs/Initech"):
+    for folder in ("INBOX", "Sent", "Jobs/Initech", "All Mail"):
         client.select_folder(folder, readonly=True)
         seen[folder] = client.get_flags(client.search("ALL"))
     client.logout()
@@ -155,6 +157,11 @@ def test_the_reasons_name_the_thread_or_the_sender(result):
         line.startswith("    possible: Gavin Belson's name on mail from linkedin.com")
         for line in lines
     )
+
+
+def test_a_message_in_two_folders_is_one(result):
+    for name in EXPECTED["copies"]:
+        assert result.stdout.count(f"  {subject(CORPUS / name)}\n") == 1
 
 
 def test_the_day_is_when_the_server_got_it_not_the_date_header(result):

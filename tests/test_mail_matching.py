@@ -220,6 +220,14 @@ def test_tracking_systems_count_by_reply_to_and_linkedin_by_name_only():
     assert watch.evidence(inmail).sureness is Sureness.POSSIBLE
     viewed = message("notifications-noreply@linkedin.com", AFTER, name="Dana Lee via LinkedIn")
     assert not watch.matches(viewed)  # a notification, not her message
+    # Without LinkedIn's class header, the address it relays messages from decides.
+    relayed = message("inmail-hit-reply@linkedin.com", AFTER, name="Dana Lee via LinkedIn")
+    assert watch.evidence(relayed).sureness is Sureness.POSSIBLE
+    connect = message("invitations@linkedin.com", AFTER, name="Dana Lee via LinkedIn")
+    assert not watch.matches(connect)
+    classed = message("inmail-hit-reply@linkedin.com", AFTER, name="Dana Lee via LinkedIn",
+                      linkedin_class="INVITATION")  # fmt: skip
+    assert not watch.matches(classed)
     stranger = message("inmail-hit-reply@linkedin.com", AFTER, name="Sam Roe via LinkedIn",
                        linkedin_class="INMAIL")  # fmt: skip
     assert not watch.matches(stranger)

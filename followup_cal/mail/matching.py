@@ -36,9 +36,20 @@ from followup_cal.plan.model import Interview, SearchFile
 # The mail the user sent may precede the round (the application, arranging the date):
 # an answer to it after the round still counts. How far back the Sent folder is read.
 SENT_LOOKBACK = timedelta(days=60)
-# LinkedIn's X-LinkedIn-Class of a member's own message (InMail, member to member);
-# its other classes are notifications (who viewed you, jobs you may like).
+# LinkedIn's X-LinkedIn-Class of a member's own message (InMail, member to member), and
+# the addresses such messages come from; its other classes and addresses are
+# notifications (who viewed you, an invitation to connect, jobs you may like).
 LINKEDIN_PERSON = ("INMAIL", "MBR-TO-MBR")
+LINKEDIN_MESSAGES = ("inmail-hit-reply@linkedin.com", "hit-reply@linkedin.com")
+
+
+def relayed_by_linkedin(message: Message) -> bool:
+    """A member's own message that LinkedIn forwards (InMail), not a notification."""
+    if message.domain != "linkedin.com":
+        return False
+    if message.linkedin_class:
+        return message.linkedin_class in LINKEDIN_PERSON
+    return message.sender in LINKEDIN_MESSAGES
 
 
 class Sureness(enum.IntEnum):
@@ -122,7 +133,7 @@ class Watch:
             return None  # before the round, or undated
         if not message.sender or message.sender in (self.mine, *self.network):
             return None
-        if message.linkedin_class in LINKEDIN_PERSON and is_job_board(message.domain):
+        if relayed_by_linkedin(message):
             # InMail: a person wrote, in LinkedIn's bulk-marked envelope.
             name = self._known_name(message)
             return self._by_name(name, message) if name else None
