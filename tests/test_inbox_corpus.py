@@ -197,3 +197,35 @@ def test_yes_records_only_the_certain_answers(mailbox, tmp_path):
         "  not recorded, as it is not certain; if it is: followup-cal reply globex --on 2026-11-09"
         in outcome.stdout
     )
+
+
+def test_a_server_refusing_some_requests_still_gives_the_rest(mailbox, tmp_path, monkeypatch):
+    """As a server that searches only some header fields, or sends a structure imapclient
+    cannot read, would: the real server's answers, refused where such a server refuses."""
+    from imapclient import IMAPClient
+    from imapclient.exceptions import IMAPClientError
+
+    search, fetch = IMAPClient.search, IMAPClient.fetch
+
+    def no_header_search(self, criteria, charset=None):
+        if "HEADER" in criteria:
+            raise IMAPClientError("search failed: BAD Error in IMAP command SEARCH")
+        return search(self, criteria, charset)
+
+    def no_structure(self, messages, data, modifiers=None):
+        if "BODYSTRUCTURE" in data:
+            raise IMAPClientError("fetch failed: BAD Error in IMAP command FETCH")
+        return fetch(self, messages, data, modifiers)
+
+    monkeypatch.setattr(IMAPClient, "search", no_header_search)
+    monkeypatch.setattr(IMAPClient, "fetch", no_structure)
+    _path, outcome = run_inbox(mailbox, tmp_path)
+    assert outcome.exit_code == 0, outcome.output
+    assert "refused SEARCH HEADER; searching by sender only" in outcome.stderr
+    assert "gave no readable BODYSTRUCTURE; invitations are reported as answers" in outcome.stderr
+    found = proposals(outcome.stdout)
+    # Reply-To and threads still count for what a sender search finds (the tracking
+    # systems' mail among it): only the answer known by its thread alone is lost, and
+    # the invitation now reads as an answer.
+    expected = {i: a["on"] for i, a in EXPECTED["answers"].items() if i != "soylent"}
+    assert found == expected | {"wayne": EXPECTED["invitations"]["wayne"]}

@@ -15,7 +15,7 @@ import socket
 import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -180,8 +180,10 @@ class Mailbox:
 
     client: IMAPClient
     host: str
+    warn: Any = print
     folder: str = ""
     requests: int = 0
+    refused: set[str] = field(default_factory=set)  # what this server would not do
 
     def examine(self, folder: str) -> None:
         """Open ``folder`` read-only (EXAMINE)."""
@@ -213,24 +215,57 @@ class Mailbox:
                 return str(name)
         return next((n for n in SENT_NAMES if n in names), None)
 
-    def search(self, terms: Sequence[Sequence[str]], since: date) -> list[int]:
+    def search(
+        self,
+        terms: Sequence[Sequence[str]],
+        since: date,
+        without_header: Sequence[Sequence[str]] = (),
+    ) -> list[int]:
         """UIDs of messages received since that day (the server's date) that match any
-        of ``terms`` (each a SEARCH key and its value)."""
+        of ``terms`` (each a SEARCH key and its value); ``without_header`` instead where
+        the server refuses SEARCH HEADER."""
+        if "HEADER" in self.refused:
+            terms = without_header or [t for t in terms if t[0] != "HEADER"]
         if not terms:
             return []
         criteria = ["SINCE", since, *_any_of(terms)]
         charset = None if all(v.isascii() for t in terms for v in t) else "UTF-8"
         self.requests += 1
-        return list(self._call(self.client.search, criteria, charset))
+        try:
+            return list(self._call(self.client.search, criteria, charset))
+        except ServerError:
+            if not any(t[0] == "HEADER" for t in terms):
+                raise
+        # Some servers search only some header fields: then by sender alone, and the
+        # Reply-To and thread of what that finds are still read from its headers.
+        self.refused.add("HEADER")
+        self.warn(
+            f"note: {self.host} refused SEARCH HEADER; searching by sender only, so a reply "
+            "known only by its Reply-To or thread can be missed"
+        )
+        return self.search(terms, since, without_header)
 
     def headers(self, uids: Sequence[int], structure: bool = True) -> list[Message]:
         """The header fields inbox reads (BODY.PEEK: no \\Seen flag), the server's
         date, and the names of the parts (BODYSTRUCTURE), never a part's content."""
         if not uids:
             return []
+        structure = structure and "BODYSTRUCTURE" not in self.refused
         self.requests += 1
         items = [FETCH_HEADERS, "INTERNALDATE", *(["BODYSTRUCTURE"] if structure else [])]
-        answer = self._call(self.client.fetch, sorted(set(uids)), items)
+        try:
+            answer = self._call(self.client.fetch, sorted(set(uids)), items)
+        except ServerError:
+            if not structure:
+                raise
+            # A structure the server will not give (or imapclient cannot read): the
+            # answers are still known, only an invitation is not told apart.
+            self.refused.add("BODYSTRUCTURE")
+            self.warn(
+                f"note: {self.host} gave no readable BODYSTRUCTURE; invitations are "
+                "reported as answers"
+            )
+            return self.headers(uids, structure=False)
         return [
             parse_headers(
                 uid,
@@ -273,7 +308,7 @@ def open_mailbox(account: Account, warn: Any) -> Iterator[Mailbox]:
         client.shutdown()
         raise ServerUnreachable(f"{account.host}: the connection broke: {exc}") from None
     try:
-        yield Mailbox(client, account.host)
+        yield Mailbox(client, account.host, warn)
     except (TimeoutError, OSError) as exc:
         raise ServerUnreachable(f"{account.host}: the connection broke: {exc}") from None
     finally:

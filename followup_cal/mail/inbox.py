@@ -62,7 +62,8 @@ def find_replies(
         for folder in folders:
             mailbox.examine(folder)
             found = {
-                w.interview.id: mailbox.search(w.search_terms(), w.search_since) for w in watching
+                w.interview.id: mailbox.search(w.search_terms(), w.search_since, w.sender_terms())
+                for w in watching
             }
             messages = {m.uid: m for m in mailbox.headers(_all(found))}
             read += len(messages)

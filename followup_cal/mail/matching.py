@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from followup_cal.mail.domains import (
+    TRACKING_SYSTEMS,
     can_be_company,
     is_job_board,
     is_tracking_system,
@@ -96,6 +97,14 @@ class Watch:
         for message_id in sorted(self.sent):
             terms += [["HEADER", "IN-REPLY-TO", message_id], ["HEADER", "REFERENCES", message_id]]
         return terms
+
+    def sender_terms(self) -> list[list[str]]:
+        """For a server that refuses SEARCH HEADER: by From alone, so also everything
+        from the tracking systems and LinkedIn's relay, whose Reply-To and thread are
+        then read from the headers fetched."""
+        terms = [t for t in self.search_terms() if t[0] == "FROM"]
+        relays = (*sorted(TRACKING_SYSTEMS), *LINKEDIN_MESSAGES)
+        return terms + [["FROM", r] for r in relays]
 
     def sent_terms(self) -> list[list[str]]:
         """What SEARCH is asked for in the Sent folder: mail to the company."""
