@@ -304,3 +304,23 @@ def test_several_folders_from_the_command_line_or_the_file(dovecot, tmp_path):
     path.write_text(search_text(ACME, imap=imap))
     from_file = run("inbox", str(path), *TODAY)
     assert from_file.stdout.splitlines()[0].startswith("Searched Archive, INBOX at")
+
+
+def test_folder_names_from_the_server_are_printed_safely(tmp_path):
+    """A folder named with a right-to-left override (Dovecot accepts it: it is no control
+    character) is listed without it when another folder is not found."""
+    from imapclient import IMAPClient
+
+    server = start_dovecot()
+    try:
+        client = IMAPClient("127.0.0.1", server.port, ssl=False)
+        client.login(USER, PASSWORD)
+        client.create_folder("Jobs\u202eevil")
+        client.logout()
+        path = write_file(tmp_path, server.url, ACME)
+        result = run("inbox", str(path), "--folder", "Nope", *TODAY)
+    finally:
+        server.stop()
+    assert result.exit_code == 5, result.output
+    assert "\u202e" not in result.stderr
+    assert "the folders are: INBOX, Jobsevil, Sent" in result.stderr

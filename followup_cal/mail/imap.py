@@ -20,6 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from followup_cal.columns import one_line
 from followup_cal.errors import AuthFailed, NotFound, ServerError, ServerUnreachable, UsageProblem
 from followup_cal.mail.message import HEADER_FIELDS, Message, parse_headers
 
@@ -128,8 +129,14 @@ def _connect(account: Account, warn: Any) -> IMAPClient:
     return client
 
 
+def _said(exc: BaseException) -> str:
+    """What the server or the connection said, made safe to print: the server's text."""
+    return one_line(str(exc), 200)
+
+
 def _folders(client: IMAPClient) -> list[str]:
-    return sorted(str(name) for _flags, _sep, name in client.list_folders())
+    """The folders' names as the server lists them, made safe to print."""
+    return sorted(one_line(str(name), 100) for _flags, _sep, name in client.list_folders())
 
 
 # Where the Sent folder is when the server names none with the \\Sent special use
@@ -194,12 +201,14 @@ class Mailbox:
             self.client.select_folder(folder, readonly=True)
         except IMAPClientAbortError as exc:
             # BYE, or the connection closed: the server went away, whatever the folder.
-            raise ServerUnreachable(f"{self.host}: the connection broke: {exc}") from None
+            raise ServerUnreachable(f"{self.host}: the connection broke: {_said(exc)}") from None
         except IMAPClientError:
             try:
                 known = ", ".join(_folders(self.client))
             except IMAPClientAbortError as exc:
-                raise ServerUnreachable(f"{self.host}: the connection broke: {exc}") from None
+                raise ServerUnreachable(
+                    f"{self.host}: the connection broke: {_said(exc)}"
+                ) from None
             except IMAPClientError:
                 known = "(the server did not list them)"
             raise NotFound(f"{self.host}: no folder '{folder}'; the folders are: {known}") from None
@@ -283,9 +292,11 @@ class Mailbox:
         try:
             answer = method(*args)
         except (TimeoutError, OSError, IMAPClientAbortError) as exc:
-            raise ServerUnreachable(f"the IMAP server stopped answering: {exc}") from None
+            raise ServerUnreachable(f"the IMAP server stopped answering: {_said(exc)}") from None
         except IMAPClientError as exc:
-            raise ServerError(f"the IMAP server refused {method.__name__.upper()}: {exc}") from None
+            raise ServerError(
+                f"the IMAP server refused {method.__name__.upper()}: {_said(exc)}"
+            ) from None
         log.info("IMAP %s in %s: %d answer(s)", method.__name__.upper(), self.folder, len(answer))
         return answer
 
@@ -306,11 +317,11 @@ def open_mailbox(account: Account, warn: Any) -> Iterator[Mailbox]:
             ) from None
     except (TimeoutError, OSError) as exc:
         client.shutdown()
-        raise ServerUnreachable(f"{account.host}: the connection broke: {exc}") from None
+        raise ServerUnreachable(f"{account.host}: the connection broke: {_said(exc)}") from None
     try:
         yield Mailbox(client, account.host, warn)
     except (TimeoutError, OSError) as exc:
-        raise ServerUnreachable(f"{account.host}: the connection broke: {exc}") from None
+        raise ServerUnreachable(f"{account.host}: the connection broke: {_said(exc)}") from None
     finally:
         try:
             client.logout()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from followup_cal.atomic import write_atomic
+from followup_cal.columns import one_line
 from followup_cal.mail.imap import Account, open_mailbox
 from followup_cal.mail.invitation import Invitation
 from followup_cal.mail.matching import Proposal, examine, watches, why_not
@@ -77,7 +78,7 @@ def find_replies(
                 log.info(
                     "passed over in %s: %s: %s",
                     message.folder,
-                    message.from_line(),
+                    one_line(message.from_line()),
                     why_not(watch, message),
                 )
     return InboxResult(
