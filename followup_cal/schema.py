@@ -18,6 +18,7 @@ from followup_cal.loader import (
     HEARD_BACK_KEYS,
     IMAP_KEYS,
     INTERVIEW_KEYS,
+    INVITATION_KEYS,
     ME_KEYS,
     OUTCOME_KEYS,
     PERSON_KEYS,
@@ -149,6 +150,22 @@ def build_schema() -> dict[str, Any]:
             },
             "interviewers": {"type": "array", "minItems": 1, "items": person_ref},
             "notes": {},
+            "invitation": {
+                **_object(
+                    INVITATION_KEYS,
+                    {
+                        "uid": TEXT,
+                        "sequence": {"type": "integer", "minimum": 0, "maximum": 10**9},
+                    },
+                    ("uid",),
+                ),
+                "description": "the calendar invitation the round follows (written by "
+                "add --from-invite): a later copy moves it, a cancellation cancels it",
+            },
+            "cancelled": {
+                "type": "boolean",
+                "description": "the round was cancelled: no debrief, thank-you or inquiry",
+            },
         },
         ("start", "interviewers"),
     )

@@ -220,10 +220,13 @@ def _read_interview(
         rnd = c(lambda item=item, number=number: _read_round(r, item, number, zone))
         if rnd is None:
             continue
-        if rounds and rnd.start <= rounds[-1].start:
+        # A cancelled round keeps its place (done: entries name rounds by number); the
+        # one that replaces it may come earlier.
+        held = [x for x in rounds if not x.cancelled]
+        if held and not rnd.cancelled and rnd.start <= held[-1].start:
             r.problem(
                 item,
-                f"round {number} starts before round {number - 1}; expected rounds "
+                f"round {number} starts before round {held[-1].number}; expected rounds "
                 "in the order they happened",
             )
         rounds.append(rnd)

@@ -57,7 +57,9 @@ INTERVIEW_KEYS = (
     "policy",
     "notes",
 )
-ROUND_KEYS = ("start", "timezone", "duration", "interviewers", "notes")
+ROUND_KEYS = ("start", "timezone", "duration", "interviewers", "notes", "invitation", "cancelled")
+# The calendar invitation a round came from: its UID and the SEQUENCE last recorded.
+INVITATION_KEYS = ("uid", "sequence")
 PERSON_KEYS = (
     "name",
     "call_me",

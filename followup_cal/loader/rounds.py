@@ -10,6 +10,7 @@ import yaml
 
 from followup_cal.loader.profile import _read_greeting
 from followup_cal.loader.reader import (
+    INVITATION_KEYS,
     PERSON_KEYS,
     ROUND_KEYS,
     _Collect,
@@ -67,8 +68,18 @@ def _read_round(r: _Reader, node: yaml.Node, number: int, default_zone: ZoneInfo
         if isinstance(people_node, yaml.SequenceNode) and not items:
             r.problem(people_node, "interviewers is empty; expected everyone you met")
             c.failed = True
+    uid, sequence = r.field(entries, "invitation", lambda n, w: _read_invitation(r, n), ("", 0))
+    cancelled = r.field(entries, "cancelled", r.boolean, False)
     c.check()
-    return Round(number, start, duration, tuple(interviewers), _pos(node))
+    return Round(number, start, duration, tuple(interviewers), _pos(node), uid, sequence, cancelled)
+
+
+def _read_invitation(r: _Reader, node: yaml.Node) -> tuple[str, int]:
+    """``invitation: {uid: ..., sequence: N}``: which calendar invitation the round follows."""
+    entries = r.mapping(node, INVITATION_KEYS, "invitation")
+    uid = r.required_text(r.required(entries, "uid", node, "invitation"), "uid", "the UID")
+    sequence = r.field(entries, "sequence", lambda n, w: r.integer(n, w, 0, 10**9), 0)
+    return uid, sequence
 
 
 def _resolve_person(r: _Reader, node: yaml.Node, what: str, people: dict[str, Person]) -> Person:

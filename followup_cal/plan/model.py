@@ -179,6 +179,11 @@ class Round:
     duration: timedelta
     interviewers: tuple[Person, ...]
     pos: Pos = field(default=Pos(), compare=False)
+    # The calendar invitation it came from (invitation: in the YAML): a later copy with a
+    # higher sequence moves it, a cancellation marks it cancelled.
+    invitation_uid: str = ""
+    invitation_sequence: int = 0
+    cancelled: bool = False  # its debrief, thank-yous and inquiries are not planned
 
     @property
     def end(self) -> datetime:
@@ -285,8 +290,15 @@ class Interview:
         return _fact_on(self.skipped, key, round_number, recipient)
 
     @property
+    def held_rounds(self) -> tuple[Round, ...]:
+        """The rounds not cancelled: the ones follow-ups are planned from."""
+        return tuple(r for r in self.rounds if not r.cancelled)
+
+    @property
     def latest_round(self) -> Round:
-        return self.rounds[-1]
+        """The latest round not cancelled (the last one when all are)."""
+        held = self.held_rounds
+        return held[-1] if held else self.rounds[-1]
 
     @property
     def reply_ending_chain(self) -> date | None:

@@ -177,9 +177,9 @@ class _Context:
 
 
 def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
-    """Rule 7: every round gets its own debrief and a thank-you to each interviewer."""
+    """Rule 7: every round held gets its own debrief and a thank-you to each interviewer."""
     interview, pol = ctx.interview, ctx.interview.policy
-    for rnd in interview.rounds:
+    for rnd in interview.held_rounds:
         label = f"round {rnd.number}" if len(interview.rounds) > 1 else "the interview"
         debrief_at = rnd.end + timedelta(minutes=pol.debrief_after_minutes)
         yield ctx.item(
@@ -362,6 +362,8 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
 
 def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list[PlannedFollowup]:
     """Every follow-up for one interview, following docs/policy.md."""
+    if not interview.held_rounds:
+        return []  # every round was cancelled: nothing happened to follow up on
     ctx = _Context(interview, me, cal)
     pol = interview.policy
     items = list(_round_steps(ctx))
