@@ -4,7 +4,8 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 
 ==  ==========================================================
 0   success
-1   the input file has problems (each printed as FILE:LINE:COL: ...)
+1   the input file has problems (each printed as FILE:LINE:COL: ...), or the invitation
+    given to --from-invite cannot be taken (one line that names the file)
 2   the command line is wrong (click's own usage errors)
 3   a file could not be read or written
 4   ``validate --strict`` found warnings (draft lint, done: entries matching nothing)
@@ -61,6 +62,13 @@ class InvalidInput(FollowupCalError):
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
+
+
+class BadInvitation(FollowupCalError):
+    """An invitation (.ics or .eml) that cannot be taken as an interview round: broken,
+    recurring, too many people, a zone that is unknown. Nothing is written."""
+
+    exit_code = 1
 
 
 class FileAccessError(FollowupCalError):

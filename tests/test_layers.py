@@ -128,7 +128,7 @@ LAYERS = [
     {"journal"},
     {"calendar"},
     {"service"},
-    {"serve", "sync", "mail"},
+    {"serve", "sync", "mail", "invites"},
     {"cli", "__main__"},
 ]
 PLAN_MAY_IMPORT = {"errors"}

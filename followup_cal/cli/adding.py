@@ -20,6 +20,7 @@ import click
 
 import followup_cal.cli.asking as asking
 import followup_cal.cli.completion as completion
+import followup_cal.cli.invites as invites
 from followup_cal.cli.base import cli, file_args, file_argument, file_option, load, reports_errors
 from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
@@ -165,6 +166,7 @@ def _new_round(
 @click.option("--decision", metavar="DATE|'in 2 weeks'", help="When they said they decide.")
 @click.option("--channel", type=click.Choice(["email", "letter", "phone"]), default="email")
 @click.option("--no-follow-up", is_flag=True, help="They asked candidates not to follow up.")
+@invites.invite_options
 @prompt_option
 @file_option
 @reports_errors
@@ -182,6 +184,9 @@ def add(
     decision: str | None,
     channel: str,
     no_follow_up: bool,
+    from_invite: str | None,
+    yes: bool,
+    my_addresses: tuple[str, ...],
     prompt: bool | None,
     file: str,
 ) -> None:
@@ -196,6 +201,13 @@ def add(
     from followup_cal.journal.record import NewInterview, record_new_interview
 
     interactive = _interactive(prompt)
+    if from_invite:  # docs/invitations.md
+        people = _people(interviewers, topics, False) if interviewers else ()
+        answers = invites.Answers(company, role, ident, pitch, start, timezone, duration, people,
+                                  contact, decision, channel, no_follow_up)  # fmt: skip
+        invites.from_invite(from_invite, file, answers, None, my_addresses, yes, interactive,
+                            (review, review_round))  # fmt: skip
+        return
     if interactive:
         load(file)  # a missing or broken file is reported before any question is asked
     company = _ask(company, "Company", interactive, "--company")
@@ -249,6 +261,7 @@ def _warn_fields(file: str, search: SearchFile, interview_id: str) -> None:
 @cli.command(name="add-round")
 @click.argument("interview_id", metavar="ID", shell_complete=completion.ids)
 @round_options
+@invites.invite_options
 @prompt_option
 @file_option
 @reports_errors
@@ -259,6 +272,9 @@ def add_round(
     duration: str | None,
     interviewers: tuple[str, ...],
     topics: tuple[str, ...],
+    from_invite: str | None,
+    yes: bool,
+    my_addresses: tuple[str, ...],
     prompt: bool | None,
     file: str,
 ) -> None:
@@ -272,6 +288,12 @@ def add_round(
     from followup_cal.journal.record import find_interview, record_new_round
 
     interactive = _interactive(prompt)
+    if from_invite:  # docs/invitations.md
+        people = _people(interviewers, topics, False) if interviewers else ()
+        answers = invites.Answers(start=start, timezone=timezone, duration=duration, people=people)
+        invites.from_invite(from_invite, file, answers, interview_id, my_addresses, yes,
+                            interactive, (review, review_round))  # fmt: skip
+        return
     if interactive:  # an unknown id is reported before any question is asked
         find_interview(load(file), interview_id)
     new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)

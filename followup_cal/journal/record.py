@@ -347,6 +347,8 @@ class NewRound:
     interviewers: tuple[NewPerson, ...]
     timezone: str = ""
     duration: str = ""
+    notes: str = ""  # from an invitation: its video link or place
+    invitation: tuple[str, int] | None = None  # the invitation's UID and SEQUENCE
 
     def node(self) -> CommentedMap:
         rnd = CommentedMap()
@@ -356,7 +358,19 @@ class NewRound:
         if self.duration:
             rnd["duration"] = int(self.duration) if self.duration.isdigit() else self.duration
         rnd["interviewers"] = CommentedSeq(p.node() for p in self.interviewers)
+        if self.notes:
+            rnd["notes"] = self.notes
+        if self.invitation:
+            rnd["invitation"] = invitation_node(*self.invitation)
         return rnd
+
+
+def invitation_node(uid: str, sequence: int) -> CommentedMap:
+    node = CommentedMap()
+    node["uid"] = uid
+    node["sequence"] = sequence
+    node.fa.set_flow_style()
+    return node
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,104 @@
+"""Where an invitation belongs in the file: a round it already follows (by its UID: moved,
+cancelled, or an older copy that changes nothing), a next round of an interview whose
+people share its domain, or a new interview. Pure: the loaded file in, a decision out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from followup_cal.invites.people import People, company_domains
+from followup_cal.invites.reading import Invitation
+from followup_cal.plan.model import Interview, Round, SearchFile
+
+
+class Kind(StrEnum):
+    NEW = "a new interview"
+    NEXT_ROUND = "a next round"
+    MOVE = "a move of a round"
+    CANCEL = "a cancellation of a round"
+    UNCHANGED = "nothing new"
+    NOTHING_TO_CANCEL = "a cancellation of nothing in the file"
+
+
+@dataclass(frozen=True)
+class Placement:
+    kind: Kind
+    why: str
+    interview: Interview | None = None
+    round: Round | None = None
+
+
+def round_with_uid(search: SearchFile, uid: str) -> tuple[Interview, Round] | None:
+    if not uid:
+        return None
+    for interview in search.interviews:
+        for rnd in interview.rounds:
+            if rnd.invitation_uid == uid:
+                return interview, rnd
+    return None
+
+
+def interview_domains(interview: Interview) -> set[str]:
+    return set(company_domains([p.email for p in interview.people() if p.email]))
+
+
+def place(
+    search: SearchFile, invitation: Invitation, people: People, into: Interview | None = None
+) -> Placement:
+    """What ``invitation`` is to the file; ``into``: the interview add-round names."""
+    known = round_with_uid(search, invitation.uid)
+    if known is not None:
+        return _follow(invitation, *known)
+    if invitation.cancelled:
+        return Placement(
+            Kind.NOTHING_TO_CANCEL,
+            f"no round in {search.path} follows this invitation (UID {invitation.uid or '?'})",
+        )
+    if into is not None:
+        return Placement(Kind.NEXT_ROUND, f"you named '{into.id}'", into)
+    domains = set(company_domains([g.email for g in people.interviewers]))
+    if domains:
+        # The latest interview at that company that is still open, else the latest one.
+        matches = [i for i in search.interviews if interview_domains(i) & domains]
+        open_ones = [i for i in matches if i.outcome is None]
+        if open_ones or matches:
+            interview = (open_ones or matches)[-1]
+            shared = sorted(interview_domains(interview) & domains)[0]
+            return Placement(
+                Kind.NEXT_ROUND,
+                f"its people are at {shared}, as those of '{interview.id}' are",
+                interview,
+            )
+    return Placement(Kind.NEW, "no interview in the file has its UID or its people's domain")
+
+
+def _follow(invitation: Invitation, interview: Interview, rnd: Round) -> Placement:
+    recorded = rnd.invitation_sequence
+    where = f"round {rnd.number} of '{interview.id}' follows this invitation"
+    if invitation.sequence < recorded:
+        return Placement(
+            Kind.UNCHANGED,
+            f"{where}, and this copy is older (SEQUENCE {invitation.sequence}; the file "
+            f"has {recorded})",
+            interview,
+            rnd,
+        )
+    if invitation.cancelled:
+        if rnd.cancelled:
+            return Placement(Kind.UNCHANGED, f"{where}; it is cancelled already", interview, rnd)
+        return Placement(Kind.CANCEL, f"{where}; the organizer cancelled it", interview, rnd)
+    if invitation.sequence == recorded:
+        return Placement(
+            Kind.UNCHANGED,
+            f"{where}, and this copy is the one recorded (SEQUENCE {recorded})",
+            interview,
+            rnd,
+        )
+    return Placement(
+        Kind.MOVE,
+        f"{where}; this copy is newer (SEQUENCE {invitation.sequence}; the file has {recorded})",
+        interview,
+        rnd,
+    )

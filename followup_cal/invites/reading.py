@@ -1,0 +1,341 @@
+"""One invitation, read from the bytes of an .ics file or of a whole mail that carries one.
+
+Calendar apps write invitations each their own way: Google with UTC times and the meeting
+link in X-GOOGLE-CONFERENCE, Exchange with Windows zone names (``W. Europe Standard
+Time``) or its own VTIMEZONE ("(UTC+01:00) Amsterdam, Berlin..."), Zoom in UTC with only
+an organizer, Teams with the link in X-MICROSOFT-SKYPETEAMSMEETINGURL, scheduling tools
+from a no-reply address. What cannot be an interview round (a recurring meeting, an
+all-hands, a zone no one knows, text that is not text) is refused in one line that names
+the file. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email import message_from_bytes
+from email.message import Message
+from zoneinfo import ZoneInfo
+
+from followup_cal.errors import BadInvitation
+
+# More people than a panel ever has: an all-hands or a company event, not an interview.
+MAX_PEOPLE = 40
+# An invitation is a few kilobytes (Teams' HTML description some tens); a mail carrying
+# one may hold a CV or a deck as well.
+MAX_CALENDAR_BYTES = 1 << 20
+MAX_MAIL_BYTES = 25 << 20
+METHODS = ("REQUEST", "PUBLISH", "CANCEL")
+CALENDAR_TYPES = ("text/calendar", "application/ics")
+# Where apps put the meeting's own link, in the order they are trusted.
+LINK_PROPERTIES = ("X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL", "URL")
+VIDEO_LINK = re.compile(
+    r"https://(?:[\w-]+\.)*(?:zoom\.us|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com"
+    r"|webex\.com|whereby\.com|chime\.aws|meet\.jit\.si|gotomeeting\.com|bluejeans\.com)"
+    r"/[^\s<>\"'\\]*"
+)
+# What Outlook writes as the location of an online meeting: no place, only the app.
+PLACEHOLDER_LOCATION = re.compile(
+    r"(microsoft\s+)?teams(\s+meeting)?|zoom(\s+meeting)?|google\s+meet|webex(\s+meeting)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Party:
+    """An ATTENDEE or the ORGANIZER, as written: CN, address and CUTYPE."""
+
+    name: str
+    email: str
+    kind: str = "INDIVIDUAL"  # CUTYPE: INDIVIDUAL, GROUP, ROOM, RESOURCE, UNKNOWN
+    organizer: bool = False
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What an invitation says about one meeting."""
+
+    path: str
+    method: str  # REQUEST, PUBLISH or CANCEL
+    uid: str
+    sequence: int
+    summary: str
+    start: datetime  # aware: in ``zone``, or in the user's zone
+    duration: timedelta | None  # None: neither DTEND nor DURATION (the default length)
+    zone: str  # the IANA zone the start is in; "" for the user's own
+    zone_from: str  # how the zone was read, said in the review
+    parties: tuple[Party, ...]  # the organizer first, then the attendees
+    location: str
+    link: str
+    cancelled: bool  # METHOD:CANCEL, or STATUS:CANCELLED
+    warnings: tuple[str, ...] = ()
+
+    def notes(self) -> str:
+        """The round's notes: where it takes place."""
+        lines = [f"video: {self.link}"] if self.link else []
+        if self.location and self.location != self.link:
+            lines.append(f"location: {self.location}")
+        return "\n".join(lines)
+
+
+def read_invitation(path: str, data: bytes, my_zone: ZoneInfo) -> Invitation:
+    """The invitation in ``data``: an .ics file, or a mail with a text/calendar part or an
+    .ics attachment. ``my_zone`` is the user's, for a floating time. BadInvitation when it
+    cannot be an interview round."""
+    text = calendar_text(path, data)
+    return _read_calendar(path, text, my_zone)
+
+
+def _bad(path: str, why: str) -> BadInvitation:
+    return BadInvitation(f"{path}: {why}; nothing was written")
+
+
+def calendar_text(path: str, data: bytes) -> str:
+    """The calendar's text: the file itself, or the first calendar part of a mail."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.lstrip()[:15].upper() == b"BEGIN:VCALENDAR":
+        if len(data) > MAX_CALENDAR_BYTES:
+            raise _bad(path, f"is {len(data)} bytes, too large for an invitation")
+        return _decode(path, data, "utf-8")
+    if len(data) > MAX_MAIL_BYTES:
+        raise _bad(path, f"is {len(data)} bytes, too large for a mail with an invitation")
+    mail = message_from_bytes(data)
+    parts = [p for p in mail.walk() if _is_calendar(p)]
+    if not parts:
+        raise _bad(
+            path,
+            "holds no invitation (neither a calendar file nor a mail with a text/calendar "
+            "part or an .ics attachment)",
+        )
+    # Google sends the same calendar twice (the part and invite.ics): the first will do.
+    part = parts[0]
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload.strip():
+        raise _bad(path, "its calendar part is empty or cannot be decoded")
+    if len(payload) > MAX_CALENDAR_BYTES:
+        raise _bad(path, f"its calendar part is {len(payload)} bytes, too large for an invitation")
+    return _decode(path, payload, part.get_content_charset() or "utf-8")
+
+
+def _is_calendar(part: Message) -> bool:
+    if part.is_multipart():
+        return False
+    name = (part.get_filename() or "").lower()
+    return part.get_content_type() in CALENDAR_TYPES or name.endswith(".ics")
+
+
+def _decode(path: str, data: bytes, charset: str) -> str:
+    try:
+        return data.decode(charset).removeprefix("\ufeff")
+    except LookupError:
+        raise _bad(path, f"its calendar part is in an unknown character set '{charset}'") from None
+    except UnicodeDecodeError as exc:
+        raise _bad(
+            path, f"is not valid {charset} text (byte {exc.start}): the encoding is broken"
+        ) from None
+
+
+def _read_calendar(path: str, text: str, my_zone: ZoneInfo) -> Invitation:
+    import icalendar
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a guessed "/vendor/Europe/Berlin" is fine
+            calendar = icalendar.Calendar.from_ical(text)
+    except Exception as exc:  # icalendar raises ValueError and others on broken text
+        raise _bad(path, f"is not a readable calendar ({_first_line(exc)})") from None
+    method = str(calendar.get("METHOD", "PUBLISH")).strip().upper()
+    if method not in METHODS:
+        what = "an answer to an invitation" if method == "REPLY" else "no invitation"
+        raise _bad(path, f"is a METHOD:{method}, {what}")
+    events = calendar.walk("VEVENT")
+    if not events:
+        raise _bad(path, "holds no event (VEVENT)")
+    uids = {str(e.get("UID", "")) for e in events}
+    if len(events) > 1 and len(uids) == 1:
+        raise _bad(path, "is a recurring meeting (one event with exceptions), not one interview")
+    if len(events) > 1:
+        raise _bad(path, f"holds {len(events)} events; an interview's invitation holds one")
+    event = events[0]
+    for name in ("RRULE", "RDATE", "RECURRENCE-ID"):
+        if name in event:
+            raise _bad(path, f"is a recurring meeting ({name}), not one interview")
+    try:
+        return _event(path, method, event, my_zone)
+    except BadInvitation:
+        raise
+    except Exception as exc:  # a value icalendar could not read (a date, a number)
+        raise _bad(path, f"has a value that cannot be read ({_first_line(exc)})") from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _event(path: str, method: str, event: object, my_zone: ZoneInfo) -> Invitation:
+    get = event.get  # type: ignore[attr-defined]
+    notes: list[str] = []
+    if "DTSTART" not in event:  # type: ignore[operator]
+        raise _bad(path, "has no start (DTSTART)")
+    start, zone, zone_from = _start(path, get("DTSTART"), my_zone, notes)
+    duration = _duration(path, event, start)
+    if duration is None:
+        notes.append("it gives no end (DTEND or DURATION): the round takes the default length")
+    parties = _parties(event)
+    if len(parties) > MAX_PEOPLE:
+        raise _bad(
+            path,
+            f"invites {len(parties)} people, more than an interview has ({MAX_PEOPLE}); "
+            "it looks like a company event",
+        )
+    sequence = get("SEQUENCE", get("X-MICROSOFT-CDO-APPT-SEQUENCE", 0))
+    try:
+        number = int(str(sequence).strip())
+    except ValueError:
+        raise _bad(path, f"has a SEQUENCE that is no number ('{sequence}')") from None
+    status = str(get("STATUS", "")).strip().upper()
+    location = _one_line(str(get("LOCATION", "")))
+    return Invitation(
+        path=path,
+        method=method,
+        uid=str(get("UID", "")).strip(),
+        sequence=max(number, 0),
+        summary=_one_line(str(get("SUMMARY", ""))),
+        start=start,
+        duration=duration,
+        zone=zone,
+        zone_from=zone_from,
+        parties=parties,
+        location="" if PLACEHOLDER_LOCATION.fullmatch(location) else location,
+        link=_link(event, location),
+        cancelled=method == "CANCEL" or status == "CANCELLED",
+        warnings=tuple(notes),
+    )
+
+
+def _start(
+    path: str, prop: object, my_zone: ZoneInfo, notes: list[str]
+) -> tuple[datetime, str, str]:
+    """The start, the IANA zone to write it in ("" for the user's), and where the zone
+    came from. A zone that is neither IANA, Windows nor defined in the invitation has
+    left icalendar a naive time with a TZID: that is refused, never guessed."""
+    value = prop.dt  # type: ignore[attr-defined]
+    tzid = str(prop.params.get("TZID", "")).strip()  # type: ignore[attr-defined]
+    if not isinstance(value, datetime):
+        if isinstance(value, date):
+            raise _bad(path, "is an all-day event (a date without a time), not an interview")
+        raise _bad(path, "has a start that is no date and time")
+    if value.tzinfo is None:
+        if tzid:
+            raise _bad(
+                path,
+                f"is in an unknown time zone '{tzid}' (no IANA or Windows name, and the "
+                "invitation does not define it)",
+            )
+        notes.append(
+            "its time has no zone (a floating time): it is taken in your zone, "
+            f"{my_zone.key}; check it"
+        )
+        return value.replace(tzinfo=my_zone), "", "none given (floating): yours"
+    if isinstance(value.tzinfo, ZoneInfo) and value.tzinfo.key not in ("UTC", "Etc/UTC"):
+        key = value.tzinfo.key
+        if key == my_zone.key:
+            return value, "", f"{key} (yours)"
+        said = f"{key}" if tzid in ("", key) else f"{key} (written '{tzid}')"
+        return value, key, said
+    utc = isinstance(value.tzinfo, ZoneInfo) or (not tzid and value.utcoffset() == timedelta(0))
+    if utc:  # ZoneInfo here is UTC itself
+        return value.astimezone(my_zone), "", "UTC, written in yours"
+    named = _windows_zone(tzid)
+    if named is not None:
+        # Exchange defines its Windows zone in the invitation too: icalendar reads that
+        # definition; the IANA zone (icalendar's table, from CLDR) is taken when it puts
+        # the round at the same instant.
+        local = value.replace(tzinfo=named)
+        if local.utcoffset() == value.utcoffset():
+            key = named.key
+            if key == my_zone.key:
+                return local, "", f"{key} (yours; written '{tzid}')"
+            return local, key, f"{key} (written '{tzid}')"
+    # A zone the invitation defines itself (Outlook's "(UTC+01:00) Amsterdam, ..."): its
+    # instant is certain, its name no IANA one, so the round is written in the user's.
+    return value.astimezone(my_zone), "", f"the invitation's own '{tzid}', written in yours"
+
+
+def _windows_zone(tzid: str) -> ZoneInfo | None:
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+    name = WINDOWS_TO_OLSON.get(tzid.strip('"'))
+    return ZoneInfo(name) if name else None
+
+
+def _duration(path: str, event: object, start: datetime) -> timedelta | None:
+    get = event.get  # type: ignore[attr-defined]
+    length: timedelta | None = None
+    if "DTEND" in event:  # type: ignore[operator]
+        end = get("DTEND").dt
+        if not isinstance(end, datetime):
+            raise _bad(path, "ends on a date without a time")
+        if end.tzinfo is None:
+            end = end.replace(tzinfo=start.tzinfo)
+        length = end - start
+    elif "DURATION" in event:  # type: ignore[operator]
+        length = get("DURATION").dt
+        if not isinstance(length, timedelta):
+            raise _bad(path, "has a DURATION that is no length of time")
+    if length is None:
+        return None
+    if length <= timedelta(0):
+        raise _bad(path, "ends before it starts")
+    if length > timedelta(hours=24):
+        raise _bad(path, "lasts more than a day, which no interview round does")
+    return length
+
+
+def _address(value: object) -> str:
+    text = str(value).strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    return text.strip().lower() if "@" in text else ""
+
+
+def _party(prop: object, organizer: bool) -> Party:
+    params = getattr(prop, "params", {})
+    name = _one_line(str(params.get("CN", "")).strip().strip('"'))
+    kind = str(params.get("CUTYPE", "INDIVIDUAL")).strip().upper() or "INDIVIDUAL"
+    return Party(name, _address(prop), kind, organizer)
+
+
+def _parties(event: object) -> tuple[Party, ...]:
+    get = event.get  # type: ignore[attr-defined]
+    found: list[Party] = []
+    organizer = get("ORGANIZER")
+    if organizer is not None:
+        found.append(_party(organizer, organizer=True))
+    attendees = get("ATTENDEE", [])
+    if not isinstance(attendees, list):
+        attendees = [attendees]
+    found += [_party(a, organizer=False) for a in attendees]
+    return tuple(found)
+
+
+def _link(event: object, location: str) -> str:
+    get = event.get  # type: ignore[attr-defined]
+    for name in LINK_PROPERTIES:
+        value = str(get(name, "")).strip()
+        if value.lower().startswith("https://"):
+            return _one_line(value)
+    for text in (location, str(get("DESCRIPTION", ""))):
+        found = VIDEO_LINK.search(text)
+        if found:
+            return found[0].rstrip(".,;)>")
+    return ""
+
+
+def _one_line(text: str) -> str:
+    """A value for a one-line field: no line breaks or control characters."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", text).strip()

@@ -1,0 +1,232 @@
+"""`add --from-invite` and `add-round --from-invite` as a user runs them: the lines they
+add to the file (comments kept), a round that follows its invitation's reschedule and
+cancellation, and the planner that honours a cancelled round."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import changed_lines, run
+
+from followup_cal import service
+from followup_cal.loader import load
+
+INVITES = Path(__file__).parent / "data" / "invites"
+FILE = """\
+# my search
+me:
+  name: Alex Morgan
+  email: alex.morgan@example.org
+  timezone: America/New_York
+  country: US
+
+interviews:
+  # the first talk with Initech
+  - id: initech
+    company: Initech
+    role: Backend Engineer
+    rounds:
+      - start: 2026-12-01 11:00   # a phone screen
+        interviewers:
+          - name: Priya Shah
+            email: priya.shah@initech.example
+"""
+
+
+@pytest.fixture(autouse=True)
+def fixed_tz(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.delenv("FOLLOWUP_CAL_FILE", raising=False)
+
+
+@pytest.fixture
+def search(tmp_path) -> Path:
+    path = tmp_path / "search.yaml"
+    path.write_text(FILE, "utf-8")
+    return path
+
+
+def invite(path: Path, name: str, *args: str, command: tuple[str, ...] = ("add",)):
+    return run(*command, "--from-invite", str(INVITES / name), "-f", str(path), *args)
+
+
+def test_an_invitation_from_the_company_s_domain_is_proposed_as_its_next_round(search):
+    result = invite(search, "google_request.eml")
+    assert result.exit_code == 0, result.output
+    assert "a next round: its people are at initech.example" in result.stdout
+    assert "nothing written" in result.stdout
+    assert search.read_text("utf-8") == FILE  # no tty, no --yes: shown only
+
+    before = search.read_text("utf-8")
+    result = invite(search, "google_request.eml", "--yes")
+    assert result.exit_code == 0, result.output
+    assert changed_lines(before, search.read_text("utf-8")) == [
+        "+      - start: 2026-12-08 10:00",
+        "+        duration: 60",
+        "+        interviewers:",
+        "+          - name: Priya Shah",
+        "+            email: priya.shah@initech.example",
+        "+          - name: Sam Roe",
+        "+            email: sam.roe@initech.example",
+        "+        notes: 'video: https://meet.google.com/xpr-tqnm-kbw'",
+        "+        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 0}",
+    ]
+    assert "added round 2 to 'initech'" in result.stdout
+
+
+def test_a_reschedule_moves_the_round_and_the_follow_ups_an_older_copy_changes_nothing(search):
+    invite(search, "google_request.eml", "--yes")
+    before_move = search.read_text("utf-8")
+    result = invite(search, "google_reschedule.ics", "--yes")
+    assert result.exit_code == 0, result.output
+    assert changed_lines(before_move, search.read_text("utf-8")) == [
+        "-      - start: 2026-12-08 10:00",
+        "-        duration: 60",
+        "+      - start: 2026-12-10 14:00",
+        "+        duration: 45",
+        "-        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 0}",
+        "+        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 1}",
+    ]
+    interview = load(str(search)).interviews[0]
+    items = service.plan(load(str(search)), interview.rounds[0].start.date())
+    debrief = next(i for i in items if i.step.value == "debrief" and i.round == 2)
+    assert debrief.start.date().isoformat() == "2026-12-10"  # planned again from the new time
+
+    moved = search.read_bytes()
+    result = invite(search, "google_request.eml", "--yes")  # the first copy, SEQUENCE 0
+    assert result.exit_code == 0
+    assert "this copy is older (SEQUENCE 0; the file has 1)" in result.stdout
+    assert search.read_bytes() == moved
+
+
+def test_a_cancellation_leaves_no_follow_up_for_its_round(search):
+    invite(search, "google_request.eml", "--yes")
+    invite(search, "google_reschedule.ics", "--yes")
+    result = invite(search, "google_cancel.ics", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "cancelled round 2 of 'initech'" in result.stdout
+    text = search.read_text("utf-8")
+    assert "        cancelled: true\n" in text and "# the first talk with Initech" in text
+    loaded = load(str(search))
+    items = service.plan(loaded, loaded.interviews[0].rounds[0].start.date())
+    assert items and all(i.round == 1 for i in items)
+    # The chain counts from round 1 again, as if round 2 had never been invited to.
+    assert {i.key for i in items} >= {"debrief", "thank_you", "follow_up-1"}
+
+    cancelled = search.read_bytes()
+    again = invite(search, "google_cancel.ics", "--yes")
+    assert "cancelled already" in again.stdout and search.read_bytes() == cancelled
+
+
+def test_a_cancelled_only_round_plans_nothing(search):
+    text = FILE.replace(
+        "            email: priya.shah@initech.example\n",
+        "            email: priya.shah@initech.example\n        cancelled: true\n",
+    )
+    search.write_text(text, "utf-8")
+    loaded = load(str(search))
+    assert service.plan(loaded, loaded.interviews[0].rounds[0].start.date()) == []
+
+
+def test_a_round_replacing_a_cancelled_one_may_come_before_it(search):
+    invite(search, "google_request.eml", "--yes")
+    invite(search, "google_cancel.ics", "--yes")  # cancels the Dec 8 round (SEQUENCE 2 > 0)
+    text = search.read_text("utf-8") + (
+        "      - start: 2026-12-04 09:00\n        interviewers:\n          - name: Sam Roe\n"
+    )
+    search.write_text(text, "utf-8")
+    result = run("validate", str(search))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_new_company_is_a_new_interview_with_the_guess_shown(search):
+    result = invite(search, "exchange_windows_zone.ics", "--yes")
+    assert result.exit_code == 2
+    assert "missing --role" in result.stderr
+    assert search.read_text("utf-8") == FILE
+
+    before = search.read_text("utf-8")
+    result = invite(search, "exchange_windows_zone.ics", "--yes", "--role", "Platform Engineer")
+    assert result.exit_code == 0, result.output
+    assert "company: Umbrella, guessed from the address domain umbrella.example" in result.stdout
+    added = changed_lines(before, search.read_text("utf-8"))
+    assert added[:6] == [
+        "+",
+        "+  - id: umbrella",
+        "+    company: Umbrella",
+        "+    role: Platform Engineer",
+        "+    rounds:",
+        "+      - start: 2026-12-09 10:00",
+    ]
+    assert "+        timezone: Europe/Berlin" in added and "+        duration: 90" in added
+    assert "+          - name: Anna Keller" in added and "+          - name: Jonas Bauer" in added
+    assert not any("Rhein" in line and "name:" in line for line in added)
+
+
+def test_company_and_interviewers_given_win_over_the_invitation(search):
+    args = ["--yes", "--role", "SRE", "--company", "Pied Piper Inc."]
+    result = invite(search, "greenhouse_publish.eml", *args)
+    assert result.exit_code == 2 and "names no interviewer" in result.stderr
+    result = invite(
+        search, "greenhouse_publish.eml", *args, "--interviewer", "Jian Yang <jy@pp.example>"
+    )
+    assert result.exit_code == 0, result.output
+    interview = load(str(search)).interviews[-1]
+    assert interview.company == "Pied Piper Inc."
+    assert [p.name for p in interview.rounds[0].interviewers] == ["Jian Yang"]
+    assert interview.rounds[0].invitation_uid.startswith("greenhouse-interview-7781234")
+
+
+def test_add_round_names_the_interview_itself(search):
+    result = invite(search, "zoom_utc.ics", "--yes", command=("add-round", "initech"))
+    assert result.exit_code == 0, result.output
+    rnd = load(str(search)).interviews[0].rounds[1]
+    assert rnd.start.isoformat() == "2026-12-14T12:00:00-05:00"
+    assert [p.name for p in rnd.interviewers] == ["Dana Lee"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "recurring.ics",
+        "huge_attendees.ics",
+        "broken_encoding.ics",
+        "unknown_zone.ics",
+        "reply.ics",
+        "all_day.ics",
+    ],
+)
+def test_a_bad_invitation_is_one_line_exit_1_and_nothing_written(search, name):
+    result = invite(search, name, "--yes", "--role", "x", "--company", "y")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{INVITES / name}: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert search.read_text("utf-8") == FILE
+
+
+def test_a_floating_time_warns_and_takes_the_user_s_zone(search):
+    result = invite(search, "floating.ics", "--yes", "--role", "x")
+    assert result.exit_code == 0, result.output
+    assert "warning: its time has no zone" in result.stderr
+    rnd = load(str(search)).interviews[-1].rounds[0]
+    assert rnd.start.isoformat() == "2026-12-18T14:00:00-05:00"
+
+
+def test_a_cancellation_of_nothing_known_is_not_found(search):
+    result = invite(search, "google_cancel.ics", "--yes")
+    assert result.exit_code == 5
+    assert "no round in" in result.stderr and search.read_text("utf-8") == FILE
+
+
+def test_the_review_asks_for_what_is_missing_and_writes_on_yes(search):
+    answers = "\nPlatform Engineer\n\n\n"  # company: the guess; role; 'yes' to write
+    result = run(
+        "add", "--from-invite", str(INVITES / "teams_meeting.ics"), "-f", str(search),
+        "--prompt", input=answers,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    interview = load(str(search)).interviews[-1]
+    assert (interview.company, interview.role) == ("Fabrikam", "Platform Engineer")
+    assert interview.rounds[0].start.isoformat() == "2026-12-15T09:00:00-08:00"
