@@ -23,6 +23,7 @@ from conftest import DATA, report_line
 from imap_server import PASSWORD, USER, start_dovecot, start_pymap
 
 from followup_cal.cli import cli
+from followup_cal.columns import one_line
 
 CORPUS = DATA / "mail"
 EXPECTED = tomllib.loads((CORPUS / "corpus.toml").read_text("utf-8"))
@@ -30,6 +31,7 @@ TODAY = ["--today", EXPECTED["today"]]
 FOLDERS = ["--folder", "INBOX", "--folder", "Jobs/Initech", "--folder", "All Mail"]
 NOT_ANSWERS = (
     "auto-replies", "bulk", "reports", "job-boards", "friends", "lookalikes", "before-the-round",
+    "sent",
 )  # fmt: skip
 
 
@@ -149,8 +151,10 @@ def test_each_answer_says_how_sure_it_is(result, ident):
 
 @pytest.mark.parametrize("kind", NOT_ANSWERS)
 def test_no_message_of_this_kind_is_taken_for_an_answer(result, kind):
+    shown = [line for line in result.stdout.splitlines() if line.startswith("  ")]
     for path in corpus(kind):
-        assert subject(path) not in result.stdout, path.name
+        printed = one_line(subject(path), 80)  # as inbox shows a subject
+        assert not any(line.endswith(f"  {printed}") for line in shown), path.name
 
 
 def test_the_reasons_name_the_thread_or_the_sender(result):
@@ -171,7 +175,8 @@ def test_the_reasons_name_the_thread_or_the_sender(result):
 
 def test_a_message_in_two_folders_is_one(result):
     for name in EXPECTED["copies"]:
-        assert result.stdout.count(f"  {subject(CORPUS / name)}\n") == 1
+        if name.startswith("answers/"):
+            assert result.stdout.count(f"  {subject(CORPUS / name)}\n") == 1
 
 
 def test_the_day_is_when_the_server_got_it_not_the_date_header(result):

@@ -206,6 +206,22 @@ def test_a_thread_of_mine_is_certain_whoever_answers_it_but_not_an_auto_reply():
     assert not watch.matches(auto)
 
 
+def test_my_own_mail_in_a_thread_is_never_an_answer_whatever_address_i_used():
+    mine = Message(9, "", "alex@example.org", "Thanks", None, AFTER, message_id="<ty@x>",
+                   recipients=("dana@acme.example",))  # fmt: skip
+    alias = Message(10, "", "alex.morgan@gmail.com", "Checking in", None, AFTER,
+                    message_id="<ci@x>", recipients=("dana@acme.example",))  # fmt: skip
+    watch = acme_watch().with_sent([mine, alias])
+    assert watch.mine == {"alex@example.org", "alex.morgan@gmail.com"}
+    later = datetime(2026, 11, 5, 15, 0, tzinfo=UTC)
+    # Gmail's All Mail holds my sent mail too: in my thread, from me, or the same message.
+    follow_up = message("alex.morgan@gmail.com", later, answers=("<ty@x>",))
+    assert not watch.matches(follow_up)
+    copy = message("alex.morgan@gmail.com", later, message_id="<ci@x>", answers=("<ty@x>",))
+    assert not watch.matches(copy)
+    assert watch.matches(message("dana@acme.example", later, answers=("<ci@x>",)))
+
+
 def test_tracking_systems_count_by_reply_to_and_linkedin_by_name_only():
     watch = acme_watch()
     greenhouse = message("no-reply@greenhouse.io", AFTER, reply_to=("dana@acme.example",))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -79,7 +79,7 @@ class Watch:
     after: datetime  # aware: mail received at or before this does not count
     zone: ZoneInfo
     names: frozenset[str] = frozenset()  # its people's names, lower case
-    mine: str = ""  # the user's own address
+    mine: frozenset[str] = frozenset()  # the user's addresses: me: email, Sent's From
     sent: Mapping[str, datetime] = field(default_factory=dict)  # Message-ID -> when
     network: frozenset[str] = frozenset()  # the user's contacts there: their mail is a friend's
 
@@ -122,16 +122,17 @@ class Watch:
         return self.search_since - SENT_LOOKBACK
 
     def with_sent(self, messages: Iterable[Message]) -> Watch:
-        """This watch knowing which of the user's sent messages went to the company."""
+        """This watch knowing which of the user's sent messages went to the company, and
+        every address the user sends from (an alias too: their own mail in a thread, as
+        Gmail's All Mail shows it, is never an answer)."""
+        messages = list(messages)
         sent = {
             m.message_id: m.when
             for m in messages
             if m.message_id and m.when and any(self.is_company(r) for r in m.recipients)
         }
-        return Watch(
-            self.interview, self.addresses, self.domains, self.after, self.zone, self.names,
-            self.mine, {**self.sent, **sent}, self.network,
-        )  # fmt: skip
+        mine = {m.sender for m in messages if m.sender and not self.is_company(m.sender)}
+        return replace(self, sent={**self.sent, **sent}, mine=self.mine | mine)
 
     def matches(self, message: Message) -> bool:
         return self.evidence(message) is not None
@@ -140,8 +141,10 @@ class Watch:
         """Why ``message`` is the company answering, or None when it is not."""
         if message.when is None or message.when <= self.after:
             return None  # before the round, or undated
-        if not message.sender or message.sender in (self.mine, *self.network):
+        if not message.sender or message.sender in self.mine | self.network:
             return None
+        if message.message_id in self.sent:
+            return None  # the user's own message, filed in another folder too
         if relayed_by_linkedin(message):
             # InMail: a person wrote, in LinkedIn's bulk-marked envelope.
             name = self._known_name(message)
@@ -228,7 +231,8 @@ def watches(search: SearchFile, since: date | None = None) -> list[Watch]:
             start = datetime.combine(since, datetime.min.time(), tzinfo=zone)
             after = max(after, start - timedelta(microseconds=1))
         network = frozenset(p.email.lower() for p in interview.network if p.email) - addresses
-        result.append(Watch(interview, addresses, domains, after, zone, names, mine, {}, network))
+        me = frozenset({mine} - {""})
+        result.append(Watch(interview, addresses, domains, after, zone, names, me, {}, network))
     return result
 
 
