@@ -244,3 +244,15 @@ def test_a_server_refusing_some_requests_still_gives_the_rest(mailbox, tmp_path,
     # the invitation now reads as an answer.
     expected = {i: a["on"] for i, a in EXPECTED["answers"].items() if i != "soylent"}
     assert found == expected | {"wayne": EXPECTED["invitations"]["wayne"]}
+
+
+def test_the_sent_folder_given_is_the_one_read(mailbox, tmp_path):
+    _path, missing = run_inbox(mailbox, tmp_path, "--sent", "Nope")
+    assert missing.exit_code == 5
+    assert "no folder 'Nope'" in missing.stderr
+    # Mail of mine elsewhere: no thread of mine is known, so the answer known by its
+    # thread alone is not found, and every other answer still is.
+    _path, elsewhere = run_inbox(mailbox, tmp_path, "--sent", "Jobs/Initech")
+    assert elsewhere.exit_code == 0, elsewhere.output
+    expected = {i: a["on"] for i, a in EXPECTED["answers"].items() if i != "soylent"}
+    assert proposals(elsewhere.stdout) == expected

@@ -141,7 +141,10 @@ def _folders(client: IMAPClient) -> list[str]:
 
 # Where the Sent folder is when the server names none with the \\Sent special use
 # (RFC 6154): Dovecot's and Courier's defaults, Outlook's, Apple's, Gmail's.
-SENT_NAMES = ("Sent", "INBOX.Sent", "Sent Items", "Sent Messages", "[Gmail]/Sent Mail")
+SENT_NAMES = (
+    "Sent", "INBOX.Sent", "INBOX/Sent", "Sent Items", "INBOX.Sent Items", "Sent Messages",
+    "INBOX.Sent Messages", "Sent Mail", "[Gmail]/Sent Mail", "[Google Mail]/Sent Mail",
+)  # fmt: skip
 
 
 def _any_of(terms: Sequence[Sequence[str]]) -> list[str]:
@@ -222,7 +225,8 @@ class Mailbox:
         for flags, _sep, name in listed:
             if b"\\Sent" in flags or "\\Sent" in flags:
                 return str(name)
-        return next((n for n in SENT_NAMES if n in names), None)
+        by_case = {n.casefold(): n for n in names}
+        return next((by_case[n.casefold()] for n in SENT_NAMES if n.casefold() in by_case), None)
 
     def search(
         self,
