@@ -187,6 +187,7 @@ def test_an_invitation_is_reported_as_a_next_round_not_an_answer(result):
     lines = result.stdout.splitlines()
     [ident] = EXPECTED["invitations"]
     assert f"{ident} (Wayne Enterprises): an invitation: a next round?" in lines
+    assert any(f"followup-cal add-round {ident} --from-invite FILE" in line for line in lines)
     assert not any(line.startswith(f"  record it: followup-cal reply {ident} ") for line in lines)
 
 

@@ -39,8 +39,8 @@ class Invitation:
     @property
     def advice(self) -> str:
         return (
-            f"if it is a next round, add it: followup-cal add-round {self.interview.id} "
-            "--start 'YYYY-MM-DD HH:MM'"
+            "if it is a next round, save the mail (or its .ics) and add it: "
+            f"followup-cal add-round {self.interview.id} --from-invite FILE"
         )
 
 
