@@ -230,3 +230,35 @@ def test_the_review_asks_for_what_is_missing_and_writes_on_yes(search):
     interview = load(str(search)).interviews[-1]
     assert (interview.company, interview.role) == ("Fabrikam", "Platform Engineer")
     assert interview.rounds[0].start.isoformat() == "2026-12-15T09:00:00-08:00"
+
+
+def test_the_shell_blocks_of_docs_invitations_run_as_pasted(tmp_path):
+    """Each block of docs/invitations.md not marked skip, in a folder with a copy of
+    examples/, as test_readme.py runs the README's."""
+    import shutil
+    import subprocess
+    import sys
+
+    from test_readme import readme_blocks, runnable
+
+    root = Path(__file__).parent.parent
+    blocks = runnable(readme_blocks((root / "docs" / "invitations.md").read_text("utf-8")))
+    ran = 0
+    for index, block in enumerate(b for b in blocks if not b.skip):
+        folder = tmp_path / str(index)
+        shutil.copytree(root / "examples", folder / "examples")
+        env = {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "TZ": "UTC",
+            "HOME": str(folder),
+        }
+        done = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", block.text],
+            cwd=folder, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert done.returncode == 0, f"docs/invitations.md:{block.line}: {done.stderr}"
+        ran += 1
+    assert ran == 3
+    # The last block moved and then cancelled round 2 of helio-analytics.
+    helio = load(str(folder / "examples" / "interviews.yaml")).interviews[1]
+    assert helio.rounds[1].cancelled and helio.rounds[1].invitation_sequence == 2
