@@ -130,15 +130,35 @@ def logouts(server) -> list[str]:
     return re.findall(r"Logged out .*", server.log()) if hasattr(server, "log") else []
 
 
+def shown_as_answers(output: str, paths: list[Path]) -> list[Path]:
+    """Which of these messages inbox lists under an answer."""
+    lines, under_answer = [], False
+    for line in output.splitlines():
+        if not line.startswith(" "):
+            under_answer = "): answered on " in line
+        elif under_answer:
+            lines.append(line)
+    return [p for p in paths if any(ln.endswith(f"  {one_line(subject(p), 80)}") for ln in lines)]
+
+
 def test_every_answer_is_proposed_on_its_day_and_nothing_else(result, mailbox):
     right, false, missed = score(proposals(result.stdout))
     answers = len(EXPECTED["answers"])
     server = type(mailbox).__name__
     report_line(
-        f"inbox corpus on {server}: {right} of {answers} answered interviews proposed on the right day, "
-        f"{false} false proposals, {missed} missed; precision "
+        f"inbox corpus on {server}: {right} of {answers} answered interviews proposed on the "
+        f"right day, {false} false proposals, {missed} missed; precision "
         f"{right / max(right + false, 1):.2f}, recall {right / answers:.2f}"
     )
+    true = corpus("answers")
+    others = [p for kind in (*NOT_ANSWERS, "invitations") for p in corpus(kind)]
+    found, wrong = shown_as_answers(result.stdout, true), shown_as_answers(result.stdout, others)
+    report_line(
+        f"  messages: {len(found)} of {len(true)} answers shown as answers, {len(wrong)} of "
+        f"{len(others)} others; precision {len(found) / max(len(found) + len(wrong), 1):.2f}, "
+        f"recall {len(found) / len(true):.2f}"
+    )
+    assert (found, wrong) == (true, [])
     assert proposals(result.stdout) == {i: a["on"] for i, a in EXPECTED["answers"].items()}
 
 
