@@ -1,0 +1,85 @@
+"""What real calendar apps write back, replayed on Radicale and Xandikos.
+
+Each case of tests/data/clients/cases.yaml is applied to our own event as sync wrote it;
+the next sync must record the expected fact (or none), exit 0, and leave the user's
+lines on the server byte for byte; the sync after it must have nothing to learn or
+write. The score (cases as expected / all) is printed after the run.
+"""
+
+from __future__ import annotations
+
+import pytest
+from caldav_servers import start_radicale, start_xandikos
+from client_replay import Case, Replay, fact_changes, load_cases, unfold
+from conftest import report_line
+
+CASES = load_cases()
+RESULTS: dict[str, dict[str, bool]] = {}
+
+
+@pytest.fixture(scope="module", params=["radicale", "xandikos"])
+def server(request, tmp_path_factory):
+    start = {"radicale": start_radicale, "xandikos": start_xandikos}[request.param]
+    srv = start(tmp_path_factory.mktemp(request.param))
+    yield srv
+    srv.stop()
+    cases = RESULTS.get(srv.name, {})
+    report_line(
+        f"client re-saves on {srv.name}: {sum(cases.values())} of {len(cases)} as expected"
+        + "".join(f"\n  not as expected: {name}" for name, ok in sorted(cases.items()) if not ok)
+    )
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("TZ", "UTC")
+
+
+def test_the_corpus_is_well_formed():
+    ids = [case.id for case in CASES]
+    assert len(ids) == len(set(ids))
+    clients = {case.client for case in CASES}
+    assert len(clients) == 8  # Apple Calendar and Reminders, Thunderbird, DAVx5, ...
+    for case in CASES:
+        assert all(line[0] in "+-" for line in case.expect), case.id
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_a_client_save_is_understood_and_kept(case: Case, server, tmp_path):
+    RESULTS.setdefault(server.name, {})[case.id] = False
+    replay = Replay(tmp_path, server, case)
+    first = replay.sync()
+    assert first.exit_code == 0, first.output
+    for edit in case.before:
+        replay.apply(edit)
+        assert replay.sync().exit_code == 0
+    facts_before = replay.facts()
+    replay.apply(case.edit)
+    kept = case.must_keep()
+    saved = replay.stored_lines()
+    written = set(case.edit.get("set", [])) | set(case.edit.get("add", []))
+    missing = [line for line in kept if line in written and line not in saved]
+    assert not missing, f"the corpus asks for lines the server does not keep: {missing}"
+
+    pulled = replay.sync()
+    assert pulled.exit_code == 0, pulled.output
+    assert fact_changes(facts_before, replay.facts()) == case.expect, pulled.output
+    if case.report:
+        assert case.report in pulled.output
+    after = replay.stored_lines()
+    assert [line for line in kept if line not in after] == [], "\n".join(after)
+
+    again = replay.sync()
+    assert again.exit_code == 0, again.output
+    assert "from your calendar" not in again.output
+    assert "created 0, updated 0, deleted 0" in again.output, again.output
+    assert fact_changes(facts_before, replay.facts()) == case.expect
+    lines = replay.stored_lines()
+    assert [line for line in kept if line not in lines] == [], "\n".join(lines)
+    RESULTS[server.name][case.id] = True
+
+
+def test_unfolding_joins_continued_lines():
+    assert unfold("A:1\r\n 2\r\nB:3\r\n") == ["A:12", "B:3"]
