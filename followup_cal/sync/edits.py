@@ -14,6 +14,7 @@ block, other line folding) does not look like an edit.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 PUSHED_PROPERTY = "X-FOLLOWUP-CAL-PUSHED"
 SEARCH_PROPERTY = "X-FOLLOWUP-CAL-SEARCH"
 HASH_PROPERTY = "X-FOLLOWUP-CAL-HASH"
+# On a task whose tick sync recorded as done: (its day): un-ticking it takes that back.
+TICKED_PROPERTY = "X-FOLLOWUP-CAL-TICKED"
 FIELDS = ("start", "end", "summary", "description", "location", "status", "alarms", "completed")
 MOVED = ("start", "end")
 UTC = ZoneInfo("UTC")
@@ -129,8 +132,28 @@ def server_fingerprint(component: Any) -> str:
             "location": _text(component.get("LOCATION")),
             "status": _text(component.get("STATUS")).upper(),
             "alarms": "|".join(sorted(alarms)),
-            "completed": _instant(_decoded(component, "COMPLETED")),
+            "completed": _completion(component),
         }
+    )
+
+
+def _completion(component: Any) -> str:
+    """When the task was completed; a task at 100% with no date (jtx Board keeps its
+    progress apart from its status) is complete too."""
+    when = _instant(_decoded(component, "COMPLETED"))
+    if when:
+        return when
+    percent = _text(component.get("PERCENT-COMPLETE")).strip()
+    return "100%" if percent == "100" else ""
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _is_complete(digests: Mapping[str, str]) -> bool:
+    return digests.get("completed", _digest("")) != _digest("") or digests.get("status") == _digest(
+        "COMPLETED"
     )
 
 
@@ -142,18 +165,27 @@ class ServerEdit:
     fields: tuple[str, ...]  # the changed fields, in FIELDS order; () when deleted
     deleted: bool = False
     completed_now: bool = False  # the task is marked completed on the server
+    completed_before: bool = False  # it was when we wrote it
+    cancelled_now: bool = False  # STATUS:CANCELLED
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        """Any of "deleted", "moved", "completed", "edited" (other fields)."""
+        """Any of "deleted", "moved", "completed", "uncompleted", "cancelled", "edited"
+        (other fields)."""
         if self.deleted:
             return ("deleted",)
         kinds = []
         if any(f in MOVED for f in self.fields):
             kinds.append("moved")
-        completion = {"status", "completed"} if self.completed_now else set()
-        if completion & set(self.fields):
+        completion = {"status", "completed"} & set(self.fields)
+        if completion and self.cancelled_now:
+            kinds.append("cancelled")
+        elif completion and self.completed_now:
             kinds.append("completed")
+        elif completion and self.completed_before:
+            kinds.append("uncompleted")
+        else:
+            completion = set()  # another status (IN-PROCESS): an edit like any other
         if set(self.fields) - set(MOVED) - completion:
             kinds.append("edited")
         return tuple(kinds)
@@ -172,20 +204,99 @@ def compare(
         return ServerEdit(uid, (), deleted=True)
     before, after = _decode(pushed), _decode(now)
     changed = tuple(f for f in FIELDS if before.get(f) != after.get(f))
-    return ServerEdit(uid, changed, completed_now=completed_now) if changed else None
+    if not changed:
+        return None
+    return ServerEdit(
+        uid,
+        changed,
+        completed_now=completed_now or _is_complete(after),
+        completed_before=_is_complete(before),
+        cancelled_now=after.get("status") == _digest("CANCELLED"),
+    )
+
+
+def _logical_lines(data: str) -> list[list[str]]:
+    """Each content line with its folded continuations, as written."""
+    groups: list[list[str]] = []
+    for raw in re.split(r"\r?\n", data):
+        if raw[:1] in (" ", "\t") and groups:
+            groups[-1].append(raw)
+        elif raw:
+            groups.append([raw])
+    return groups
+
+
+def _joined(group: list[str]) -> str:
+    return group[0] + "".join(part[1:] for part in group[1:])
+
+
+def _name(line: str) -> str:
+    return re.split(r"[;:]", line, maxsplit=1)[0].upper()
+
+
+def _folded(line: str) -> list[str]:
+    """A content line folded at 75 octets, never inside a UTF-8 character."""
+    data, parts = line.encode(), []
+    while len(data) > 75:
+        cut = 75 if not parts else 74
+        while cut and (data[cut] & 0xC0) == 0x80:
+            cut -= 1
+        parts.append(data[:cut].decode())
+        data = data[cut:]
+    parts.append(data.decode())
+    return [parts[0], *(" " + part for part in parts[1:])]
 
 
 def retag(data: str, uid: str, marks: Mapping[str, str | None]) -> bytes:
     """The server's calendar object with our X- properties set (None: removed), and
-    nothing else changed: what --adopt writes back to keep the user's version."""
-    import icalendar
+    nothing else changed, line for line: what keeps the user's version as the new base.
+    The marks go after the component's own properties, before its alarms (RFC 5545)."""
+    groups = _logical_lines(data)
+    names = {name.upper() for name in marks}
+    out: list[list[str]] = []
+    depth, ours_at, pending = 0, -1, False
+    for index, group in enumerate(groups):
+        line = _joined(group)
+        upper = line.upper()
+        if upper.startswith("BEGIN:"):
+            if pending and depth == ours_at:
+                out += [_folded(f"{k}:{v}") for k, v in marks.items() if v is not None]
+                pending = False
+            depth += 1
+            if upper in ("BEGIN:VEVENT", "BEGIN:VTODO") and _is_master(groups, index, uid):
+                ours_at, pending = depth, True
+        elif upper.startswith("END:"):
+            if pending and depth == ours_at:
+                out += [_folded(f"{k}:{v}") for k, v in marks.items() if v is not None]
+                pending = False
+            if depth == ours_at:
+                ours_at = -1
+            depth -= 1
+        elif depth == 1 and _name(line) == "METHOD":
+            continue  # an object stored on a CalDAV server carries none
+        elif depth == ours_at and _name(line) in names:
+            continue
+        out.append(group)
+    return ("\r\n".join(part for group in out for part in group) + "\r\n").encode()
 
-    calendar = icalendar.Calendar.from_ical(data)
-    calendar.pop("METHOD", None)  # an object stored on a CalDAV server carries none
-    for component in calendar.subcomponents:
-        if component.name in ("VEVENT", "VTODO") and str(component.get("UID", "")) == uid:
-            for name, value in marks.items():
-                component.pop(name, None)
-                if value is not None:
-                    component.add(name, value)
-    return calendar.to_ical()
+
+def _is_master(groups: list[list[str]], start: int, uid: str) -> bool:
+    """Whether the component opened at ``start`` is the one with this UID (not an
+    exception of a recurrence)."""
+    depth, found = 0, False
+    for group in groups[start:]:
+        line = _joined(group)
+        upper = line.upper()
+        if upper.startswith("BEGIN:"):
+            depth += 1
+        elif upper.startswith("END:"):
+            depth -= 1
+            if depth == 0:
+                return found
+        elif depth == 1:
+            name = _name(line)
+            if name == "RECURRENCE-ID":
+                return False
+            if name == "UID" and line.partition(":")[2] == uid:
+                found = True
+    return found
