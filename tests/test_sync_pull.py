@@ -31,7 +31,8 @@ def test_a_ticked_task_is_done_on_the_day_it_was_completed_in_my_zone():
     late_evening = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)  # Mon 9 Nov 21:00 in New York
     result = pulled(CalendarChange(FIRST, ("completed",), completed=late_evening))
     assert facts(result) == [("done", "follow_up-1", date(2026, 11, 9), None)]
-    assert result.settled == {FIRST}
+    # The user's tick stays as they saved it, marked with the day recorded.
+    assert (result.settled, result.agreed) == (set(), {FIRST: "20261109"})
     assert result.facts[0].describe() == ("done: Follow-up 1 → Dana Lee · Acme, done on Mon 9 Nov")
 
 
@@ -69,7 +70,8 @@ def test_what_the_file_says_already_is_not_recorded_again():
         done=[{"step": "follow_up-2", "date": "2026-11-16"}],
     )
     assert (result.facts, result.conflicts) == ([], [])
-    assert result.settled == {FIRST, FINAL}  # sync may now write the file's version
+    # The file agrees: the user's versions stay; no tick of this sync to take back.
+    assert (result.settled, result.agreed) == (set(), {FIRST: "", FINAL: ""})
 
 
 def test_when_the_file_changed_the_same_step_the_file_wins_and_says_so():
@@ -108,9 +110,53 @@ def test_done_in_the_file_or_no_longer_planned_wins_over_the_calendar():
     ]
 
 
-def test_text_edits_are_the_user_s_and_keep_the_event_unsettled():
+def test_text_edits_are_the_user_s_and_stay_as_they_saved_them():
     only_text = pulled(CalendarChange(FIRST, ("edited",)))
-    assert (only_text.facts, only_text.settled) == ([], set())
+    assert (only_text.facts, only_text.settled, only_text.agreed) == ([], set(), {FIRST: ""})
     moved_and_text = pulled(CalendarChange(FIRST, ("moved", "edited"), start=date(2026, 11, 12)))
     assert facts(moved_and_text) == [("moved", "follow_up-1", date(2026, 11, 12), None)]
-    assert moved_and_text.settled == set()  # the new description stays the user's
+    assert (moved_and_text.settled, moved_and_text.agreed) == (set(), {FIRST: ""})
+    changed_too = pulled(CalendarChange(FIRST, ("edited",), file_changed=True))
+    assert changed_too.agreed == {}  # the file changed the event too: not agreed
+
+
+def test_unticking_takes_back_only_the_done_the_calendar_put_there():
+    ticked = pulled(
+        CalendarChange(FIRST, ("uncompleted",), ticked=date(2026, 11, 10)),
+        done=[{"step": "follow_up-1", "date": "2026-11-10"}],
+    )
+    assert facts(ticked) == [("undone", "follow_up-1", date(2026, 11, 10), None)]
+    assert ticked.agreed == {FIRST: ""} and ticked.conflicts == []
+    assert ticked.facts[0].describe() == (
+        "done: Follow-up 1 → Dana Lee · Acme on Tue 10 Nov taken out: un-ticked in your calendar"
+    )
+    typed = pulled(
+        CalendarChange(FIRST, ("uncompleted",)),
+        done=[{"step": "follow_up-1", "date": "2026-11-10"}],
+    )
+    assert typed.facts == [] and typed.settled == {FIRST}  # the file's done goes back
+    assert typed.conflicts == [
+        "conflict: acme follow_up-1 was uncompleted in your calendar, but the file has it "
+        "done on Tue 10 Nov; the file wins"
+    ]
+
+
+def test_a_cancelled_event_or_task_is_skipped_today():
+    result = pulled(CalendarChange(FINAL, ("cancelled",)))
+    assert facts(result) == [("skipped", "follow_up-2", TODAY, None)]
+    assert result.agreed == {FINAL: ""}  # it stays in the calendar, as the user's
+
+
+def test_a_task_moves_with_its_due_time_and_its_seconds_do_not_count():
+    # Thunderbird moved only DUE (the task lasts 15 minutes): the step starts 15 earlier.
+    due = datetime(2026, 11, 12, 9, 45, tzinfo=NY)
+    assert facts(pulled(CalendarChange(FIRST, ("moved",), due=due))) == [
+        ("moved", "follow_up-1", date(2026, 11, 12), None)
+    ]
+    # Tasks.org writes a due time with :01 seconds: the same minute is no move.
+    same = datetime(2026, 11, 9, 9, 45, 1, tzinfo=NY)
+    assert pulled(CalendarChange(FIRST, ("moved",), due=same)).facts == []
+    # Outlook's tasks carry a date only.
+    assert facts(pulled(CalendarChange(FIRST, ("moved",), due=date(2026, 11, 13)))) == [
+        ("moved", "follow_up-1", date(2026, 11, 13), None)
+    ]

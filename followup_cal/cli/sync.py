@@ -284,11 +284,11 @@ def _pull(
         click.echo(f"{lead}: {fact.describe()}")
     for line in pulled.conflicts:
         click.echo(line, err=True)
-    if not (pulled.facts or pulled.settled):
+    if not (pulled.facts or pulled.settled or pulled.agreed):
         state.revisions = first_state.revisions
         return prepared
     return replan(prepared, updated, state, day, target.style, pulled.settled,
-                  force=force, adopt=adopt)  # fmt: skip
+                  force=force, adopt=adopt, agreed=pulled.agreed)  # fmt: skip
 
 
 def _what(plan: SyncPlan, uid: str) -> str:

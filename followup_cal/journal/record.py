@@ -282,11 +282,27 @@ def step_facts_edit(
         for fact in choose(search):
             node = _interview_node(doc, fact.item.interview.id)
             entry = done_entry(fact.item, fact.on)
+            if fact.kind == "undone":
+                _take_out(node, entry)
+                continue
             if fact.at is not None:
                 entry["date"] = f"{fact.on.isoformat()} {fact.at:%H:%M}"
             doc.append_item(node, fact.kind, entry, one_line=True)
 
     return edit
+
+
+def _take_out(node: CommentedMap, entry: CommentedMap) -> None:
+    """Remove the done: line that says ``entry`` (and done: itself once empty)."""
+    lines = node.get("done") or []
+    for index, line in enumerate(lines):
+        if isinstance(line, dict) and all(
+            str(line.get(key)) == str(value) for key, value in entry.items()
+        ):
+            del lines[index]
+            break
+    if not lines and "done" in node:
+        del node["done"]
 
 
 def record_reply(path: str, interview_id: str, on: date, decision: date | None) -> SearchFile:

@@ -61,6 +61,7 @@ class Write:
     source: Remote | None = None  # the server's copy to keep (adopt, release)
     content_hash: str = ""  # the content hash the event is marked with once written
     pushed: str = ""  # the fingerprint it carries once written
+    ticked: str = ""  # adopt: the day of the done: the user's tick recorded (YYYYMMDD)
 
 
 @dataclass
@@ -78,10 +79,20 @@ class SyncPlan:
         return sum(1 for w in self.writes if w.kind == kind)
 
 
-def is_ours(item: Remote, search_id: str, claimed: Collection[str]) -> bool:
+def stripped(item: Remote) -> bool:
+    """An event with our UID that a client rebuilt without any of our marks (Outlook
+    with CalDav Synchronizer keeps the UID and href, and drops unknown X- properties)."""
+    return has_our_suffix(item.uid) and not (item.search or item.content_hash or item.pushed)
+
+
+def is_ours(
+    item: Remote, search_id: str, claimed: Collection[str], planned: Collection[str] = ()
+) -> bool:
     """Whether this file owns the event (see the module's docstring)."""
     if item.search:
         return item.search == search_id
+    if stripped(item) and item.uid in planned:
+        return True  # still ours: never counted as deleted while its UID is there
     # Written before search ids: ours only if sync wrote it and this file knows the UID.
     return has_our_suffix(item.uid) and bool(item.content_hash) and item.uid in claimed
 
@@ -98,6 +109,8 @@ def server_edit(
     pushed = item.pushed
     if not pushed and want is not None and want.content_hash == item.content_hash:
         pushed = want.pushed
+    if stripped(item) and want is not None:
+        pushed = want.pushed  # our marks are gone: compared with what we would write
     if pushed:
         return compare(item.uid, pushed, item.now, completed_now=item.completed)
     known = remembered_etags.get(item.uid)
@@ -116,17 +129,21 @@ def plan_sync(
     force: bool = False,
     adopt: bool = False,
     settled: Collection[str] = (),
+    agreed: Mapping[str, str] | None = None,
 ) -> SyncPlan:
     """What to write so this file's events equal the desired ones, without losing an
     edit made on the server. ``known_uids``: UIDs this file has exported before;
     ``settled``: UIDs whose server edit the file now holds (or overruled), written over
-    as if unedited."""
+    as if unedited; ``agreed``: UIDs whose server edit the file now agrees with (the
+    fact is recorded, or was only the user's to make): the server's copy is kept as it
+    is and becomes the base (the value: the day of a tick recorded, or "")."""
+    agreed = agreed or {}
     plan = SyncPlan()
     wanted = {d.uid: d for d in desired}
     claimed = set(wanted) | set(known_uids)
     owned: dict[str, Remote] = {}
     for item in sorted(remote, key=lambda r: r.href):
-        if not is_ours(item, search_id, claimed):
+        if not is_ours(item, search_id, claimed, wanted):
             continue  # another search's event, or nobody's we know: never touched
         if item.uid in owned:
             plan.duplicates.append(item)
@@ -151,9 +168,20 @@ def plan_sync(
             continue
         server_edited = server_edit(have, want, remembered_etags)
         edit = None if uid in settled else server_edited
-        same = have.content_hash == want.content_hash
+        # A rebuilt event's content hash is gone: what differs is told by the fields.
+        same = have.content_hash == want.content_hash or stripped(have)
         if edit is not None:
             plan.edits[uid] = edit
+        keep = uid in agreed and server_edited is not None and not force
+        if have.now and ((keep and (same or set(server_edited.kinds) - {"edited"}))
+                         or (stripped(have) and server_edited is None)):  # fmt: skip
+            # The user's version stays as they saved it, with our marks on it.
+            plan.writes.append(
+                Write("adopt", uid, want.summary, have.href, have.etag, source=have,
+                      content_hash=want.content_hash, pushed=have.now,
+                      ticked=agreed.get(uid, ""))
+            )  # fmt: skip
+            continue
         if edit is None or force:
             # --force, or the file settled the user's change (recorded it or overruled
             # it): our version goes back over the user's.
@@ -184,7 +212,10 @@ def plan_sync(
         edit = None if uid in settled else server_edit(have, None, remembered_etags)
         if edit is not None:
             plan.edits[uid] = edit
-        if edit is None or force:
+        if uid in agreed and have.now and not force:
+            # Skipped because the user cancelled it: it stays, as their own event.
+            plan.writes.append(Write("release", uid, uid, have.href, have.etag, source=have))
+        elif edit is None or force:
             plan.writes.append(Write("delete", uid, uid, have.href, have.etag))
         elif adopt and have.now:
             # No longer planned but edited: the user keeps it as an event of their own.

@@ -27,8 +27,9 @@ from followup_cal.journal.record import (
 from followup_cal.loader import parse
 from followup_cal.plan.model import SearchFile
 from followup_cal.sync import ledger
+from followup_cal.sync.algorithm import stripped
 from followup_cal.sync.caldav_remote import event_href
-from followup_cal.sync.edits import compare, component_of
+from followup_cal.sync.edits import TICKED_PROPERTY, compare, component_of
 from followup_cal.sync.pull import CalendarChange, CalendarFact, Pulled, pull
 from followup_cal.sync.run import PreparedSync
 
@@ -43,6 +44,23 @@ def _value(component: Any, name: str) -> datetime | date | None:
     except (ValueError, TypeError, KeyError):
         return None
     return value if isinstance(value, date) else None
+
+
+def _day(text: str) -> date | None:
+    try:
+        return datetime.strptime(text.strip(), "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def _moved_due(component: Any, fields: Sequence[str]) -> datetime | date | None:
+    """A task's new DUE when that is what the user moved: its start did not move with
+    it (Thunderbird), or became a date (Outlook's tasks carry dates only)."""
+    if component.name != "VTODO" or "end" not in fields:
+        return None
+    due, start = _value(component, "DUE"), _value(component, "DTSTART")
+    timed = isinstance(due, datetime) and isinstance(start, datetime)
+    return None if "start" in fields and timed else due
 
 
 def deleted_by_user(prepared: PreparedSync) -> set[str]:
@@ -76,18 +94,22 @@ def calendar_changes(prepared: PreparedSync) -> list[CalendarChange]:
     for uid, edit in prepared.plan.edits.items():
         remote = prepared.plan.owned[uid]
         component = component_of(remote.data, uid)
-        start = completed = None
+        start = completed = due = ticked = None
         if component is not None:
             start = _value(component, "DTSTART") or _value(component, "DUE")
             completed = _value(component, "COMPLETED")
+            due = _moved_due(component, edit.fields)
+            ticked = _day(str(component.get(TICKED_PROPERTY, "")))
         want = wanted.get(uid)
         file_changed = False
-        if want is not None and remote.pushed and want.pushed:
+        if stripped(remote):
+            pass  # rebuilt without our marks: what the file changed is not known
+        elif want is not None and remote.pushed and want.pushed:
             ours = compare(uid, remote.pushed, want.pushed)  # what the file changed since
             file_changed = ours is not None and bool(SCHEDULE & set(ours.fields))
         elif want is not None:
             file_changed = want.content_hash != remote.content_hash
-        changes.append(CalendarChange(uid, edit.kinds, start, completed, file_changed))
+        changes.append(CalendarChange(uid, edit.kinds, start, completed, file_changed, due, ticked))
     for uid in sorted(set(prepared.remembered) - set(prepared.plan.owned) | prepared.vanished):
         changes.append(CalendarChange(uid, ("deleted",)))
     return changes

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from followup_cal.plan.followups import PlannedFollowup, fmt_day
 
-PULLED = ("completed", "moved", "deleted")  # the kinds of change that become facts
+# The kinds of change that become facts, the first one found deciding.
+PULLED = ("completed", "uncompleted", "cancelled", "moved", "deleted")
 
 
 @dataclass(frozen=True)
@@ -28,15 +29,19 @@ class CalendarChange:
     """One of our events as the user left it, compared with what sync last wrote."""
 
     uid: str
-    kinds: tuple[str, ...]  # any of "deleted", "moved", "completed", "edited"
+    kinds: tuple[str, ...]  # any of "deleted", "moved", "completed", "uncompleted",
+    # "cancelled", "edited"
     start: datetime | date | None = None  # DTSTART now (a task's DUE when it has no start)
     completed: datetime | date | None = None  # COMPLETED now
     file_changed: bool = False  # the file moved the step or recorded it since it was written
+    due: datetime | date | None = None  # a task's DUE, when it moved and its start did not
+    ticked: date | None = None  # the done: an earlier sync recorded from this task's tick
 
 
 @dataclass(frozen=True)
 class CalendarFact:
-    """A line for the YAML: ``kind`` is done, moved or skipped."""
+    """A line for the YAML: ``kind`` is done, moved or skipped; ``undone`` takes a
+    done: line out."""
 
     kind: str
     item: PlannedFollowup
@@ -47,6 +52,8 @@ class CalendarFact:
         who = f" → {self.item.recipient.name}" if self.item.recipient else ""
         what = f"{self.item.label}{who} · {self.item.interview.company}"
         when = f"{fmt_day(self.on)}{f' {self.at:%H:%M}' if self.at else ''}"
+        if self.kind == "undone":
+            return f"done: {what} on {when} taken out: un-ticked in your calendar"
         verb = {"done": "done on", "moved": "moved to", "skipped": "deleted on"}[self.kind]
         return f"{self.kind}: {what}, {verb} {when}"
 
@@ -57,6 +64,9 @@ class Pulled:
     conflicts: list[str] = field(default_factory=list)  # one line each: the file won
     # UIDs whose change is now in the file or overruled by it: sync may write them over.
     settled: set[str] = field(default_factory=set)
+    # UIDs whose change the file now agrees with: the user's version stays as saved.
+    # The value: the day of a tick recorded as done (YYYYMMDD), or "".
+    agreed: dict[str, str] = field(default_factory=dict)
 
 
 def _local(value: datetime | date, zone: ZoneInfo) -> tuple[date, time | None]:
@@ -79,30 +89,40 @@ def pull(
     result = Pulled()
     for change in sorted(changes, key=lambda c: c.uid):
         kinds = [k for k in PULLED if k in change.kinds]
-        if not kinds:
-            continue  # only text edited: sync keeps the user's version, nothing to record
-        kind = kinds[0]  # completed before moved: a ticked task moves to its day anyway
         item = planned.get(change.uid)
+        if not kinds:
+            if item is not None and not change.file_changed:
+                result.agreed[change.uid] = ""  # only the user's words: they stay theirs
+            continue
+        kind = kinds[0]  # completed before moved: a ticked task moves to its day anyway
         conflict = ""
+        fact = None
         if item is None:
             if kind != "deleted":
                 conflict = "the file no longer plans it"
         elif item.done is not None:
-            if kind != "completed":
+            if kind == "uncompleted" and change.ticked == item.done:
+                fact = CalendarFact("undone", item, item.done)  # the calendar's own done:
+            elif kind != "completed":
                 conflict = f"the file has it done on {fmt_day(item.done)}"
         else:
             fact = _fact(kind, change, item, zone, today)
-            if fact is not None and change.file_changed and kind != "deleted":
-                conflict = "the file changed it too"
-            elif fact is not None:
-                result.facts.append(fact)
+            if fact is not None and change.file_changed and kind not in ("deleted", "cancelled"):
+                conflict, fact = "the file changed it too", None
+        if fact is not None:
+            result.facts.append(fact)
         if conflict:
             what = change.uid if item is None else f"{item.interview.id} {item.key}"
             result.conflicts.append(
                 f"conflict: {what} was {kind} in your calendar, but {conflict}; the file wins"
             )
-        if "edited" not in change.kinds:
-            result.settled.add(change.uid)
+        if conflict or kind == "deleted":
+            result.settled.add(change.uid)  # gone, or the file's version goes back
+        else:
+            # A tick recorded now is marked so that un-ticking it takes it back; a done:
+            # the user typed is never taken back by the calendar.
+            ticked = fact is not None and fact.kind == "done"
+            result.agreed[change.uid] = f"{fact.on:%Y%m%d}" if fact and ticked else ""
     return result
 
 
@@ -114,11 +134,20 @@ def _fact(
     if kind == "completed":
         on = _local(change.completed, zone)[0] if change.completed else today
         return CalendarFact("done", item, min(on, today))
-    if kind == "deleted":
+    if kind in ("deleted", "cancelled"):
         return CalendarFact("skipped", item, today)
-    if change.start is None:
+    if kind == "uncompleted":
+        return None  # not done in the file: nothing to take back
+    start = change.start
+    if change.due is not None:
+        # Task apps show the due time: the step moves with it, as long as it was.
+        due = change.due
+        start = due - item.duration if isinstance(due, datetime) else due
+    if start is None:
         return None
-    day, hour = _local(change.start, zone)
+    day, hour = _local(start, zone)
+    if hour is not None:
+        hour = hour.replace(second=0, microsecond=0)  # Tasks.org marks a due time with :01
     planned = item.start.astimezone(zone)
     if (day, hour or planned.time()) == (planned.date(), planned.time()):
         return None  # the file has it there already

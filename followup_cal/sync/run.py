@@ -30,6 +30,7 @@ from followup_cal.sync.edits import (
     HASH_PROPERTY,
     PUSHED_PROPERTY,
     SEARCH_PROPERTY,
+    TICKED_PROPERTY,
     planned_fingerprint,
     retag,
 )
@@ -296,6 +297,7 @@ def replan(
     *,
     force: bool = False,
     adopt: bool = False,
+    agreed: dict[str, str] | None = None,
 ) -> PreparedSync:
     """Decide the writes again for the file as it now reads (after facts from the
     calendar were recorded), from the calendar as already read: no request."""
@@ -312,6 +314,7 @@ def replan(
         force=force,
         adopt=adopt,
         settled=settled,
+        agreed=agreed,
     )
     if plan.refused:
         raise SyncRefused(plan.refused)
@@ -435,14 +438,17 @@ def _body(write: Write, search_id: str) -> bytes | None:
         return write.render()
     assert write.source is not None
     source = write.source
+    marks: dict[str, str | None]
     if write.kind == "adopt":
         marks = {
             HASH_PROPERTY: write.content_hash,
             SEARCH_PROPERTY: search_id,
             PUSHED_PROPERTY: source.now,
         }
+        if write.ticked:
+            marks[TICKED_PROPERTY] = write.ticked
     else:
-        marks = dict.fromkeys((HASH_PROPERTY, SEARCH_PROPERTY, PUSHED_PROPERTY))
+        marks = dict.fromkeys((HASH_PROPERTY, SEARCH_PROPERTY, PUSHED_PROPERTY, TICKED_PROPERTY))
     data = retag(source.data, write.uid, marks)
     if any(b"\n" + name.encode() in data for name in FORBIDDEN):
         return None  # written back by us, an invitation could go out
