@@ -58,6 +58,10 @@ ZONE = {
     "pattern": r"^(UTC|[A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$",
     "description": "an IANA time zone such as Europe/Berlin",
 }
+AUTH = {
+    "enum": ["password", "google"],
+    "description": "how to sign in: a password, or Google's OAuth (login google)",
+}
 EMAIL = {"type": "string", "pattern": r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$"}
 STEP = {
     "type": "string",
@@ -260,6 +264,7 @@ def build_schema() -> dict[str, Any]:
             "url": {"type": "string", "pattern": "^https?://"},
             "user": {"type": "string", "pattern": ONE_LINE},
             "calendar": {"type": "string", "pattern": ONE_LINE},
+            "auth": AUTH,
         },
     )
     imap = _object(
@@ -270,6 +275,7 @@ def build_schema() -> dict[str, Any]:
             "folder": {"type": "string", "pattern": ONE_LINE},
             "folders": {"type": "array", "items": {"type": "string", "pattern": ONE_LINE}},
             "sent": {"type": "string", "pattern": ONE_LINE},
+            "auth": AUTH,
         },
     )
     schema = _object(

@@ -28,6 +28,7 @@ KEYS: dict[str, dict[str, tuple[type, str]]] = {
         "user": (str, "sync --user"),
         "calendar": (str, "sync --calendar"),
         "password_command": (str, "sync --password-command"),
+        "auth": (str, "sync --auth (password or google)"),
     },
     "imap": {
         "url": (str, "inbox --url"),
@@ -36,6 +37,7 @@ KEYS: dict[str, dict[str, tuple[type, str]]] = {
         "folders": (list, "inbox --folder, each"),
         "sent": (str, "inbox --sent"),
         "password_command": (str, "inbox --password-command"),
+        "auth": (str, "inbox --auth (password or google)"),
     },
     "feed": {
         "public": (bool, "export --public"),
@@ -44,19 +46,22 @@ KEYS: dict[str, dict[str, tuple[type, str]]] = {
         "port": (int, "serve --port"),
     },
 }
-CHOICES = {"feed.as": ("event", "todo")}
+AUTH_CHOICES = ("password", "google")
+CHOICES = {"feed.as": ("event", "todo"), "caldav.auth": AUTH_CHOICES, "imap.auth": AUTH_CHOICES}
 # Which command option each setting is the default of (click's default_map).
 OPTION_OF = {
     "caldav.url": ("sync", "url"),
     "caldav.user": ("sync", "user"),
     "caldav.calendar": ("sync", "calendar"),
     "caldav.password_command": ("sync", "password_command"),
+    "caldav.auth": ("sync", "auth"),
     "imap.url": ("inbox", "url"),
     "imap.user": ("inbox", "user"),
     "imap.folder": ("inbox", "folders"),
     "imap.folders": ("inbox", "folders"),
     "imap.sent": ("inbox", "sent"),
     "imap.password_command": ("inbox", "password_command"),
+    "imap.auth": ("inbox", "auth"),
     "feed.public": ("export", "public"),
     "feed.as": ("export", "kind"),
     "feed.host": ("serve", "host"),

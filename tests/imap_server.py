@@ -36,7 +36,7 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 {ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth2_mechanisms}
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 # The mail user is a system user (dovecot's own when run as root): allow its uid.
@@ -53,7 +53,7 @@ namespace inbox {{
     auto = create
   }}
 }}
-passdb {{
+{oauth2_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users
 }}
@@ -182,10 +182,25 @@ def _self_signed(root: Path) -> str:
     return f"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem"
 
 
-def start_dovecot(tls: bool = False) -> Dovecot:
+# Dovecot 2.3's oauth2 passdb asks the token's issuer about each XOAUTH2 token: here the
+# Google stand-in's tokeninfo, as Google's own https://oauth2.googleapis.com/tokeninfo.
+OAUTH2_PASSDB = """passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+"""
+OAUTH2_CONFIG = """tokeninfo_url = {tokeninfo}?access_token=
+username_attribute = email
+scope = https://mail.google.com/
+"""
+
+
+def start_dovecot(tls: bool = False, oauth2: tuple[str, str] | None = None) -> Dovecot:
     """Start Dovecot in the foreground (``-F``) so that its pid is the test's to stop.
     With ``tls`` it has a self-signed certificate: imaps on ``tls_port``, STARTTLS on
-    ``port``."""
+    ``port``. With ``oauth2`` (the tokeninfo URL, the account's address) it also takes
+    XOAUTH2 for that address, checked at the tokeninfo URL."""
     if not Path(DOVECOT).exists():
         raise RuntimeError("dovecot is not installed; `make test` installs dovecot-imapd")
     # Not pytest's tmp_path: the login processes run as another user and need to
@@ -205,7 +220,11 @@ def start_dovecot(tls: bool = False) -> Dovecot:
     for folder in (root / "home", home, maildir):
         folder.mkdir(exist_ok=True)
         os.chown(folder, *owner)
-    (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{owner[0]}:{owner[1]}::{home}::\n")
+    users = f"{USER}:{{PLAIN}}{PASSWORD}:{owner[0]}:{owner[1]}::{home}::\n"
+    if oauth2 is not None:  # the same mailbox under the Google address, no password
+        users += f"{oauth2[1]}::{owner[0]}:{owner[1]}::{home}::\n"
+        (root / "dovecot-oauth2.conf.ext").write_text(OAUTH2_CONFIG.format(tokeninfo=oauth2[0]))
+    (root / "users").write_text(users)
     port = free_port()
     tls_port = free_port() if tls else 0
     config = root / "dovecot.conf"
@@ -219,6 +238,8 @@ def start_dovecot(tls: bool = False) -> Dovecot:
             internal_user=internal_user,
             uid=owner[0],
             gid=owner[1],
+            oauth2_mechanisms=" xoauth2 oauthbearer" if oauth2 else "",
+            oauth2_passdb=OAUTH2_PASSDB.format(root=root) if oauth2 else "",
         )
     )
     process = subprocess.Popen(

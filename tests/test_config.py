@@ -130,12 +130,14 @@ def test_config_shows_each_setting_and_its_source_never_a_secret(home, monkeypat
         "caldav.user              morgan  (FOLLOWUP_CAL_USER)",
         "caldav.calendar          (not set)",
         f"caldav.password_command  pass show dav  ({config})",
+        "caldav.auth              (not set)",
         "imap.url                 (not set)",
         "imap.user                (not set)",
         "imap.folder              (not set)",
         "imap.folders             (not set)",
         "imap.sent                (not set)",
         "imap.password_command    (not set)",
+        "imap.auth                (not set)",
         "feed.public              false  (the default)",
         "feed.as                  event  (the default)",
         "feed.host                127.0.0.1  (the default)",
@@ -179,6 +181,7 @@ def test_config_gives_inbox_its_server_and_reports_each_source(home, monkeypatch
         "imap.folders             (not set)",
         "imap.sent                (not set)",
         f"imap.password_command    echo pw  ({config})",
+        "imap.auth                (not set)",
     ]
     result = run("inbox", "--timeout", "2", *TODAY)
     assert result.exit_code == 7, result.output  # it tried the configured server, not the file's
@@ -194,7 +197,7 @@ def test_a_broken_config_is_one_line_per_problem(home):
     assert result.stderr.splitlines() == [
         f"{config}:1:1: 'file' must be a str",
         f"{config}:3:1: 'caldav.password': a password never goes in a file; use password_command, FOLLOWUP_CAL_PASSWORD, ~/.netrc or the keyring",
-        f"{config}:4:1: unknown setting 'caldav.colour'; known: caldav.url, caldav.user, caldav.calendar, caldav.password_command",
+        f"{config}:4:1: unknown setting 'caldav.colour'; known: caldav.url, caldav.user, caldav.calendar, caldav.password_command, caldav.auth",
         f"{config}:6:1: 'feed.as' must be event or todo",
     ]
     write_config(home, "[caldav\n")

@@ -128,6 +128,7 @@ LAYERS = [
     {"journal"},
     {"calendar"},
     {"service"},
+    {"google"},
     {"serve", "sync", "mail", "invites"},
     {"cli", "__main__"},
 ]

@@ -198,6 +198,8 @@ COMMAND_MODULES = {
     "draft": "reading",
     "schema": "reading",
     "sync": "sync",
+    "login": "signin",
+    "logout": "signin",
 }
 
 

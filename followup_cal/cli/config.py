@@ -37,11 +37,12 @@ def _from_yaml(file: str) -> tuple[dict[str, str], str]:
     if search.caldav is not None:
         caldav = search.caldav
         found |= {"caldav.url": caldav.url, "caldav.user": caldav.user}
-        found["caldav.calendar"] = caldav.calendar
+        found |= {"caldav.calendar": caldav.calendar, "caldav.auth": caldav.auth}
     if search.imap is not None:
         imap = search.imap
         found |= {"imap.url": imap.url, "imap.user": imap.user, "imap.folder": imap.folder}
         found |= {"imap.folders": ", ".join(imap.folders), "imap.sent": imap.sent}
+        found["imap.auth"] = imap.auth
     return {name: value for name, value in found.items() if value}, ""
 
 

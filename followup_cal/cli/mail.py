@@ -55,6 +55,11 @@ if TYPE_CHECKING:
     "--password-command", metavar="CMD", help="Print the password with CMD (e.g. 'pass show mail')."
 )
 @click.option(
+    "--auth",
+    type=click.Choice(["password", "google"]),
+    help="password (default, e.g. an app password), or google: `login google --mail`.",
+)
+@click.option(
     "--insecure",
     is_flag=True,
     help="Do not check the TLS certificate; allow a server without TLS (a warning).",
@@ -71,6 +76,7 @@ def inbox(
     since: date | None,
     yes: bool,
     password_command: str | None,
+    auth: str | None,
     insecure: bool,
     timeout: int,
     today: date | None,
@@ -117,10 +123,16 @@ def inbox(
     day = resolve_today(today)
     if since and since > day:
         raise click.BadParameter(f"{since} is after today ({day})", param_hint="--since")
-    password = require_password(url, user, password_command, "FOLLOWUP_CAL_IMAP_PASSWORD")
+    oauth = None
+    if (auth or (settings.auth if settings else "")) == "google":
+        from followup_cal.google.tokens import mail_token_source
+
+        password, oauth = "", mail_token_source()
+    else:
+        password = require_password(url, user, password_command, "FOLLOWUP_CAL_IMAP_PASSWORD")
     if insecure:
         click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
-    account = Account(url, user, password, insecure, timeout)
+    account = Account(url, user, password, insecure, timeout, oauth)
     found = find_replies(
         search, account, folders, since, day, lambda text: click.echo(text, err=True), sent
     )

@@ -49,6 +49,11 @@ if TYPE_CHECKING:  # imported by sync only, for speed
 @click.option(
     "--password-command", metavar="CMD", help="Print the password with CMD (e.g. 'pass show dav')."
 )
+@click.option(
+    "--auth",
+    type=click.Choice(["password", "google"]),
+    help="password (default), or google: the sign-in of `followup-cal login google`.",
+)
 @click.option("--insecure", is_flag=True, help="Do not check the TLS certificate (a warning).")
 @timeout_option
 @as_option
@@ -65,6 +70,7 @@ def sync(
     adopt: bool,
     no_pull: bool,
     password_command: str | None,
+    auth: str | None,
     insecure: bool,
     timeout: int,
     kind: str,
@@ -90,6 +96,10 @@ def sync(
     With --as todo, follow-ups become tasks (VTODO, done steps COMPLETED) in a task
     list of their own, "Follow-up tasks" unless --calendar names another.
 
+    With --auth google (after `followup-cal login google`), Google Calendar: --calendar
+    primary or a calendar ID (an e-mail-like address) names the calendar; see
+    docs/google.md.
+
     Exit codes: 6 credentials refused or missing, 7 server unreachable (DNS,
     connection, TLS, timeout), 8 server error or not CalDAV, 9 refused to delete
     every event (use --force), 10 events edited on the server were left alone.
@@ -106,11 +116,15 @@ def sync(
 
     inputs = quiet.Inputs.read(file)
     as_todo = kind == "todo"
+    if auth == "google":  # refused before anything is read or sent
+        from followup_cal.google.calendar import refuse_unsupported
+
+        refuse_unsupported(create=create, as_todo=as_todo)
     day = resolve_today(today)
     # What decides the writes besides the files (the password and timeout do not).
     options = {"url": url or "", "user": user or "", "calendar": calendar or "",
                "create": create, "force": force, "adopt": adopt, "no_pull": no_pull,
-               "insecure": insecure, "kind": kind}  # fmt: skip
+               "insecure": insecure, "kind": kind, "auth": auth or ""}  # fmt: skip
     status_path = status_path_for(file)
     status = SyncStatus.load(status_path)
     if status.damaged:
@@ -121,7 +135,7 @@ def sync(
     remote = read_before = None
     if last is not None:
         target = _target(last["url"], last["user"], password_command, "", create, insecure,
-                         timeout, as_todo)  # fmt: skip
+                         timeout, as_todo, last.get("auth", ""))  # fmt: skip
         remote, calendar_url = target.connect(), last["calendar_url"]
         try:
             reading = read_owned(remote, status, calendar_url, target.component)
@@ -150,6 +164,12 @@ def sync(
     user = user or (settings.user if settings else "")
     # caldav: calendar: names the events calendar; tasks go to a list of their own.
     calendar = calendar or (settings.calendar if settings and not as_todo else "")
+    auth = auth or (settings.auth if settings else "") or "password"
+    if auth == "google":
+        from followup_cal.google.calendar import refuse_unsupported, where_to_sync
+
+        refuse_unsupported(create=create, as_todo=as_todo)
+        url, calendar = where_to_sync(url, calendar)
     if not url:
         raise click.UsageError(
             "no server: give --url, FOLLOWUP_CAL_URL, url in config.toml or caldav: url: in FILE"
@@ -158,7 +178,7 @@ def sync(
         target = replace(target, calendar=calendar)
     else:
         target = _target(url, user, password_command, calendar, create, insecure, timeout,
-                         as_todo)  # fmt: skip
+                         as_todo, auth)  # fmt: skip
     state_path = state_path_for(file)
     state = load_state(state_path)
     revisions_before = dict(state.revisions)
@@ -226,7 +246,7 @@ def sync(
         # with these inputs may say so as soon as the calendar shows nothing new.
         status.quiet = quiet.record(inputs, options, day, templates=search.templates_dir or "",
                                     url=url, user=user, calendar_url=prepared.calendar_url,
-                                    unchanged=plan.unchanged)  # fmt: skip
+                                    unchanged=plan.unchanged, auth=auth)  # fmt: skip
         save_status(status_path, status)
 
 
@@ -239,12 +259,23 @@ def _target(
     insecure: bool,
     timeout: int,
     as_todo: bool,
+    auth: str = "",
 ) -> SyncTarget:
     """The server with the user's password (asked on a terminal when none is stored),
-    after the warnings the connection deserves."""
+    after the warnings the connection deserves; with auth google, the saved sign-in."""
     from followup_cal.credentials import find_password, require_password
     from followup_cal.sync.target import SyncTarget
     from followup_cal.sync.transport import plain_http_warning
+
+    if auth == "google":
+        from followup_cal.google.tokens import TokenSource
+
+        bearer = TokenSource()
+        bearer.token()  # signed in, and refreshed if need be: else exit 6 before anything
+        if insecure:
+            click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
+        return SyncTarget(url, "", None, calendar, create, not insecure, timeout, as_todo,
+                          bearer=bearer)  # fmt: skip
 
     # A server without accounts (user empty) may do without a password.
     password = find_password(url, user, password_command)

@@ -24,8 +24,8 @@ T = TypeVar("T")
 
 TOP_KEYS = ("me", "policy", "interviews", "templates", "calendar_name", "caldav", "imap", "sync_id")
 SYNC_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
-CALDAV_KEYS = ("url", "user", "calendar")
-IMAP_KEYS = ("url", "user", "folder", "folders", "sent")
+CALDAV_KEYS = ("url", "user", "calendar", "auth")
+IMAP_KEYS = ("url", "user", "folder", "folders", "sent", "auth")
 ME_KEYS = (
     "name",
     "email",

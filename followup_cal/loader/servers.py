@@ -12,6 +12,7 @@ from followup_cal.plan.model import (
     CalDAVSettings,
     ImapSettings,
 )
+from followup_cal.settings import AUTH_CHOICES
 
 
 def _server_entries(
@@ -50,7 +51,16 @@ def _read_caldav(r: _Reader, node: yaml.Node) -> CalDAVSettings | None:
         url=url,
         user=r.field(entries, "user", r.text, ""),
         calendar=r.field(entries, "calendar", r.text, ""),
+        auth=_auth(r, entries),
     )
+
+
+def _auth(r: _Reader, entries: dict[str, _Entry]) -> str:
+    auth = r.field(entries, "auth", r.text, "")
+    if auth and auth not in AUTH_CHOICES:
+        r.problem(entries["auth"].value, f"auth '{auth}' is not known; expected password or google")
+        return ""
+    return auth
 
 
 def _read_imap(r: _Reader, node: yaml.Node) -> ImapSettings | None:
@@ -78,4 +88,5 @@ def _read_imap(r: _Reader, node: yaml.Node) -> ImapSettings | None:
         folder=r.field(entries, "folder", r.text, ""),
         folders=tuple(folders),
         sent=r.field(entries, "sent", r.text, ""),
+        auth=_auth(r, entries),
     )

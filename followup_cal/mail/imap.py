@@ -52,6 +52,8 @@ class Account:
     password: str
     insecure: bool = False
     timeout: float = 30.0
+    # OAuth (Gmail): a google.tokens.TokenSource; XOAUTH2 with its token, no password.
+    oauth: Any = None
 
     @property
     def host(self) -> str:
@@ -305,6 +307,17 @@ class Mailbox:
         return answer
 
 
+def _oauth_login(client: IMAPClient, account: Account) -> None:
+    """AUTHENTICATE XOAUTH2 (Gmail's); a refused token gets one fresh one."""
+    from imapclient.exceptions import LoginError
+
+    token = account.oauth.token()
+    try:
+        client.oauth2_login(account.user, token)
+    except LoginError:
+        client.oauth2_login(account.user, account.oauth.refreshed(token))
+
+
 @contextmanager
 def open_mailbox(account: Account, warn: Any) -> Iterator[Mailbox]:
     """Log in; log out however it ends. Folders are then opened read-only."""
@@ -313,7 +326,10 @@ def open_mailbox(account: Account, warn: Any) -> Iterator[Mailbox]:
     client = _connect(account, warn)
     try:
         try:
-            client.login(account.user, account.password)
+            if account.oauth is not None:
+                _oauth_login(client, account)
+            else:
+                client.login(account.user, account.password)
             log.info("IMAP logged in to %s as %s", account.host, account.user)  # no password
         except LoginError:
             raise AuthFailed(

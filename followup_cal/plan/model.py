@@ -347,6 +347,7 @@ class CalDAVSettings:
     url: str = ""
     user: str = ""
     calendar: str = ""
+    auth: str = ""  # "password", "google" (OAuth), "" = not said
 
 
 @dataclass(frozen=True)
@@ -358,6 +359,7 @@ class ImapSettings:
     folder: str = ""
     folders: tuple[str, ...] = ()
     sent: str = ""  # where the user's sent mail is; "": the server's \Sent folder
+    auth: str = ""  # "password", "google" (OAuth), "" = not said
 
     @property
     def every_folder(self) -> tuple[str, ...]:

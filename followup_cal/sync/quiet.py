@@ -118,9 +118,11 @@ def record(
     user: str,
     calendar_url: str,
     unchanged: int,
+    auth: str = "",
 ) -> dict[str, str]:
     """What the cache keeps of a sync that found nothing to do."""
     return {
+        "auth": auth,
         "key": inputs.key(options, today, templates),
         "templates": templates,
         "url": url,

@@ -282,9 +282,26 @@ def prepare_sync(
     )
     if plan.refused:
         raise SyncRefused(plan.refused)
+    if target.bearer is not None:
+        refuse_blind_creates(plan, existing, calendar_url)
     vanished = set(remembered) - set(plan.owned)
     return PreparedSync(remote, calendar_url, plan, remembered, search_id, existing, desired,
                         known_uids, status, created, vanished)  # fmt: skip
+
+
+def refuse_blind_creates(plan: SyncPlan, existing: list[Remote], calendar_url: str) -> None:
+    """Google ignores If-None-Match, so a create there overwrites whatever holds its UID.
+    Planned UIDs are only ever created where the calendar shows none; one there but not
+    recognised as ours means the server dropped our X-FOLLOWUP-CAL-* marks: stop before
+    any write rather than overwrite it (and the user's edits with it)."""
+    present = {r.uid for r in existing}
+    blind = sorted(w.uid for w in plan.writes if w.kind == "create" and w.uid in present)
+    if blind:
+        raise ServerError(
+            f"{redact(calendar_url)}: {len(blind)} event(s) of this file came back without "
+            "followup-cal's X-FOLLOWUP-CAL properties, so they cannot be told apart from "
+            "others; nothing written (first: " + blind[0] + ")"
+        )
 
 
 def replan(
@@ -318,6 +335,8 @@ def replan(
     )
     if plan.refused:
         raise SyncRefused(plan.refused)
+    if prepared.remote.transport.bearer is not None:
+        refuse_blind_creates(plan, prepared.existing, prepared.calendar_url)
     return replace(prepared, plan=plan, desired=desired)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from followup_cal.sync.caldav_remote import CalDAVRemote
 from followup_cal.sync.transport import Transport
@@ -22,6 +22,8 @@ class SyncTarget:
     verify_tls: bool = True
     timeout: int = 30
     as_todo: bool = False  # tasks (VTODO) instead of events, in a calendar that takes them
+    # OAuth (Google): the google.tokens.TokenSource giving each request's access token.
+    bearer: Any = field(default=None, compare=False)
 
     @property
     def component(self) -> str:
@@ -37,5 +39,5 @@ class SyncTarget:
         """A client for the server (nothing is sent yet)."""
         return CalDAVRemote(
             Transport(self.url, self.user, self.password, verify_tls=self.verify_tls,
-                      timeout=self.timeout)
+                      timeout=self.timeout, bearer=self.bearer)
         )  # fmt: skip

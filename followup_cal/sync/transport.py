@@ -8,25 +8,37 @@ first sends something: it costs about 0.3 s, which no other command pays.
 Ours: every URL is quoted before it is sent (a calendar named "Job search" or
 "Übersicht"); redirects are followed by us, only for reads and only on the same origin,
 so credentials never go to another host; reads are retried with backoff; 401 and 403
-get messages that say which.
+get messages that say which. With an OAuth token source (Google), each request carries
+``Authorization: Bearer``; a 401 gets one fresh token and one retry, and a rate limit
+(429, or Google's 403 ``rateLimitExceeded``) waits with exponential backoff and jitter,
+a bounded number of times, before one line says so.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from followup_cal import __version__
 from followup_cal.errors import AuthFailed, ServerError, ServerUnreachable
 
+if TYPE_CHECKING:
+    from followup_cal.google.tokens import TokenSource
+
 log = logging.getLogger(__name__)
 USER_AGENT = f"followup-cal/{__version__}"
 RETRY_DELAYS = (0.5, 1.5)  # seconds before the 2nd and 3rd try of a safe request
 LOCKED_TRIES = 8  # 423 Locked: the same request again, after 0.1 s, 0.2 s, ...
+# Rate limited: the same request again after these many seconds, each times 0.5-1.5
+# (jitter, so that parallel requests do not come back together): 46 s at the most.
+RATE_LIMIT_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
+RATE_LIMIT_REASONS = (b"rateLimitExceeded", b"userRateLimitExceeded")
 REDIRECTS = (301, 302, 307, 308)
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # RFC 3986: what may stand unquoted in a path ('%' too: it is quoted already).
@@ -117,8 +129,14 @@ class Transport:
         verify_tls: bool = True,
         timeout: int = 30,
         auth_scheme: str = "",
+        bearer: TokenSource | None = None,
+        pause: Callable[[float], None] | None = None,
+        jitter: Callable[[], float] | None = None,
     ) -> None:
         self.url = quote_url(url)
+        self.bearer = bearer  # OAuth: the access token for each request
+        self.pause = pause or time.sleep  # injected by the tests: no real waiting
+        self.jitter = jitter or random.random
         self.user = user or ""
         self.password = password
         self.verify_tls = verify_tls
@@ -143,11 +161,16 @@ class Transport:
             verify_tls=self.verify_tls,
             timeout=self.timeout,
             auth_scheme=self.scheme_in_use(),
+            bearer=self.bearer,
+            pause=self.pause,
+            jitter=self.jitter,
         )
 
     def scheme_in_use(self) -> str:
         """The authentication scheme the server took ("basic", "digest", "bearer"), or
         the one we would try first when nothing was sent yet."""
+        if self.bearer is not None:
+            return "bearer"
         auth = self._client.auth if self._client is not None else None
         if auth is None:
             return self.auth_scheme
@@ -158,16 +181,21 @@ class Transport:
         if self._client is None:
             from caldav.davclient import DAVClient
 
+            headers = {"User-Agent": USER_AGENT}
+            if self.bearer is not None:
+                headers["Authorization"] = "Bearer " + self.bearer.token()
+            with_password = bool(self.user) and self.bearer is None
             client = DAVClient(
                 self.url,
-                username=self.user or None,
-                password=(self.password or "") if self.user else None,
-                auth_type=self.auth_scheme if self.user and self.auth_scheme else None,
+                username=self.user if with_password else None,
+                password=(self.password or "") if with_password else None,
+                auth_type=self.auth_scheme if with_password and self.auth_scheme else None,
                 timeout=self.timeout,
                 ssl_verify_cert=self.verify_tls,
-                headers={"User-Agent": USER_AGENT},
+                headers=headers,
                 enable_rfc6764=False,  # the URL is given; no DNS lookups behind the user's back
-                rate_limit_handle=True,  # 429/503 with Retry-After: wait as told
+                # 429/503 with Retry-After: wait as told; with OAuth (Google) our backoff.
+                rate_limit_handle=self.bearer is None,
                 rate_limit_max_sleep=30,
             )
             session_request = client.session.request
@@ -189,16 +217,28 @@ class Transport:
             self._client.close()
             self._client = None
 
-    def _send(self, url: str, method: str, body: bytes, headers: dict[str, str]) -> Response:
+    def _send(
+        self, url: str, method: str, body: bytes, headers: dict[str, str], renewed: bool = False
+    ) -> Response:
         from caldav.lib import error
 
         client = self._dav()
         try:
             reply = client.request(url, method, body, headers)
         except error.RateLimitError:
-            return Response(503, {}, b"")
+            return Response(429 if self.bearer is not None else 503, {}, b"")
         except error.AuthorizationError as exc:
             status = exc.status or 401
+            if self.bearer is not None:
+                answer = exc.body.encode() if isinstance(exc.body, str) else exc.body or b""
+                if status == 403 and any(r in answer for r in RATE_LIMIT_REASONS):
+                    return Response(429, {}, answer)  # Google's way to say 429
+                if status == 401 and not renewed:
+                    # Expired or revoked: one fresh token (a refused refresh is exit 6).
+                    stale = client.headers.get("Authorization", "").removeprefix("Bearer ")
+                    client.headers["Authorization"] = "Bearer " + self.bearer.refreshed(stale)
+                    return self._send(url, method, body, headers, renewed=True)
+                raise self._refused(url, status) from None
             if status == 403 and "{DAV:}valid-sync-token" in exc.preconditions:
                 # A precondition (an expired sync token), not a refusal: the caller's.
                 body = exc.body.encode() if isinstance(exc.body, str) else exc.body or b""
@@ -224,6 +264,16 @@ class Transport:
         return Response(reply.status, {k.lower(): v for k, v in reply.headers.items()}, data)
 
     def _refused(self, url: str, status: int) -> AuthFailed:
+        if self.bearer is not None:
+            from followup_cal.google.oauth import LOGIN_AGAIN
+
+            if status == 403:
+                return AuthFailed(
+                    f"{redact(url)}: Google refuses this account access to the calendar (403): "
+                    "check the calendar ID, and that the sign-in allowed the calendar"
+                )
+            return AuthFailed(f"{redact(url)}: Google refused a fresh access token (401); "
+                              + LOGIN_AGAIN)  # fmt: skip
         if status == 403:
             return AuthFailed(
                 f"{redact(url)}: the server refuses this account access to {redact(url)} (403)"
@@ -261,6 +311,18 @@ class Transport:
                 # its repository): nothing was applied, so the same request is safe.
                 locked += 1
                 time.sleep(0.1 * locked)
+                response = self._attempt(url, method, data, headers, attempt, tries)
+            limited = 0
+            while response is not None and response.status == 429 and self.bearer is not None:
+                # Refused for the rate, so not applied: the same request, after a pause.
+                if limited == len(RATE_LIMIT_DELAYS):
+                    raise ServerError(
+                        f"{redact(url)}: Google's rate limit: still refused after "
+                        f"{limited + 1} tries (429/rateLimitExceeded); what was done is kept, "
+                        "run sync again in a few minutes"
+                    )
+                self.pause(RATE_LIMIT_DELAYS[limited] * (0.5 + self.jitter()))
+                limited += 1
                 response = self._attempt(url, method, data, headers, attempt, tries)
             if response is None:
                 continue  # a fault or a 5xx on a safe request: tried again after a pause
