@@ -16,6 +16,7 @@ from followup_cal.sync.edits import (
     PUSHED_PROPERTY,
     compare,
     component_of,
+    fingerprint,
     retag,
     server_fingerprint,
 )
@@ -74,3 +75,50 @@ def test_retag_changes_only_our_marks():
     event = component_of(kept.decode(), want.uid)
     assert str(event[PUSHED_PROPERTY]) == "start=0" and "X-FOLLOWUP-CAL-SEARCH" not in event
     assert server_fingerprint(event) == want.pushed
+
+
+def test_retag_keeps_every_other_line_byte_for_byte_and_puts_marks_before_alarms():
+    client = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Apple Inc.//iOS 17.4//EN\r\nMETHOD:PUBLISH\r\n"
+        "BEGIN:VEVENT\r\nUID:a.follow-up-1@followup-cal\r\n"
+        "DTSTART;TZID=Europe/Berlin:20261130T153000\r\n"
+        'X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-TITLE="Lumen, Coffee":geo:40.7\r\n'
+        " 19,-74.008\r\nX-FOLLOWUP-CAL-PUSHED:start=old\r\n"
+        "BEGIN:VALARM\r\nTRIGGER:-PT15M\r\nX-FOLLOWUP-CAL-PUSHED:not ours to touch\r\n"
+        "END:VALARM\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:a.follow-up-1@followup-cal\r\nRECURRENCE-ID:20261207T093000Z\r\n"
+        "X-FOLLOWUP-CAL-PUSHED:start=exception\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    marks = {PUSHED_PROPERTY: "start=" + "1" * 80, "X-FOLLOWUP-CAL-SEARCH": None}
+    lines = retag(client, "a.follow-up-1@followup-cal", marks).decode().split("\r\n")
+    assert "METHOD:PUBLISH" not in lines
+    # The user's lines, folding included, exactly as they were; ours before the alarm,
+    # folded at 75 octets; the alarm's and the exception's own lines untouched.
+    start = lines.index('X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-TITLE="Lumen, Coffee":geo:40.7')
+    assert lines[start + 1] == " 19,-74.008"
+    assert lines[start + 2] == "X-FOLLOWUP-CAL-PUSHED:start=" + "1" * 47
+    assert lines[start + 3] == " " + "1" * 33
+    assert lines[start + 4] == "BEGIN:VALARM"
+    assert "X-FOLLOWUP-CAL-PUSHED:not ours to touch" in lines
+    assert "X-FOLLOWUP-CAL-PUSHED:start=exception" in lines
+    assert "X-FOLLOWUP-CAL-PUSHED:start=old" not in lines
+
+
+def test_ticks_unticks_progress_and_cancellations_are_told_apart():
+    open_task = fingerprint({"status": "NEEDS-ACTION"})
+    done = fingerprint({"status": "COMPLETED", "completed": "20261120T140000Z"})
+    at_100 = fingerprint({"status": "NEEDS-ACTION", "completed": "100%"})  # jtx Board
+    reopened = fingerprint({"status": ""})  # Tasks.org drops STATUS on un-ticking
+    cancelled = fingerprint({"status": "CANCELLED"})
+    in_process = fingerprint({"status": "IN-PROCESS"})
+
+    def kinds(before: str, after: str) -> tuple[str, ...]:
+        edit = compare("t", before, after)
+        assert edit is not None
+        return edit.kinds
+
+    assert kinds(open_task, done) == ("completed",)
+    assert kinds(open_task, at_100) == ("completed",)
+    assert kinds(done, reopened) == ("uncompleted",)
+    assert kinds(open_task, cancelled) == ("cancelled",)
+    assert kinds(open_task, in_process) == ("edited",)
