@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+import followup_cal.cli.invites as invites
 from followup_cal.cli.base import (
     DateType,
     cli,
@@ -137,7 +138,9 @@ def inbox(
         search, account, folders, since, day, lambda text: click.echo(text, err=True), sent
     )
     save_run(file, day)
-    report(found, account.host, folders, search.me.timezone, yes, file_args(file))
+    invitations = invites.mail_invitations(file, search, found, yes, file_args(file))
+    report(found, account.host, folders, search.me.timezone, yes, file_args(file), invitations)
+    invitations.print_rest()
     if yes:
         for proposal in found.proposals:
             if proposal.certain:
@@ -152,6 +155,7 @@ def report(
     zone: ZoneInfo,
     yes: bool,
     reach_args: Sequence[str],
+    invitations: invites.MailInvitations | None = None,
 ) -> None:
     """What was searched, each answer with why it counts, each invitation."""
     waiting = found.interviews_searched
@@ -190,7 +194,10 @@ def report(
         click.echo(f"{interview.id} ({one_line(interview.company, 60)}): {invitation.meaning}")
         click.echo(f"  {_message_line(invitation.message, zone)}")
         click.echo(f"    {one_line(invitation.why)}")
-        click.echo(f"  {invitation.advice}{reach}")
+        if invitations and invitation.message.key in invitations.understood:
+            invitations.print_body(invitation.message.key)  # what it is to the file
+        else:
+            click.echo(f"  {invitation.advice}{reach}")
     if found.proposals and not yes:
         click.echo("")
         click.echo("Nothing recorded yet: record each as shown, or run again with --yes.")

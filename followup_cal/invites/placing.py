@@ -45,9 +45,14 @@ def interview_domains(interview: Interview) -> set[str]:
 
 
 def place(
-    search: SearchFile, invitation: Invitation, people: People, into: Interview | None = None
+    search: SearchFile,
+    invitation: Invitation,
+    people: People,
+    into: Interview | None = None,
+    into_why: str = "",
 ) -> Placement:
-    """What ``invitation`` is to the file; ``into``: the interview add-round names."""
+    """What ``invitation`` is to the file; ``into``: the interview add-round names, or
+    whose people mailed it (``into_why`` says how it is known)."""
     known = round_with_uid(search, invitation.uid)
     if known is not None:
         return _follow(invitation, *known)
@@ -57,7 +62,7 @@ def place(
             f"no round in {search.path} follows this invitation (UID {invitation.uid or '?'})",
         )
     if into is not None:
-        return Placement(Kind.NEXT_ROUND, f"you named '{into.id}'", into)
+        return Placement(Kind.NEXT_ROUND, into_why or f"you named '{into.id}'", into)
     domains = set(company_domains([g.email for g in people.interviewers]))
     if domains:
         # The latest interview at that company that is still open, else the latest one.

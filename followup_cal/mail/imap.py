@@ -1,7 +1,8 @@
 """Read-only IMAP at the edge: connect (TLS verified), EXAMINE folders, SEARCH, and
 FETCH a few header fields and the message's structure. Nothing here can change the
 mailbox: folders are opened with EXAMINE, headers come with BODY.PEEK (no \\Seen flag),
-and no part's content is fetched.
+and no part's content is fetched, except a message that carries an invitation, read
+whole with BODY.PEEK[] (it stays unread) so that the invitation can be read.
 
 Errors become the package's own: 6 credentials, 7 unreachable (DNS, connection, TLS,
 timeout, a BYE), 5 no such folder, 8 any other answer that is not what IMAP promises.
@@ -291,6 +292,31 @@ class Mailbox:
             )
             for uid, data in sorted(answer.items())
         ]
+
+    def structures(self, since: date, limit: int) -> dict[int, tuple[str, ...]]:
+        """The part names (BODYSTRUCTURE) of the latest ``limit`` messages received since
+        that day: where invitations are looked for, whoever sent them."""
+        if "BODYSTRUCTURE" in self.refused:
+            return {}
+        self.requests += 1
+        uids = sorted(self._call(self.client.search, ["SINCE", since]))[-limit:]
+        if not uids:
+            return {}
+        self.requests += 1
+        try:
+            answer = self._call(self.client.fetch, uids, ["BODYSTRUCTURE"])
+        except ServerError:
+            return {}  # said once by headers(); invitations are then not looked for
+        return {uid: _part_names(data.get(b"BODYSTRUCTURE")) for uid, data in answer.items()}
+
+    def whole(self, uid: int) -> bytes:
+        """One whole message, for the invitation it carries (BODY.PEEK[]: it stays unread)."""
+        self.requests += 1
+        answer = self._call(self.client.fetch, [uid], ["BODY.PEEK[]"])
+        for key, value in answer.get(uid, {}).items():
+            if key.upper().startswith(b"BODY[") and isinstance(value, bytes):
+                return value
+        return b""
 
     def _call(self, method: Any, *args: Any) -> Any:
         from imapclient.exceptions import IMAPClientAbortError, IMAPClientError

@@ -15,8 +15,8 @@ from typing import Any
 
 from followup_cal.atomic import write_atomic
 from followup_cal.columns import one_line
-from followup_cal.mail.imap import Account, open_mailbox
-from followup_cal.mail.invitation import Invitation
+from followup_cal.mail.imap import Account, Mailbox, open_mailbox
+from followup_cal.mail.invitation import Invitation, InvitationMail, parts_carry_invitation
 from followup_cal.mail.matching import Proposal, examine, watches, why_not
 from followup_cal.mail.message import Message
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_day
@@ -33,6 +33,8 @@ class InboxResult:
     messages_read: int
     requests: int  # requests sent after login (LIST, EXAMINE, SEARCH, FETCH)
     sent_folder: str | None  # where the user's own mail was read; None: not found
+    # Invitations whoever sent them, since ``INVITATIONS_SINCE`` days or --since.
+    invitation_mail: tuple[InvitationMail, ...] = ()
 
 
 def find_replies(
@@ -47,10 +49,9 @@ def find_replies(
     """Read the user's sent mail to each company (for the threads an answer follows),
     then search each folder: one SEARCH per interview and one FETCH of the headers of
     what they found, per folder."""
-    watching = watches(search, since)
-    if not watching:
-        return InboxResult([], [], 0, 0, 0, None)
+    watching = watches(search, since)  # none waiting: invitations are still looked for
     read = 0
+    invitations: dict[str, InvitationMail] = {}
     with open_mailbox(account, warn) as mailbox:
         sent = sent or mailbox.sent_folder()
         if sent:
@@ -70,6 +71,8 @@ def find_replies(
             read += len(messages)
             for ident, uids in found.items():
                 pairs[ident] += [messages[u] for u in uids if u in messages]
+            for mail in invitation_mail(mailbox, since or today - INVITATIONS_SINCE):
+                invitations.setdefault(mail.message.key, mail)
         requests = mailbox.requests
     findings = examine([(w, pairs[w.interview.id]) for w in watching], today)
     for watch in watching:
@@ -82,8 +85,32 @@ def find_replies(
                     why_not(watch, message),
                 )
     return InboxResult(
-        findings.proposals, findings.invitations, len(watching), read, requests, sent
+        findings.proposals,
+        findings.invitations,
+        len(watching),
+        read + len(invitations),
+        requests,
+        sent,
+        tuple(invitations.values()),
     )
+
+
+# How far back invitations are looked for without --since: a reschedule or a new
+# company's invitation since the last weeks' runs.
+INVITATIONS_SINCE = timedelta(days=14)
+# The messages of one folder whose structure is read for invitations, the latest first.
+STRUCTURES_READ = 2000
+
+
+def invitation_mail(mailbox: Mailbox, since: date) -> list[InvitationMail]:
+    """The messages of the open folder received since that day that carry an invitation
+    (by their BODYSTRUCTURE), each read whole with BODY.PEEK[] (it stays unread)."""
+    parts = mailbox.structures(since, STRUCTURES_READ)
+    uids = sorted(uid for uid, names in parts.items() if parts_carry_invitation(names))
+    return [
+        InvitationMail(message, mailbox.whole(message.uid))
+        for message in mailbox.headers(uids, structure=False)
+    ]
 
 
 def _all(found: dict[str, list[int]]) -> list[int]:
