@@ -78,6 +78,7 @@ class GoogleStandIn:
     # What Google's older CalDAV guide said: only properties of its data model are kept.
     # Its current guide says nothing of X- properties; this plays the stricter reading.
     drop_x_properties: bool = False
+    put_if_match: list[str] = field(default_factory=list)  # each PUT's If-Match ("" none)
     server: QuietServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -309,6 +310,8 @@ class GoogleStandIn:
         if method == "PUT" and b"BEGIN:VTODO" in body:
             refuse(400, b"VTODO is not supported")
             return
+        if method == "PUT":
+            self.put_if_match.append(h.headers.get("If-Match", ""))
         if method == "PUT" and self.drop_x_properties:
             body = drop_x_properties(body)
         parts = path.split("/")  # "", caldav, v2, ID, events, [object]

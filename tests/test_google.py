@@ -476,22 +476,75 @@ def test_sync_through_a_rate_limit(google, home, request, monkeypatch):
 
 
 def test_events_that_come_back_without_our_marks_are_never_overwritten(google, home, request):
-    """Were Google to drop X- properties, as its older guide said it keeps only its own
-    data model: the next sync cannot tell our events from others, and its creates would
-    overwrite them (Google ignores If-None-Match). It stops instead: nothing written."""
+    """Were Google to drop X- properties (its older guide said it keeps only its own data
+    model): Google ignores If-None-Match, so a create would overwrite. From a second
+    machine (no cache), sync still knows its events by UID: no create, every PUT bound to
+    the ETag read, and an edit made in Google stays as the user saved it."""
     assert login(google, home)[0] == 0
     cal = calendar_id(request)
     make_google_calendar(google.radicale_port, cal)
     google.drop_x_properties = True
     path = workspace(home)
     assert sync(path, "--url", google.events_url(cal)).exit_code == 0
+    href, text = one_event(google, cal)
+    edited = text.replace("SUMMARY:", "SUMMARY:Call first - ", 1)
+    radicale_put(google.radicale_port, href, edited)
     (path.parent / "interviews.followup-sync.json").unlink()  # as on a second machine
-    yaml_before = path.read_bytes()
-    google.caldav_requests.clear()
+    google.put_if_match.clear()
     result = sync(path, "--url", google.events_url(cal))
-    assert result.exit_code == 8
-    assert (
-        "49 event(s) of this file came back without followup-cal's X-FOLLOWUP-CAL" in result.output
-    )
-    assert len(result.output.splitlines()) == 1
-    assert google.writes() == [] and path.read_bytes() == yaml_before
+    assert result.exit_code == 0, result.output
+    assert "created 0" in result.output
+    assert google.put_if_match and all(google.put_if_match)  # no blind create
+    assert "SUMMARY:Call first - " in radicale_get(google.radicale_port, href)
+
+
+def test_a_create_where_the_calendar_holds_its_uid_is_refused_on_google():
+    from followup_cal.sync.algorithm import Remote, SyncPlan, Write
+    from followup_cal.sync.run import refuse_blind_creates
+
+    theirs = Remote("x@followup-cal", "https://g/x.ics", '"1"', "hash", search="s-other")
+    plan = SyncPlan(writes=[Write("create", "x@followup-cal", "X"), Write("create", "y", "Y")])
+    with pytest.raises(
+        ServerError,
+        match=r"1 planned event\(s\) have their UID on an event there that is not this file",
+    ):
+        refuse_blind_creates(plan, [theirs], "https://g/")
+    refuse_blind_creates(SyncPlan(writes=[Write("create", "y", "Y")]), [theirs], "https://g/")
+
+
+def radicale_request(port: int, method: str, path: str, body: bytes = b"", headers=None):
+    import base64
+    import http.client
+
+    from caldav_servers import PASSWORD, USER
+
+    basic = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(method, path, body, {"Authorization": f"Basic {basic}", **(headers or {})})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data
+
+
+def one_event(google: GoogleStandIn, cal: str) -> tuple[str, str]:
+    """An event of ours as Radicale holds it behind the front: its path and text."""
+    from caldav_servers import USER
+
+    status, listing = radicale_request(google.radicale_port, "PROPFIND", f"/{USER}/{cal}/",
+                                       headers={"Depth": "1"})  # fmt: skip
+    assert status == 207
+    href = sorted(re.findall(rb"<[^>]*href>([^<]+\.ics)</", listing))[0].decode()
+    return href, radicale_get(google.radicale_port, href)
+
+
+def radicale_get(port: int, href: str) -> str:
+    status, data = radicale_request(port, "GET", href)
+    assert status == 200
+    return data.decode()
+
+
+def radicale_put(port: int, href: str, text: str) -> None:
+    status, _ = radicale_request(port, "PUT", href, text.encode(),
+                                 {"Content-Type": "text/calendar"})  # fmt: skip
+    assert status in (201, 204), status

@@ -291,16 +291,16 @@ def prepare_sync(
 
 def refuse_blind_creates(plan: SyncPlan, existing: list[Remote], calendar_url: str) -> None:
     """Google ignores If-None-Match, so a create there overwrites whatever holds its UID.
-    Planned UIDs are only ever created where the calendar shows none; one there but not
-    recognised as ours means the server dropped our X-FOLLOWUP-CAL-* marks: stop before
-    any write rather than overwrite it (and the user's edits with it)."""
+    An event of this file is known by its UID even without our marks (``stripped``), so
+    a create whose UID the calendar shows is one that another file's event holds: stop
+    before any write rather than overwrite it."""
     present = {r.uid for r in existing}
     blind = sorted(w.uid for w in plan.writes if w.kind == "create" and w.uid in present)
     if blind:
         raise ServerError(
-            f"{redact(calendar_url)}: {len(blind)} event(s) of this file came back without "
-            "followup-cal's X-FOLLOWUP-CAL properties, so they cannot be told apart from "
-            "others; nothing written (first: " + blind[0] + ")"
+            f"{redact(calendar_url)}: {len(blind)} planned event(s) have their UID on an event "
+            "there that is not this file's; Google ignores If-None-Match, so creating them "
+            f"would overwrite it: nothing written (first: {blind[0]})"
         )
 
 
