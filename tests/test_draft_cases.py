@@ -260,7 +260,7 @@ def test_check_ins_assert_no_news_or_usefulness_and_mark_the_gaps():
     for claim in ("recent news", "already been useful", "i have some notes", "kept reading"):
         assert claim not in text
     # Their news may be their own (a new role), not the team's.
-    assert drafts[1].subject == "Congratulations on the news"
+    assert drafts[1].subject == "Congratulations on [[their news, in a few words]]"
     assert drafts[1].body == (
         "Hi Dana,\n"
         "\n"
@@ -272,8 +272,12 @@ def test_check_ins_assert_no_news_or_usefulness_and_mark_the_gaps():
         "Best,\n"
         "Alex Morgan\n"
     )
-    assert [len(d.gaps) for d in drafts] == [1, 1, 2, 1, 1, 0]
-    assert drafts[2].gaps == ["the advice they gave you", "what you did with it, and how it went"]
+    assert [len(d.gaps) for d in drafts] == [1, 2, 3, 1, 1, 0]
+    assert drafts[2].gaps == [
+        "their advice, in a few words",
+        "the advice they gave you",
+        "what you did with it, and how it went",
+    ]
 
 
 def test_six_check_ins_name_the_talk_once_not_six_times():
@@ -326,11 +330,11 @@ def test_someone_never_met_is_not_thanked_for_advice():
         ]
         for name in ("Grace Kim", "Omar Haddad")
     }
-    assert subjects["Omar Haddad"][2] == "Thank you for your advice"
-    assert "Thank you for your advice" not in subjects["Grace Kim"]
+    assert subjects["Omar Haddad"][2] == "Thank you for [[their advice, in a few words]]"
+    assert not any("advice" in s for s in subjects["Grace Kim"])
     assert subjects["Grace Kim"] == [
         "Something you may find useful",
-        "Congratulations on the news",
+        "Congratulations on [[their news, in a few words]]",
         "A quick hello from Alex",
         "Happy to help",
         "Staying in touch",
@@ -345,7 +349,7 @@ def test_the_draft_command_says_a_draft_needs_input(tmp_path):
     )
     lines = shown.stdout.splitlines()
     assert lines[1:5] == [
-        "Subject: Thank you for your advice",
+        "Subject: Thank you for [[their advice, in a few words]]",
         lines[2],
         "Needs your input: replace each [[...]] with your own words before sending.",
         "",

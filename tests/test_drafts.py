@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import TODAY, interview, load_search, search_text
@@ -14,6 +15,7 @@ from followup_cal.loader import load, parse
 from followup_cal.loader.templates import TemplateSet
 from followup_cal.plan.drafts import (
     CHECK_IN_VARIANTS,
+    GAP_RE,
     TEMPLATE_NAMES,
     lint_draft,
     render_draft,
@@ -188,3 +190,29 @@ def test_a_template_sentence_fills_as_string_template_would():
     assert _Body.parse(text).fill(values) == (
         "Costs {about} $5 or $ 3 for Acme {Inc}. Ask ${nobody} at Acme {Inc}!\n"
     )
+
+
+TEMPLATES_DIR = Path(__file__).parent.parent / "followup_cal" / "templates"
+SMALL_WORDS = {"from", "with", "your", "their", "they", "that", "this", "have", "about"}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in SMALL_WORDS}
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_no_subject_states_what_its_body_leaves_to_the_user(name):
+    """The rule bodies follow holds for subjects: what the body leaves to a [[gap]] (their
+    news, the advice they gave) is no fact the subject may state; it is a gap there too."""
+    subject, _, body = (TEMPLATES_DIR / f"{name}.txt").read_text("utf-8").partition("\n")
+    left_to_user = set().union(*(_words(gap) for gap in GAP_RE.findall(body)))
+    stated = _words(GAP_RE.sub("", subject.removeprefix("Subject:")))
+    assert not stated & left_to_user, f"{name}: the subject states {stated & left_to_user}"
+
+
+def test_a_subject_gap_is_a_gap_of_the_draft_and_due_lint_asks_for_it():
+    _search, events = drafted(interview())
+    draft = [e.draft for e in events if "news" in e.draft.subject]
+    assert draft, "no check-in about their news was planned"
+    assert draft[0].subject == "Congratulations on [[their news, in a few words]]"
+    assert draft[0].gaps[0] == "their news, in a few words"

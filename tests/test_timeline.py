@@ -105,7 +105,7 @@ def test_clicking_a_mark_opens_its_draft_in_chromium(browser, tmp_path):
     mark.click()
     panel = page.locator(".draft:visible")
     assert panel.count() == 1
-    assert "Congratulations on the news" in panel.inner_text()
+    assert "Congratulations on [[their news, in a few words]]" in panel.inner_text()
     assert "Hi Lukas," in panel.inner_text()
     assert "To\nLukas Becker <lukas.becker@helio.example>" in panel.inner_text()
     shot = (

@@ -147,8 +147,9 @@ class Draft:
 
     @property
     def gaps(self) -> list[str]:
-        """What the user must write in before sending (an article, their news)."""
-        return GAP_RE.findall(self.body)
+        """What the user must write in before sending (an article, their news), the
+        subject's first: a subject states no more than its body does."""
+        return GAP_RE.findall(self.subject) + GAP_RE.findall(self.body)
 
     @property
     def to_header(self) -> str:
