@@ -440,3 +440,23 @@ def test_a_season_that_moves_with_the_moon_china_lunar_new_year():
     (note,) = steps(items, "holiday_note")
     assert (local_day(note), note.occasion) == (date(2027, 2, 2), "the Lunar New Year holidays")
     assert local_day(steps(items, "follow_up")[0]) == date(2027, 2, 11)
+
+
+def test_the_year_end_runs_to_epiphany_where_it_is_a_public_holiday_bavaria():
+    munich = {"country": "DE", "subdivision": "BY", "timezone": "Europe/Berlin"}
+    items = holiday_plan("2026-12-24 10:00", munich, decision_after_holidays=True)
+    first = steps(items, "follow_up")[0]
+    assert local_day(first) == date(2027, 1, 7)
+    assert first.reason.endswith("because Acme decides after the year-end holidays")
+
+
+def test_the_year_end_ends_on_new_year_where_epiphany_is_a_working_day_berlin():
+    berlin = {"country": "DE", "subdivision": "BE", "timezone": "Europe/Berlin"}
+    items = holiday_plan("2026-12-24 10:00", berlin, decision_after_holidays=True)
+    assert local_day(steps(items, "follow_up")[0]) == date(2027, 1, 4)
+
+
+def test_spain_waits_for_reyes_also_when_the_season_is_under_way():
+    madrid = {"country": "ES", "timezone": "Europe/Madrid"}
+    items = holiday_plan("2026-12-28 10:00", madrid, decision_after_holidays=True)
+    assert local_day(steps(items, "follow_up")[0]) == date(2027, 1, 7)

@@ -23,9 +23,16 @@ class Season:
     last: tuple[int, int] = (0, 0)  # may fall in the next year
     starts_with: str = ""  # or: the first public holiday whose name contains this
     ends_with: str = ""  # ... to the last one named so (default: the same text)
+    # A fixed season runs on to this day where the user's public holidays name it so.
+    runs_to: tuple[int, int] = (0, 0)
+    runs_to_holiday: str = ""
 
 
-YEAR_END = Season("the year-end holidays", (12, 24), (1, 1))
+# Where Epiphany (6 Jan) is a public holiday (Bavaria, Austria, Spain, Italy, Poland,
+# Sweden...), many workplaces stay quiet until it: the holidays data says where.
+YEAR_END = Season(
+    "the year-end holidays", (12, 24), (1, 1), runs_to=(1, 6), runs_to_holiday="Epiphany"
+)
 LUNAR_NEW_YEAR = "the Lunar New Year holidays"
 AUGUST = Season("the August holidays", (8, 1), (8, 31))
 
@@ -58,10 +65,14 @@ def seasons_for(country: str) -> tuple[Season, ...]:
     return (YEAR_END, *BY_COUNTRY.get(country, ()))
 
 
-def _fixed(season: Season, after: date) -> tuple[date, date] | None:
+def _fixed(season: Season, after: date, holiday_name: HolidayName) -> tuple[date, date] | None:
     for year in (after.year - 1, after.year, after.year + 1):
         start = date(year, *season.first)
         end = date(year + (season.last < season.first), *season.last)
+        if season.runs_to_holiday:
+            later = date(end.year, *season.runs_to)
+            if season.runs_to_holiday in (holiday_name(later) or ""):
+                end = later
         if end >= after:
             return start, end
     return None
@@ -100,7 +111,7 @@ def next_season(
     found = []
     for season in seasons_for(country):
         dates = _moving(season, after, holiday_name) if season.starts_with else None
-        dates = dates if season.starts_with else _fixed(season, after)
+        dates = dates if season.starts_with else _fixed(season, after, holiday_name)
         if dates:
             found.append((*dates, season.name))
     return min(found, default=None)
