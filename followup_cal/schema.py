@@ -160,6 +160,11 @@ def build_schema() -> dict[str, Any]:
                     {
                         "uid": TEXT,
                         "sequence": {"type": "integer", "minimum": 0, "maximum": 10**9},
+                        "stamp": {
+                            "type": "string",
+                            "pattern": r"^\d{8}T\d{6}Z$",
+                            "description": "the copy's DTSTAMP, in UTC",
+                        },
                     },
                     ("uid",),
                 ),

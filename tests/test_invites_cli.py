@@ -70,7 +70,8 @@ def test_an_invitation_from_the_company_s_domain_is_proposed_as_its_next_round(s
         "+          - name: Sam Roe",
         "+            email: sam.roe@initech.example",
         "+        notes: 'video: https://meet.google.com/xpr-tqnm-kbw'",
-        "+        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 0}",
+        "+        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 0, stamp: "
+        "20261201T141503Z}",
     ]
     assert "added round 2 to 'initech'" in result.stdout
 
@@ -85,8 +86,10 @@ def test_a_reschedule_moves_the_round_and_the_follow_ups_an_older_copy_changes_n
         "-        duration: 60",
         "+      - start: 2026-12-10 14:00",
         "+        duration: 45",
-        "-        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 0}",
-        "+        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 1}",
+        "-        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 0, stamp: "
+        "20261201T141503Z}",
+        "+        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 1, stamp: "
+        "20261203T091122Z}",
     ]
     interview = load(str(search)).interviews[0]
     items = service.plan(load(str(search)), interview.rounds[0].start.date())
@@ -98,6 +101,24 @@ def test_a_reschedule_moves_the_round_and_the_follow_ups_an_older_copy_changes_n
     assert result.exit_code == 0
     assert "this copy is older (SEQUENCE 0; the file has 1)" in result.stdout
     assert search.read_bytes() == moved
+
+
+def test_a_tool_that_keeps_the_sequence_is_ordered_by_its_stamp(search, tmp_path):
+    """RFC 5546: with one SEQUENCE, the later DTSTAMP is the later copy."""
+    invite(search, "google_request.eml", "--yes")
+    same = (
+        (INVITES / "google_reschedule.ics").read_text("utf-8").replace("SEQUENCE:1", "SEQUENCE:0")
+    )
+    later = tmp_path / "same-sequence.ics"
+    later.write_text(same, "utf-8")
+    result = run("add", "--from-invite", str(later), "-f", str(search), "--yes")
+    assert result.exit_code == 0, result.output
+    assert (
+        load(str(search)).interviews[0].rounds[1].start.isoformat() == "2026-12-10T14:00:00-05:00"
+    )
+    moved = search.read_bytes()
+    older = invite(search, "google_request.eml", "--yes")  # the first copy, stamped earlier
+    assert "this copy is older" in older.stdout and search.read_bytes() == moved
 
 
 def test_a_cancellation_leaves_no_follow_up_for_its_round(search):
@@ -262,3 +283,35 @@ def test_the_shell_blocks_of_docs_invitations_run_as_pasted(tmp_path):
     # The last block moved and then cancelled round 2 of helio-analytics.
     helio = load(str(folder / "examples" / "interviews.yaml")).interviews[1]
     assert helio.rounds[1].cancelled and helio.rounds[1].invitation_sequence == 2
+
+
+def test_the_same_domain_before_the_latest_round_or_another_company_is_a_new_interview(search):
+    """A next round comes after the interview's latest round, and is at its company."""
+    earlier = FILE.replace("2026-12-01 11:00", "2026-12-20 11:00")
+    search.write_text(earlier, "utf-8")
+    result = invite(search, "google_request.eml", "--yes", "--role", "SRE")
+    assert "but it starts before that interview's latest round" in result.stdout
+    assert [i.id for i in load(str(search)).interviews] == ["initech", "initech-sre"]
+
+    search.write_text(FILE, "utf-8")
+    result = invite(search, "google_request.eml", "--yes", "--role", "SRE", "--company", "Initrode")
+    assert "a new interview: --company Initrode is not Initech" in result.stdout
+    assert [i.company for i in load(str(search)).interviews] == ["Initech", "Initrode"]
+
+
+def test_the_user_under_another_address_is_known_by_name(search):
+    text = (
+        (INVITES / "zoom_utc.ics")
+        .read_text("utf-8")
+        .replace(
+            "ORGANIZER;CN=Dana Lee:mailto:dana.lee@acme.example",
+            "ORGANIZER;CN=Dana Lee:mailto:dana.lee@acme.example\r\n"
+            "ATTENDEE;CN=Morgan, Alex:mailto:alex.m@gmail.example",
+        )
+    )
+    path = search.parent / "alias.ics"
+    path.write_text(text, "utf-8")
+    result = run("add", "--from-invite", str(path), "-f", str(search), "--yes", "--role", "x")
+    assert result.exit_code == 0, result.output
+    assert "left out: Morgan, Alex (you, by your name" in result.stdout
+    assert [p.name for p in load(str(search)).interviews[-1].rounds[0].interviewers] == ["Dana Lee"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from followup_cal.invites.placing import Placement
     from followup_cal.invites.reading import Invitation
     from followup_cal.journal.record import NewInterview, NewPerson, NewRound
-    from followup_cal.mail.inbox import InboxResult
-    from followup_cal.mail.invitation import InvitationMail, Understood
     from followup_cal.plan.model import SearchFile
 
 
@@ -117,8 +115,18 @@ def from_invite(
     search = load(file)
     target = find_interview(search, into) if into else None
     invitation = read(path, search)
-    people = people_of(invitation, my_addresses(search, extra_addresses))
+    people = people_of(invitation, my_addresses(search, extra_addresses), search.me.name)
     placement = place(search, invitation, people, target)
+    if (
+        placement.kind is Kind.NEXT_ROUND
+        and target is None
+        and answers.company
+        and placement.interview is not None
+        and answers.company.casefold() != placement.interview.company.casefold()
+    ):
+        # Their domain is that interview's, but you named another company.
+        why = f"--company {answers.company} is not {placement.interview.company}"
+        placement = replace(placement, kind=Kind.NEW, why=why, interview=None)
     _show(invitation, people, placement)
     if placement.kind is Kind.UNCHANGED:
         click.echo(f"nothing to change in {file}: {placement.why}")
@@ -151,12 +159,12 @@ def _show(invitation: Invitation, people: People, placement: Placement) -> None:
         click.echo(f"{path}: warning: {warning}", err=True)
 
 
-def _start_text(invitation: Invitation) -> str:
+def start_text(invitation: Invitation) -> str:
     """The start as the file writes it: the reader gave it in its zone, or in the user's."""
     return f"{invitation.start:%Y-%m-%d %H:%M}"
 
 
-def _minutes(invitation: Invitation) -> str:
+def minutes(invitation: Invitation) -> str:
     if invitation.duration is None:
         return ""
     return str(max(1, round(invitation.duration.total_seconds() / 60)))
@@ -165,7 +173,7 @@ def _minutes(invitation: Invitation) -> str:
 def _round(invitation: Invitation, people: People, answers: Answers, interactive: bool) -> NewRound:
     from followup_cal.journal.record import NewPerson, NewRound
 
-    start = answers.start or _start_text(invitation)
+    start = answers.start or start_text(invitation)
     found = tuple(NewPerson(g.name, g.email) for g in people.interviewers)
     interviewers = answers.people or found
     if not interviewers:
@@ -181,9 +189,9 @@ def _round(invitation: Invitation, people: People, answers: Answers, interactive
         start=asking.start(start),
         interviewers=interviewers,
         timezone=answers.timezone if answers.timezone is not None else invitation.zone,
-        duration=answers.duration or _minutes(invitation),
+        duration=answers.duration or minutes(invitation),
         notes=invitation.notes(),
-        invitation=(invitation.uid, invitation.sequence) if invitation.uid else None,
+        invitation=(invitation.uid, *invitation.copy()) if invitation.uid else None,
     )
 
 
@@ -272,7 +280,7 @@ def _follow(
     interactive: bool,
 ) -> None:
     from followup_cal.invites.placing import Kind
-    from followup_cal.journal.invited import NewTime, record_round_cancelled, record_round_moved
+    from followup_cal.journal.invited import NewTime
 
     interview, rnd = placement.interview, placement.round
     assert interview is not None and rnd is not None
@@ -281,7 +289,7 @@ def _follow(
         change = f"round {rnd.number} of '{interview.id}' ({was}) is cancelled: its debrief, "
         change += "thank-yous and inquiries go"
     else:
-        when = NewTime(_start_text(invitation), invitation.zone, _minutes(invitation))
+        when = NewTime(start_text(invitation), invitation.zone, minutes(invitation))
         zone = when.timezone or search.me.timezone.key
         change = f"round {rnd.number} of '{interview.id}' moves from {was} to {when.start} {zone}"
         if when.duration:
@@ -294,15 +302,7 @@ def _follow(
         if not asking.confirm(f"Record it in {file}?", default=True):
             click.echo(f"nothing written to {file}")
             return
-    if placement.kind is Kind.CANCEL:
-        updated = record_round_cancelled(file, interview.id, invitation.uid, invitation.sequence)
-    else:
-        updated = record_round_moved(file, interview.id, invitation.uid, invitation.sequence, when)
-    count = len(planned_items(updated, date.min, interview.id))
-    verb = "cancelled" if placement.kind is Kind.CANCEL else "moved"
-    click.echo(
-        f"{verb} round {rnd.number} of '{interview.id}' in {file}: {count} follow-ups planned now"
-    )
+    record_follow(file, invitation, placement)
 
 
 def _round_rows(rnd: NewRound) -> list[tuple[str, str]]:
@@ -330,169 +330,20 @@ def _proposal_only(file: str, rows: list[tuple[str, str]]) -> None:
     click.echo(f"nothing written to {file}: run again with --yes to write it")
 
 
-# -- inbox -------------------------------------------------------------------------------
-
-
-@dataclass
-class MailInvitations:
-    """inbox's invitations, each read and placed once: by the message it came in."""
-
-    file: str
-    search: SearchFile
-    yes: bool
-    reach: str
-    understood: dict[str, Understood]  # by the message's key
-    latest: dict[str, str]  # the invitation's UID -> the key of its latest copy
-    printed: set[str]
-
-    def shown(self, key: str) -> bool:
-        """A copy worth showing: the latest of its UID, and not what the file has."""
-        from followup_cal.invites.placing import Kind
-
-        found = self.understood[key]
-        if found.event is None:
-            return True
-        placement = found.placement
-        latest = self.latest.get(found.event.uid or key) == key
-        return latest and placement is not None and placement.kind is not Kind.UNCHANGED
-
-    def print_body(self, key: str) -> None:
-        """What the invitation is to the file, under a line that names its message."""
-        self.printed.add(key)
-        found = self.understood[key]
-        if found.event is None:
-            click.echo(f"  not taken: {found.problem.removeprefix(found.mail.label + ': ')}")
-        elif self.shown(key):
-            _report_one(found, self.search, self.yes, self.reach)
-        elif found.placement is not None:
-            click.echo(f"  nothing new: {found.placement.why}")
-
-    def print_rest(self) -> None:
-        """The invitations not shown with an interview's answers, then --yes's records."""
-        from followup_cal.invites.placing import Kind
-
-        quiet = 0
-        for key, found in self.understood.items():
-            if key in self.printed:
-                continue
-            if not self.shown(key):
-                quiet += 1
-                continue
-            click.echo("")
-            click.echo(f"invitation in {_mail_line(found.mail)}")
-            self.print_body(key)
-        if quiet:
-            click.echo("")
-            click.echo(
-                f"{quiet} more invitation{'s' * (quiet != 1)} in the mailbox: older copies, or "
-                f"as {self.file} has {'them' if quiet != 1 else 'it'} already."
-            )
-        if self.yes:
-            for key, found in self.understood.items():
-                kind = found.placement.kind if found.placement else None
-                if kind in (Kind.MOVE, Kind.CANCEL) and self.shown(key):
-                    click.echo("")
-                    _record_follow(self.file, found)
-
-
-def mail_invitations(
-    file: str,
-    search: SearchFile,
-    found: InboxResult,
-    yes: bool,
-    reach_args: list[str],
-) -> MailInvitations:
-    """inbox: each invitation found in the mailbox, placed as `add --from-invite` places
-    it; of several copies of one (same UID), the latest counts. With --yes the moves and
-    cancellations are recorded: they are certain, the round follows that UID; a new
-    interview or a next round is for the user to add (it needs a review, often a role)."""
-    from followup_cal.mail.invitation import understand
-
-    mine = my_addresses(search, ())
-    # An invitation from an interview's people is that interview's (by the mail's sender).
-    theirs = {i.message.key: i for i in found.invitations}
-    understood: dict[str, Understood] = {}
-    latest: dict[str, str] = {}
-    mails = found.invitation_mail
-    for mail in sorted(mails, key=lambda m: (m.message.when is None, m.message.when)):
-        key = mail.message.key
-        read = understand(mail, search, mine, theirs.get(key))
-        understood[key] = read
-        if read.event is not None:
-            uid = read.event.uid or key
-            kept = understood.get(latest.get(uid, ""))
-            if kept is None or _newer(read, kept):
-                latest[uid] = key
-    reach = " " + shlex.join(reach_args) if reach_args else ""
-    return MailInvitations(file, search, yes, reach, understood, latest, set())
-
-
-def _newer(one: Understood, other: Understood) -> bool:
-    a, b = one.event, other.event
-    assert a is not None and b is not None
-    return (a.sequence, a.cancelled) > (b.sequence, b.cancelled)
-
-
-def _mail_line(mail: InvitationMail) -> str:
-    message = mail.message
-    subject = one_line(message.subject, 80) or "(no subject)"
-    return f"{mail.label}: {one_line(message.from_line(), 60)}  {subject}"
-
-
-def _report_one(understood: Understood, search: SearchFile, yes: bool, reach: str) -> None:
-    from followup_cal.invites.people import guess_company
-    from followup_cal.invites.placing import Kind
-
-    event, placement, people = understood.event, understood.placement, understood.people
-    assert event is not None and placement is not None and people is not None
-    title = one_line(event.summary, 80) or "(no title)"
-    click.echo(
-        f"  '{title}' (METHOD:{event.method}, SEQUENCE {event.sequence}): "
-        f"{placement.kind.value}: {placement.why}"
-    )
-    when = f"{_start_text(event)} {event.zone or search.me.timezone.key}"
-    names = ", ".join(g.name for g in people.interviewers) or "(no one named)"
-    save = "save the mail (or its .ics) and run:"
-    if placement.kind in (Kind.MOVE, Kind.CANCEL):
-        rnd, interview = placement.round, placement.interview
-        assert rnd is not None and interview is not None
-        if placement.kind is Kind.CANCEL:
-            click.echo(f"  round {rnd.number} of '{interview.id}' is cancelled")
-        else:
-            click.echo(f"  round {rnd.number} of '{interview.id}' moves to {when}")
-        if not yes:
-            click.echo(f"  record it: followup-cal inbox{reach} --yes")
-    elif placement.kind is Kind.NEXT_ROUND:
-        assert placement.interview is not None
-        click.echo(f"  {when} with {names}")
-        click.echo(
-            f"  add it: {save} followup-cal add-round {placement.interview.id} "
-            f"--from-invite FILE{reach}"
-        )
-    elif placement.kind is Kind.NEW:
-        guess = guess_company(event, people, search.me.name)
-        company = f"{guess.name} ({guess.why})" if guess else "(not guessed)"
-        click.echo(f"  {when} with {names}; company: {company}")
-        click.echo(f"  add it: {save} followup-cal add --from-invite FILE{reach}")
-    else:
-        click.echo("  nothing in the file to cancel")
-
-
-def _record_follow(file: str, understood: Understood) -> None:
+def record_follow(file: str, invitation: Invitation, placement: Placement) -> None:
+    """Move or cancel the round that follows the invitation, and say what it planned."""
     from followup_cal.invites.placing import Kind
     from followup_cal.journal.invited import NewTime, record_round_cancelled, record_round_moved
 
-    event, placement = understood.event, understood.placement
-    assert event is not None and placement is not None and placement.interview is not None
+    assert placement.interview is not None and placement.round is not None
     ident = placement.interview.id
     if placement.kind is Kind.CANCEL:
-        updated = record_round_cancelled(file, ident, event.uid, event.sequence)
+        updated = record_round_cancelled(file, ident, invitation.uid, invitation.copy())
         verb = "cancelled"
     else:
-        when = NewTime(_start_text(event), event.zone, _minutes(event))
-        updated = record_round_moved(file, ident, event.uid, event.sequence, when)
+        when = NewTime(start_text(invitation), invitation.zone, minutes(invitation))
+        updated = record_round_moved(file, ident, invitation.uid, invitation.copy(), when)
         verb = "moved"
-    assert placement.round is not None
     count = len(planned_items(updated, date.min, ident))
     click.echo(
         f"{verb} round {placement.round.number} of '{ident}' in {file}: "

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-import followup_cal.cli.invites as invites
+import followup_cal.cli.inbox_invites as inbox_invites
 from followup_cal.cli.base import (
     DateType,
     cli,
@@ -138,7 +138,7 @@ def inbox(
         search, account, folders, since, day, lambda text: click.echo(text, err=True), sent
     )
     save_run(file, day)
-    invitations = invites.mail_invitations(file, search, found, yes, file_args(file))
+    invitations = inbox_invites.mail_invitations(file, search, found, yes, file_args(file))
     report(found, account.host, folders, search.me.timezone, yes, file_args(file), invitations)
     invitations.print_rest()
     if yes:
@@ -155,7 +155,7 @@ def report(
     zone: ZoneInfo,
     yes: bool,
     reach_args: Sequence[str],
-    invitations: invites.MailInvitations | None = None,
+    invitations: inbox_invites.MailInvitations | None = None,
 ) -> None:
     """What was searched, each answer with why it counts, each invitation."""
     waiting = found.interviews_searched

@@ -26,6 +26,8 @@ SCHEDULING_TOOLS = TRACKING_SYSTEMS | frozenset(
         "cal.com", "youcanbook.me", "acuityscheduling.com", "hubspot.com", "chilipiper.com",
     }
 )  # fmt: skip
+# Reserved for documentation (RFC 2606): an address there says no company.
+RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
 # Google's addresses for a room or resource, and for a calendar or group that is no one.
 ROOM_DOMAINS = ("resource.calendar.google.com",)
 GROUP_DOMAINS = ("group.calendar.google.com", "group.v.calendar.google.com")
@@ -87,11 +89,13 @@ def person_name(party: Party) -> str:
     return party.email.partition("@")[0]
 
 
-def why_not_a_person(party: Party, mine: frozenset[str]) -> str | None:
+def why_not_a_person(party: Party, mine: frozenset[str], my_name: str = "") -> str | None:
     """Why this party is no interviewer, or None when it is one."""
     domain = domain_of(party.email)
     if party.email and party.email in mine:
         return "you"
+    if my_name and person_name(party).casefold() == my_name.casefold():
+        return "you, by your name (another address of yours? give it with --me)"
     if party.kind in ("ROOM", "RESOURCE") or domain in ROOM_DOMAINS:
         return "a room or resource"
     if party.kind == "GROUP" or domain in GROUP_DOMAINS:
@@ -106,9 +110,9 @@ def why_not_a_person(party: Party, mine: frozenset[str]) -> str | None:
     return None
 
 
-def people_of(invitation: Invitation, mine: frozenset[str]) -> People:
-    """The organizer and the attendees, once each, less the user, rooms, groups and
-    scheduling tools."""
+def people_of(invitation: Invitation, mine: frozenset[str], my_name: str = "") -> People:
+    """The organizer and the attendees, once each, less the user (by address, or by
+    name), rooms, groups and scheduling tools."""
     kept: list[Guest] = []
     left: list[LeftOut] = []
     seen: set[str] = set()
@@ -117,7 +121,7 @@ def people_of(invitation: Invitation, mine: frozenset[str]) -> People:
         if not key or key in seen:
             continue
         seen.add(key)
-        why = why_not_a_person(party, mine)
+        why = why_not_a_person(party, mine, my_name)
         who = party.name or party.email
         if why:
             left.append(LeftOut(who, why))
@@ -133,7 +137,11 @@ def company_domains(emails: list[str]) -> list[str]:
     counted = Counter(
         registrable(domain_of(e)) for e in emails if e and can_be_company(domain_of(e))
     )
-    return [d for d, _ in counted.most_common() if d and d not in SCHEDULING_TOOLS]
+    return [
+        d
+        for d, _ in counted.most_common()
+        if d and d not in SCHEDULING_TOOLS and d not in RESERVED_DOMAINS
+    ]
 
 
 def name_from_domain(domain: str) -> str:

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from followup_cal.invites.people import People, company_domains
 from followup_cal.invites.reading import Invitation
-from followup_cal.plan.model import Interview, Round, SearchFile
+from followup_cal.plan.model import Interview, Round, SearchFile, copy_order
 
 
 class Kind(StrEnum):
@@ -71,39 +71,30 @@ def place(
         if open_ones or matches:
             interview = (open_ones or matches)[-1]
             shared = sorted(interview_domains(interview) & domains)[0]
-            return Placement(
-                Kind.NEXT_ROUND,
-                f"its people are at {shared}, as those of '{interview.id}' are",
-                interview,
-            )
+            why = f"its people are at {shared}, as those of '{interview.id}' are"
+            if invitation.start > interview.latest_round.start:
+                return Placement(Kind.NEXT_ROUND, why, interview)
+            # Rounds go in the order they happen: one before the latest is no next round.
+            return Placement(Kind.NEW, f"{why}, but it starts before that interview's latest round")
     return Placement(Kind.NEW, "no interview in the file has its UID or its people's domain")
 
 
 def _follow(invitation: Invitation, interview: Interview, rnd: Round) -> Placement:
-    recorded = rnd.invitation_sequence
+    """A copy of the invitation a round follows: later ones (RFC 5546: a higher SEQUENCE,
+    or the same one with a later DTSTAMP) move or cancel it, others change nothing."""
     where = f"round {rnd.number} of '{interview.id}' follows this invitation"
-    if invitation.sequence < recorded:
+    order = copy_order(invitation.copy(), rnd.invitation_copy)
+    said = f"SEQUENCE {invitation.sequence}; the file has {rnd.invitation_sequence}"
+    if order < 0:
         return Placement(
-            Kind.UNCHANGED,
-            f"{where}, and this copy is older (SEQUENCE {invitation.sequence}; the file "
-            f"has {recorded})",
-            interview,
-            rnd,
+            Kind.UNCHANGED, f"{where}, and this copy is older ({said})", interview, rnd
         )
     if invitation.cancelled:
         if rnd.cancelled:
             return Placement(Kind.UNCHANGED, f"{where}; it is cancelled already", interview, rnd)
         return Placement(Kind.CANCEL, f"{where}; the organizer cancelled it", interview, rnd)
-    if invitation.sequence == recorded:
+    if order == 0:
         return Placement(
-            Kind.UNCHANGED,
-            f"{where}, and this copy is the one recorded (SEQUENCE {recorded})",
-            interview,
-            rnd,
+            Kind.UNCHANGED, f"{where}, and this copy is the one recorded ({said})", interview, rnd
         )
-    return Placement(
-        Kind.MOVE,
-        f"{where}; this copy is newer (SEQUENCE {invitation.sequence}; the file has {recorded})",
-        interview,
-        rnd,
-    )
+    return Placement(Kind.MOVE, f"{where}; this copy is newer ({said})", interview, rnd)

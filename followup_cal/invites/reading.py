@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from zoneinfo import ZoneInfo
@@ -61,6 +61,7 @@ class Invitation:
     method: str  # REQUEST, PUBLISH or CANCEL
     uid: str
     sequence: int
+    stamp: str  # DTSTAMP in UTC, 20261201T141503Z ("" when missing): orders equal sequences
     summary: str
     start: datetime  # aware: in ``zone``, or in the user's zone
     duration: timedelta | None  # None: neither DTEND nor DURATION (the default length)
@@ -71,6 +72,10 @@ class Invitation:
     link: str
     cancelled: bool  # METHOD:CANCEL, or STATUS:CANCELLED
     warnings: tuple[str, ...] = ()
+
+    def copy(self) -> tuple[int, str]:
+        """Which copy it is: its SEQUENCE and DTSTAMP (see model.copy_order)."""
+        return self.sequence, self.stamp
 
     def notes(self) -> str:
         """The round's notes: where it takes place."""
@@ -204,6 +209,7 @@ def _event(path: str, method: str, event: object, my_zone: ZoneInfo) -> Invitati
         method=method,
         uid=str(get("UID", "")).strip(),
         sequence=max(number, 0),
+        stamp=_stamp(get("DTSTAMP")),
         summary=_one_line(str(get("SUMMARY", ""))),
         start=start,
         duration=duration,
@@ -266,6 +272,13 @@ def _start(
     return value.astimezone(my_zone), "", f"the invitation's own '{tzid}', written in yours"
 
 
+def _stamp(prop: object) -> str:
+    value = getattr(prop, "dt", None)
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return ""
+    return f"{value.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
 def _windows_zone(tzid: str) -> ZoneInfo | None:
     from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
@@ -305,7 +318,10 @@ def _address(value: object) -> str:
 
 def _party(prop: object, organizer: bool) -> Party:
     params = getattr(prop, "params", {})
-    name = _one_line(str(params.get("CN", "")).strip().strip('"'))
+    written = params.get("CN", "")
+    if isinstance(written, list):  # an unquoted "Lee, Dana" reads as two values
+        written = ",".join(str(part) for part in written)
+    name = _one_line(str(written).strip().strip('"'))
     kind = str(params.get("CUTYPE", "INDIVIDUAL")).strip().upper() or "INDIVIDUAL"
     return Party(name, _address(prop), kind, organizer)
 

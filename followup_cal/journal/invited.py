@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from followup_cal.errors import NotFound
 from followup_cal.journal.record import invitation_node, rewrite
 from followup_cal.journal.yamledit import EditableYaml
-from followup_cal.plan.model import Round, SearchFile
+from followup_cal.plan.model import Round, SearchFile, copy_order
 
 
 @dataclass(frozen=True)
@@ -40,15 +40,15 @@ def _round_node(doc: EditableYaml, interview_id: str, number: int) -> object:
 
 
 def record_round_moved(
-    path: str, interview_id: str, uid: str, sequence: int, when: NewTime
+    path: str, interview_id: str, uid: str, copy: tuple[int, str], when: NewTime
 ) -> SearchFile:
-    """The round that follows ``uid`` at its new time, with the new sequence; a round
-    cancelled before and invited to again is held again."""
+    """The round that follows ``uid`` at its new time, with the new copy's SEQUENCE and
+    DTSTAMP; a round cancelled before and invited to again is held again."""
 
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         rnd = round_of(search, interview_id, uid)
-        if rnd.invitation_sequence >= sequence:
-            return  # recorded meanwhile, or older: nothing changes
+        if copy_order(copy, rnd.invitation_copy) <= 0:
+            return  # recorded meanwhile, or not later: nothing changes
         node = _round_node(doc, interview_id, rnd.number)
         doc.set_key(node, "start", when.start)  # type: ignore[arg-type]
         if when.timezone or "timezone" in node:  # type: ignore[operator]
@@ -57,21 +57,23 @@ def record_round_moved(
             doc.set_key(node, "duration", int(when.duration))  # type: ignore[arg-type]
         if rnd.cancelled:
             doc.set_key(node, "cancelled", False)  # type: ignore[arg-type]
-        doc.set_key(node, "invitation", invitation_node(uid, sequence))  # type: ignore[arg-type]
+        doc.set_key(node, "invitation", invitation_node(uid, *copy))  # type: ignore[arg-type]
 
     return rewrite(path, edit, interview_id)
 
 
-def record_round_cancelled(path: str, interview_id: str, uid: str, sequence: int) -> SearchFile:
+def record_round_cancelled(
+    path: str, interview_id: str, uid: str, copy: tuple[int, str]
+) -> SearchFile:
     """The round that follows ``uid`` marked ``cancelled: true``: the planner plans
     nothing from it."""
 
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         rnd = round_of(search, interview_id, uid)
-        if rnd.cancelled or rnd.invitation_sequence > sequence:
+        if rnd.cancelled or copy_order(copy, rnd.invitation_copy) < 0:
             return
         node = _round_node(doc, interview_id, rnd.number)
         doc.set_key(node, "cancelled", True)  # type: ignore[arg-type]
-        doc.set_key(node, "invitation", invitation_node(uid, sequence))  # type: ignore[arg-type]
+        doc.set_key(node, "invitation", invitation_node(uid, *copy))  # type: ignore[arg-type]
 
     return rewrite(path, edit, interview_id)

@@ -364,7 +364,7 @@ class NewRound:
     timezone: str = ""
     duration: str = ""
     notes: str = ""  # from an invitation: its video link or place
-    invitation: tuple[str, int] | None = None  # the invitation's UID and SEQUENCE
+    invitation: tuple[str, int, str] | None = None  # its UID, SEQUENCE and DTSTAMP
 
     def node(self) -> CommentedMap:
         rnd = CommentedMap()
@@ -381,10 +381,12 @@ class NewRound:
         return rnd
 
 
-def invitation_node(uid: str, sequence: int) -> CommentedMap:
+def invitation_node(uid: str, sequence: int, stamp: str = "") -> CommentedMap:
     node = CommentedMap()
     node["uid"] = uid
     node["sequence"] = sequence
+    if stamp:
+        node["stamp"] = stamp
     node.fa.set_flow_style()
     return node
 

@@ -13,6 +13,7 @@ from followup_cal.loader.reader import (
     INVITATION_KEYS,
     PERSON_KEYS,
     ROUND_KEYS,
+    STAMP_RE,
     _Collect,
     _did_you_mean,
     _pos,
@@ -68,18 +69,29 @@ def _read_round(r: _Reader, node: yaml.Node, number: int, default_zone: ZoneInfo
         if isinstance(people_node, yaml.SequenceNode) and not items:
             r.problem(people_node, "interviewers is empty; expected everyone you met")
             c.failed = True
-    uid, sequence = r.field(entries, "invitation", lambda n, w: _read_invitation(r, n), ("", 0))
+    uid, sequence, stamp = r.field(
+        entries, "invitation", lambda n, w: _read_invitation(r, n), ("", 0, "")
+    )
     cancelled = r.field(entries, "cancelled", r.boolean, False)
     c.check()
-    return Round(number, start, duration, tuple(interviewers), _pos(node), uid, sequence, cancelled)
+    return Round(
+        number, start, duration, tuple(interviewers), _pos(node), uid, sequence, cancelled, stamp
+    )
 
 
-def _read_invitation(r: _Reader, node: yaml.Node) -> tuple[str, int]:
-    """``invitation: {uid: ..., sequence: N}``: which calendar invitation the round follows."""
+def _read_invitation(r: _Reader, node: yaml.Node) -> tuple[str, int, str]:
+    """``invitation: {uid: ..., sequence: N, stamp: ...}``: which calendar invitation the
+    round follows, and which copy of it was recorded (its SEQUENCE and DTSTAMP)."""
     entries = r.mapping(node, INVITATION_KEYS, "invitation")
     uid = r.required_text(r.required(entries, "uid", node, "invitation"), "uid", "the UID")
     sequence = r.field(entries, "sequence", lambda n, w: r.integer(n, w, 0, 10**9), 0)
-    return uid, sequence
+    stamp = r.field(entries, "stamp", r.text, "")
+    if stamp and not STAMP_RE.fullmatch(stamp):
+        r.problem(
+            entries["stamp"].value, f"stamp '{stamp}' is not a UTC time like 20261201T141503Z"
+        )
+        stamp = ""
+    return uid, sequence, stamp
 
 
 def _resolve_person(r: _Reader, node: yaml.Node, what: str, people: dict[str, Person]) -> Person:

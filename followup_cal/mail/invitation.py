@@ -104,7 +104,7 @@ def understand(
         event = read_invitation(mail.label, mail.data, search.me.timezone)
     except BadInvitation as exc:
         return Understood(mail, problem=str(exc))
-    people = people_of(event, mine)
+    people = people_of(event, mine, search.me.name)
     into = sent.interview if sent else None
     why = f"the mail is {sent.interview.id}'s ({sent.why})" if sent else ""
     return Understood(mail, event, people, place(search, event, people, into, why))

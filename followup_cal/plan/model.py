@@ -184,10 +184,26 @@ class Round:
     invitation_uid: str = ""
     invitation_sequence: int = 0
     cancelled: bool = False  # its debrief, thank-yous and inquiries are not planned
+    invitation_stamp: str = ""  # its DTSTAMP, 20261201T141503Z: which copy is later
+
+    @property
+    def invitation_copy(self) -> tuple[int, str]:
+        return self.invitation_sequence, self.invitation_stamp
 
     @property
     def end(self) -> datetime:
         return self.start + self.duration
+
+
+def copy_order(one: tuple[int, str], other: tuple[int, str]) -> int:
+    """Which of two copies (SEQUENCE, DTSTAMP) of one invitation is the later, as RFC 5546
+    orders them: the higher sequence, then the later stamp; 0 when they tie or a stamp
+    is not known."""
+    if one[0] != other[0]:
+        return 1 if one[0] > other[0] else -1
+    if not one[1] or not other[1] or one[1] == other[1]:
+        return 0
+    return 1 if one[1] > other[1] else -1
 
 
 @dataclass(frozen=True)
