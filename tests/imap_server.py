@@ -12,11 +12,13 @@ from __future__ import annotations
 import email.utils
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -151,6 +153,22 @@ class Dovecot:
     def log(self) -> str:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def logouts(self) -> list[str]:
+        """Each session's logout line: Dovecot's count of what it read."""
+        return re.findall(r"Logged out .*", self.log())
+
+    def logouts_when(self, ready: Callable[[list[str]], bool]) -> list[str]:
+        """The logout lines once ``ready`` says they are all there: Dovecot writes its
+        log a moment after the client has gone (a bounded wait)."""
+        deadline = time.monotonic() + 10
+        while not ready(lines := self.logouts()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return lines
+
+    def logouts_after(self, seen: int) -> list[str]:
+        """The logout lines after the first ``seen``, once one more is there."""
+        return self.logouts_when(lambda lines: len(lines) > seen)[seen:]
 
     def stop(self) -> None:
         _end(self.process)

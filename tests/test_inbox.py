@@ -8,7 +8,6 @@ says what was fetched: its logout line counts the headers and bodies a session r
 from __future__ import annotations
 
 import difflib
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -97,15 +96,11 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def logouts(server) -> list[str]:
-    return re.findall(r"Logged out .*", server.log())
-
-
 def test_proposes_each_answer_with_sender_and_subject_and_changes_nothing(dovecot, tmp_path):
     path = write_file(tmp_path, dovecot.url)
     before_yaml = path.read_text()
     before_mail = dovecot.message_files()
-    sessions = len(logouts(dovecot))
+    sessions = len(dovecot.logouts())
 
     result = run("inbox", str(path), *TODAY)
 
@@ -134,7 +129,7 @@ def test_proposes_each_answer_with_sender_and_subject_and_changes_nothing(doveco
     assert dovecot.message_files() == before_mail
     # Dovecot's count: the headers of the 3 answers and the 2 look-alikes the substring
     # search could not tell apart (never the whole mailbox), and no body at all.
-    [logout] = logouts(dovecot)[sessions:]
+    [logout] = dovecot.logouts_after(sessions)
     assert "hdr_count=5 " in logout and "body_count=0 " in logout, logout
 
 
