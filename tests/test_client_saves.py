@@ -86,3 +86,47 @@ def test_a_client_save_is_understood_and_kept(case: Case, server, tmp_path, requ
 
 def test_unfolding_joins_continued_lines():
     assert unfold("A:1\r\n 2\r\nB:3\r\n") == ["A:12", "B:3"]
+
+
+def test_a_later_change_of_the_yaml_keeps_what_the_user_made_theirs(server, tmp_path):
+    case = Case("later", "Apple Calendar", "lengthen", "follow_up-1", [], {})
+    replay = Replay(tmp_path, server, case)
+    assert replay.sync().exit_code == 0
+    mine = ["DTEND;TZID=America/New_York:20261127T101500", "PRIORITY:1", "X-MOZ-GENERATION:3"]
+    replay.apply({"set": mine[:1], "add": mine[1:]})
+    assert replay.sync().exit_code == 0  # kept as saved, marks put back
+    # The YAML changes what this step's draft says: our notes go out, the user's end
+    # time and the properties their app added stay.
+    text = replay.path.read_text("utf-8")
+    replay.path.write_text(text.replace("running Postgres at scale", "running MySQL"), "utf-8")
+    changed = replay.sync()
+    assert changed.exit_code == 0, changed.output
+    lines = replay.stored_lines()
+    assert [line for line in mine if line not in lines] == []
+    notes = [line for line in lines if line.startswith("DESCRIPTION:To:")]
+    assert len(notes) == 1 and "running MySQL" in notes[0]
+    again = replay.sync()
+    assert "created 0, updated 0, deleted 0" in again.output, again.output
+    # The YAML moves the step: then both ends are the file's; the app's additions stay.
+    text = replay.path.read_text("utf-8")
+    moved = "  moved:\n  - {step: follow_up-1, round: 1, date: 2026-11-30}\n"
+    replay.path.write_text(text.replace("  rounds:\n", moved + "  rounds:\n", 1), "utf-8")
+    assert replay.sync().exit_code == 0
+    lines = replay.stored_lines()
+    assert "DTSTART;TZID=America/New_York:20261130T093000" in lines
+    assert "DTEND;TZID=America/New_York:20261130T094500" in lines
+    assert "PRIORITY:1" in lines and "X-MOZ-GENERATION:3" in lines
+
+
+def test_a_property_a_task_app_added_survives_a_change_of_the_yaml(server, tmp_path):
+    replay = Replay(
+        tmp_path, server, Case("p", "Tasks.org", "priority", "follow_up-1", [], {}, todo=True)
+    )
+    assert replay.sync().exit_code == 0
+    replay.apply({"add": ["PRIORITY:1"]})  # nothing we compare: no edit, nothing recorded
+    text = replay.path.read_text("utf-8")
+    replay.path.write_text(text.replace("running Postgres at scale", "running MySQL"), "utf-8")
+    assert replay.sync().exit_code == 0
+    lines = replay.stored_lines()
+    assert "PRIORITY:1" in lines
+    assert any("running MySQL" in line for line in lines if line.startswith("DESCRIPTION:To:"))

@@ -48,6 +48,7 @@ class Remote:
     now: str = ""  # the fingerprint of what the server holds now; "" = unreadable
     completed: bool = False  # marked completed on the server
     data: str = ""  # the calendar object as the server holds it (for --adopt)
+    theirs: bool = False  # it keeps the user's own fields or a client's properties (merge)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class Write:
     content_hash: str = ""  # the content hash the event is marked with once written
     pushed: str = ""  # the fingerprint it carries once written
     ticked: str = ""  # adopt: the day of the done: the user's tick recorded (YYYYMMDD)
+    ours: str = ""  # adopt: the fingerprint of what we would have written instead
+    edited: tuple[str, ...] = ()  # adopt: the fields the user changed
 
 
 @dataclass
@@ -179,7 +182,8 @@ def plan_sync(
             plan.writes.append(
                 Write("adopt", uid, want.summary, have.href, have.etag, source=have,
                       content_hash=want.content_hash, pushed=have.now,
-                      ticked=agreed.get(uid, ""))
+                      ticked=agreed.get(uid, ""), ours=want.pushed,
+                      edited=server_edited.fields if server_edited else ())
             )  # fmt: skip
             continue
         if edit is None or force:
@@ -192,14 +196,17 @@ def plan_sync(
             else:
                 plan.unchanged += 1
                 continue
+            # Only the YAML changed it: what the user made theirs before is merged in.
+            merge_from = have if server_edited is None and not force else None
             plan.writes.append(
                 Write(kind, uid, want.summary, have.href, have.etag, want.render,
-                      content_hash=want.content_hash, pushed=want.pushed)
+                      source=merge_from, content_hash=want.content_hash, pushed=want.pushed)
             )  # fmt: skip
         elif adopt and have.now:
             plan.writes.append(
                 Write("adopt", uid, want.summary, have.href, have.etag, source=have,
-                      content_hash=want.content_hash, pushed=have.now)
+                      content_hash=want.content_hash, pushed=have.now, ours=want.pushed,
+                      edited=edit.fields)
             )  # fmt: skip
         elif same:
             plan.kept.append(uid)  # only the user changed it: theirs stays

@@ -22,7 +22,8 @@ from followup_cal.atomic import write_atomic
 from followup_cal.errors import FileAccessError
 from followup_cal.sync.algorithm import Remote
 
-# An event as read: [etag, uid, content hash, search id, pushed, now, completed 0/1].
+# An event as read: [etag, uid, content hash, search id, pushed, now, flags]; flags: 1 =
+# completed, 2 = it keeps the user's own fields or a client's properties (``merge``).
 Entry = list
 
 
@@ -72,8 +73,18 @@ class SyncStatus:
         if entries is None:
             return None
         return {
-            href: Remote(uid, href, etag, content, search, pushed, now, bool(done))
-            for href, (etag, uid, content, search, pushed, now, done) in entries.items()
+            href: Remote(
+                uid,
+                href,
+                etag,
+                content,
+                search,
+                pushed,
+                now,
+                bool(flags & 1),
+                theirs=bool(flags & 2),
+            )
+            for href, (etag, uid, content, search, pushed, now, flags) in entries.items()
         }
 
     def remember(self, calendar_url: str, event: Remote) -> None:
@@ -90,7 +101,7 @@ class SyncStatus:
             event.search,
             event.pushed,
             event.now,
-            int(event.completed),
+            int(event.completed) | 2 * int(event.theirs),
         ]
 
     def forget(self, calendar_url: str, href: str) -> None:
@@ -128,7 +139,7 @@ def _entries(value: object) -> bool:
         and isinstance(entry, list)
         and len(entry) == 7
         and all(isinstance(part, str) for part in entry[:6])
-        and entry[6] in (0, 1)
+        and entry[6] in (0, 1, 2, 3)
         for href, entry in value.items()
     )
 

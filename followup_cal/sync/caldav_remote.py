@@ -20,6 +20,7 @@ from followup_cal.sync.edits import (
     HASH_PROPERTY,
     PUSHED_PROPERTY,
     SEARCH_PROPERTY,
+    carries_theirs,
     component_of,
     server_fingerprint,
 )
@@ -396,12 +397,13 @@ def read_event(href: str, etag: str, data: str) -> Remote | None:
     uid = _property(text, "UID")
     if not uid:
         return None
-    now, completed = "", False
+    now, completed, theirs = "", False, False
     if has_our_suffix(uid):
         component = component_of(data, uid)
         if component is not None:
             now = server_fingerprint(component)
             completed = str(component.get("STATUS", "")).upper() == "COMPLETED"
+            theirs = carries_theirs(data, uid)
     return Remote(
         uid=uid,
         href=href,
@@ -412,6 +414,7 @@ def read_event(href: str, etag: str, data: str) -> Remote | None:
         now=now,
         completed=completed,
         data=data,
+        theirs=theirs,
     )
 
 

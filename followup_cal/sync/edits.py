@@ -29,6 +29,11 @@ SEARCH_PROPERTY = "X-FOLLOWUP-CAL-SEARCH"
 HASH_PROPERTY = "X-FOLLOWUP-CAL-HASH"
 # On a task whose tick sync recorded as done: (its day): un-ticking it takes that back.
 TICKED_PROPERTY = "X-FOLLOWUP-CAL-TICKED"
+# On an event whose user version was kept: the fingerprint of what we would have written
+# then, so a later update of ours knows whether the YAML moved it since (see ``merge``).
+OURS_PROPERTY = "X-FOLLOWUP-CAL-OURS"
+# Beside it: the fields the user changed (``end,summary``), which stay theirs.
+EDITED_PROPERTY = "X-FOLLOWUP-CAL-EDITED"
 FIELDS = ("start", "end", "summary", "description", "location", "status", "alarms", "completed")
 MOVED = ("start", "end")
 UTC = ZoneInfo("UTC")
@@ -63,7 +68,7 @@ def fingerprint(values: Mapping[str, str]) -> str:
     return " ".join(parts)
 
 
-def _decode(text: str) -> dict[str, str]:
+def decode_fingerprint(text: str) -> dict[str, str]:
     pairs = (part.partition("=") for part in text.split())
     return {name: digest for name, _sep, digest in pairs if name in FIELDS}
 
@@ -202,7 +207,7 @@ def compare(
     ``now`` counts as edited in every field: when in doubt, never overwrite."""
     if now is None:
         return ServerEdit(uid, (), deleted=True)
-    before, after = _decode(pushed), _decode(now)
+    before, after = decode_fingerprint(pushed), decode_fingerprint(now)
     changed = tuple(f for f in FIELDS if before.get(f) != after.get(f))
     if not changed:
         return None
@@ -215,7 +220,7 @@ def compare(
     )
 
 
-def _logical_lines(data: str) -> list[list[str]]:
+def logical_lines(data: str) -> list[list[str]]:
     """Each content line with its folded continuations, as written."""
     groups: list[list[str]] = []
     for raw in re.split(r"\r?\n", data):
@@ -226,15 +231,15 @@ def _logical_lines(data: str) -> list[list[str]]:
     return groups
 
 
-def _joined(group: list[str]) -> str:
+def joined(group: list[str]) -> str:
     return group[0] + "".join(part[1:] for part in group[1:])
 
 
-def _name(line: str) -> str:
+def property_name(line: str) -> str:
     return re.split(r"[;:]", line, maxsplit=1)[0].upper()
 
 
-def _folded(line: str) -> list[str]:
+def folded(line: str) -> list[str]:
     """A content line folded at 75 octets, never inside a UTF-8 character."""
     data, parts = line.encode(), []
     while len(data) > 75:
@@ -247,34 +252,95 @@ def _folded(line: str) -> list[str]:
     return [parts[0], *(" " + part for part in parts[1:])]
 
 
+# What our own rendering says; anything else on the server is a client's addition.
+WRITTEN = {
+    "UID", "SUMMARY", "DTSTART", "DTEND", "DUE", "DURATION", "DESCRIPTION", "URL",
+    "CATEGORIES", "STATUS", "COMPLETED", "PERCENT-COMPLETE", "TRANSP", "CLASS", "DTSTAMP",
+    "SEQUENCE", "LOCATION",
+}  # fmt: skip
+
+
+def carries_theirs(server: str, uid: str) -> bool:
+    """Whether a later update of ours must merge: the object keeps fields the user made
+    theirs, or properties a client added that we never write."""
+    groups = logical_lines(server)
+    try:
+        start, end = component_range(groups)
+    except (StopIteration, ValueError):
+        return False
+    own, _subs = split_component(groups[start + 1 : end])
+    names = {property_name(joined(group)) for group in own}
+    return OURS_PROPERTY in names or any(
+        name not in WRITTEN and not name.startswith("X-FOLLOWUP-CAL-") for name in names
+    )
+
+
+def component_range(groups: list[list[str]]) -> tuple[int, int]:
+    """(BEGIN, END) of the first VEVENT or VTODO, its own lines between."""
+    start = next(
+        i for i, g in enumerate(groups) if joined(g).upper() in ("BEGIN:VEVENT", "BEGIN:VTODO")
+    )
+    depth = 0
+    for index in range(start, len(groups)):
+        line = joined(groups[index]).upper()
+        if line.startswith("BEGIN:"):
+            depth += 1
+        elif line.startswith("END:"):
+            depth -= 1
+            if depth == 0:
+                return start, index
+    raise ValueError("an unclosed component")
+
+
+def split_component(groups: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+    """A component's own lines and its sub-components' (alarms), between BEGIN and END."""
+    own: list[list[str]] = []
+    subs: list[list[str]] = []
+    depth = 0
+    for group in groups:
+        line = joined(group).upper()
+        if line.startswith("BEGIN:"):
+            depth += 1
+        (subs if depth else own).append(group)
+        if line.startswith("END:"):
+            depth -= 1
+    return own, subs
+
+
+def edited_fields(component: Any) -> set[str]:
+    """The fields an event's EDITED mark names as the user's."""
+    text = _text(component.get(EDITED_PROPERTY)) if component is not None else ""
+    return {name for name in text.replace(" ", "").split(",") if name in FIELDS}
+
+
 def retag(data: str, uid: str, marks: Mapping[str, str | None]) -> bytes:
     """The server's calendar object with our X- properties set (None: removed), and
     nothing else changed, line for line: what keeps the user's version as the new base.
     The marks go after the component's own properties, before its alarms (RFC 5545)."""
-    groups = _logical_lines(data)
+    groups = logical_lines(data)
     names = {name.upper() for name in marks}
     out: list[list[str]] = []
     depth, ours_at, pending = 0, -1, False
     for index, group in enumerate(groups):
-        line = _joined(group)
+        line = joined(group)
         upper = line.upper()
         if upper.startswith("BEGIN:"):
             if pending and depth == ours_at:
-                out += [_folded(f"{k}:{v}") for k, v in marks.items() if v is not None]
+                out += [folded(f"{k}:{v}") for k, v in marks.items() if v is not None]
                 pending = False
             depth += 1
             if upper in ("BEGIN:VEVENT", "BEGIN:VTODO") and _is_master(groups, index, uid):
                 ours_at, pending = depth, True
         elif upper.startswith("END:"):
             if pending and depth == ours_at:
-                out += [_folded(f"{k}:{v}") for k, v in marks.items() if v is not None]
+                out += [folded(f"{k}:{v}") for k, v in marks.items() if v is not None]
                 pending = False
             if depth == ours_at:
                 ours_at = -1
             depth -= 1
-        elif depth == 1 and _name(line) == "METHOD":
+        elif depth == 1 and property_name(line) == "METHOD":
             continue  # an object stored on a CalDAV server carries none
-        elif depth == ours_at and _name(line) in names:
+        elif depth == ours_at and property_name(line) in names:
             continue
         out.append(group)
     return ("\r\n".join(part for group in out for part in group) + "\r\n").encode()
@@ -285,7 +351,7 @@ def _is_master(groups: list[list[str]], start: int, uid: str) -> bool:
     exception of a recurrence)."""
     depth, found = 0, False
     for group in groups[start:]:
-        line = _joined(group)
+        line = joined(group)
         upper = line.upper()
         if upper.startswith("BEGIN:"):
             depth += 1
@@ -294,7 +360,7 @@ def _is_master(groups: list[list[str]], start: int, uid: str) -> bool:
             if depth == 0:
                 return found
         elif depth == 1:
-            name = _name(line)
+            name = property_name(line)
             if name == "RECURRENCE-ID":
                 return False
             if name == "UID" and line.partition(":")[2] == uid:

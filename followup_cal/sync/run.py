@@ -27,13 +27,18 @@ from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_s
 from followup_cal.sync.cache import SyncStatus
 from followup_cal.sync.caldav_remote import CalDAVRemote, WriteResult, canonical, event_href
 from followup_cal.sync.edits import (
+    EDITED_PROPERTY,
     HASH_PROPERTY,
+    OURS_PROPERTY,
     PUSHED_PROPERTY,
     SEARCH_PROPERTY,
     TICKED_PROPERTY,
+    component_of,
+    edited_fields,
     planned_fingerprint,
     retag,
 )
+from followup_cal.sync.merge import merge, with_their_copies
 from followup_cal.sync.reading import Reading, read_owned
 from followup_cal.sync.target import SyncTarget
 from followup_cal.sync.transport import redact
@@ -361,6 +366,7 @@ def execute_sync(
         writes, recorded = ledger.before_writes(
             prepared.remote.transport, calendar_url, prepared.search_id, owned, writes
         )
+    writes = with_their_copies(prepared.remote, calendar_url, writes)
     confirmed: set[str] = set()  # created, and answered 2xx
     remotes = [prepared.remote]
     if workers > 1 and len(writes) > workers:
@@ -400,8 +406,11 @@ def execute_sync(
                 remembered.pop(write.uid, None)
             # What we wrote is what reading it back would give: cached, so the next
             # sync need not read it.
+            # Still the user's after an adopt or a merge: a later update merges again.
+            theirs = write.kind == "adopt" or (write.source is not None and write.source.theirs)
             written = Remote(write.uid, href, result.etag or "", write.content_hash,
-                             prepared.search_id, write.pushed, write.pushed)  # fmt: skip
+                             prepared.search_id, write.pushed, write.pushed,
+                             theirs=theirs)  # fmt: skip
             status.remember(calendar_url, written)
             report.count(write.kind)
             if write.kind == "create":
@@ -454,6 +463,8 @@ def _body(write: Write, search_id: str) -> bytes | None:
     (adopt: it becomes the new base; release: it is no longer ours). None when the
     server's copy carries what we never write."""
     if write.render is not None:
+        if write.source is not None and write.source.theirs and write.source.data:
+            return merge(write.render(), write.source.data, write.uid, write.pushed)
         return write.render()
     assert write.source is not None
     source = write.source
@@ -464,10 +475,17 @@ def _body(write: Write, search_id: str) -> bytes | None:
             SEARCH_PROPERTY: search_id,
             PUSHED_PROPERTY: source.now,
         }
+        # What the user changed stays theirs, through later updates of ours (``merge``).
+        edited = set(write.edited) | edited_fields(component_of(source.data, write.uid))
+        edited -= {"status", "completed"}  # the YAML says whether a step is done
+        marks[OURS_PROPERTY] = write.ours if edited else None
+        marks[EDITED_PROPERTY] = ",".join(sorted(edited)) or None
         if write.ticked:
             marks[TICKED_PROPERTY] = write.ticked
     else:
-        marks = dict.fromkeys((HASH_PROPERTY, SEARCH_PROPERTY, PUSHED_PROPERTY, TICKED_PROPERTY))
+        names = (HASH_PROPERTY, SEARCH_PROPERTY, PUSHED_PROPERTY, TICKED_PROPERTY, OURS_PROPERTY,
+                 EDITED_PROPERTY)  # fmt: skip
+        marks = dict.fromkeys(names)
     data = retag(source.data, write.uid, marks)
     if any(b"\n" + name.encode() in data for name in FORBIDDEN):
         return None  # written back by us, an invitation could go out
