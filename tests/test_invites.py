@@ -178,3 +178,10 @@ def test_whatever_the_bytes_the_answer_is_one_line_never_a_traceback(data):
         read_invitation("x.ics", data, NEW_YORK)
     assert str(caught.value).startswith("x.ics: ")
     assert "\n" not in str(caught.value)
+
+
+def test_a_calendar_without_method_takes_its_mail_part_s():
+    mail = (INVITES / "google_request.eml").read_bytes()
+    cancel = mail.replace(b"method=REQUEST", b"method=CANCEL").replace(b"METHOD:REQUEST\r\n", b"")
+    invitation = read_invitation("m.eml", cancel, NEW_YORK)
+    assert (invitation.method, invitation.cancelled) == ("CANCEL", True)

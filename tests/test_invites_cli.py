@@ -315,3 +315,18 @@ def test_the_user_under_another_address_is_known_by_name(search):
     assert result.exit_code == 0, result.output
     assert "left out: Morgan, Alex (you, by your name" in result.stdout
     assert [p.name for p in load(str(search)).interviews[-1].rounds[0].interviewers] == ["Dana Lee"]
+
+
+def test_talked_about_goes_to_the_invitation_s_people_and_timezone_keeps_the_instant(search):
+    args = ["--talked-about", "the billing rewrite", "--talked-about", "on-call"]
+    result = invite(search, "google_request.eml", "--yes", *args, "--timezone", "Europe/Berlin")
+    assert result.exit_code == 0, result.output
+    rnd = load(str(search)).interviews[0].rounds[1]
+    assert [p.talked_about for p in rnd.interviewers] == ["the billing rewrite", "on-call"]
+    assert rnd.start.isoformat() == "2026-12-08T16:00:00+01:00"  # 15:00 UTC, as invited
+
+    three = [*args, "--talked-about", "a third"]
+    before = search.read_bytes()
+    result = invite(search, "zoom_utc.ics", "--yes", "--role", "x", *three)
+    assert result.exit_code == 2 and "3 --talked-about for 1 people" in result.stderr
+    assert search.read_bytes() == before

@@ -204,7 +204,7 @@ def add(
     if from_invite:  # docs/invitations.md
         people = _people(interviewers, topics, False) if interviewers else ()
         answers = invites.Answers(company, role, ident, pitch, start, timezone, duration, people,
-                                  contact, decision, channel, no_follow_up)  # fmt: skip
+                                  contact, decision, channel, no_follow_up, topics)  # fmt: skip
         invites.from_invite(from_invite, file, answers, None, my_addresses, yes, interactive,
                             (review, review_round))  # fmt: skip
         return
@@ -290,7 +290,8 @@ def add_round(
     interactive = _interactive(prompt)
     if from_invite:  # docs/invitations.md
         people = _people(interviewers, topics, False) if interviewers else ()
-        answers = invites.Answers(start=start, timezone=timezone, duration=duration, people=people)
+        answers = invites.Answers(start=start, timezone=timezone, duration=duration,
+                                  people=people, topics=topics)  # fmt: skip
         invites.from_invite(from_invite, file, answers, interview_id, my_addresses, yes,
                             interactive, (review, review_round))  # fmt: skip
         return

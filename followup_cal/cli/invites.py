@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -72,6 +73,7 @@ class Answers:
     decision: str | None = None
     channel: str = "email"
     no_follow_up: bool = False
+    topics: tuple[str, ...] = ()  # --talked-about, for the invitation's people in order
 
 
 Review = Callable[..., object]
@@ -174,7 +176,19 @@ def _round(invitation: Invitation, people: People, answers: Answers, interactive
     from followup_cal.journal.record import NewPerson, NewRound
 
     start = answers.start or start_text(invitation)
-    found = tuple(NewPerson(g.name, g.email) for g in people.interviewers)
+    if answers.timezone and not answers.start:
+        # The same instant, written in the zone asked for.
+        zone = ZoneInfo(asking.zone(answers.timezone))
+        start = f"{invitation.start.astimezone(zone):%Y-%m-%d %H:%M}"
+    if len(answers.topics) > len(people.interviewers) and not answers.people:
+        raise click.BadParameter(
+            f"{len(answers.topics)} --talked-about for {len(people.interviewers)} people "
+            "in the invitation; give one per interviewer, in the order shown"
+        )
+    found = tuple(
+        NewPerson(g.name, g.email, "", answers.topics[i] if i < len(answers.topics) else "")
+        for i, g in enumerate(people.interviewers)
+    )
     interviewers = answers.people or found
     if not interviewers:
         if not interactive:

@@ -89,22 +89,23 @@ def read_invitation(path: str, data: bytes, my_zone: ZoneInfo) -> Invitation:
     """The invitation in ``data``: an .ics file, or a mail with a text/calendar part or an
     .ics attachment. ``my_zone`` is the user's, for a floating time. BadInvitation when it
     cannot be an interview round."""
-    text = calendar_text(path, data)
-    return _read_calendar(path, text, my_zone)
+    text, method = calendar_text(path, data)
+    return _read_calendar(path, text, my_zone, method)
 
 
 def _bad(path: str, why: str) -> BadInvitation:
     return BadInvitation(f"{path}: {why}; nothing was written")
 
 
-def calendar_text(path: str, data: bytes) -> str:
-    """The calendar's text: the file itself, or the first calendar part of a mail."""
+def calendar_text(path: str, data: bytes) -> tuple[str, str]:
+    """The calendar's text: the file itself, or the first calendar part of a mail; and
+    the part's method= (for a calendar that names none)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if data.lstrip()[:15].upper() == b"BEGIN:VCALENDAR":
         if len(data) > MAX_CALENDAR_BYTES:
             raise _bad(path, f"is {len(data)} bytes, too large for an invitation")
-        return _decode(path, data, "utf-8")
+        return _decode(path, data, "utf-8"), ""
     if len(data) > MAX_MAIL_BYTES:
         raise _bad(path, f"is {len(data)} bytes, too large for a mail with an invitation")
     mail = message_from_bytes(data)
@@ -122,7 +123,8 @@ def calendar_text(path: str, data: bytes) -> str:
         raise _bad(path, "its calendar part is empty or cannot be decoded")
     if len(payload) > MAX_CALENDAR_BYTES:
         raise _bad(path, f"its calendar part is {len(payload)} bytes, too large for an invitation")
-    return _decode(path, payload, part.get_content_charset() or "utf-8")
+    method = str(part.get_param("method") or "").strip().upper()
+    return _decode(path, payload, part.get_content_charset() or "utf-8"), method
 
 
 def _is_calendar(part: Message) -> bool:
@@ -143,7 +145,7 @@ def _decode(path: str, data: bytes, charset: str) -> str:
         ) from None
 
 
-def _read_calendar(path: str, text: str, my_zone: ZoneInfo) -> Invitation:
+def _read_calendar(path: str, text: str, my_zone: ZoneInfo, method_hint: str = "") -> Invitation:
     import icalendar
 
     try:
@@ -152,7 +154,7 @@ def _read_calendar(path: str, text: str, my_zone: ZoneInfo) -> Invitation:
             calendar = icalendar.Calendar.from_ical(text)
     except Exception as exc:  # icalendar raises ValueError and others on broken text
         raise _bad(path, f"is not a readable calendar ({_first_line(exc)})") from None
-    method = str(calendar.get("METHOD", "PUBLISH")).strip().upper()
+    method = str(calendar.get("METHOD", method_hint or "PUBLISH")).strip().upper()
     if method not in METHODS:
         what = "an answer to an invitation" if method == "REPLY" else "no invitation"
         raise _bad(path, f"is a METHOD:{method}, {what}")
