@@ -5,6 +5,7 @@ with --yes it records the move; nothing is sent and every message stays unread."
 from __future__ import annotations
 
 import email.utils
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from imap_server import PASSWORD, USER, Mail, start_dovecot
 
+from followup_cal import service
 from followup_cal.cli import cli
 from followup_cal.loader import load
 
@@ -158,3 +160,32 @@ def test_yes_records_the_move_and_plans_again_from_it(dovecot, search):
     moved = search.read_bytes()
     again = inbox(search, "--yes")
     assert "moved round" not in again.stdout and search.read_bytes() == moved
+
+
+@pytest.fixture(scope="module")
+def cancelled_mailbox():
+    server = start_dovecot()
+    priya = "Priya Shah <priya.shah@initech.example>"
+    cancel = wrapped("google_cancel.ics", priya, "Canceled event", at(4))
+    server.deliver(Raw(priya, "Canceled event", at(4), raw=cancel))
+    yield server
+    server.stop()
+
+
+def test_a_cancellation_in_the_mailbox_leaves_no_follow_up_for_its_round(cancelled_mailbox, search):
+    text = search.read_text("utf-8").replace(dovecot_url(search), cancelled_mailbox.url)
+    search.write_text(text, "utf-8")
+    shown = inbox(search)
+    assert "a cancellation of a round: round 2 of 'initech'" in shown.stdout
+    assert "round 2 of 'initech' is cancelled" in shown.stdout
+    result = inbox(search, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "cancelled round 2 of 'initech'" in result.stdout
+    loaded = load(str(search))
+    assert loaded.interviews[0].rounds[1].cancelled
+    planned = service.plan(loaded, loaded.interviews[0].rounds[0].start.date())
+    assert planned and all(item.round == 1 for item in planned)
+
+
+def dovecot_url(path: Path) -> str:
+    return re.search(r"url: (\S+)", path.read_text("utf-8"))[1]
