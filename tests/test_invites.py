@@ -185,3 +185,40 @@ def test_a_calendar_without_method_takes_its_mail_part_s():
     cancel = mail.replace(b"method=REQUEST", b"method=CANCEL").replace(b"METHOD:REQUEST\r\n", b"")
     invitation = read_invitation("m.eml", cancel, NEW_YORK)
     assert (invitation.method, invitation.cancelled) == ("CANCEL", True)
+
+
+@pytest.mark.parametrize(
+    ("party", "why"),
+    [
+        (Party("Acme Recruiting", "recruiting@acme.example"), "a team's shared address"),
+        (Party("", "talent-team@acme.example"), "a team's shared address"),
+        (Party("Priya Shah", "recruiting@acme.example"), None),  # a person writes from it
+        (Party("Calendly", "notifications@calendly.com"), "a scheduling tool's address"),
+        (Party("Acme", "no-reply@acme.example"), "a scheduling tool's address"),
+        (Party("Interview Room 4", "room4@acme.example", "ROOM"), "a room or resource"),
+        (Party("Panel", "panel@acme.example", "GROUP"), "a group or shared calendar"),
+        (Party("Dana Lee", "dana@acme.example"), None),
+    ],
+)
+def test_who_is_no_interviewer_and_why(party, why):
+    from followup_cal.invites.people import why_not_a_person
+
+    said = why_not_a_person(party, MINE)
+    assert (said is None) if why is None else said.startswith(why)
+
+
+def test_icloud_s_relay_address_gives_way_to_the_email_parameter_and_outlook_s_utc():
+    text = (
+        (INVITES / "zoom_utc.ics")
+        .read_bytes()
+        .replace(
+            b"ORGANIZER;CN=Dana Lee:mailto:dana.lee@acme.example",
+            b'ORGANIZER;CN="Dana Lee";EMAIL=dana.lee@acme.example:mailto:2_GQ3TMMZXGQ2DENJ@imip.me.com',
+        )
+        .replace(
+            b"DTSTART:20261214T170000Z", b'DTSTART;TZID="tzone://Microsoft/Utc":20261214T170000'
+        )
+    )
+    invitation = read_invitation("icloud.ics", text, NEW_YORK)
+    assert people_of(invitation, MINE).interviewers == (Guest("Dana Lee", "dana.lee@acme.example"),)
+    assert invitation.start == datetime(2026, 12, 14, 17, 0, tzinfo=UTC)

@@ -18,6 +18,11 @@ MACHINE_ADDRESS = re.compile(
     r"^(no-?reply|do-?not-?reply|donotreply|notifications?|calendar|calendar-notification|"
     r"scheduling|schedule|invites?|unknownorganizer|mailer-daemon|bounces?)([+._-].*)?$"
 )
+# A team's shared mailbox: no one to thank by name, unless a person's name goes with it.
+TEAM_ADDRESS = re.compile(
+    r"^(recruit(ing|ment|ers?)?|talent([-._]?(team|acquisition))?|careers?|jobs|hiring|hr|"
+    r"people([-._]?ops)?|interviews?|interviewing|candidates?|staffing|ta)([+._-].*)?$"
+)
 # Scheduling tools and meeting services: their addresses stand for no one at the company.
 SCHEDULING_TOOLS = TRACKING_SYSTEMS | frozenset(
     {
@@ -107,6 +112,10 @@ def why_not_a_person(party: Party, mine: frozenset[str], my_name: str = "") -> s
         or domain in SCHEDULING_TOOLS
     ):
         return "a scheduling tool's address, not a person"
+    words = party.name.split()
+    looks_like_a_person = len(words) >= 2 and not NOT_THE_NAME.search(party.name)
+    if party.email and TEAM_ADDRESS.match(local) and not looks_like_a_person:
+        return "a team's shared address, not a person"
     return None
 
 

@@ -237,6 +237,8 @@ def _start(
         if isinstance(value, date):
             raise _bad(path, "is an all-day event (a date without a time), not an interview")
         raise _bad(path, "has a start that is no date and time")
+    if value.tzinfo is None and tzid.lower() in ("tzone://microsoft/utc", "utc", "gmt"):
+        value = value.replace(tzinfo=UTC)  # Outlook.com's name for UTC
     if value.tzinfo is None:
         if tzid:
             raise _bad(
@@ -325,7 +327,10 @@ def _party(prop: object, organizer: bool) -> Party:
         written = ",".join(str(part) for part in written)
     name = _one_line(str(written).strip().strip('"'))
     kind = str(params.get("CUTYPE", "INDIVIDUAL")).strip().upper() or "INDIVIDUAL"
-    return Party(name, _address(prop), kind, organizer)
+    # RFC 7986's EMAIL= is the person's own address where the calendar address is a
+    # relay (iCloud writes mailto:2_...@imip.me.com).
+    address = _address(params.get("EMAIL", "")) or _address(prop)
+    return Party(name, address, kind, organizer)
 
 
 def _parties(event: object) -> tuple[Party, ...]:
