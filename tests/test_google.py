@@ -304,6 +304,26 @@ def test_a_calendar_id_fills_in_the_url(google, home):
     assert {p.split("/")[3] for _, p, _ in google.caldav_requests} == {"primary"}
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://dav.example.org/calendars/alex/",
+        "http://apidata.googleusercontent.com/caldav/v2/primary/events/",
+        "https://apidata.googleusercontent.com.evil.example/caldav/v2/primary/events/",
+    ],
+)
+def test_the_google_token_goes_to_google_only(google, home, url):
+    assert login(google, home)[0] == 0
+    result = sync(workspace(home), "--url", url)
+    assert result.exit_code == 2
+    host = url.split("/")[2]
+    assert result.output == (
+        f"--auth google sends your Google sign-in to {url.split(':')[0]}://{host}: only "
+        "https://apidata.googleusercontent.com (or this machine) is given it; for another "
+        "server use --auth password\n"
+    )
+
+
 def test_where_to_sync_on_google():
     assert where_to_sync("", "") == (CALDAV_ROOT + "primary/events/", "")
     assert where_to_sync("", "primary") == (CALDAV_ROOT + "primary/events/", "")
@@ -311,6 +331,10 @@ def test_where_to_sync_on_google():
     assert where_to_sync("", group) == (CALDAV_ROOT + group + "/events/", "")
     assert events_url("a b@x.org") == CALDAV_ROOT + "a%20b@x.org/events/"
     given = "https://apidata.googleusercontent.com/caldav/v2/me@x.org/events/"
+    assert where_to_sync(given, "work@group.calendar.google.com") == (
+        CALDAV_ROOT + "work@group.calendar.google.com/events/",
+        "",
+    )
     assert where_to_sync(given, "") == (given, "")
     assert where_to_sync(given, "Follow-ups") == (given, "Follow-ups")  # a display name
 
@@ -548,3 +572,17 @@ def radicale_put(port: int, href: str, text: str) -> None:
     status, _ = radicale_request(port, "PUT", href, text.encode(),
                                  {"Content-Type": "text/calendar"})  # fmt: skip
     assert status in (201, 204), status
+
+
+def test_verbose_output_never_shows_a_token(google, home, request):
+    path, cal = synced_once(google, home, request)
+    google.expire_access_tokens()  # a refresh too, in the log
+    path.write_text(path.read_text("utf-8").replace("Nordlicht", "Nordlicht AG"), "utf-8")
+    result = CliRunner().invoke(cli, ["-v", "sync", str(path), "--today", TODAY, "--auth",
+                                      "google", "--url", google.events_url(cal)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "POST " in result.output and "/token -> 200" in result.output
+    kept = saved()
+    for secret in (kept["access_token"], kept["refresh_token"], kept["client_secret"]):
+        assert secret not in result.output
+    assert "Bearer" not in result.output

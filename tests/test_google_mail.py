@@ -120,3 +120,13 @@ def test_the_app_password_way_stays(google, gmail, home, monkeypatch):
     result = inbox(path)
     assert result.exit_code == 0, result.output
     assert re.search(rf"Login: user=<{USER}>, method=PLAIN", gmail.log())
+
+
+def test_the_google_token_goes_to_gmail_only(google, home):
+    assert login(google, home, "--mail")[0] == 0
+    result = inbox(write_file(home, "imaps://mail.example.org"))
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        "--auth google sends your Google sign-in to imaps://mail.example.org: only "
+        "imaps://imap.gmail.com (or this machine) is given it"
+    )

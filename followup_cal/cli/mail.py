@@ -126,8 +126,10 @@ def inbox(
         raise click.BadParameter(f"{since} is after today ({day})", param_hint="--since")
     oauth = None
     if (auth or (settings.auth if settings else "")) == "google":
+        from followup_cal.google.calendar import check_token_goes_to_google
         from followup_cal.google.tokens import mail_token_source
 
+        check_token_goes_to_google(url, "imaps", ("imap.gmail.com",))
         password, oauth = "", mail_token_source()
     else:
         password = require_password(url, user, password_command, "FOLLOWUP_CAL_IMAP_PASSWORD")

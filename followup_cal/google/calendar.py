@@ -17,6 +17,7 @@ from followup_cal.errors import UsageProblem
 CALDAV_ROOT = "https://apidata.googleusercontent.com/caldav/v2/"
 HOSTS = ("apidata.googleusercontent.com", "calendar.google.com", "www.google.com")
 CALENDAR_ID = re.compile(r"primary|[^\s/@]+@[^\s/@]+")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def is_calendar_id(text: str) -> bool:
@@ -40,10 +41,25 @@ def where_to_sync(url: str, calendar: str) -> tuple[str, str]:
     """(URL, calendar) for sync --auth google: a calendar ID becomes its events URL; no
     URL and no calendar is the primary calendar."""
     if calendar and is_calendar_id(calendar):
-        return events_url(calendar, url), ""
-    if not url:
-        return events_url("primary"), calendar
+        url, calendar = events_url(calendar, url), ""
+    elif not url:
+        url = events_url("primary")
+    check_token_goes_to_google(url, "https", ("apidata.googleusercontent.com",))
     return url, calendar
+
+
+def check_token_goes_to_google(url: str, scheme: str, hosts: tuple[str, ...]) -> None:
+    """The access token opens the user's Google account: it goes to Google's own host over
+    TLS, or to this machine (a local proxy, the tests' stand-in), never elsewhere."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in LOOPBACK or (host in hosts and parts.scheme == scheme):
+        return
+    raise UsageProblem(
+        f"--auth google sends your Google sign-in to {parts.scheme}://{host}: only "
+        f"{scheme}://{hosts[0]} (or this machine) is given it; for another server use "
+        "--auth password"
+    )
 
 
 def refuse_unsupported(*, create: bool, as_todo: bool) -> None:
