@@ -8,6 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from followup_cal.errors import BadInvitation
 from followup_cal.invites.people import Guest, guess_company, people_of, person_name
@@ -222,3 +224,28 @@ def test_icloud_s_relay_address_gives_way_to_the_email_parameter_and_outlook_s_u
     invitation = read_invitation("icloud.ics", text, NEW_YORK)
     assert people_of(invitation, MINE).interviewers == (Guest("Dana Lee", "dana.lee@acme.example"),)
     assert invitation.start == datetime(2026, 12, 14, 17, 0, tzinfo=UTC)
+
+
+FIXTURES = sorted(p for p in INVITES.iterdir() if p.suffix in (".ics", ".eml"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(FIXTURES),
+    st.integers(min_value=0, max_value=20_000),
+    st.integers(min_value=0, max_value=400),
+    st.binary(max_size=40),
+)
+def test_a_damaged_invitation_is_read_or_refused_in_one_line(path, at, cut, junk):
+    """Any fixture cut short, or with bytes put in anywhere, is an invitation or one
+    line that names the file: never another exception."""
+    data = path.read_bytes()
+    at = at % (len(data) + 1)
+    damaged = data[:at] + junk + data[at + cut :]
+    try:
+        invitation = read_invitation("x.eml", damaged, NEW_YORK)
+    except BadInvitation as exc:
+        assert str(exc).startswith("x.eml: ") and "\n" not in str(exc)
+        return
+    people_of(invitation, MINE)  # the people of whatever was read can be told apart
+    assert invitation.start.tzinfo is not None

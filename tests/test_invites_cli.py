@@ -330,3 +330,30 @@ def test_talked_about_goes_to_the_invitation_s_people_and_timezone_keeps_the_ins
     result = invite(search, "zoom_utc.ics", "--yes", "--role", "x", *three)
     assert result.exit_code == 2 and "3 --talked-about for 1 people" in result.stderr
     assert search.read_bytes() == before
+
+
+def test_in_a_terminal_a_move_is_confirmed_and_a_next_round_reviewed(search):
+    flags = ["--prompt"]
+    result = run(
+        "add", "--from-invite", str(INVITES / "google_request.eml"), "-f", str(search), *flags,
+        input="\n",  # the review: yes
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Write it to" in result.output and len(load(str(search)).interviews[0].rounds) == 2
+    kept = search.read_bytes()
+    result = run(
+        "add", "--from-invite", str(INVITES / "google_reschedule.ics"), "-f", str(search), *flags,
+        input="n\n",
+    )  # fmt: skip
+    assert "Record it in" in result.output and "nothing written" in result.output
+    assert search.read_bytes() == kept
+    result = run(
+        "add", "--from-invite", str(INVITES / "google_reschedule.ics"), "-f", str(search), *flags,
+        input="y\n",
+    )  # fmt: skip
+    assert "moved round 2 of 'initech'" in result.output
+
+
+def test_an_invitation_that_cannot_be_read_is_exit_3(search, tmp_path):
+    result = run("add", "--from-invite", str(tmp_path / "missing.ics"), "-f", str(search))
+    assert result.exit_code == 3 and "cannot read the invitation" in result.stderr
