@@ -84,8 +84,8 @@ def start_login(google: GoogleStandIn, home: Path, *extra: str, env: dict | None
 
 
 def printed_url(process: subprocess.Popen) -> str:
-    assert process.stderr is not None
-    for line in process.stderr:
+    assert process.stdout is not None
+    for line in process.stdout:
         if line.startswith("http://"):
             return line.strip()
     raise AssertionError("login printed no address")
@@ -160,6 +160,7 @@ def test_login_without_a_browser_completes_the_loopback_flow_with_pkce(google, h
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert f"the tokens are in {path}" in out
+    assert "Open this address in a browser and sign in to Google:" in err
     for secret in (kept["refresh_token"], kept["access_token"]):
         assert secret not in out + err
 
@@ -586,3 +587,14 @@ def test_verbose_output_never_shows_a_token(google, home, request):
     for secret in (kept["access_token"], kept["refresh_token"], kept["client_secret"]):
         assert secret not in result.output
     assert "Bearer" not in result.output
+
+
+def test_the_revocation_endpoint_is_the_files_or_beside_the_token_endpoint(google, home):
+    from followup_cal.google.oauth import read_client_secrets
+
+    path = secrets_file(google, home)
+    assert read_client_secrets(str(path)).revoke_uri == f"{google.base}/revoke"
+    data = google.client_secrets()
+    data["installed"]["revoke_uri"] = "https://oauth2.example/revoke"
+    path.write_text(json.dumps(data), "utf-8")
+    assert read_client_secrets(str(path)).revoke_uri == "https://oauth2.example/revoke"

@@ -51,6 +51,7 @@ def login(provider: str, client_secrets: str, mail: bool, no_browser: bool) -> N
         client,
         scopes,
         show=lambda text: click.echo(text, err=True),
+        show_url=click.echo,  # alone on standard output: for a script or another machine
         open_browser=None if no_browser else browse,
     )
     if oauth.CALENDAR_SCOPE not in signed.scopes:

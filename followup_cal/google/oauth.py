@@ -56,13 +56,15 @@ class ClientSecrets:
     client_secret: str
     auth_uri: str
     token_uri: str
+    revoke_uri: str = ""  # the file's, when it names one; else beside token_uri
 
-    @property
-    def revoke_uri(self) -> str:
-        """RFC 7009's endpoint beside the token endpoint (Google: .../token -> .../revoke)."""
-        parts = urlsplit(self.token_uri)
-        path = parts.path.rsplit("/", 1)[0] + "/revoke"
-        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    def __post_init__(self) -> None:
+        if not self.revoke_uri:
+            # RFC 7009's endpoint beside the token endpoint (Google: .../token -> .../revoke).
+            parts = urlsplit(self.token_uri)
+            path = parts.path.rsplit("/", 1)[0] + "/revoke"
+            revoke = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+            object.__setattr__(self, "revoke_uri", revoke)
 
 
 def read_client_secrets(path: str) -> ClientSecrets:
@@ -92,7 +94,8 @@ def read_client_secrets(path: str) -> ClientSecrets:
     for key in ("auth_uri", "token_uri"):
         if not str(client[key]).startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise InvalidInput([Problem(path, 1, 1, f"{key} '{client[key]}' is not https")])
-    return ClientSecrets(*(str(client[k]) for k in keys))
+    revoke = client.get("revoke_uri")  # older client files (oauth2client's) may carry one
+    return ClientSecrets(*(str(client[k]) for k in keys), str(revoke) if revoke else "")
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -261,6 +264,7 @@ def sign_in(
     scopes: list[str],
     *,
     show: Callable[[str], None],
+    show_url: Callable[[str], None],
     open_browser: Callable[[str], bool] | None,
     wait_seconds: float = WAIT_SECONDS,
 ) -> Tokens:
@@ -286,9 +290,10 @@ def sign_in(
     try:
         opened = open_browser(url) if open_browser is not None else False
         if opened:
-            show(f"Your browser was opened to sign in to Google. If it did not, open:\n{url}")
+            show("Your browser was opened to sign in to Google. If it did not, open:")
         else:
-            show(f"Open this address in a browser and sign in to Google:\n{url}")
+            show("Open this address in a browser and sign in to Google:")
+        show_url(url)
         show(f"Waiting for the browser to come back to {redirect_uri} ...")
         if not redirect.done.wait(wait_seconds):
             raise AuthFailed(
