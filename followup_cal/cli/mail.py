@@ -92,8 +92,11 @@ def inbox(
     notifications are never answers. Each answer says why it counts and how sure it
     is; only the header fields this needs are read, folders are opened read-only and
     nothing in the mailbox changes. With --yes each certain answer is recorded with
-    'reply'; the others are shown for you to decide. The password comes from
-    --password-command, FOLLOWUP_CAL_IMAP_PASSWORD, ~/.netrc or the system keyring.
+    'reply'; the others are shown for you to decide. Calendar invitations of the last
+    14 days (or since --since) are read whole and proposed as a new interview, a next
+    round, a move or a cancellation; --yes records the moves and cancellations. The
+    password comes from --password-command, FOLLOWUP_CAL_IMAP_PASSWORD, ~/.netrc or the
+    system keyring.
 
     Exit codes: 5 no such folder, 6 credentials refused or missing, 7 server
     unreachable (DNS, connection, TLS, the server hung up), 8 the server answered
