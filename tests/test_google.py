@@ -598,3 +598,24 @@ def test_the_revocation_endpoint_is_the_files_or_beside_the_token_endpoint(googl
     data["installed"]["revoke_uri"] = "https://oauth2.example/revoke"
     path.write_text(json.dumps(data), "utf-8")
     assert read_client_secrets(str(path)).revoke_uri == "https://oauth2.example/revoke"
+
+
+HELIO_2 = "helio-analytics.follow-up-2@followup-cal"  # Tue 24 Nov, "Final follow-up"
+
+
+def test_a_deletion_in_google_is_recognised_by_the_cache_as_documented(google, home, request):
+    """Google keeps no record property (PROPPATCH refused): this machine's cache knows
+    the deleted event was there, so it becomes skipped: and is not created again."""
+    path, cal = synced_once(google, home, request)
+    from caldav_servers import USER
+
+    href = f"/{USER}/{cal}/" + HELIO_2.replace("@", "-at-") + ".ics"
+    assert radicale_request(google.radicale_port, "DELETE", href)[0] in (200, 204)
+    google.caldav_requests.clear()
+    result = sync(path, "--url", google.events_url(cal))
+    assert result.exit_code == 0, result.output
+    assert "from your calendar: skipped: Final follow-up → Lukas Becker" in result.output
+    assert "- {step: follow_up-2, round: 1, date: 2026-11-23}" in path.read_text("utf-8")
+    assert not [
+        r for r in google.caldav_requests if r[0] == "PUT" and HELIO_2.split("@")[0] in r[1]
+    ]
