@@ -47,6 +47,11 @@ def test_every_builtin_template_fills_completely_and_passes_the_lint():
                 }
             ],
             outcome={"result": "rejected", "date": "2027-01-20"},
+            # Sent before the rejection: what was never sent before it is not planned.
+            done=[
+                {"step": "holiday_note", "date": "2026-12-21"},
+                {"step": "follow_up-1", "date": "2027-01-04"},
+            ],
         ),
         interview(id="b", channel="letter", policy={"max_follow_ups": 3}),
     )

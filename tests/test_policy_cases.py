@@ -355,7 +355,7 @@ def test_reply_prints_what_it_cancelled_and_writes_the_new_date_with_the_reply(t
         "Acme answered on Thu 12 Nov 2026",
         "  cancelled: Follow-up 1 → Dana Lee (Mon 23 Nov 2026)",
         "  cancelled: Final follow-up → Dana Lee (Mon 30 Nov 2026)",
-        "  cancelled: Check-in 1 → Dana Lee (Wed 30 Dec 2026), and 5 later check-ins",
+        "  cancelled: Check-in 1 → Dana Lee (Mon 4 Jan 2027), and 5 later check-ins",
     ]
     assert "  heard_back: 2026-11-12\n" in path.read_text("utf-8")
     again = CliRunner().invoke(

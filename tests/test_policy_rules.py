@@ -11,7 +11,10 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import interview, local_day, plan_of, steps
+from click.testing import CliRunner
+from conftest import interview, local_day, plan_of, search_text, steps
+
+from followup_cal.cli import cli
 
 NY = ZoneInfo("America/New_York")
 TODAY_STEPS = ("debrief", "thank_you")  # bound to the interview day, not to business days
@@ -167,9 +170,15 @@ def test_rule_4_at_most_max_follow_ups_and_the_last_is_final(cap):
 
 
 def test_rule_5_a_reply_cancels_every_inquiry_after_it():
-    items = plan_of(interview(heard_back="2026-11-10"))
+    sent = [{"step": "follow_up-1", "date": "2026-11-09"}]
+    items = plan_of(interview(heard_back="2026-11-10", done=sent))
     assert [local_day(i) for i in steps(items, "follow_up")] == [date(2026, 11, 9)]
     assert not steps(items, "check_in")
+
+
+def test_rule_5_an_inquiry_due_before_the_reply_and_never_sent_is_dropped_not_past():
+    items = plan_of(interview(heard_back="2026-11-10"))
+    assert not steps(items, "follow_up")
 
 
 def test_rule_5_a_reply_with_a_new_date_plans_the_chain_again():
@@ -181,7 +190,8 @@ def test_rule_5_a_reply_with_a_new_date_plans_the_chain_again():
 
 
 def test_rule_6_an_offer_cancels_pending_inquiries():
-    items = plan_of(interview(outcome={"result": "offer", "date": "2026-11-12"}))
+    sent = [{"step": "follow_up-1", "date": "2026-11-09"}]
+    items = plan_of(interview(outcome={"result": "offer", "date": "2026-11-12"}, done=sent))
     assert [local_day(i) for i in steps(items, "follow_up")] == [date(2026, 11, 9)]
     assert not steps(items, "check_in")
     assert not steps(items, "rejection_reply")
@@ -195,7 +205,7 @@ def test_rule_6_withdrawing_cancels_pending_inquiries():
 
 def test_rule_6_a_rejection_plans_the_reply_and_monthly_check_ins():
     items = plan_of(interview(outcome={"result": "rejected", "date": "2026-11-12"}))
-    assert len(steps(items, "follow_up")) == 1  # 9 Nov was before the rejection
+    assert not steps(items, "follow_up")  # 9 Nov was before the rejection, and not sent
     (reply,) = steps(items, "rejection_reply")
     assert local_day(reply) == date(2026, 11, 13)
     check_ins = steps(items, "check_in")
@@ -303,3 +313,93 @@ def test_policy_overrides_at_top_level_and_per_interview():
     assert first.start == at(2026, 11, 12, 8, 15)
     assert local_day(final) == date(2026, 11, 23)  # 22 Nov is a Sunday
     assert len(steps(items, "check_in")) == 1
+
+
+# -- rules 13 to 15: the plan stays right as the facts arrive ---------------------------------
+
+
+def greystone(heard_back: object = None, **kwargs: object) -> dict:
+    rounds = [{"start": "2026-12-09 10:00", "interviewers": [{"name": "Ingrid Dahl"}]}]
+    contact = {"name": "Marcus Bell", "email": "mbell@greystone.example"}
+    extra = {"heard_back": heard_back} if heard_back else {}
+    return interview(
+        id="greystone", company="Greystone", rounds=rounds, contact=contact, **extra, **kwargs
+    )
+
+
+def test_rule_13_a_reply_after_the_holiday_note_day_plans_no_note_before_it():
+    reply = {"date": "2026-12-28", "decision_expected": "2027-01-08"}
+    items = plan_of(greystone(reply), today=date(2026, 12, 28))
+    assert not steps(items, "holiday_note")
+    assert all(
+        local_day(i) >= date(2026, 12, 28)
+        for i in items
+        if i.step.value != "debrief" and i.step.value != "thank_you"
+    )
+    assert local_day(steps(items, "follow_up")[0]) == date(2027, 1, 11)
+
+
+def test_rule_13_the_reply_command_plans_nothing_before_the_reply(tmp_path):
+    path = tmp_path / "search.yaml"
+    path.write_text(search_text(greystone()), "utf-8")
+    args = ["-f", str(path), "--today", "2026-12-28"]
+    result = CliRunner().invoke(
+        cli, ["reply", "greystone", "--on", "2026-12-28", "--decision", "2027-01-08", *args]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Holiday note" not in result.stdout
+    assert "(Mon 21 Dec 2026)" not in result.stdout
+
+
+def test_rule_14_no_inquiry_inside_the_year_end_and_later_ones_keep_their_spacing():
+    rounds = [{"start": "2026-12-17 10:00", "interviewers": [{"name": "Dana Lee"}]}]
+    items = plan_of(interview(rounds=rounds, policy={"max_follow_ups": 3}))
+    first, second, final = steps(items, "follow_up")
+    assert [local_day(i) for i in (first, second, final)] == [
+        date(2027, 1, 4),
+        date(2027, 1, 11),
+        date(2027, 1, 19),  # Mon 18 Jan is Martin Luther King Jr. Day
+    ]
+    assert first.reason == (
+        "7 days after the interview on Thu 17 Dec; moved to Mon 4 Jan because Thu 24 Dec "
+        "falls in the year-end holidays (Thu 24 Dec to Fri 1 Jan), when most people are away"
+    )
+
+
+def test_rule_14_a_check_in_waits_for_the_season_and_the_next_keeps_a_month():
+    rounds = [{"start": "2026-11-10 10:00", "interviewers": [{"name": "Dana Lee"}]}]
+    check_ins = steps(plan_of(interview(rounds=rounds)), "check_in")
+    # The final follow-up on Tue 24 Nov: a month later is Thu 24 Dec, in the season.
+    assert [local_day(c) for c in check_ins[:3]] == [
+        date(2027, 1, 4),
+        date(2027, 2, 4),
+        date(2027, 3, 4),
+    ]
+
+
+def test_rule_14_a_thank_you_and_a_rejection_reply_are_not_moved_by_the_season():
+    rounds = [{"start": "2026-12-28 10:00", "interviewers": [{"name": "Dana Lee"}]}]
+    items = plan_of(
+        interview(rounds=rounds, outcome={"result": "rejected", "date": "2026-12-29"}),
+        today=date(2026, 12, 29),
+    )
+    assert local_day(steps(items, "thank_you")[0]) == date(2026, 12, 28)
+    assert local_day(steps(items, "rejection_reply")[0]) == date(2026, 12, 30)
+
+
+def test_rule_15_a_holiday_note_waits_three_business_days_after_their_answer():
+    reply = {"date": "2026-12-18", "decision_expected": "2027-01-08"}
+    (note,) = steps(plan_of(greystone(reply), today=date(2026, 12, 18)), "holiday_note")
+    assert local_day(note) == date(2026, 12, 23)
+    assert note.reason.endswith(
+        "moved to Wed 23 Dec because Greystone answered on Fri 18 Dec, and a note you start "
+        "waits 3 business days after their answer"
+    )
+    quiet = plan_of(greystone(reply, policy={"quiet_after_reply_business_days": 0}))
+    assert local_day(steps(quiet, "holiday_note")[0]) == date(2026, 12, 21)
+
+
+def test_rule_15_an_inquiry_waits_after_their_answer_even_past_the_decision():
+    reply = {"date": "2026-11-16", "decision_expected": "2026-11-17"}
+    first = steps(plan_of(interview(heard_back=reply)), "follow_up")[0]
+    assert local_day(first) == date(2026, 11, 19)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from followup_cal.calendar.ics import FollowupEvent
 from followup_cal.columns import cells, pad
-from followup_cal.plan.followups import PENDING_STEPS, PlannedFollowup, Step, fmt_day
+from followup_cal.plan.followups import PlannedFollowup, Step, fmt_day
 
 if TYPE_CHECKING:
     from followup_cal.plan.drafts import Draft
@@ -106,7 +106,7 @@ def build_agenda(
     shown, later = [], []
     for item in items:
         start = item.start.astimezone(zone)
-        if item.done or _answered_before_sent(item, start.date()):
+        if item.done:  # a step no longer worth sending is not planned at all
             continue
         (shown if start.date() <= last else later).append((start, item))
 
@@ -140,17 +140,6 @@ def json_pieces(rows: Sequence[AgendaRow]) -> Iterator[str]:
         )
         yield ("[\n" if n == 0 else ",\n") + "  {\n" + fields + "\n  }"
     yield "\n]"
-
-
-def _answered_before_sent(item: PlannedFollowup, day: date) -> bool:
-    """An inquiry, note or check-in that was due on or before the day they answered (or
-    decided) and was never recorded as sent: sending it now would ask after their answer.
-    The plan keeps it as history; only the to-do list drops it."""
-    if item.step not in PENDING_STEPS:
-        return False
-    interview = item.interview
-    answers = [d for d in (interview.heard_back, interview.outcome and interview.outcome.on) if d]
-    return bool(answers) and day <= max(answers)
 
 
 def _columns(row: AgendaRow) -> list[str]:

@@ -18,7 +18,7 @@ from dateutil.relativedelta import relativedelta
 
 from followup_cal.plan.followups import PlannedFollowup, Step, count_of, fmt_day
 from followup_cal.plan.model import Channel, Interview, Person, Profile, Result
-from followup_cal.plan.seasons import next_season
+from followup_cal.plan.seasons import holiday_period, season_at
 from followup_cal.plan.thank_you import thank_you_time
 from followup_cal.plan.workdays import WorkCalendar
 
@@ -77,7 +77,7 @@ class _Context:
             interview.decision_after_holidays or decision
         ):
             return None
-        period = _holiday_period(self.cal, self.me.country, self.base_day)
+        period = holiday_period(self.cal, self.me.country, self.base_day)
         if period is None or interview.decision_after_holidays:
             return period
         if decision and self.base_day < period[0] and period[3] < decision:
@@ -115,6 +115,35 @@ class _Context:
                 f"{period[2]} (to {fmt_day(period[1])}), which the decision waits on",
             )
         return wait
+
+    @cached_property
+    def quiet_after_reply(self) -> tuple[date, str] | None:
+        """The first day a note we start may go after the contact's own reply, and why."""
+        heard = self.interview.heard_back
+        if heard is None:
+            return None
+        count = self.interview.policy.quiet_after_reply_business_days
+        return (
+            self.cal.add_business_days(heard, count),
+            f"{self.interview.company} answered on {fmt_day(heard)}, and a note you start "
+            f"waits {count_of(count, 'business day')} after their answer",
+        )
+
+    def keep_clear(self, d: _Day) -> bool:
+        """Rules 13 and 14: a note we start waits for the quiet days after their reply and
+        never lands inside a holiday season; whether ``d`` moved."""
+        start = d.day
+        quiet = self.quiet_after_reply
+        if quiet and d.day < quiet[0]:
+            d.move(quiet[0], quiet[1])
+        season = season_at(self.cal, self.me.country, d.day)
+        if season:
+            d.move(
+                self.cal.after(season[1]),
+                f"{fmt_day(d.day)} falls in {season[2]} ({fmt_day(season[0])} to "
+                f"{fmt_day(season[3])}), when most people are away",
+            )
+        return d.day != start
 
     def at_send_time(self, day: date) -> datetime:
         return datetime.combine(day, self.interview.policy.send_time, tzinfo=self.zone)
@@ -201,21 +230,6 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
             )
 
 
-def _holiday_period(
-    cal: WorkCalendar, country: str, after: date
-) -> tuple[date, date, str, date] | None:
-    """The next holiday season (seasons.py): (first day, last day off, name, last day of
-    the season itself); the days off run on over a weekend or a bridge day."""
-    season = next_season(country, after, cal.holiday_name)
-    if season is None:
-        return None
-    start, last, name = season
-    end = last
-    while not cal.is_business_day(end + timedelta(days=1)):
-        end += timedelta(days=1)
-    return start, end, name, last
-
-
 def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
     """Rules 1, 2, 4 and 10: the inquiry chain counted from the latest round."""
     interview, pol, cal = ctx.interview, ctx.interview.policy, ctx.cal
@@ -259,6 +273,11 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
             )
         d.after_absence(cal, interview.contact)
         d.to_business_day(cal)
+        if not sent:
+            # The later inquiries keep their spacing from where this one waits to.
+            before = d.day
+            ctx.keep_clear(d)
+            shift += d.day - before
         moved = interview.moved_to(
             f"follow_up-{number}", interview.latest_round.number, interview.contact.name
         )
@@ -316,6 +335,8 @@ def _check_ins(
             d.after_absence(cal, person)
             previous = d.day
             d.to_business_day(cal)
+            if ctx.keep_clear(d):
+                previous = d.day  # the next one keeps its interval from where this went
             items.append(
                 ctx.item(
                     Step.CHECK_IN,
@@ -345,9 +366,12 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
         f"{count_of(count, 'business day')} before {period[2]} (from {fmt_day(period[0])})" + why,
     )
     d.after_absence(cal, interview.contact)
+    quiet = ctx.quiet_after_reply
+    if quiet and d.day < quiet[0]:
+        d.move(quiet[0], quiet[1])
     if d.day <= base or d.day >= period[0]:
-        # Too close to the interview, or the contact is away until the holidays:
-        # a season's greeting would arrive too late to mean anything.
+        # Too close to the interview, or the contact is away until the holidays, or their
+        # answer came too close to them: a season's greeting would arrive too late.
         return []
     return [
         ctx.item(
@@ -401,9 +425,16 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
     cut = interview.reply_ending_chain
     if interview.outcome and (cut is None or interview.outcome.on < cut):
         cut = interview.outcome.on
+    # What was done stays: it happened, whatever came after.
+    pending = [ctx.mark_done(p) for p in pending]
     if cut is not None:
-        # What was done stays: it happened, whatever came after.
         pending = [p for p in pending if p.done or p.start.astimezone(ctx.zone).date() <= cut]
+    answers = [d for d in (interview.heard_back, interview.outcome and interview.outcome.on) if d]
+    if answers:
+        # A note due on or before their answer and never sent is not worth sending now:
+        # it would ask after the answer. Dropped, so that no view shows it as overdue.
+        answered = max(answers)
+        pending = [p for p in pending if p.done or p.start.astimezone(ctx.zone).date() > answered]
     items += pending
 
     outcome = interview.outcome

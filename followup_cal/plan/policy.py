@@ -42,6 +42,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("check_in_every_months", "int", 1, 12, "months between check-ins"),
         Setting("rejection_reply_business_days", "int", 1, 5, "business days after a rejection"),
         Setting("holiday_note_business_days", "int", 1, 10, "business days before the holidays"),
+        Setting(
+            "quiet_after_reply_business_days",
+            "int",
+            0,
+            10,
+            "business days after their reply before a note you start",
+        ),
         Setting("event_minutes", "int", 5, 120, "length of a follow-up event"),
         Setting("reminder_minutes", "int", 0, 1440, "minutes before the event the alarm rings"),
     )
@@ -65,6 +72,7 @@ class Policy:
     check_in_every_months: int = 1
     rejection_reply_business_days: int = 1
     holiday_note_business_days: int = 3
+    quiet_after_reply_business_days: int = 3
     event_minutes: int = 15
     reminder_minutes: int = 0
     # Keys set explicitly at interview level; rule 3 lets an explicit ``check_ins``

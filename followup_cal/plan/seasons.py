@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from followup_cal.plan.workdays import WorkCalendar
+
 HolidayName = Callable[[date], str | None]
 
 
@@ -115,3 +117,30 @@ def next_season(
         if dates:
             found.append((*dates, season.name))
     return min(found, default=None)
+
+
+Period = tuple[date, date, str, date]
+
+
+def holiday_period(cal: WorkCalendar, country: str, after: date) -> Period | None:
+    """The next holiday season: (first day, last day off, name, last day of the season
+    itself); the days off run on over a weekend or a bridge day."""
+    season = next_season(country, after, cal.holiday_name)
+    if season is None:
+        return None
+    start, last, name = season
+    end = last
+    while not cal.is_business_day(end + timedelta(days=1)):
+        end += timedelta(days=1)
+    return start, end, name, last
+
+
+def season_at(cal: WorkCalendar, country: str, day: date) -> Period | None:
+    """The season of ``country`` that ``day`` falls in (its days off included), or None.
+    Kept in the calendar's memo: a plan asks it for the same few hundred days."""
+    key = ("season", country, day)
+    if key not in cal.memo:
+        period = holiday_period(cal, country, day)
+        inside = period is not None and period[0] <= day <= period[1]
+        cal.memo[key] = period if inside else None
+    return cal.memo[key]  # type: ignore[return-value]

@@ -28,6 +28,9 @@ class WorkCalendar:
 
     work_week: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: Callable[[date], str | None] = field(default=lambda _day: None)
+    # What the planner worked out from these days alone (the season a day falls in),
+    # kept for the next interview of the same plan: a memo, not state.
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def holiday_name(self, day: date) -> str | None:
         return self.holidays(day)
