@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from conftest import interview, local_day, plan_of, search_text, steps
+from conftest import interview, load_search, local_day, plan_of, search_text, steps
 
+from followup_cal import service
 from followup_cal.cli import cli
 
 NY = ZoneInfo("America/New_York")
@@ -283,9 +284,73 @@ def test_rule_9_interview_in_its_zone_follow_ups_at_my_send_time_in_my_zone():
     assert debrief.start == datetime(2026, 11, 10, 17, 15, tzinfo=berlin)
     assert debrief.start.tzinfo == berlin
     (thanks,) = steps(items, "thank_you")
-    assert thanks.start == at(2026, 11, 10, 12, 45)  # 16:45 Berlin is 10:45 in New York
+    # 2 h after 16:45 Berlin is 18:45 there, after Lukas's day: the next morning in New
+    # York, 15:30 in Berlin, is within his working hours and 24 h.
+    assert thanks.start == at(2026, 11, 11, 9, 30)
+    assert thanks.their_zone == berlin
     for item in steps(items, "follow_up") + steps(items, "check_in"):
         assert item.start.tzinfo == NY and item.start.timetz().replace(tzinfo=None) == time(9, 30)
+    assert steps(items, "follow_up")[0].reason.endswith(
+        "; at 09:30, 15:30 in Berlin, within their working hours"
+    )
+
+
+def oslo_round(start: str) -> dict:
+    return interview(
+        rounds=[
+            {
+                "start": start,
+                "timezone": "Europe/Oslo",
+                "interviewers": [{"name": "Ingrid Dahl", "talked_about": "x"}],
+            }
+        ]
+    )
+
+
+def test_rule_9_a_thank_you_lands_in_their_working_hours_not_only_mine():
+    # Ends 15:45 in Oslo, 09:45 in New York: 2 h later is 11:45 here but 17:45 there.
+    (thanks,) = steps(plan_of(oslo_round("2026-12-09 14:45")), "thank_you")
+    assert thanks.start == at(2026, 12, 10, 9, 30)
+    assert thanks.reason == (
+        "2 h after the interview ends, still within your working hours; 17:45 in Oslo is "
+        "outside their working hours, so Thu 09:30, 15:30 in Oslo"
+    )
+
+
+def test_rule_9_a_thank_you_already_in_their_hours_says_both_clocks():
+    # Ends 11:00 in Oslo, 05:00 in New York: sent at 09:30 here, 15:30 there.
+    (thanks,) = steps(plan_of(oslo_round("2026-12-09 10:00")), "thank_you")
+    assert thanks.start == at(2026, 12, 9, 9, 30)
+    assert thanks.reason.endswith("; 15:30 in Oslo, within their working hours")
+
+
+def test_rule_9_an_inquiry_to_tokyo_waits_for_their_morning_the_same_day_for_me():
+    tokyo = interview(
+        rounds=[
+            {
+                "start": "2026-11-04 10:00",
+                "timezone": "Asia/Tokyo",
+                "interviewers": [{"name": "Kenji Sato", "talked_about": "x"}],
+            }
+        ]
+    )
+    first = steps(plan_of(tokyo), "follow_up")[0]
+    # 09:30 in New York is 23:30 in Tokyo; 19:00 here is 09:00 there, the next day.
+    assert first.start == at(2026, 11, 10, 19, 0)
+    assert first.reason.endswith(
+        "; at 19:00, 23:30 in Tokyo is outside their working hours, so Tue 19:00, 09:00 in Tokyo"
+    )
+
+
+def test_the_draft_command_shows_the_when_line_in_both_zones(tmp_path):
+    path = tmp_path / "search.yaml"
+    path.write_text(search_text(oslo_round("2026-12-09 14:45")), "utf-8")
+    shown = CliRunner().invoke(
+        cli, ["draft", "acme", "thank_you", "-f", str(path), "--today", "2026-12-09"]
+    )
+    assert shown.exit_code == 0, shown.output
+    when = next(line for line in shown.stdout.splitlines() if line.startswith("When: "))
+    assert when.startswith("When: Thu 10 Dec 2026 09:30 EST (15:30 CET in Oslo) (")
 
 
 def test_rule_10_letter_moves_the_thank_you_to_the_interview_day():
@@ -403,3 +468,8 @@ def test_rule_15_an_inquiry_waits_after_their_answer_even_past_the_decision():
     reply = {"date": "2026-11-16", "decision_expected": "2026-11-17"}
     first = steps(plan_of(interview(heard_back=reply)), "follow_up")[0]
     assert local_day(first) == date(2026, 11, 19)
+
+
+def test_the_timeline_panel_shows_the_when_line_in_both_zones():
+    page = service.timeline_html(load_search(oslo_round("2026-12-09 14:45")), date(2026, 12, 9))
+    assert "<dt>When</dt><dd>Thu 10 Dec 2026 09:30 (15:30 CET in Oslo)</dd>" in page

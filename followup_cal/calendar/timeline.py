@@ -15,7 +15,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from followup_cal.calendar.ics import FollowupEvent, summary
-from followup_cal.plan.followups import fmt_date, fmt_day
+from followup_cal.plan.followups import fmt_date, fmt_day, their_time
 from followup_cal.plan.model import Interview
 
 STATES = ("done", "due", "overdue", "planned", "cancelled")
@@ -203,7 +203,8 @@ def timeline_chunks(
 
 def _draft_panel(number: int, mark: Mark) -> str:
     item, draft = mark.event.item, mark.event.draft
-    rows = [("When", f"{fmt_date(mark.day)} {mark.start:%H:%M}"), ("State", mark.state)]
+    when = f"{fmt_date(mark.day)} {mark.start:%H:%M}{their_time(item)}"
+    rows = [("When", when), ("State", mark.state)]
     if draft.recipient is not None:
         rows.append(("To", draft.to_header))
     rows.append(("Subject", draft.subject))

@@ -22,7 +22,7 @@ from followup_cal.cli.base import (
 )
 from followup_cal.columns import pad
 from followup_cal.errors import DraftWarnings, FollowupCalError
-from followup_cal.plan.followups import PlannedFollowup, fmt_date
+from followup_cal.plan.followups import PlannedFollowup, fmt_date, their_time
 
 
 @cli.command()
@@ -203,7 +203,8 @@ def draft(
     click.echo(f"Subject: {event.draft.subject}")
     # In my zone, as plan and agenda show it: a debrief keeps the round's zone otherwise.
     when = event.item.start.astimezone(search.me.timezone)
-    click.echo(f"When: {fmt_date(when.date())} {when:%H:%M %Z} ({event.item.reason})")
+    there = their_time(event.item)  # the reader's clock too, when it is another
+    click.echo(f"When: {fmt_date(when.date())} {when:%H:%M %Z}{there} ({event.item.reason})")
     if event.draft.gaps:
         click.echo("Needs your input: replace each [[...]] with your own words before sending.")
     click.echo("")

@@ -40,6 +40,20 @@ def fmt_date(day: date) -> str:
     return f"{fmt_day(day)} {day.year}"
 
 
+def their_time(item: PlannedFollowup) -> str:
+    """' (15:30 CET in Oslo)' when the reader's clock differs from the user's, else ''."""
+    zone = item.their_zone
+    if zone is None:
+        return ""
+    there = item.start.astimezone(zone)
+    return f" ({there:%H:%M %Z} in {place_name(zone)})"
+
+
+def place_name(zone: ZoneInfo) -> str:
+    """'Europe/Oslo' -> 'Oslo', 'America/New_York' -> 'New York'."""
+    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
+
+
 def count_of(n: int, unit: str) -> str:
     """'1 month', '2 months': reasons are read by people, so no 'month(s)'."""
     return f"{n} {unit}{'s' * (n != 1)}"
@@ -62,6 +76,8 @@ class PlannedFollowup:
     by_letter: bool = False
     occasion: str = ""  # the holiday a holiday note is for
     done: date | None = None  # the day the user recorded it as done
+    # The reader's zone, when a round's own zone sets their clock apart from the user's.
+    their_zone: ZoneInfo | None = None
     # "done", or else "past", "today" or "upcoming" relative to the plan's today.
     status: str = "upcoming"
 

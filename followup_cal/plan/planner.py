@@ -20,6 +20,7 @@ from followup_cal.plan.followups import PlannedFollowup, Step, count_of, fmt_day
 from followup_cal.plan.model import Channel, Interview, Person, Profile, Result
 from followup_cal.plan.seasons import holiday_period, season_at
 from followup_cal.plan.thank_you import thank_you_time
+from followup_cal.plan.their_clock import inquiry_on_their_clock, thank_you_on_their_clock
 from followup_cal.plan.workdays import WorkCalendar
 
 
@@ -219,6 +220,12 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
             round=rnd.number,
         )
         when, reason = thank_you_time(ctx, rnd.start, rnd.end, label)
+        if interview.channel is not Channel.LETTER:  # a letter goes by post, not by clock
+            when, reason, theirs = thank_you_on_their_clock(
+                when, reason, rnd.end, ctx.zone, rnd.start.tzinfo, pol, ctx.cal.work_week
+            )
+        else:
+            theirs = None
         for person in rnd.interviewers:
             yield ctx.item(
                 Step.THANK_YOU,
@@ -227,6 +234,7 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
                 recipient=person,
                 round=rnd.number,
                 by_letter=interview.channel is Channel.LETTER,
+                their_zone=theirs,
             )
 
 
@@ -286,11 +294,19 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
             # spacing from it (and the 7 days below).
             shift += moved[0] - d.day
             d.move(moved[0], "you moved it in your calendar")
+        when, reason, theirs = inquiry_on_their_clock(
+            ctx.at_send_time(d.day),
+            d.reason,
+            interview.latest_round.start.tzinfo,
+            pol,
+            cal.work_week,
+        )
         item = ctx.mark_done(
             ctx.item(
                 Step.FOLLOW_UP,
-                ctx.at_send_time(d.day),
-                d.reason,
+                when,
+                reason,
+                their_zone=theirs,
                 recipient=interview.contact,
                 number=number,
                 final=final,
