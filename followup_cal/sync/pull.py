@@ -47,6 +47,7 @@ class CalendarFact:
     item: PlannedFollowup
     on: date
     at: time | None = None  # moved to another hour
+    cancelled: bool = False  # skipped because the user cancelled it (not deleted)
 
     def describe(self) -> str:
         who = f" → {self.item.recipient.name}" if self.item.recipient else ""
@@ -55,6 +56,7 @@ class CalendarFact:
         if self.kind == "undone":
             return f"done: {what} on {when} taken out: un-ticked in your calendar"
         verb = {"done": "done on", "moved": "moved to", "skipped": "deleted on"}[self.kind]
+        verb = "cancelled on" if self.cancelled else verb
         return f"{self.kind}: {what}, {verb} {when}"
 
 
@@ -135,7 +137,7 @@ def _fact(
         on = _local(change.completed, zone)[0] if change.completed else today
         return CalendarFact("done", item, min(on, today))
     if kind in ("deleted", "cancelled"):
-        return CalendarFact("skipped", item, today)
+        return CalendarFact("skipped", item, today, cancelled=kind == "cancelled")
     if kind == "uncompleted":
         return None  # not done in the file: nothing to take back
     start = change.start
