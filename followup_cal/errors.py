@@ -137,3 +137,10 @@ class SyncConflicts(FollowupCalError):
     """Some events were edited on the server and left alone."""
 
     exit_code = 10
+
+
+class FactsRefused(FollowupCalError):
+    """The sync finished, but facts from the calendar that the file does not allow
+    (each printed with its reason) were not recorded."""
+
+    exit_code = 12

@@ -102,7 +102,9 @@ def sync(
 
     Exit codes: 6 credentials refused or missing, 7 server unreachable (DNS,
     connection, TLS, timeout), 8 server error or not CalDAV, 9 refused to delete
-    every event (use --force), 10 events edited on the server were left alone.
+    every event (use --force), 10 events edited on the server were left alone, 12
+    facts from the calendar that the file does not allow were not recorded (each said
+    with its reason; the rest of the sync went on).
 
     \b
     Example:
@@ -153,7 +155,7 @@ def sync(
             )
             return
     # The full path: the file planned and drafted, the calendar's events compared.
-    from followup_cal.errors import SyncConflicts
+    from followup_cal.errors import FactsRefused, SyncConflicts
     from followup_cal.loader import decode, parse
     from followup_cal.sync.identity import ensure_search_id
     from followup_cal.sync.run import execute_sync, prepare_sync
@@ -187,6 +189,7 @@ def sync(
     # With the pull the writes are decided twice (before and after the facts are
     # recorded): the first decision must not bump any SEQUENCE.
     first_state = state if no_pull else ExportState(dict(state.revisions))
+    refused: list[str] = []
     try:
         prepared = prepare_sync(
             search,
@@ -201,8 +204,8 @@ def sync(
             read_before=read_before,
         )
         if not no_pull:
-            prepared = _pull(file, search, prepared, state, first_state, target, day, dry_run,
-                             force=force, adopt=adopt)  # fmt: skip
+            prepared, refused = _pull(file, search, prepared, state, first_state, target,
+                                      day, dry_run, force=force, adopt=adopt)  # fmt: skip
         plan = prepared.plan
         writes = prepared.plan.writes
         if dry_run:
@@ -223,7 +226,7 @@ def sync(
                 save_status(status_path, status)
             if state.revisions != revisions_before:
                 save_state(state_path, state)
-    _search_id, note = ensure_search_id(search, write=True)
+    _search_id, note = ensure_search_id(search, write=True, chosen=prepared.search_id)
     if note:
         click.echo(note, err=True)
     for uid in plan.kept:
@@ -241,6 +244,8 @@ def sync(
     click.echo(report.summary)
     if report.conflicts:
         raise SyncConflicts(f"{len(report.conflicts)} event(s) left alone")
+    if refused:
+        raise FactsRefused(f"{len(refused)} fact(s) from your calendar not recorded")
     if not (note or writes or plan.edits or plan.duplicates) and quiet.Inputs.read(file) == inputs:
         # Nothing to do, nothing to say, and the files as they were read: the next sync
         # with these inputs may say so as soon as the calendar shows nothing new.
@@ -301,9 +306,10 @@ def _pull(
     *,
     force: bool,
     adopt: bool,
-) -> PreparedSync:
+) -> tuple[PreparedSync, list[str]]:
     """Record in FILE what the user did to its events in the calendar, say so, and
-    decide the writes again from the file as it now reads."""
+    decide the writes again from the file as it now reads; with the facts the file did
+    not allow (reported, and left out)."""
     from followup_cal.journal.record import FileText
     from followup_cal.sync.from_calendar import pull_into_file
     from followup_cal.sync.run import replan
@@ -313,13 +319,13 @@ def _pull(
     lead = "would record from your calendar" if dry_run else "from your calendar"
     for fact in pulled.facts:
         click.echo(f"{lead}: {fact.describe()}")
-    for line in pulled.conflicts:
+    for line in pulled.conflicts + pulled.refused:
         click.echo(line, err=True)
     if not (pulled.facts or pulled.settled or pulled.agreed):
         state.revisions = first_state.revisions
-        return prepared
+        return prepared, pulled.refused
     return replan(prepared, updated, state, day, target.style, pulled.settled,
-                  force=force, adopt=adopt, agreed=pulled.agreed)  # fmt: skip
+                  force=force, adopt=adopt, agreed=pulled.agreed), pulled.refused  # fmt: skip
 
 
 def _what(plan: SyncPlan, uid: str) -> str:

@@ -117,7 +117,7 @@ def server_edit(
     if pushed:
         return compare(item.uid, pushed, item.now, completed_now=item.completed)
     known = remembered_etags.get(item.uid)
-    if known is not None and known != item.etag:
+    if known and known != item.etag:  # "": written, its ETag never given
         return ServerEdit(item.uid, ("unknown",))
     return None
 

@@ -35,6 +35,10 @@ class SyncStatus:
     tokens: dict[str, str] = field(default_factory=dict)  # calendar -> token, "" = none offered
     listings: dict[str, dict[str, str]] = field(default_factory=dict)  # calendar -> href -> ETag
     quiet: dict[str, str] = field(default_factory=dict)  # the last no-op's inputs (``quiet``)
+    # calendar -> hrefs this tool wrote after its token was taken. A server may leave an
+    # event created and deleted since the token out of what changed (Xandikos does):
+    # these are read again, so one deleted right after we wrote it is seen as gone.
+    written: dict[str, list[str]] = field(default_factory=dict)
     damaged: bool = False  # the file was there but not as we write it: ignored
 
     @classmethod
@@ -58,6 +62,12 @@ class SyncStatus:
             return cls(damaged=True)
         if not all(_entries(known) for known in events.values()):
             return cls(damaged=True)
+        written = data.get("written", {})
+        if not isinstance(written, dict) or not all(
+            isinstance(hrefs, list) and all(isinstance(h, str) for h in hrefs)
+            for hrefs in written.values()
+        ):
+            return cls(damaged=True)
         return cls(
             dict(calendars),
             {url: dict(known) for url, known in etags.items()},
@@ -65,6 +75,7 @@ class SyncStatus:
             dict(tokens),
             {url: dict(known) for url, known in listings.items()},
             dict(quiet),
+            {str(url): list(hrefs) for url, hrefs in written.items()},
         )
 
     def known_events(self, calendar_url: str) -> dict[str, Remote] | None:
@@ -108,7 +119,7 @@ class SyncStatus:
         self.events.get(calendar_url, {}).pop(href, None)
 
     def forget_calendar(self, calendar_url: str) -> None:
-        for known in (self.etags, self.events, self.tokens, self.listings):
+        for known in (self.etags, self.events, self.tokens, self.listings, self.written):
             known.pop(calendar_url, None)
 
     def to_json(self) -> bytes:
@@ -121,6 +132,8 @@ class SyncStatus:
             "listings": self.listings,
             "quiet": self.quiet,
         }
+        if any(self.written.values()):
+            data["written"] = {url: sorted(set(h)) for url, h in self.written.items() if h}
         return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
     def save(self, path: Path) -> None:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from followup_cal import service
-from followup_cal.errors import FollowupCalError
+from followup_cal.errors import FollowupCalError, InvalidInput
 from followup_cal.journal.record import (
     WHOLE_FILE,
+    FileText,
     StepFactEntry,
     edited_text,
     record_step_facts,
@@ -115,6 +117,31 @@ def calendar_changes(prepared: PreparedSync) -> list[CalendarChange]:
     return changes
 
 
+def _refused(search: SearchFile, text: str, facts: Sequence[CalendarFact]) -> dict[str, str]:
+    """{uid: why} for each fact that, written alone into the file, would make it invalid
+    (the same check the journal makes before it writes)."""
+    refused = {}
+    for fact in facts:
+        edit = step_facts_edit(lambda _s, fact=fact: _entries([fact]))
+        where = fact.item.interview.id
+        try:
+            parse(search.path, edited_text(search, text, edit, where), where)
+        except InvalidInput as exc:
+            refused[fact.item.uid] = "; ".join(p.message for p in exc.problems)
+    return refused
+
+
+def _leave_out(pulled: Pulled, refused: dict[str, str]) -> None:
+    for fact in [f for f in pulled.facts if f.item.uid in refused]:
+        pulled.facts.remove(fact)
+        pulled.settled.discard(fact.item.uid)
+        pulled.agreed.pop(fact.item.uid, None)
+        pulled.refused.append(
+            f"not recorded: {fact.describe()}: {refused[fact.item.uid]}; "
+            "the event is left as it is in your calendar"
+        )
+
+
 def _entries(facts: Sequence[CalendarFact]) -> list[StepFactEntry]:
     return [StepFactEntry(f.kind, f.item, f.on, f.at) for f in facts]
 
@@ -134,6 +161,15 @@ def pull_into_file(
     pulled = pull(service.plan(search, today), changes, zone, today)
     if not pulled.facts:
         return pulled, search
+    own_text = text if text is not None else FileText.of(path, Path(path).read_bytes()).text
+    refused = _refused(search, own_text, pulled.facts)
+    if refused:
+        # One fact the file does not allow never blocks the rest, nor the push: it is
+        # reported with its reason and left out, and its event is left as the user has it.
+        _leave_out(pulled, refused)
+        changes = [c for c in changes if c.uid not in refused]
+        if not pulled.facts:
+            return pulled, search
     if text is not None:
         edit = step_facts_edit(lambda _s: _entries(pulled.facts))
         return pulled, parse(path, edited_text(search, text, edit, WHOLE_FILE))

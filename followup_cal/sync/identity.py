@@ -3,13 +3,18 @@
 Chosen at the first sync and appended to the YAML as one line (nothing else in the file
 changes), so it travels with the file: renaming the file or syncing from another machine keeps it.
 The id chosen is derived from the user's e-mail address and the file's name, so two
-machines that sync the same file before either has the id written still agree, while
-two files of one person (work and private) or two people's files differ.
+machines that sync the same file before either has the id written still agree. Two
+searches of one person may still derive the same id (two folders, each with its own
+``interviews.yaml``): so the calendar is asked first. An id whose events there are all
+another file's (none of them is a step this file plans or has synced) is taken, and the
+next id of a fixed series is tried; the same file on another machine finds its own steps
+among them and agrees.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from followup_cal.atomic import update_file
@@ -17,20 +22,44 @@ from followup_cal.errors import FileAccessError, InvalidInput
 from followup_cal.journal.record import FileText
 from followup_cal.loader import parse
 from followup_cal.plan.model import SearchFile
+from followup_cal.sync.algorithm import Remote
+
+# Ids tried before giving up on a free one: far more searches than one person keeps.
+MAX_TRIED = 64
 
 
-def derived_search_id(search: SearchFile) -> str:
+def derived_search_id(search: SearchFile, attempt: int = 0) -> str:
     seed = f"{search.me.email.strip().lower()}\n{Path(search.path).stem}"
+    if attempt:
+        seed += f"\n{attempt}"
     return "s-" + hashlib.sha256(seed.encode()).hexdigest()[:12]
 
 
-def ensure_search_id(search: SearchFile, *, write: bool) -> tuple[str, str]:
+def free_search_id(search: SearchFile, existing: Iterable[Remote], ours: Collection[str]) -> str:
+    """The file's id where it has one; else the first derived id that no other file's
+    events in the calendar carry. ``ours``: the UIDs this file plans or synced before."""
+    if search.sync_id:
+        return search.sync_id
+    holders: dict[str, set[str]] = {}
+    for item in existing:
+        if item.search:
+            holders.setdefault(item.search, set()).add(item.uid)
+    for attempt in range(MAX_TRIED):
+        candidate = derived_search_id(search, attempt)
+        uids = holders.get(candidate)
+        if not uids or uids & set(ours):
+            return candidate
+    return derived_search_id(search, MAX_TRIED)
+
+
+def ensure_search_id(search: SearchFile, *, write: bool, chosen: str = "") -> tuple[str, str]:
     """(the file's search id, a note for the user or ""). Writes the id into the file
-    when it has none and ``write``; a file that cannot be edited keeps working with the
-    derived id, which is the same on every run."""
+    when it has none and ``write`` (``chosen``, the id the sync used, else the first
+    derived one); a file that cannot be edited keeps working with the id found for it,
+    which is the same on every run."""
     if search.sync_id:
         return search.sync_id, ""
-    search_id = derived_search_id(search)
+    search_id = chosen or derived_search_id(search)
     if not write:
         return search_id, ""
 

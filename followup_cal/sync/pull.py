@@ -47,7 +47,6 @@ class CalendarFact:
     item: PlannedFollowup
     on: date
     at: time | None = None  # moved to another hour
-    cancelled: bool = False  # skipped because the user cancelled it (not deleted)
 
     def describe(self) -> str:
         who = f" → {self.item.recipient.name}" if self.item.recipient else ""
@@ -56,7 +55,6 @@ class CalendarFact:
         if self.kind == "undone":
             return f"done: {what} on {when} taken out: un-ticked in your calendar"
         verb = {"done": "done on", "moved": "moved to", "skipped": "deleted on"}[self.kind]
-        verb = "cancelled on" if self.cancelled else verb
         return f"{self.kind}: {what}, {verb} {when}"
 
 
@@ -69,6 +67,8 @@ class Pulled:
     # UIDs whose change the file now agrees with: the user's version stays as saved.
     # The value: the day of a tick recorded as done (YYYYMMDD), or "".
     agreed: dict[str, str] = field(default_factory=dict)
+    # Facts the file does not allow, one line each with the reason: not recorded.
+    refused: list[str] = field(default_factory=list)
 
 
 def _local(value: datetime | date, zone: ZoneInfo) -> tuple[date, time | None]:
@@ -137,7 +137,11 @@ def _fact(
         on = _local(change.completed, zone)[0] if change.completed else today
         return CalendarFact("done", item, min(on, today))
     if kind in ("deleted", "cancelled"):
-        return CalendarFact("skipped", item, today, cancelled=kind == "cancelled")
+        # Dated the day it was seen, but never before the first interview: a step of a
+        # round still ahead, deleted now, is skipped as of that interview's day (the
+        # journal takes no fact about an interview before it is held).
+        first = item.interview.rounds[0].start.date()
+        return CalendarFact("skipped", item, max(today, first))
     if kind == "uncompleted":
         return None  # not done in the file: nothing to take back
     start = change.start

@@ -38,6 +38,7 @@ from followup_cal.sync.edits import (
     planned_fingerprint,
     retag,
 )
+from followup_cal.sync.identity import free_search_id
 from followup_cal.sync.merge import merge, with_their_copies
 from followup_cal.sync.reading import Reading, read_owned
 from followup_cal.sync.target import SyncTarget
@@ -246,7 +247,6 @@ def prepare_sync(
     # YAML): enough to claim its events written before search ids existed.
     known_uids = {key.split(" ")[0] for key in state.revisions}
     events = service.draft_events(search, service.plan(search, today))
-    desired = desired_events(events, state, today, target.style, search_id)
     remote = remote or target.connect()
     name = DEFAULT_TASK_LIST if target.as_todo else search.calendar_name or DEFAULT_CALENDAR
     key = calendar_key(target)
@@ -276,6 +276,10 @@ def prepare_sync(
         calendar_url, created = resolve_calendar(remote, target, status, name)
         existing = new_calendar(calendar_url) if created else read(calendar_url)
     remembered = status.etags.setdefault(calendar_url, {})
+    if search_id and not search.sync_id:
+        # Derived, not yet in the file: another search's events may carry it.
+        search_id = free_search_id(search, existing, {e.item.uid for e in events} | known_uids)
+    desired = desired_events(events, state, today, target.style, search_id)
     plan = plan_sync(
         desired,
         existing,
@@ -400,10 +404,12 @@ def execute_sync(
             report.count(write.kind)
         else:
             listing[canonical(href)] = result.etag or ""
-            if result.etag:
-                remembered[write.uid] = result.etag
-            else:
-                remembered.pop(write.uid, None)
+            if status.tokens.get(calendar_url):
+                status.written.setdefault(calendar_url, []).append(canonical(href))
+            # Known to be written here even when the server gave no ETag (sabre/dav
+            # when it reformatted the event): "" is no If-Match, but a UID that is
+            # gone later was deleted by the user, not never written.
+            remembered[write.uid] = result.etag or ""
             # What we wrote is what reading it back would give: cached, so the next
             # sync need not read it.
             # Still the user's after an adopt or a merge: a later update merges again.
