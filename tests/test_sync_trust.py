@@ -75,6 +75,8 @@ def test_a_fact_the_file_refuses_is_reported_and_the_rest_is_recorded_and_pushed
     assert not any("follow_up-1" in line for line in new), new
     assert "skipped: Final follow-up" in result.stdout, result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("created ")  # the push went on
+    # The refused tick stays as the user left it: the task is still completed there.
+    assert "STATUS:COMPLETED" in ws.stored("VTODO")[HARBOR_CALL][2]
 
 
 SECOND = """\
