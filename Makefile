@@ -68,9 +68,13 @@ sabredav:
 test: lint chromium dovecot sabredav
 	TZ=UTC $(BIN)/python -m pytest
 
-# The command reference, from the commands' own help (a test says when it is stale).
-docs: $(VENV)/.installed
+# The manual as a site in site/ (MkDocs, mkdocs.yml), after regenerating the command
+# reference from the commands' own help (a test says when it is stale). `make test` builds
+# it with --strict too (tests/test_docs.py).
+docs: $(VENV)/.installed-dev
 	$(BIN)/python -m followup_cal.cli.reference > docs/cli.md
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "The manual: open site/index.html"
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
@@ -86,4 +90,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/scale.py
 
 clean:
-	rm -rf $(VENV) followups.ics timeline.html .pytest_cache .hypothesis
+	rm -rf $(VENV) followups.ics timeline.html site .pytest_cache .hypothesis

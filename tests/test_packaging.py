@@ -82,7 +82,7 @@ def test_wheel_ships_the_licence_and_a_description_that_renders_alone(installed_
 
 
 def precommit_revs() -> list[str]:
-    readme = (ROOT / "README.md").read_text("utf-8")
+    readme = (ROOT / "docs" / "publishing.md").read_text("utf-8")
     hooks = (ROOT / ".pre-commit-hooks.yaml").read_text("utf-8")
     return re.findall(r"^\s*#?\s*rev: (\S+)", readme + hooks, re.MULTILINE)
 

@@ -1,4 +1,5 @@
-"""Every shell block of the README, run as a new user would paste it (as doctest runs examples).
+"""Every shell block of the README and of the manual (docs/*.md), run as a new user would
+paste it (as doctest runs examples).
 
 A block fenced as `sh`, `bash` or `shell` runs as one bash script (`-e -o pipefail`). A
 `console` or untagged block whose first line starts with `$ ` is a transcript: each `$`
@@ -20,6 +21,8 @@ import pytest
 from conftest import ROOT, user_env
 
 README = ROOT / "README.md"
+# The README and every page of the manual.
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(?P<indent> *)```(?P<info>[\w-]*)\s*$")
 SKIP = re.compile(r"<!-- readme: skip (?P<reason>.+?) -->")
 SCRIPT_TAGS = {"sh", "bash", "shell"}
@@ -106,24 +109,27 @@ def shell(installed_bin, tmp_path):
     return run
 
 
-BLOCKS = runnable(readme_blocks(README.read_text("utf-8")))
+BLOCKS = [
+    (page.relative_to(ROOT).as_posix(), block)
+    for page in PAGES
+    for block in runnable(readme_blocks(page.read_text("utf-8")))
+]
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"README.md:{b.line}" for b in BLOCKS])
-def test_readme_block_runs_as_shown(block, shell):
+@pytest.mark.parametrize(("page", "block"), BLOCKS, ids=[f"{p}:{b.line}" for p, b in BLOCKS])
+def test_readme_block_runs_as_shown(page, block, shell):
+    where = f"{page}:{block.line}"
     if block.skip:
-        pytest.skip(f"README.md:{block.line}: {block.skip}")
+        pytest.skip(f"{where}: {block.skip}")
     if not block.is_transcript:
         done = shell(block.text)
-        assert done.returncode == 0, (
-            f"README.md:{block.line}: exit {done.returncode}\n{done.stderr}"
-        )
+        assert done.returncode == 0, f"{where}: exit {done.returncode}\n{done.stderr}"
         return
     for command, expected in transcript(block.text):
         done = shell(command + " 2>&1")
-        assert done.returncode == 0, f"README.md:{block.line}: {command}\n{done.stdout}"
+        assert done.returncode == 0, f"{where}: {command}\n{done.stdout}"
         shown = "\n".join(line.rstrip() for line in done.stdout.strip("\n").splitlines())
-        assert shown == expected, f"README.md:{block.line}: {command}"
+        assert shown == expected, f"{where}: {command}"
 
 
 SAMPLE = """\
@@ -160,8 +166,12 @@ def test_runner_finds_marks_and_dedents_blocks():
     assert transcript(blocks[2].text) == [("echo hi \\\n    there", "hi there"), ("true", "")]
 
 
-def test_every_shell_block_of_the_readme_is_run_or_skipped_with_a_reason():
-    blocks = readme_blocks(README.read_text("utf-8"))
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
+def test_every_shell_block_of_the_readme_is_run_or_skipped_with_a_reason(page):
+    blocks = readme_blocks(page.read_text("utf-8"))
     shell_like = [b for b in blocks if b.info in SCRIPT_TAGS or b.text.startswith("$ ")]
     assert shell_like == runnable(blocks)
-    assert any(not b.skip for b in shell_like)
+
+
+def test_the_readme_runs_blocks_of_its_own():
+    assert any(not b.skip for b in runnable(readme_blocks(README.read_text("utf-8"))))
