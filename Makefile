@@ -44,26 +44,32 @@ lint: $(VENV)/.installed-dev
 
 # The timeline test opens the page in Debian's chromium: installed here when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Another apt run (unattended-upgrades, a second `make test`) may hold the dpkg lock:
+# wait for it, up to 10 minutes, as apt itself can, rather than fail at once.
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 chromium:
-	@command -v chromium >/dev/null || { \
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  echo "installing Debian's chromium for the timeline test"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	  $(APT_GET) update -qq && \
+	  $(APT_GET) install -y -qq chromium >/dev/null; }
 
-# The inbox tests read mail from Debian's Dovecot, run as the tests' own process.
+# The inbox tests read mail from Debian's Dovecot, run as the tests' own process. What they
+# run is checked, not a package name: dovecot-core without dovecot-imapd (installing
+# another IMAP server removes it) has no imap process to serve them.
 dovecot:
-	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || { \
+	@{ command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ]; } && \
+	  [ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/imap-login ] || { \
 	  echo "installing Debian's dovecot-imapd for the inbox tests"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+	  $(APT_GET) update -qq && \
+	  $(APT_GET) install -y -qq dovecot-imapd >/dev/null; }
 
-# The sync tests run Debian's sabre/dav (Digest auth) under `php -S`.
+# The sync tests run Debian's sabre/dav (Digest auth) under `php -S`, on SQLite through PDO.
 sabredav:
-	@[ -f /usr/share/php/Sabre/autoload.php ] && command -v php >/dev/null || { \
+	@[ -f /usr/share/php/Sabre/autoload.php ] && command -v php >/dev/null && \
+	  php -r 'exit(extension_loaded("pdo_sqlite") ? 0 : 1);' || { \
 	  echo "installing Debian's php-sabre-dav for the sync tests"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    php-cli php-sqlite3 php-sabre-dav >/dev/null; }
+	  $(APT_GET) update -qq && \
+	  $(APT_GET) install -y -qq php-cli php-sqlite3 php-sabre-dav >/dev/null; }
 
 test: lint chromium dovecot sabredav
 	TZ=UTC $(BIN)/python -m pytest
