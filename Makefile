@@ -75,10 +75,12 @@ test: lint chromium dovecot sabredav
 	TZ=UTC $(BIN)/python -m pytest
 
 # The manual as a site in site/ (MkDocs, mkdocs.yml), after regenerating the command
-# reference from the commands' own help (a test says when it is stale). `make test` builds
+# reference from the commands' own help and the key reference from the file's schema
+# (tests say when either is stale). `make test` builds
 # it with --strict too (tests/test_docs.py).
 docs: $(VENV)/.installed-dev
 	$(BIN)/python -m followup_cal.cli.reference > docs/cli.md
+	$(BIN)/python -m followup_cal.cli.format_reference > docs/keys.md
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	@echo "The manual: open site/index.html"
 

@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT
 
 from followup_cal import errors
+from followup_cal.cli import format_reference
 from followup_cal.cli.base import cli
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -101,3 +102,24 @@ def test_nothing_links_outside_the_repository(page):
             continue
         resolved = (page.parent / target).resolve()
         assert resolved.is_relative_to(ROOT) and resolved.exists(), target
+
+
+def test_the_key_reference_is_the_schemas_own():
+    """docs/keys.md is generated (`make docs`): it must list what the schema has now."""
+    page = (ROOT / "docs" / "keys.md").read_text("utf-8")
+    assert page == format_reference.page(), "docs/keys.md is stale: run `make docs`"
+
+
+def test_the_key_reference_lists_every_key_of_every_section():
+    from followup_cal import schema
+
+    built = schema.build_schema()
+    page = format_reference.page()
+    sections = page.split("\n## ")[1:]
+    assert len(sections) == len(format_reference.SECTIONS)
+    for section, (_title, name, _where) in zip(sections, format_reference.SECTIONS, strict=True):
+        definition = built if name is None else built["$defs"][name]
+        keys = re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE)
+        assert keys == list(definition["properties"]), name
+        for key in definition.get("required", []):
+            assert f"| `{key}` | yes |" in section
