@@ -47,11 +47,8 @@ def test_the_corpus_is_well_formed():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_a_client_save_is_understood_and_kept(case: Case, server, tmp_path, request):
+def test_a_client_save_is_understood_and_kept(case: Case, server, tmp_path):
     RESULTS.setdefault(server.name, {})[case.id] = False
-    if server.name == "xandikos" and case.edit.get("delete"):
-        # Issue 18 item 6: the sync token taken before the creates hides a deletion there.
-        request.applymarker(pytest.mark.xfail(reason="a deletion unseen on Xandikos"))
     replay = Replay(tmp_path, server, case)
     first = replay.sync()
     assert first.exit_code == 0, first.output
