@@ -127,3 +127,22 @@ def test_a_property_a_task_app_added_survives_a_change_of_the_yaml(server, tmp_p
     lines = replay.stored_lines()
     assert "PRIORITY:1" in lines
     assert any("running MySQL" in line for line in lines if line.startswith("DESCRIPTION:To:"))
+
+
+def test_a_rebuilt_event_is_told_from_what_this_machine_pushed_not_from_the_yaml(server, tmp_path):
+    """Outlook dropped our marks, and the YAML moved the step meanwhile: the cache says
+    what was pushed, so the old time on the server is not read as the user's move back."""
+    outlook = next(case for case in CASES if case.id == "outlook-rebuild-retitle")
+    replay = Replay(tmp_path, server, outlook)
+    assert replay.sync().exit_code == 0
+    replay.apply(outlook.edit)
+    text = replay.path.read_text("utf-8")
+    moved = "  moved:\n  - {step: follow_up-1, round: 1, date: 2026-11-30}\n"
+    replay.path.write_text(text.replace("  rounds:\n", moved + "  rounds:\n", 1), "utf-8")
+    typed = replay.facts()
+    result = replay.sync()
+    assert "from your calendar" not in result.stdout
+    assert replay.facts() == typed
+    # Changed on both sides: left alone and listed, as for any event (exit 10).
+    assert result.exit_code == 10, result.output
+    assert "SUMMARY:Follow-up Dana Lee (Acme)" in replay.stored_lines()

@@ -145,6 +145,7 @@ def test_a_cancelled_event_or_task_is_skipped_today():
     result = pulled(CalendarChange(FINAL, ("cancelled",)))
     assert facts(result) == [("skipped", "follow_up-2", TODAY, None)]
     assert result.agreed == {FINAL: ""}  # it stays in the calendar, as the user's
+    assert result.facts[0].describe().endswith("cancelled on Mon 23 Nov")
 
 
 def test_a_task_moves_with_its_due_time_and_its_seconds_do_not_count():

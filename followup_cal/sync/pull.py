@@ -47,6 +47,7 @@ class CalendarFact:
     item: PlannedFollowup
     on: date
     at: time | None = None  # moved to another hour
+    cancelled: bool = False  # skipped because the user cancelled it (not deleted)
 
     def describe(self) -> str:
         who = f" → {self.item.recipient.name}" if self.item.recipient else ""
@@ -55,6 +56,7 @@ class CalendarFact:
         if self.kind == "undone":
             return f"done: {what} on {when} taken out: un-ticked in your calendar"
         verb = {"done": "done on", "moved": "moved to", "skipped": "deleted on"}[self.kind]
+        verb = "cancelled on" if self.cancelled else verb
         return f"{self.kind}: {what}, {verb} {when}"
 
 
@@ -141,7 +143,7 @@ def _fact(
         # round still ahead, deleted now, is skipped as of that interview's day (the
         # journal takes no fact about an interview before it is held).
         first = item.interview.rounds[0].start.date()
-        return CalendarFact("skipped", item, max(today, first))
+        return CalendarFact("skipped", item, max(today, first), cancelled=kind == "cancelled")
     if kind == "uncompleted":
         return None  # not done in the file: nothing to take back
     start = change.start

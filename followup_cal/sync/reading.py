@@ -11,10 +11,10 @@ again what it already read at the same ETag.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
-from followup_cal.sync.algorithm import OWNED_SUFFIX, Remote
+from followup_cal.sync.algorithm import OWNED_SUFFIX, Remote, stripped
 from followup_cal.sync.cache import SyncStatus
 from followup_cal.sync.caldav_remote import CalDAVRemote, Changes, canonical, event_href
 
@@ -49,6 +49,7 @@ def read_owned(
         events = remote.owned_events(calendar_url, component, known)
         remembered = status.etags.get(calendar_url, {})
         events += hidden_events(remote, calendar_url, events, remembered, known)
+    events = _marks_remembered(events, status.known_events(calendar_url) or {})
     status.events[calendar_url] = {}
     for event in events:
         status.remember(calendar_url, event)
@@ -58,6 +59,22 @@ def read_owned(
     status.tokens[calendar_url] = token
     status.written.pop(calendar_url, None)  # all read again as of this token
     return Reading(events, listing == previous, remote.requests - before)
+
+
+def _marks_remembered(events: list[Remote], known: dict[str, Remote]) -> list[Remote]:
+    """Our marks, from the cache, on an event a client rebuilt without them (Outlook
+    with CalDav Synchronizer): what this machine pushed is then the base its edit is told
+    from, as for any event, rather than what the file would write now (which may have
+    changed since). Without the cache it is that, see ``algorithm.stripped``."""
+    by_href = {canonical(href): remote for href, remote in known.items()}
+    restored = []
+    for event in events:
+        before = by_href.get(canonical(event.href))
+        if stripped(event) and before is not None and before.uid == event.uid and before.pushed:
+            event = replace(event, content_hash=before.content_hash, search=before.search,
+                            pushed=before.pushed)  # fmt: skip
+        restored.append(event)
+    return restored
 
 
 def _since(
