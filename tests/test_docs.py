@@ -36,6 +36,10 @@ def test_the_manual_builds_in_strict_mode(tmp_path):
     policy = (tmp_path / "policy" / "index.html").read_text("utf-8")
     assert "followup_cal/plan/policy.py" in policy
     assert 'href="../../followup_cal' not in policy
+    # The site loads and links nothing from outside itself (no web fonts, no footer link).
+    for html in tmp_path.rglob("*.html"):
+        outside = re.findall(r'(?:href|src)="(?:https?:)?//[^"]*"', html.read_text("utf-8"))
+        assert outside == [], (html, outside)
 
 
 def test_a_link_to_a_missing_file_of_the_repository_fails_the_build(tmp_path):
