@@ -220,12 +220,13 @@ def build_schema() -> dict[str, Any]:
                     {**DATE, "description": "the day they answered, with no new date"},
                     _object(
                         HEARD_BACK_KEYS,
-                        {"date": DATE, "decision_expected": DECISION},
+                        {"date": DATE, "decision_expected": DECISION, "by": someone},
                         ("date",),
                     ),
                 ],
                 "description": "the day they answered; with the new decision date their reply "
-                "gave, if any, the inquiries wait for it, otherwise they stop",
+                "gave, if any, the inquiries wait for it, otherwise they stop; by: who wrote, "
+                "when not the contact (the notes after it go to them)",
             },
             "outcome": {"$ref": "#/$defs/outcome"},
             "done": {"type": "array", "items": {"$ref": "#/$defs/done"}},

@@ -179,6 +179,14 @@ JOURNAL_TODAY = ["--today", "2026-11-23"]
 
 
 @pytest.fixture
+def handwritten(tmp_path) -> Path:
+    """The hand-kept file of tests/data/journal: four-space indents, comments everywhere."""
+    path = tmp_path / "handwritten.yaml"
+    shutil.copyfile(DATA / "journal" / "handwritten.yaml", path)
+    return path
+
+
+@pytest.fixture
 def example(tmp_path) -> Path:
     path = tmp_path / "interviews.yaml"
     shutil.copyfile(EXAMPLE, path)

@@ -28,13 +28,6 @@ def fixed_tz(monkeypatch):
     monkeypatch.delenv("FOLLOWUP_CAL_FILE", raising=False)
 
 
-@pytest.fixture
-def handwritten(tmp_path) -> Path:
-    path = tmp_path / "handwritten.yaml"
-    shutil.copyfile(JOURNAL / "handwritten.yaml", path)
-    return path
-
-
 # -- agenda ------------------------------------------------------------------------------
 
 

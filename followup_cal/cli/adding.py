@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shlex
 import sys
-from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,12 +20,13 @@ import click
 import followup_cal.cli.asking as asking
 import followup_cal.cli.completion as completion
 import followup_cal.cli.invites as invites
+import followup_cal.cli.people as given
 from followup_cal.cli.base import cli, file_args, file_argument, file_option, load, reports_errors
 from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
 
 if TYPE_CHECKING:
-    from followup_cal.journal.record import NewInterview, NewPerson, NewRound
+    from followup_cal.journal.record import NewInterview, NewRound
     from followup_cal.plan.model import SearchFile
 
 prompt_option = click.option(
@@ -36,116 +36,8 @@ prompt_option = click.option(
 )
 
 
-PERSON_RE = re.compile(r"\s*(?P<name>[^<>]+?)\s*(?:<(?P<email>[^<>\s]+@[^<>\s]+)>)?\s*")
-
-
 def _interactive(prompt: bool | None) -> bool:
     return sys.stdin.isatty() if prompt is None else prompt
-
-
-def _ask(
-    value: str | None,
-    label: str,
-    interactive: bool,
-    flag: str,
-    default: str = "",
-    check: asking.Check | None = None,
-) -> str:
-    if value:
-        return value
-    if interactive:
-        return asking.ask(label, check, default)
-    if default:
-        return default
-    raise click.UsageError(f"missing {flag} (or run in a terminal to be asked)")
-
-
-def _start(value: str) -> str:
-    try:
-        return asking.start(value)
-    except click.BadParameter as exc:
-        raise click.BadParameter(exc.message, param_hint="--start") from None
-
-
-def _people(raw: Sequence[str], topics: Sequence[str], interactive: bool) -> tuple[NewPerson, ...]:
-    from followup_cal.journal.record import NewPerson
-
-    people = []
-    for index, text in enumerate(raw):
-        match = PERSON_RE.fullmatch(text)
-        if not match:
-            raise click.BadParameter(f"'{text}' is not 'Name <email>'", param_hint="--interviewer")
-        topic = topics[index] if index < len(topics) else ""
-        people.append(NewPerson(match["name"], match["email"] or "", "", topic))
-    if len(topics) > len(raw):
-        raise click.BadParameter(
-            "more --talked-about than --interviewer; give one per interviewer, in order"
-        )
-    while interactive and (not people or asking.confirm("Another interviewer?", default=False)):
-        name = asking.ask("Interviewer's name")
-        email = asking.ask("Their e-mail (optional)", asking.email, optional=True)
-        title = asking.ask("Their title (optional)", optional=True)
-        topic = asking.ask(
-            "One thing you talked about with them, as it follows 'our talk about' "
-            "(no 'their': they read it; optional)",
-            optional=True,
-        )
-        people.append(NewPerson(name, email, title, topic))
-    if not people:
-        raise click.UsageError("missing --interviewer (or run in a terminal to be asked)")
-    return tuple(people)
-
-
-def round_options(func: click.decorators.FC) -> click.decorators.FC:
-    for option in reversed(
-        [
-            click.option("--start", metavar="'YYYY-MM-DD HH:MM'", help="When the round began."),
-            click.option(
-                "--timezone",
-                metavar="ZONE",
-                shell_complete=completion.zones,
-                help="The round's zone (default: yours).",
-            ),
-            click.option("--duration", metavar="MIN|1h30m", help="How long it was (default 1h)."),
-            click.option(
-                "--interviewer",
-                "interviewers",
-                multiple=True,
-                metavar="'NAME <EMAIL>'",
-                help="Someone you met; repeat for each.",
-            ),
-            click.option(
-                "--talked-about",
-                "topics",
-                multiple=True,
-                metavar="TEXT",
-                help="What you discussed with each interviewer, in the same order: a phrase "
-                "after 'our talk about', without 'their' (they read it).",
-            ),
-        ]
-    ):
-        func = option(func)
-    return func
-
-
-def _new_round(
-    start: str | None,
-    timezone: str | None,
-    duration: str | None,
-    interviewers: Sequence[str],
-    topics: Sequence[str],
-    interactive: bool,
-) -> NewRound:
-    from followup_cal.journal.record import NewRound
-
-    label = "Start (YYYY-MM-DD HH:MM)"
-    start = _start(_ask(start, label, interactive, "--start", check=asking.start))
-    if duration is None and interactive:
-        duration = asking.ask("Duration", asking.duration, default="1h")
-    if timezone is None and interactive:
-        timezone = asking.ask("Its time zone (empty: yours)", asking.zone, optional=True)
-    people = _people(interviewers, topics, interactive)
-    return NewRound(start, people, timezone or "", duration or "")
 
 
 @cli.command()
@@ -156,13 +48,8 @@ def _new_round(
     "--pitch",
     help="Your strongest fit for the role, as it follows 'my experience in' (used in drafts).",
 )
-@round_options
-@click.option(
-    "--contact",
-    metavar="NAME",
-    shell_complete=completion.people,
-    help="Who to follow up with (default: first met).",
-)
+@given.round_options
+@given.with_contact
 @click.option("--decision", metavar="DATE|'in 2 weeks'", help="When they said they decide.")
 @click.option("--channel", type=click.Choice(["email", "letter", "phone"]), default="email")
 @click.option("--no-follow-up", is_flag=True, help="They asked candidates not to follow up.")
@@ -181,6 +68,7 @@ def add(
     interviewers: tuple[str, ...],
     topics: tuple[str, ...],
     contact: str | None,
+    contact_title: str | None,
     decision: str | None,
     channel: str,
     no_follow_up: bool,
@@ -202,7 +90,7 @@ def add(
 
     interactive = _interactive(prompt)
     if from_invite:  # docs/invitations.md
-        people = _people(interviewers, topics, False) if interviewers else ()
+        people = given.people_of(interviewers, topics, False) if interviewers else ()
         answers = invites.Answers(company, role, ident, pitch, start, timezone, duration, people,
                                   contact, decision, channel, no_follow_up, topics)  # fmt: skip
         invites.from_invite(from_invite, file, answers, None, my_addresses, yes, interactive,
@@ -210,11 +98,11 @@ def add(
         return
     if interactive:
         load(file)  # a missing or broken file is reported before any question is asked
-    company = _ask(company, "Company", interactive, "--company")
-    role = _ask(role, "Role", interactive, "--role")
+    company = given.ask_unless(company, "Company", interactive, "--company")
+    role = given.ask_unless(role, "Role", interactive, "--role")
     if pitch is None and interactive:
         pitch = asking.ask("Your strongest fit, as it follows 'my experience in'", optional=True)
-    new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)
+    new_round = given.new_round(start, timezone, duration, interviewers, topics, interactive)
     names = [p.name for p in new_round.interviewers]
     if contact is None and interactive and len(names) > 1:
         contact = asking.ask("Who to follow up with", asking.one_of(names), default=names[0])
@@ -230,7 +118,7 @@ def add(
         round=new_round,
         id=ident or "",
         pitch=pitch or "",
-        contact=contact or "",
+        contact=given.contact_of(contact or "", contact_title or "", names),
         decision_expected=decision or "",
         channel=channel,
         no_follow_up=no_follow_up,
@@ -260,7 +148,8 @@ def _warn_fields(file: str, search: SearchFile, interview_id: str) -> None:
 
 @cli.command(name="add-round")
 @click.argument("interview_id", metavar="ID", shell_complete=completion.ids)
-@round_options
+@given.round_options
+@given.with_contact
 @invites.invite_options
 @prompt_option
 @file_option
@@ -272,6 +161,8 @@ def add_round(
     duration: str | None,
     interviewers: tuple[str, ...],
     topics: tuple[str, ...],
+    contact: str | None,
+    contact_title: str | None,
     from_invite: str | None,
     yes: bool,
     my_addresses: tuple[str, ...],
@@ -289,7 +180,7 @@ def add_round(
 
     interactive = _interactive(prompt)
     if from_invite:  # docs/invitations.md
-        people = _people(interviewers, topics, False) if interviewers else ()
+        people = given.people_of(interviewers, topics, False) if interviewers else ()
         answers = invites.Answers(start=start, timezone=timezone, duration=duration,
                                   people=people, topics=topics)  # fmt: skip
         invites.from_invite(from_invite, file, answers, interview_id, my_addresses, yes,
@@ -297,16 +188,21 @@ def add_round(
         return
     if interactive:  # an unknown id is reported before any question is asked
         find_interview(load(file), interview_id)
-    new_round = _new_round(start, timezone, duration, interviewers, topics, interactive)
+    new_round = given.new_round(start, timezone, duration, interviewers, topics, interactive)
     if interactive:
         reviewed = review_round(new_round, file)
         if reviewed is None:
             click.echo(f"nothing written to {file}")
             return
         new_round = reviewed
-    updated = record_new_round(file, interview_id, new_round)
-    rounds = len(find_interview(updated, interview_id).rounds)
-    click.echo(f"added round {rounds} to '{interview_id}' in {file}")
+    if contact_title and not contact:
+        raise click.BadParameter("--contact-title needs --contact", param_hint="--contact")
+    who = asking.person(contact, "--contact", contact_title or "") if contact else None
+    updated = record_new_round(file, interview_id, new_round, who)
+    interview = find_interview(updated, interview_id)
+    click.echo(f"added round {len(interview.rounds)} to '{interview_id}' in {file}")
+    if who is not None:
+        click.echo(f"  contact: {interview.contact.name}")
     _warn_fields(file, updated, interview_id)
 
 
@@ -373,10 +269,12 @@ def init(
     if Path(path).exists():
         raise FileAccessError(f"{path} already exists; init never overwrites a file")
     interactive = _interactive(prompt)
-    name = _ask(name, "Your name", interactive, "--name")
-    email = _ask(email, "Your e-mail", interactive, "--email", check=asking.email)
+    name = given.ask_unless(name, "Your name", interactive, "--name")
+    email = given.ask_unless(email, "Your e-mail", interactive, "--email", check=asking.email)
     zone = _local_zone_name()
-    timezone = _ask(timezone, "Your time zone", interactive, "--timezone", zone, asking.zone)
+    timezone = given.ask_unless(
+        timezone, "Your time zone", interactive, "--timezone", zone, asking.zone
+    )
     if country is None and interactive:
         country = asking.ask(
             "Your country, for public holidays (e.g. US, DE; empty for none)", optional=True
@@ -432,7 +330,7 @@ def _summary(new: NewInterview) -> list[tuple[str, str]]:
         ("role", new.role),
         ("pitch", new.pitch or "(none)"),
         *_round_rows(new.round),
-        ("contact", new.contact or new.round.interviewers[0].name),
+        ("contact", given.shown(new.contact) or new.round.interviewers[0].name),
         ("decision", new.decision_expected or "(not said)"),
     ]
 
@@ -452,10 +350,9 @@ def _ask_review(rows: list[tuple[str, str]], file: str) -> str:
 
 
 def _revise_round(rnd: NewRound, choice: str) -> NewRound:
-    from dataclasses import replace
 
     if choice == "interviewers":
-        return replace(rnd, interviewers=_people((), (), interactive=True))
+        return replace(rnd, interviewers=given.people_of((), (), interactive=True))
     check = {"start": asking.start, "duration": asking.duration, "timezone": asking.zone}
     value = asking.ask(choice.capitalize(), check[choice], optional=choice == "timezone")
     return replace(rnd, **{choice: value})
@@ -463,7 +360,6 @@ def _revise_round(rnd: NewRound, choice: str) -> NewRound:
 
 def review(new: NewInterview, file: str) -> NewInterview | None:
     """Show the answers; write them, change one, or leave the file untouched."""
-    from dataclasses import replace
 
     while True:
         choice = _ask_review(_summary(new), file)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from followup_cal.journal.record import NewPerson
 
 Check = Callable[[str], str]
 
@@ -139,3 +142,16 @@ def one_word(words: Sequence[str]) -> Check:
         raise click.BadParameter(f"'{text}' is not one of: {', '.join(words)}")
 
     return check
+
+
+PERSON_RE = re.compile(r"\s*(?P<name>[^<>]+?)\s*(?:<(?P<email>[^<>\s]+@[^<>\s]+)>)?\s*")
+
+
+def person(text: str, flag: str, title: str = "") -> NewPerson:
+    """'Name' or 'Name <email>' as given to --interviewer, --contact or --by."""
+    from followup_cal.journal.record import NewPerson
+
+    match = PERSON_RE.fullmatch(text)
+    if not match:
+        raise click.BadParameter(f"'{text}' is not 'Name <email>'", param_hint=flag)
+    return NewPerson(match["name"], match["email"] or "", title)

@@ -33,6 +33,7 @@ from followup_cal.plan.model import Interview, Result, SearchFile
 
 if TYPE_CHECKING:
     from followup_cal.calendar.agenda import AgendaRow
+    from followup_cal.journal.record import NewPerson
 
 
 def planned_items(
@@ -252,38 +253,80 @@ def done(
 @click.option(
     "--decision", type=DateType(), help="A new date they gave for their decision, if any."
 )
+@click.option(
+    "--by",
+    metavar="'NAME [<EMAIL>]'",
+    shell_complete=completion.people,
+    help="Who wrote, when not your contact; the notes after it go to them. Someone you "
+    "did not meet as 'Name <email>'.",
+)
+@click.option(
+    "--drop-decision",
+    is_flag=True,
+    help="Forget the decision date an earlier reply gave (kept by default).",
+)
 @file_option
 @today_option
 @reports_errors
 def reply(
-    interview_id: str, on: date | None, decision: date | None, file: str, today: date | None
+    interview_id: str,
+    on: date | None,
+    decision: date | None,
+    by: str | None,
+    drop_decision: bool,
+    file: str,
+    today: date | None,
 ) -> None:
     """Record that interview ID answered: inquiries and check-ins after that day are
     cancelled, even if a decision date was given at the interview.
 
     Only with --decision (a new date their reply gave) is the inquiry chain planned
-    again, to wait for that date; the date is written with the reply.
+    again, to wait for that date; the date is written with the reply. A later reply
+    without --decision keeps the date an earlier one gave (and says so), unless
+    --drop-decision.
 
     \b
     Example:
       followup-cal reply acme-backend --on 2026-11-20
       followup-cal reply acme-backend --on 2026-11-20 --decision 2026-12-04
+      followup-cal reply acme-backend --by "Kim Park <kim@acme.example>"
     """
-    record_reply_and_report(file, interview_id, on, decision, today)
+    import followup_cal.cli.asking as asking
+
+    who = asking.person(by, "--by") if by else None
+    record_reply_and_report(file, interview_id, on, decision, today, who, not drop_decision)
 
 
 def record_reply_and_report(
-    file: str, interview_id: str, on: date | None, decision: date | None, today: date | None
+    file: str,
+    interview_id: str,
+    on: date | None,
+    decision: date | None,
+    today: date | None,
+    by: NewPerson | None = None,
+    keep_decision: bool = True,
 ) -> None:
     """What 'reply' does, and 'inbox --yes' for each answer it found: write heard_back
     (with the new decision date, if any), then print what that changed in the plan."""
-    from followup_cal.journal.record import record_reply
+    from followup_cal.journal.record import find_interview, record_reply
 
     fact = _Fact.start(file, interview_id, on, today)
     if decision and decision < fact.on:
         raise UsageProblem(f"--decision {decision} is before the reply ({fact.on}); expected later")
-    updated = record_reply(file, interview_id, fact.on, decision)
+    updated = record_reply(file, interview_id, fact.on, decision, by, keep_decision)
+    now = find_interview(updated, interview_id)
     note = f"; they decide on {fmt_day(decision)} {decision.year}" if decision else ""
+    stored = fact.interview.new_decision
+    if not decision and stored and stored >= fact.on:
+        if now.new_decision == stored:
+            note = (
+                f"; still waiting for their decision on {fmt_day(stored)} {stored.year}, as "
+                "the earlier reply said (--drop-decision to forget it)"
+            )
+        else:
+            note = f"; the decision date {fmt_day(stored)} {stored.year} is forgotten"
+    if now.answered_by is not None:
+        note += f"; written by {now.answered_by.name}"
     click.echo(f"{fact.interview.company} answered on {fmt_day(fact.on)} {fact.on.year}{note}")
     fact.echo_changes(updated)
 
@@ -294,9 +337,10 @@ def record_reply_and_report(
 @click.option("--on", type=DateType(), help="The day it was decided (default: today).")
 @click.option(
     "--by",
-    metavar="NAME",
+    metavar="'NAME [<EMAIL>]'",
     shell_complete=completion.people,
-    help="Who told you (a rejection reply goes to them).",
+    help="Who told you (a rejection reply goes to them); someone you did not meet, "
+    "such as HR, as 'Name <email>'.",
 )
 @click.option("--replace", is_flag=True, help="Change an outcome already recorded.")
 @file_option
@@ -319,11 +363,14 @@ def outcome(
     \b
     Example:
       followup-cal outcome acme-backend rejected --on 2026-11-27 --by "Dana Lee"
+      followup-cal outcome acme-backend rejected --by "Kim Park <kim@acme.example>"
       followup-cal outcome acme-backend offer
     """
+    import followup_cal.cli.asking as asking
     from followup_cal.journal.record import record_outcome
 
+    who = asking.person(by, "--by") if by else None
     fact = _Fact.start(file, interview_id, on, today)
-    updated = record_outcome(file, interview_id, Result(result), fact.on, by, replace)
+    updated = record_outcome(file, interview_id, Result(result), fact.on, who, replace)
     click.echo(f"{fact.interview.company}: {result} on {fmt_day(fact.on)} {fact.on.year}")
     fact.echo_changes(updated)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from followup_cal.errors import NotFound
-from followup_cal.journal.record import invitation_node, rewrite
+from followup_cal.journal.entries import invitation_node
+from followup_cal.journal.record import rewrite
 from followup_cal.journal.yamledit import EditableYaml
 from followup_cal.plan.model import Round, SearchFile, copy_order
 

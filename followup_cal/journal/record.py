@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from followup_cal.atomic import update_file
 from followup_cal.errors import InvalidInput, NotFound, Problem, UneditableFile, UsageProblem
+from followup_cal.journal.entries import NewInterview, NewPerson, NewRound
 from followup_cal.journal.yamledit import EditableYaml
 from followup_cal.loader import LAST_INTERVIEW, decode, parse
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_date
@@ -305,17 +306,35 @@ def _take_out(node: CommentedMap, entry: CommentedMap) -> None:
         del node["done"]
 
 
-def record_reply(path: str, interview_id: str, on: date, decision: date | None) -> SearchFile:
-    def edit(_search: SearchFile, doc: EditableYaml) -> None:
+def record_reply(
+    path: str,
+    interview_id: str,
+    on: date,
+    decision: date | None,
+    by: NewPerson | None = None,
+    keep_decision: bool = True,
+) -> SearchFile:
+    """Write heard_back. A decision date an earlier reply gave is kept when this one gives
+    none (unless ``keep_decision`` is False): a second answer rarely takes it back."""
+
+    def edit(search: SearchFile, doc: EditableYaml) -> None:
+        interview = find_interview(search, interview_id)
         node = _interview_node(doc, interview_id)
-        if decision is None:
+        kept = decision or (interview.new_decision if keep_decision else None)
+        if kept is not None and kept < on:
+            kept = None  # a date already past when they wrote again says nothing more
+        writer = person_value(interview, by) if by else None
+        if kept is None and writer is None:
             doc.set_key(node, "heard_back", on)
             return
         # The new date goes with the reply it came in: what was said at the interview
         # (decision_expected) stays as it was, and only this reply re-plans the chain.
         fact = CommentedMap()
         fact["date"] = on
-        fact["decision_expected"] = decision
+        if kept is not None:
+            fact["decision_expected"] = kept
+        if writer is not None:
+            fact["by"] = writer
         fact.fa.set_flow_style()
         doc.set_key(node, "heard_back", fact)
 
@@ -323,7 +342,12 @@ def record_reply(path: str, interview_id: str, on: date, decision: date | None) 
 
 
 def record_outcome(
-    path: str, interview_id: str, result: Result, on: date, by: str | None, replace: bool
+    path: str,
+    interview_id: str,
+    result: Result,
+    on: date,
+    by: NewPerson | None,
+    replace: bool,
 ) -> SearchFile:
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         interview = find_interview(search, interview_id)
@@ -336,72 +360,10 @@ def record_outcome(
         outcome["result"] = result.value
         outcome["date"] = on
         if by:
-            outcome["by"] = _person_name(interview, by)
+            outcome["by"] = person_value(interview, by)
         doc.set_key(_interview_node(doc, interview_id), "outcome", outcome)
 
     return rewrite(path, edit, interview_id)
-
-
-@dataclass(frozen=True)
-class NewPerson:
-    name: str
-    email: str = ""
-    title: str = ""
-    talked_about: str = ""
-
-    def node(self) -> CommentedMap:
-        person = CommentedMap()
-        for key in ("name", "title", "email", "talked_about"):
-            if getattr(self, key):
-                person[key] = getattr(self, key)
-        return person
-
-
-@dataclass(frozen=True)
-class NewRound:
-    start: str  # 'YYYY-MM-DD HH:MM', as the user writes it in the file
-    interviewers: tuple[NewPerson, ...]
-    timezone: str = ""
-    duration: str = ""
-    notes: str = ""  # from an invitation: its video link or place
-    invitation: tuple[str, int, str] | None = None  # its UID, SEQUENCE and DTSTAMP
-
-    def node(self) -> CommentedMap:
-        rnd = CommentedMap()
-        rnd["start"] = self.start
-        if self.timezone:
-            rnd["timezone"] = self.timezone
-        if self.duration:
-            rnd["duration"] = int(self.duration) if self.duration.isdigit() else self.duration
-        rnd["interviewers"] = CommentedSeq(p.node() for p in self.interviewers)
-        if self.notes:
-            rnd["notes"] = self.notes
-        if self.invitation:
-            rnd["invitation"] = invitation_node(*self.invitation)
-        return rnd
-
-
-def invitation_node(uid: str, sequence: int, stamp: str = "") -> CommentedMap:
-    node = CommentedMap()
-    node["uid"] = uid
-    node["sequence"] = sequence
-    if stamp:
-        node["stamp"] = stamp
-    node.fa.set_flow_style()
-    return node
-
-
-@dataclass(frozen=True)
-class NewInterview:
-    company: str
-    role: str
-    round: NewRound
-    id: str = ""
-    pitch: str = ""
-    contact: str = ""
-    decision_expected: str = ""
-    channel: str = ""
-    no_follow_up: bool = False
 
 
 def unused_id(search: SearchFile, company: str, role: str) -> str:
@@ -441,7 +403,9 @@ def record_new_interview(
             node["channel"] = new.channel
         if new.no_follow_up:
             node["no_follow_up"] = True
-        if new.contact:
+        if isinstance(new.contact, NewPerson):
+            node["contact"] = new.contact.node()
+        elif new.contact:
             node["contact"] = new.contact
         if new.decision_expected:
             node["decision_expected"] = new.decision_expected
@@ -453,11 +417,21 @@ def record_new_interview(
     return chosen[0], updated
 
 
-def record_new_round(path: str, interview_id: str, new: NewRound) -> SearchFile:
+def record_new_round(
+    path: str, interview_id: str, new: NewRound, contact: NewPerson | None = None
+) -> SearchFile:
+    """Append the round; with ``contact``, they become who to follow up with (someone met
+    in this round or before is named, anyone else written out)."""
+
     def edit(search: SearchFile, doc: EditableYaml) -> None:
-        find_interview(search, interview_id)
+        interview = find_interview(search, interview_id)
         node = _interview_node(doc, interview_id)
         doc.append_item(node, "rounds", new.node())
+        if contact is not None:
+            met = {p.name.casefold(): p.name for p in new.interviewers}
+            named = met.get(contact.name.casefold())
+            value = named if named and not contact.title else person_value(interview, contact)
+            doc.set_key(node, "contact", value)
 
     return rewrite(path, edit, interview_id)
 
@@ -469,18 +443,35 @@ def _interview_node(doc: EditableYaml, ident: str) -> CommentedMap:
     return node
 
 
-def _person_name(interview: Interview, name: str) -> str:
+def _person_name(interview: Interview, name: str) -> str | None:
+    """The name of the one person of the interview ``name`` means (the whole name, or a
+    part of only one), or None."""
     people = [p.name for p in (*interview.people(), *interview.network)]
     for person in people:
         if person.casefold() == name.casefold():
             return person
     matches = sorted({p for p in people if name.casefold() in p.casefold()})
-    if len(matches) == 1:
-        return matches[0]
-    raise NotFound(
-        f"no one called '{name}' in '{interview.id}'; expected one of: "
-        f"{', '.join(dict.fromkeys(people))}"
-    )
+    return matches[0] if len(matches) == 1 else None
+
+
+def person_value(interview: Interview, who: NewPerson) -> str | CommentedMap:
+    """How the file names ``who``: by name when met (or already named), written out
+    with name and email when not. A bare name no one has is refused, since a typo of a
+    name met would otherwise become a stranger."""
+    known = _person_name(interview, who.name)
+    if known is not None and not who.title:
+        return known
+    if known is None and not who.email:
+        people = [p.name for p in (*interview.people(), *interview.network)]
+        raise NotFound(
+            f"no one called '{who.name}' in '{interview.id}'; expected one of: "
+            f"{', '.join(dict.fromkeys(people))}, or someone you did not meet as "
+            f"'Name <email>'"
+        )
+    node = who.node()
+    node["name"] = known or who.name
+    node.fa.set_flow_style()
+    return node
 
 
 def describe(item: PlannedFollowup) -> str:

@@ -79,15 +79,19 @@ def _relative_day(start: date, count: int, unit: str, me: Profile | None) -> dat
     return start + timedelta(days=count)
 
 
-def _read_heard_back(r: _Reader, node: yaml.Node, me: Profile | None) -> tuple[date, date | None]:
-    """``heard_back: DATE``, or ``{date: DATE, decision_expected: DATE}`` when the reply
-    brought a new decision date: only then is the inquiry chain planned again."""
+def _read_heard_back(
+    r: _Reader, node: yaml.Node, me: Profile | None, people: dict[str, Person]
+) -> tuple[date, date | None, Person | None]:
+    """``heard_back: DATE``, or ``{date: DATE, decision_expected: DATE, by: PERSON}`` when
+    the reply brought a new decision date (only then is the inquiry chain planned again)
+    or came from someone else than the contact (the notes after it go to them)."""
     if not isinstance(node, yaml.MappingNode):
-        return r.date(node, "heard_back"), None
+        return r.date(node, "heard_back"), None, None
     entries = r.mapping(node, HEARD_BACK_KEYS, "heard_back")
     on = r.date(r.required(entries, "date", node, "heard_back"), "date")
+    by = _resolve_person(r, entries["by"].value, "by", people) if "by" in entries else None
     if "decision_expected" not in entries:
-        return on, None
+        return on, None, by
     value = entries["decision_expected"].value
     zone = me.timezone if me else ZoneInfo("UTC")
     decision = _read_decision(r, value, "decision_expected", datetime.combine(on, time(), zone), me)
@@ -95,7 +99,7 @@ def _read_heard_back(r: _Reader, node: yaml.Node, me: Profile | None) -> tuple[d
         raise r.invalid(
             value, f"decision_expected {decision} is before the reply ({on}); expected a later date"
         )
-    return on, decision
+    return on, decision, by
 
 
 def _read_id(r: _Reader, entries: dict[str, _Entry], node: yaml.Node) -> str:
@@ -281,10 +285,12 @@ def _read_interview(
                 f"decision_expected {decision} is before the first interview ({first_day}); "
                 "expected a later date",
             )
-    heard_back, new_decision = None, None
+    heard_back, new_decision, answered_by = None, None, None
     if "heard_back" in entries:
         with contextlib.suppress(_Invalid):
-            heard_back, new_decision = _read_heard_back(r, entries["heard_back"].value, me)
+            heard_back, new_decision, answered_by = _read_heard_back(
+                r, entries["heard_back"].value, me, people
+            )
     if heard_back and heard_back < first_day:
         r.problem(
             entries["heard_back"].value,
@@ -322,6 +328,7 @@ def _read_interview(
         channel=Channel(channel),
         heard_back=heard_back,
         new_decision=new_decision,
+        answered_by=answered_by,
         outcome=outcome,
         done=tuple(facts["done"]),
         moved=tuple(facts["moved"]),

@@ -72,7 +72,7 @@ PERSON_KEYS = (
     "away_until",
 )
 OUTCOME_KEYS = ("result", "date", "by")
-HEARD_BACK_KEYS = ("date", "decision_expected")
+HEARD_BACK_KEYS = ("date", "decision_expected", "by")
 DONE_KEYS = ("step", "to", "round", "date")
 # The step keys `plan` prints and `done:` records: numbered for inquiries and check-ins.
 STEP_KEY_RE = re.compile(

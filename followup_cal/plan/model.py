@@ -274,6 +274,7 @@ class Interview:
     channel: Channel = Channel.EMAIL
     heard_back: date | None = None
     new_decision: date | None = None  # the decision date their reply gave, if it gave one
+    answered_by: Person | None = None  # who wrote that reply, when not the contact
     outcome: Outcome | None = None
     done: tuple[Done, ...] = ()
     moved: tuple[Moved, ...] = ()
@@ -326,6 +327,12 @@ class Interview:
         if self.heard_back < self.latest_round.start.date():
             return None
         return self.heard_back
+
+    @property
+    def addressee(self) -> Person:
+        """Who the notes we start (inquiries, the holiday note) go to: whoever wrote
+        their reply, when the user said so, else the contact."""
+        return self.answered_by or self.contact
 
     def people(self) -> tuple[Person, ...]:
         """Everyone met or named, once each, in order of appearance."""

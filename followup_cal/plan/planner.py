@@ -307,7 +307,7 @@ def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
                 when,
                 reason,
                 their_zone=theirs,
-                recipient=interview.contact,
+                recipient=interview.addressee,
                 number=number,
                 final=final,
                 by_phone=number == 1 and interview.channel is Channel.PHONE,
@@ -394,7 +394,7 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
             Step.HOLIDAY_NOTE,
             ctx.at_send_time(d.day),
             d.reason,
-            recipient=interview.contact,
+            recipient=interview.addressee,
             occasion=period[2],
         )
     ]

@@ -1,0 +1,70 @@
+"""The new entries add and add-round write: a person, a round, an interview, as nodes of
+the round-trip YAML (keys in the order a person writes them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    name: str
+    email: str = ""
+    title: str = ""
+    talked_about: str = ""
+
+    def node(self) -> CommentedMap:
+        person = CommentedMap()
+        for key in ("name", "title", "email", "talked_about"):
+            if getattr(self, key):
+                person[key] = getattr(self, key)
+        return person
+
+
+@dataclass(frozen=True)
+class NewRound:
+    start: str  # 'YYYY-MM-DD HH:MM', as the user writes it in the file
+    interviewers: tuple[NewPerson, ...]
+    timezone: str = ""
+    duration: str = ""
+    notes: str = ""  # from an invitation: its video link or place
+    invitation: tuple[str, int, str] | None = None  # its UID, SEQUENCE and DTSTAMP
+
+    def node(self) -> CommentedMap:
+        rnd = CommentedMap()
+        rnd["start"] = self.start
+        if self.timezone:
+            rnd["timezone"] = self.timezone
+        if self.duration:
+            rnd["duration"] = int(self.duration) if self.duration.isdigit() else self.duration
+        rnd["interviewers"] = CommentedSeq(p.node() for p in self.interviewers)
+        if self.notes:
+            rnd["notes"] = self.notes
+        if self.invitation:
+            rnd["invitation"] = invitation_node(*self.invitation)
+        return rnd
+
+
+def invitation_node(uid: str, sequence: int, stamp: str = "") -> CommentedMap:
+    node = CommentedMap()
+    node["uid"] = uid
+    node["sequence"] = sequence
+    if stamp:
+        node["stamp"] = stamp
+    node.fa.set_flow_style()
+    return node
+
+
+@dataclass(frozen=True)
+class NewInterview:
+    company: str
+    role: str
+    round: NewRound
+    id: str = ""
+    pitch: str = ""
+    contact: str | NewPerson = ""  # a name met in the round, or someone written out
+    decision_expected: str = ""
+    channel: str = ""
+    no_follow_up: bool = False
