@@ -5,6 +5,7 @@ push go on. Against the real servers of test_sync."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import caldav
@@ -144,3 +145,69 @@ def test_one_file_on_two_machines_still_agrees_before_either_wrote_its_id(ws, tm
     ids = [[line for line in p.read_text().splitlines() if line.startswith("sync_id:")]
            for p in (before, copy)]  # fmt: skip
     assert ids[0] == ids[1] and len(ids[0]) == 1, ids
+
+
+def properties_after_subcomponents(raw: str) -> list[str]:
+    """Lines of a VEVENT or VTODO that follow one of its alarms: RFC 5545 puts every
+    property of a component before its sub-components (eventc = ... eventprop *alarmc)."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", raw).splitlines()
+    late: list[str] = []
+    inside = ""  # the VEVENT or VTODO we are in; a VTIMEZONE may mix its parts
+    depth, seen_sub = 0, False
+    for line in unfolded:
+        upper = line.upper()
+        if upper.startswith("BEGIN:"):
+            depth += 1
+            if depth == 2:
+                inside, seen_sub = upper[6:], False
+            seen_sub = seen_sub or depth == 3
+        elif upper.startswith("END:"):
+            depth -= 1
+        elif depth == 2 and seen_sub and inside in ("VEVENT", "VTODO"):
+            late.append(line)
+    return late
+
+
+@pytest.mark.parametrize("component", ["VEVENT", "VTODO"])
+def test_our_properties_come_before_the_alarms(ws, proxy, component):
+    """Created, then updated over the user's edit in the calendar: every object we send keeps RFC 5545's order, and the server keeps it (Radicale aside)."""
+    sent: list[str] = []
+
+    def record(method: str, _path: str, body: bytes, answer: bytes) -> bytes:
+        if method == "PUT":
+            sent.append(body.decode())
+        return answer
+
+    proxy.rewrite = record
+    style = ["--as", "todo"] if component == "VTODO" else []
+    assert ws.sync("--create", *style).exit_code == 0
+    stored = ws.stored(component)
+    uid = next(uid for uid, (_h, _e, raw) in stored.items()
+               if "BEGIN:VALARM" in raw and "Kubernetes" in raw)  # fmt: skip
+    calendar = calendar_of(ws)
+    mine = calendar.todo_by_uid(uid) if component == "VTODO" else calendar.event_by_uid(uid)
+    item = mine.icalendar_component
+    item["SUMMARY"] = "My own title"
+    item.add("PRIORITY", 1)  # a client's own property: kept through our updates
+    mine.save()
+    assert ws.sync(*style).exit_code == 0
+    ws.path.write_text(ws.path.read_text().replace("for a payments company", "for a bank"), "utf-8")
+    assert ws.sync(*style).exit_code == 0  # our update merged with the user's version
+    stored = ws.stored(component)
+    raw = stored[uid][2]
+    assert "My own title" in raw and "PRIORITY:1" in raw and "X-FOLLOWUP-CAL-EDITED" in raw
+    last = [body for body in sent if f"UID:{uid}" in body][-1]
+    for text in ("My own title", "PRIORITY:1", "for a bank"):  # the user's and ours
+        assert text in last.replace("\r\n ", ""), text
+    for body in sent:
+        assert "X-FOLLOWUP-CAL-SEARCH" in body
+        assert properties_after_subcomponents(body) == [], body
+    for each, (_href, _item, raw) in stored.items():
+        late = properties_after_subcomponents(raw)
+        if ws.server.name == "radicale":
+            # Radicale stores each object as vobject serializes it: a component's
+            # children sorted by name, sub-components among them, so every X- property
+            # (ours, X-APPLE-*...) follows VALARM there whatever a client sends.
+            assert all(line.split(":")[0].split(";")[0].upper() > "VALARM" for line in late), late
+        else:
+            assert late == [], (each, raw)
