@@ -180,6 +180,10 @@ def load_config(path: Path | None = None) -> Config:
     return parse_config(path, text)
 
 
+# ChosenFile.source of ./interviews.yaml, found because nothing else named a file.
+BY_DEFAULT = "the default"
+
+
 @dataclass(frozen=True)
 class ChosenFile:
     path: str
@@ -196,7 +200,7 @@ def choose_file(given: str | None, from_env: str | None, config: Config) -> Chos
     configured = config.file()
     if configured:
         return ChosenFile(configured, str(config.path))
-    return ChosenFile(DEFAULT_FILE, "the default")
+    return ChosenFile(DEFAULT_FILE, BY_DEFAULT)
 
 
 def same_file(a: str, b: str) -> bool:

@@ -98,7 +98,8 @@ def test_add_round_counts_the_chain_from_it(example):
         "+          - name: Mara Voss",
         "+            email: mara@helio.example",
     ]
-    assert result.stdout == f"added round 2 to 'helio-analytics' in {example}\n"
+    assert result.stdout.startswith(f"added round 2 to 'helio-analytics' in {example}\n")
+    assert "  planned: Thank-you → Mara Voss (Thu 19 Nov 2026)\n" in result.stdout
     rows = json.loads(run("plan", str(example), "--format", "json", *TODAY).stdout)
     first = next(r for r in rows if r["uid"] == "helio-analytics.follow-up-1@followup-cal")
     # 7 days after round 2 (not round 1) is Thanksgiving, so the Friday after.

@@ -75,7 +75,9 @@ def test_plan_table_is_sorted_one_line_per_event(example):
     result = run("plan", str(example), *TODAY)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[-1] == "49 follow-ups; times in America/New_York"
+    assert lines[-1] == (
+        "49 follow-ups; times in America/New_York; ✓ done, > due today, no mark: not done yet"
+    )  # the marks' legend
     rows = lines[:-1]
     assert len(rows) == 49
     stamps = [row[2:18] for row in rows]

@@ -191,7 +191,7 @@ def agenda_lines(agenda: Agenda, zone: ZoneInfo, style: Any = None) -> list[str]
             f"Next after that: {fmt_day(nxt.start.date())} — {item.label} → {nxt.recipient}, "
             f"{item.interview.company}",
         ]
-    if agenda.rows:
-        first = agenda.rows[0]
-        lines += ["", f"Sent one? Record it: {first.done_command}"]
+    due = [r for r in agenda.rows if r.section != "upcoming"]
+    if due:  # a step days away is not one to record as sent
+        lines += ["", f"Sent one? Record it: {due[0].done_command}"]
     return lines

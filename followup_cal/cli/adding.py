@@ -21,8 +21,17 @@ import followup_cal.cli.asking as asking
 import followup_cal.cli.completion as completion
 import followup_cal.cli.invites as invites
 import followup_cal.cli.people as given
-from followup_cal.cli.base import cli, file_args, file_argument, file_option, load, reports_errors
-from followup_cal.cli.journal import planned_items
+from followup_cal.cli.base import (
+    cli,
+    file_args,
+    file_argument,
+    file_option,
+    load,
+    reports_errors,
+    resolve_today,
+    today_option,
+)
+from followup_cal.cli.journal import echo_plan_changes, planned_items
 from followup_cal.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -153,6 +162,7 @@ def _warn_fields(file: str, search: SearchFile, interview_id: str) -> None:
 @invites.invite_options
 @prompt_option
 @file_option
+@today_option
 @reports_errors
 def add_round(
     interview_id: str,
@@ -168,8 +178,10 @@ def add_round(
     my_addresses: tuple[str, ...],
     prompt: bool | None,
     file: str,
+    today: date | None,
 ) -> None:
-    """Add another round to interview ID; the inquiries then count from it.
+    """Add another round to interview ID; the inquiries then count from it. Prints what
+    that changed in the plan.
 
     \b
     Example:
@@ -198,11 +210,14 @@ def add_round(
     if contact_title and not contact:
         raise click.BadParameter("--contact-title needs --contact", param_hint="--contact")
     who = asking.person(contact, "--contact", contact_title or "") if contact else None
+    day = resolve_today(today)
+    before = planned_items(load(file), day, interview_id)
     updated = record_new_round(file, interview_id, new_round, who)
     interview = find_interview(updated, interview_id)
     click.echo(f"added round {len(interview.rounds)} to '{interview_id}' in {file}")
     if who is not None:
         click.echo(f"  contact: {interview.contact.name}")
+    echo_plan_changes(before, planned_items(updated, day, interview_id))
     _warn_fields(file, updated, interview_id)
 
 

@@ -18,7 +18,7 @@ from click.core import ParameterSource
 from followup_cal import __version__
 from followup_cal.errors import BROKEN_PIPE, INTERNAL_ERROR, FollowupCalError
 from followup_cal.plan.bounds import FIRST_YEAR, LAST_YEAR
-from followup_cal.settings import FILE_ENV, choose_file, same_file
+from followup_cal.settings import BY_DEFAULT, FILE_ENV, choose_file, same_file
 
 if TYPE_CHECKING:
     from followup_cal.plan.model import SearchFile
@@ -297,12 +297,15 @@ def file_flag(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def chosen_file(argument: str | None, flag: str | None) -> str:
-    """The file a command works on: see settings.choose_file. Said on stderr when it was
-    not given on the command line (finding it may surprise)."""
+    """The file a command works on: see settings.choose_file. Said on stderr when an
+    environment variable or the config file named it (finding it there may surprise);
+    ./interviews.yaml, found because nothing named another, only with -v: said on every
+    command it was noise, and remembering where it was said would be a hidden cache."""
     source = click.get_current_context().get_parameter_source("file_flag")
     from_env = flag if source is ParameterSource.ENVIRONMENT else None
     chosen = choose_file(argument or (None if from_env else flag), from_env, current_config())
-    if chosen.source:
+    verbose = logging.getLogger("followup_cal").isEnabledFor(logging.INFO)
+    if chosen.source and (chosen.source != BY_DEFAULT or verbose):
         click.echo(f"using {chosen.path} ({chosen.source})", err=True)
     return chosen.path
 

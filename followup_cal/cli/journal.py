@@ -69,10 +69,10 @@ class _Fact:
         return cls(file, day, on, interview, before)
 
     def echo_changes(self, updated: SearchFile) -> None:
-        _echo_changes(self.before, planned_items(updated, self.today, self.interview.id))
+        echo_plan_changes(self.before, planned_items(updated, self.today, self.interview.id))
 
 
-def _echo_changes(before: Sequence[PlannedFollowup], after: Sequence[PlannedFollowup]) -> None:
+def echo_plan_changes(before: Sequence[PlannedFollowup], after: Sequence[PlannedFollowup]) -> None:
     """What recording the fact did to the rest of the plan, one line per kind of change
     (the monthly check-ins of one person move together, so they get one line)."""
     from followup_cal.journal.record import describe
@@ -244,7 +244,7 @@ def done(
             f"✓ {item.label}{who}, {fact.interview.company}: done on "
             f"{fmt_day(fact.on)} {fact.on.year}"
         )
-    _echo_changes(seen["before"], planned_items(updated, fact.today, interview_id))
+    echo_plan_changes(seen["before"], planned_items(updated, fact.today, interview_id))
 
 
 @cli.command()

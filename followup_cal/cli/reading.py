@@ -152,7 +152,10 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
             f"{marks[item.status]} {local:%Y-%m-%d %a %H:%M}  {item.interview.id:<18} "
             f"{item.key:<16} {pad(who, 20)} {item.interview.company}"
         )
-    click.echo(f"{len(items)} follow-ups; times in {search.me.timezone.key}")
+    click.echo(
+        f"{len(items)} follow-ups; times in {search.me.timezone.key}; "
+        "✓ done, > due today, no mark: not done yet"
+    )
 
 
 @cli.command()
