@@ -153,7 +153,7 @@ def test_init_refuses_a_bad_zone_and_writes_nothing(tmp_path):
 @pytest.mark.parametrize(
     "command",
     [
-        ["done", "northwind-platform", "follow_up"],
+        ["done", "northwind-platform", "follow_up-1", "--yes"],
         ["reply", "northwind-platform", "--on", "2026-11-20"],
         ["outcome", "northwind-platform", "offer", "--on", "2026-11-20"],
         ["add-round", "northwind-platform", "--start", "2026-12-01 10:00", "--interviewer",

@@ -132,8 +132,10 @@ def test_every_command_handles_what_validate_accepts_and_refuses_the_rest(
             assert path.read_bytes() == before
         assert invoke(["validate", name, *TODAY]).exit_code == 0, args  # still a good file
     beside = {p.name for p in tmp_path.iterdir()} - {name, "out"}
-    # Only the public UIDs' secret, and only for a file that was exported.
-    assert beside == ({name.replace(".yaml", ".followup-secret")} if accepted else set())
+    # Only the public UIDs' secret, and only for a file that was exported; and undo's
+    # record of the last write-back, for a file written.
+    undo = {name.replace(".yaml", ".followup-undo.json")}
+    assert beside - undo == ({name.replace(".yaml", ".followup-secret")} if accepted else set())
 
 
 def test_an_unexpected_exception_is_one_line_with_exit_70_and_a_report(tmp_path, monkeypatch):

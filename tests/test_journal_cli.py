@@ -87,7 +87,9 @@ def test_agenda_when_nothing_is_due(example):
 
 
 def test_done_appends_one_line_per_recipient(example):
-    lines, result = recorded(example, "done", "helio-analytics", "follow_up", "--on", "2026-11-20")
+    lines, result = recorded(
+        example, "done", "helio-analytics", "follow_up-1", "--on", "2026-11-20"
+    )
     assert lines == ["+      - {step: follow_up-1, round: 1, date: 2026-11-20}"]
     assert result.stdout.splitlines()[0] == (
         "✓ Follow-up 1 → Lukas Becker, Helio Analytics: done on Fri 20 Nov 2026"

@@ -40,6 +40,12 @@ def run(*args: str):
     return CliRunner().invoke(cli, [*args, *TODAY], catch_exceptions=False)
 
 
+def beside_the_file(folder: Path) -> list[str]:
+    """The files in ``folder`` but undo's record of the last write-back (and its temp
+    file, when a write-back was killed while writing it: the next one removes it)."""
+    return sorted(p.name for p in folder.iterdir() if "followup-undo.json" not in p.name)
+
+
 def done_facts(path: Path) -> dict[str, list[str]]:
     return {i.id: [d.step for d in i.done] for i in load(str(path)).interviews}
 
@@ -62,24 +68,25 @@ def test_twenty_concurrent_done_commands_keep_all_twenty_facts(tmp_path):
         p.stderr.close()
     assert results == [(0, b"")] * COUNT
     assert done_facts(path) == {f"acme-{n}": ["debrief"] for n in range(COUNT)}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews.yaml"]
+    assert beside_the_file(tmp_path) == ["interviews.yaml"]
 
 
-def test_concurrent_bare_steps_take_the_next_one_each(tmp_path):
-    # 'done acme follow_up' three times at once: follow_up-1, then follow_up-2 (the last
-    # one), then "already recorded". Each decides what "the next one" is from the file as
-    # locked, not from what it read before waiting: no step twice, none lost.
+def test_concurrent_runs_of_one_step_record_it_once(tmp_path):
+    # 'done acme follow_up-1' three times at once: recorded once, then "already recorded"
+    # twice. Each decides what is open from the file as locked, not from what it read
+    # before waiting: no step twice, none lost. (A bare 'follow_up' with two open is
+    # refused, listing them: tests/test_slips.py.)
     path = many_interviews(tmp_path / "interviews.yaml", 1)
     env = {**os.environ, "TZ": "UTC"}
-    cmd = [*CLI, "done", "acme-0", "follow_up", "-f", str(path)]
+    cmd = [*CLI, "done", "acme-0", "follow_up-1", "-f", str(path)]
     processes = [
         subprocess.Popen([*cmd, "--today", "2027-02-01"], env=env, stdout=subprocess.PIPE)
         for _ in range(3)
     ]
     outputs = [p.communicate(timeout=300)[0].decode() for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0]
-    assert done_facts(path)["acme-0"] == ["follow_up-1", "follow_up-2"]
-    assert sum(out.startswith("already recorded as done") for out in outputs) == 1
+    assert done_facts(path)["acme-0"] == ["follow_up-1"]
+    assert sum(out.startswith("already recorded as done") for out in outputs) == 2
 
 
 def editor_saves(path: Path, text: str) -> None:
@@ -253,7 +260,7 @@ def test_a_write_back_killed_at_50_points_leaves_the_old_or_the_new_file(tmp_pat
         data = path.read_bytes()
         assert data in (old, new), point
         outcomes["old" if data == old else "new"] += 1
-        beside = sorted(p.name for p in tmp_path.iterdir())
+        beside = beside_the_file(tmp_path)
         if beside != ["interviews.yaml"]:
             # Only in the instant between naming the new version and renaming it.
             assert len(beside) == 2 and beside[0].startswith(".interviews.yaml."), beside
@@ -261,7 +268,7 @@ def test_a_write_back_killed_at_50_points_leaves_the_old_or_the_new_file(tmp_pat
             assert run("validate", str(path)).exit_code == 0  # reading leaves it alone
             path.write_bytes(old)
             assert run("done", "acme-0", "debrief", "-f", str(path)).exit_code == 0
-            assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews.yaml"], point
+            assert beside_the_file(tmp_path) == ["interviews.yaml"], point
     assert outcomes["old"] and outcomes["new"], outcomes
 
 

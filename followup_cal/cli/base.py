@@ -190,6 +190,7 @@ COMMAND_MODULES = {
     "done": "journal",
     "reply": "journal",
     "outcome": "journal",
+    "undo": "journal",
     "inbox": "mail",
     "export": "publishing",
     "serve": "publishing",

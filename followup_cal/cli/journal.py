@@ -8,9 +8,10 @@ only parse arguments, call record.py / agenda.py and print; errors map to exit c
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import click
@@ -30,6 +31,10 @@ from followup_cal.cli.base import (
 from followup_cal.errors import UsageProblem
 from followup_cal.plan.followups import PlannedFollowup, fmt_day
 from followup_cal.plan.model import Interview, Result, SearchFile
+
+# How many days before its day a step is recorded as done without a question.
+EARLY_DAYS = 3
+EARLY = timedelta(days=EARLY_DAYS)
 
 if TYPE_CHECKING:
     from followup_cal.calendar.agenda import AgendaRow
@@ -190,6 +195,11 @@ def _remind_inbox(file: str, search: SearchFile, rows: Sequence[AgendaRow], day:
 )
 @click.option("--round", "round_number", type=int, help="The round, for debrief and thank-you.")
 @click.option("--on", type=DateType(), help="The day it was done (default: today).")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help=f"Record a step more than {EARLY_DAYS} days before its day without asking.",
+)
 @file_option
 @today_option
 @reports_errors
@@ -199,20 +209,23 @@ def done(
     to: str | None,
     round_number: int | None,
     on: date | None,
+    yes: bool,
     file: str,
     today: date | None,
 ) -> None:
     """Record that STEP of interview ID was done (sent, called, written down).
 
     STEP is what 'agenda' and 'plan' show: debrief, thank_you, follow_up-1,
-    check_in-2, rejection_reply, holiday_note; a bare follow_up or check_in means the
-    next one not yet done. Without --to, every recipient of the step is recorded.
-    The step then shows as done (✓, no alarm) and leaves the agenda.
+    check_in-2, rejection_reply, holiday_note; a bare follow_up or check_in names the
+    one not yet done, and lists them when several are. Without --to, every recipient
+    of the step is recorded. The step then shows as done (✓, no alarm) and leaves the
+    agenda. A step more than 3 days before its day is recorded only when you confirm
+    it in a terminal, or with --yes (else exit 2, nothing written).
 
     \b
     Example:
       followup-cal done acme-backend thank_you --to "Dana Lee" --on 2026-11-13
-      followup-cal done acme-backend follow_up
+      followup-cal done acme-backend follow_up-1
     """
     from followup_cal.journal.record import (
         find_interview,
@@ -222,6 +235,13 @@ def done(
     )
 
     fact = _Fact.start(file, interview_id, on, today)
+    if not yes:
+        early = steps_to_mark(
+            matching_steps(fact.before, fact.interview, step, to, round_number),
+            step,
+            round_number,
+        )
+        _confirm_early(file, [i for i in early if i.start.date() > fact.on + EARLY])
     seen: dict[str, list[PlannedFollowup]] = {}
 
     def choose(search: SearchFile) -> list[PlannedFollowup]:
@@ -245,6 +265,26 @@ def done(
             f"{fmt_day(fact.on)} {fact.on.year}"
         )
     echo_plan_changes(seen["before"], planned_items(updated, fact.today, interview_id))
+
+
+def _confirm_early(file: str, early: Sequence[PlannedFollowup]) -> None:
+    """A step recorded days before its day is most often the wrong one (the final
+    follow-up for the first): asked in a terminal, refused elsewhere without --yes."""
+    if not early:
+        return
+    item = min(early, key=lambda i: i.start)
+    who = f" → {item.recipient.name}" if item.recipient else ""
+    said = f"{item.label}{who} ({item.key}) is planned for {fmt_day(item.start.date())}"
+    if sys.stdin.isatty():
+        import followup_cal.cli.asking as asking
+
+        if asking.confirm(f"{said}, days from now; record it as done already?", default=False):
+            return
+        raise UsageProblem(f"{file} not changed")
+    raise UsageProblem(
+        f"{said}, more than {EARLY_DAYS} days ahead; not recorded: pass --yes if you did "
+        "send it already, or name the step you sent"
+    )
 
 
 @cli.command()
@@ -374,3 +414,26 @@ def outcome(
     updated = record_outcome(file, interview_id, Result(result), fact.on, who, replace)
     click.echo(f"{fact.interview.company}: {result} on {fmt_day(fact.on)} {fact.on.year}")
     fact.echo_changes(updated)
+
+
+@cli.command()
+@file_argument
+@reports_errors
+def undo(file: str) -> None:
+    """Take back the last write-back into FILE (done, reply, outcome, add,
+    add-round, a fact from sync or inbox), showing it as a diff.
+
+    One step only, and only while the file is as that write left it: after an edit of
+    yours it is refused (exit 2) and nothing changes. A step that sync already pushed to
+    your calendar is pushed again, as the file now says, by the next sync.
+
+    \b
+    Example:
+      followup-cal undo interviews.yaml
+    """
+    from followup_cal.journal.undo import undo_last
+
+    undone = undo_last(file)
+    for line in undone.diff:
+        click.echo(line)
+    click.echo(f"undone: the last change followup-cal wrote into {file}", err=True)

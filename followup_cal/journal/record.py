@@ -68,9 +68,11 @@ def rewrite(
     so it must decide from what it is given, never from an earlier read.
     """
     result: list[SearchFile] = []
+    written: list[bytes] = []  # the bytes before and after, for undo
 
     def change(data: bytes) -> bytes:
         result.clear()
+        written.clear()
         original = FileText.of(path, data)
         search = parse(path, original.text)  # a broken file is reported, never edited
         _refuse_aliases(path, original.text)
@@ -89,9 +91,15 @@ def rewrite(
             raise UsageProblem(
                 f"{path}: not changed, the new entry is not valid: {reasons}"
             ) from None
-        return original.encode(text)
+        new = original.encode(text)
+        written[:] = [data, new]
+        return new
 
     update_file(path, change)
+    if written:
+        from followup_cal.journal.undo import remember
+
+        remember(path, *written)
     return result[0]
 
 
@@ -210,12 +218,23 @@ def steps_to_mark(
 ) -> list[PlannedFollowup]:
     """Of the ``matching_steps``, those ``done`` records: the ones not yet done.
 
-    STEP may be a numbered key ('follow_up-2') or a bare step ('follow_up'), which means
-    the earliest one not yet done; so does a debrief or thank-you without --round.
+    STEP may be a numbered key ('follow_up-2') or a bare step ('follow_up'), which names
+    the one not yet done and is NotFound, listing them, when several are: recording the
+    final follow-up for the first is a slip no one sees. A debrief or thank-you without
+    --round means the earliest round not yet done.
     """
     open_items = [i for i in matches if not i.done]
     if not open_items:
         return []
+    keys = sorted({i.key for i in open_items}, key=_key_order)
+    if normal_step(step) not in keys and len(keys) > 1 and matches[0].step not in PER_ROUND:
+        days = {i.key: i.start.date() for i in open_items}
+        listed = [f"{key} ({fmt_date(days[key])})" for key in keys[:3]]
+        more = f", and {len(keys) - 3} later" if len(keys) > 3 else ""
+        raise NotFound(
+            f"'{step}' could be {len(keys)} steps not yet done: {', '.join(listed)}{more}; "
+            f"name the one you mean, e.g. {keys[0]}"
+        )
     if normal_step(step) != matches[0].key or (
         round_number is None and matches[0].step in PER_ROUND
     ):
