@@ -316,7 +316,26 @@ def find_event(
     to: str | None,
     round_number: int | None,
 ) -> FollowupEvent:
-    """The one event the user means by ID [STEP] [--to NAME] [--round N]."""
+    """The one event the user means by ID [STEP] [--to NAME] [--round N]; NotFound,
+    asking for --to, when several people get it."""
+    chosen = find_events(events, interview_id, step, to, round_number)
+    if len(chosen) > 1:
+        recipients = sorted(e.item.recipient.name if e.item.recipient else "" for e in chosen)
+        raise NotFound(
+            f"several people get this step ({', '.join(recipients)}); choose one with --to NAME"
+        )
+    return chosen[0]
+
+
+def find_events(
+    events: list[FollowupEvent],
+    interview_id: str,
+    step: str | None,
+    to: str | None,
+    round_number: int | None,
+) -> list[FollowupEvent]:
+    """The events the user means by ID [STEP] [--to NAME] [--round N]: one, or each
+    recipient's of a step several people get (a thank-you to a panel)."""
     ids = sorted({e.item.interview.id for e in events})
     chosen = [e for e in events if e.item.interview.id == interview_id]
     if not chosen:
@@ -347,12 +366,5 @@ def find_event(
     pending = [e for e in chosen if e.item.status not in ("past", "done")]
     target = pending[0].item if pending else chosen[-1].item
     if not step:
-        return pending[0] if pending else chosen[-1]
-    chosen = [e for e in chosen if (e.item.key, e.item.round) == (target.key, target.round)]
-    recipients = {e.item.recipient.name if e.item.recipient else "" for e in chosen}
-    if len(recipients) > 1:
-        raise NotFound(
-            f"several people get this step ({', '.join(sorted(recipients))}); "
-            "choose one with --to NAME"
-        )
-    return chosen[0]
+        return [pending[0] if pending else chosen[-1]]
+    return [e for e in chosen if (e.item.key, e.item.round) == (target.key, target.round)]

@@ -211,7 +211,7 @@ def test_draft_without_step_gives_the_next_one_due(example, monkeypatch):
             "no step 'follow_up' planned for 'quantum-bank'; the steps are: debrief, thank_you",
         ),
         (
-            ["northwind-platform", "thank_you"],
+            ["northwind-platform", "thank_you", "--eml", "t.eml"],  # one message a file
             "several people get this step (Dana Lee, José Núñez, Mei Chen); choose one with --to NAME",
         ),
         (

@@ -134,21 +134,31 @@ def echo_plan_changes(before: Sequence[PlannedFollowup], after: Sequence[Planned
     show_default=True,
     help="Aligned text (coloured in a terminal), or JSON for scripts.",
 )
+@click.option(
+    "--drafts",
+    "with_drafts",
+    is_flag=True,
+    help="Then print the draft of every step listed, each ready to copy.",
+)
 @reports_errors
-def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
+def agenda(file: str, today: date | None, days: int, fmt: str, with_drafts: bool) -> None:
     """What is overdue, due today and due in the next days, not yet done.
 
     Each line gives the date, how late it is, the interview id and step (what 'done'
-    takes), the recipient and the draft's subject.
+    takes), the recipient and the draft's subject. With --drafts, every one of those
+    drafts follows, as 'draft' prints it.
 
     \b
     Example:
       followup-cal agenda interviews.yaml
+      followup-cal agenda interviews.yaml --drafts --days 3
       followup-cal agenda interviews.yaml --days 14 --format json | jq '.[].subject'
     """
     from followup_cal import service
     from followup_cal.calendar.agenda import COLOURS, agenda_lines, build_agenda, json_pieces
 
+    if with_drafts and fmt == "json":
+        raise UsageProblem("--drafts prints text; leave out --format json")
     search = load(file)
     day = resolve_today(today)
     render = service.drafter(search, sending_on=day)
@@ -167,6 +177,12 @@ def agenda(file: str, today: date | None, days: int, fmt: str) -> None:
     # click.echo drops the colour codes when the output is not a terminal.
     for line in agenda_lines(result, search.me.timezone, style):
         click.echo(line)
+    if with_drafts:
+        from followup_cal.cli.reading import DRAFTS_APART, echo_draft
+
+        for row in result.rows:
+            click.echo(DRAFTS_APART, nl=False)
+            echo_draft(row.draft, row.item, search.me.timezone)
     _remind_inbox(file, search, result.rows, day)
 
 

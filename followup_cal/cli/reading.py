@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,11 @@ from followup_cal.cli.base import (
 from followup_cal.columns import pad
 from followup_cal.errors import DraftWarnings, FollowupCalError
 from followup_cal.plan.followups import PlannedFollowup, fmt_date, their_time
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from followup_cal.plan.drafts import Draft
 
 
 @cli.command()
@@ -182,13 +187,15 @@ def draft(
     eml: str | None,
     today: date | None,
 ) -> None:
-    """Print one draft: interview ID, STEP (default: the next one due).
+    """Print the draft of interview ID's STEP (default: the next one due); a step that
+    several people get (a thank-you to a panel) prints each one's, unless --to.
 
     STEP is a step name (thank_you, follow_up, check_in, ...) or a numbered key as
     'plan' shows it (follow_up-2, check_in-3).
 
     \b
     Example:
+      followup-cal draft acme-backend thank_you
       followup-cal draft acme-backend thank_you --to "Dana Lee"
       followup-cal draft acme-backend follow_up-2 --eml follow-up.eml
     """
@@ -200,23 +207,38 @@ def draft(
     day = resolve_today(today)
     items = service.plan(search, day, interview_id if known else None)
     events = service.draft_events(search, items, sending_on=day)
-    event = service.find_event(events, interview_id, step, to, round_number)
-    mail = event.draft.as_email()
-    click.echo(f"To: {mail['To'] or event.draft.to_header + ' (no e-mail address in the file)'}")
-    click.echo(f"Subject: {event.draft.subject}")
-    # In my zone, as plan and agenda show it: a debrief keeps the round's zone otherwise.
-    when = event.item.start.astimezone(search.me.timezone)
-    there = their_time(event.item)  # the reader's clock too, when it is another
-    click.echo(f"When: {fmt_date(when.date())} {when:%H:%M %Z}{there} ({event.item.reason})")
-    if event.draft.gaps:
-        click.echo("Needs your input: replace each [[...]] with your own words before sending.")
-    click.echo("")
-    click.echo(event.draft.body.rstrip("\n"))
+    if eml:  # one file holds one message
+        chosen = [service.find_event(events, interview_id, step, to, round_number)]
+    else:
+        chosen = service.find_events(events, interview_id, step, to, round_number)
+    for number, event in enumerate(chosen):
+        if number:
+            click.echo(DRAFTS_APART, nl=False)
+        echo_draft(event.draft, event.item, search.me.timezone)
     if eml:
         from followup_cal.atomic import write_atomic
 
-        write_atomic(eml, bytes(mail))
+        write_atomic(eml, bytes(chosen[0].draft.as_email()))
         click.echo(f"wrote {eml}", err=True)
+
+
+# Between two drafts printed one after the other: not part of either.
+DRAFTS_APART = "\n" + "-" * 72 + "\n\n"
+
+
+def echo_draft(draft: Draft, item: PlannedFollowup, zone: ZoneInfo) -> None:
+    """A draft as it is copied into a mail: To, Subject, When (and why), the body."""
+    mail = draft.as_email()
+    click.echo(f"To: {mail['To'] or draft.to_header + ' (no e-mail address in the file)'}")
+    click.echo(f"Subject: {draft.subject}")
+    # In my zone, as plan and agenda show it: a debrief keeps the round's zone otherwise.
+    when = item.start.astimezone(zone)
+    there = their_time(item)  # the reader's clock too, when it is another
+    click.echo(f"When: {fmt_date(when.date())} {when:%H:%M %Z}{there} ({item.reason})")
+    if draft.gaps:
+        click.echo("Needs your input: replace each [[...]] with your own words before sending.")
+    click.echo("")
+    click.echo(draft.body.rstrip("\n"))
 
 
 @cli.command()
