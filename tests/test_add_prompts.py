@@ -38,9 +38,9 @@ def test_each_answer_is_asked_again_with_the_reason(example):
     result = answer(
         example,
         *GOOD,
+        "Berlin", "Europe/Berlin",  # the round's zone, asked first
         "2026-11-31 14:00", "next tuesday", "2026-11-30 9:05",  # start: two wrong, then right
         "an hour", "45",  # duration
-        "Berlin", "Europe/Berlin",  # the round's zone
         "Dana Lee", "dana at acme", "dana@acme.example", "", "the billing rewrite",
         "y", "Sam Roe", "", "", "",  # a second interviewer, nothing else known
         "n",
@@ -69,7 +69,7 @@ def test_each_answer_is_asked_again_with_the_reason(example):
         assert line in text
 
 
-ONE_PERSON = ["2026-11-30 14:00", "", "", "Dana Lee", "", "", "", "n", ""]
+ONE_PERSON = ["", "2026-11-30 14:00", "", "Dana Lee", "", "", "", "n", ""]  # zone, start, ...
 
 
 def test_the_answers_are_reviewed_and_one_changed_before_writing(example):
@@ -81,6 +81,31 @@ def test_the_answers_are_reviewed_and_one_changed_before_writing(example):
     text = example.read_text("utf-8")
     assert "      - start: 2026-12-01 10:00\n" in text and "role: Staff Engineer" in text
     assert "2026-11-30 14:00" not in text
+
+
+def test_the_zone_is_asked_before_the_time_and_named_with_it(example):
+    result = answer(example, *GOOD, "Europe/Berlin", *ONE_PERSON[1:], "yes")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    zone = out.index("The round's time zone (empty: yours, America/New_York):")
+    assert zone < out.index("Start (YYYY-MM-DD HH:MM, Europe/Berlin time):")
+    assert "  start         2026-11-30 14:00 (Europe/Berlin time)" in out
+    mine = answer(example, *GOOD, *ONE_PERSON, "quit").output
+    assert "Start (YYYY-MM-DD HH:MM, America/New_York time):" in mine
+    assert "  start         2026-11-30 14:00 (your time)" in mine
+
+
+def test_the_review_says_what_validate_would_before_writing(example):
+    before = example.read_bytes()
+    person = ["Dana Lee", "", "", "her team's new metrics layer", "n", ""]
+    result = answer(example, *GOOD, "", "2026-11-30 14:00", "", *person, "quit")
+    assert result.exit_code == 0, result.output
+    review = result.output.rsplit("  company", 1)[1]
+    assert (
+        "  warning: talked_about 'her team's new metrics layer' of Dana Lee says 'her', but "
+        "the note goes to that very person" in review
+    )
+    assert example.read_bytes() == before  # said while it could still be changed
 
 
 def test_quitting_at_the_review_writes_nothing(example):

@@ -44,9 +44,9 @@ def test_add_asks_on_a_terminal(example):
             "Acme Corp",  # company
             "Backend Engineer",  # role
             "",  # pitch
+            "",  # the round's zone: mine (asked before the start)
             "2026-11-20 14:00",  # start
             "45",  # duration
-            "",  # the round's zone: mine
             "Dana Lee",
             "dana@acme.example",
             "",  # title

@@ -10,6 +10,7 @@ import contextlib
 import os
 import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -105,13 +106,16 @@ def add(
         invites.from_invite(from_invite, file, answers, None, my_addresses, yes, interactive,
                             (review, review_round))  # fmt: skip
         return
-    if interactive:
-        load(file)  # a missing or broken file is reported before any question is asked
+    my_zone = ""
+    if interactive:  # a missing or broken file is reported before any question is asked
+        my_zone = load(file).me.timezone.key
     company = given.ask_unless(company, "Company", interactive, "--company")
     role = given.ask_unless(role, "Role", interactive, "--role")
     if pitch is None and interactive:
         pitch = asking.ask("Your strongest fit, as it follows 'my experience in'", optional=True)
-    new_round = given.new_round(start, timezone, duration, interviewers, topics, interactive)
+    new_round = given.new_round(
+        start, timezone, duration, interviewers, topics, interactive, my_zone
+    )
     names = [p.name for p in new_round.interviewers]
     if contact is None and interactive and len(names) > 1:
         contact = asking.ask("Who to follow up with", asking.one_of(names), default=names[0])
@@ -198,9 +202,14 @@ def add_round(
         invites.from_invite(from_invite, file, answers, interview_id, my_addresses, yes,
                             interactive, (review, review_round))  # fmt: skip
         return
+    my_zone = ""
     if interactive:  # an unknown id is reported before any question is asked
-        find_interview(load(file), interview_id)
-    new_round = given.new_round(start, timezone, duration, interviewers, topics, interactive)
+        search = load(file)
+        find_interview(search, interview_id)
+        my_zone = search.me.timezone.key
+    new_round = given.new_round(
+        start, timezone, duration, interviewers, topics, interactive, my_zone
+    )
     if interactive:
         reviewed = review_round(new_round, file)
         if reviewed is None:
@@ -332,7 +341,8 @@ def _round_rows(rnd: NewRound) -> list[tuple[str, str]]:
         for p in rnd.interviewers
     ]  # fmt: skip
     return [
-        ("start", rnd.start),
+        # Which clock the time is on: the round's zone when it has one.
+        ("start", f"{rnd.start} ({rnd.timezone or 'your'} time)"),
         ("duration", rnd.duration or "1h"),
         ("timezone", rnd.timezone or "(yours)"),
         ("interviewers", "\n                ".join(people)),
@@ -350,11 +360,14 @@ def _summary(new: NewInterview) -> list[tuple[str, str]]:
     ]
 
 
-def _ask_review(rows: list[tuple[str, str]], file: str) -> str:
-    """Show the answers; 'yes', 'quit' or the key of the answer to change."""
+def _ask_review(rows: list[tuple[str, str]], file: str, warnings: Sequence[str] = ()) -> str:
+    """Show the answers (and what validate would say of them); 'yes', 'quit' or the key
+    of the answer to change."""
     click.echo("")
     for key, value in rows:
         click.echo(f"  {key:<13} {value}")
+    for warning in warnings:
+        click.echo(f"  warning: {warning}")
     click.echo("")
     keys = [key for key, _ in rows]
     return asking.ask(
@@ -373,11 +386,25 @@ def _revise_round(rnd: NewRound, choice: str) -> NewRound:
     return replace(rnd, **{choice: value})
 
 
+def _lint(new: NewInterview, file: str) -> list[str]:
+    """What validate would say of the interview once written: said while it can still be
+    changed (a talked_about that speaks of 'her' to her reads badly in the thank-you)."""
+    from followup_cal import service
+    from followup_cal.errors import FollowupCalError
+    from followup_cal.journal.record import record_new_interview
+
+    try:
+        ident, preview = record_new_interview(file, new, dry_run=True)
+    except FollowupCalError as exc:
+        return [str(exc)]
+    return [w.message for w in service.field_warnings(preview) if w.interview.id == ident]
+
+
 def review(new: NewInterview, file: str) -> NewInterview | None:
     """Show the answers; write them, change one, or leave the file untouched."""
 
     while True:
-        choice = _ask_review(_summary(new), file)
+        choice = _ask_review(_summary(new), file, _lint(new, file))
         if choice == "yes":
             return new
         if choice == "quit":

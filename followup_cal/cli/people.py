@@ -107,15 +107,20 @@ def new_round(
     interviewers: Sequence[str],
     topics: Sequence[str],
     interactive: bool,
+    my_zone: str = "",
 ) -> NewRound:
+    """The round from the flags, asking in a terminal for what is missing: the zone
+    first, so that the start is asked as a time of that zone, and says which."""
     from followup_cal.journal.record import NewRound
 
-    label = "Start (YYYY-MM-DD HH:MM)"
+    if timezone is None and interactive:
+        yours = f"empty: yours, {my_zone}" if my_zone else "empty: yours"
+        timezone = asking.ask(f"The round's time zone ({yours})", asking.zone, optional=True)
+    zone = timezone or my_zone
+    label = f"Start (YYYY-MM-DD HH:MM, {zone} time)" if zone else "Start (YYYY-MM-DD HH:MM)"
     start = start_of(ask_unless(start, label, interactive, "--start", check=asking.start))
     if duration is None and interactive:
         duration = asking.ask("Duration", asking.duration, default="1h")
-    if timezone is None and interactive:
-        timezone = asking.ask("Its time zone (empty: yours)", asking.zone, optional=True)
     people = people_of(interviewers, topics, interactive)
     return NewRound(start, people, timezone or "", duration or "")
 

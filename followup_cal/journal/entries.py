@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from followup_cal.errors import NotFound
+from followup_cal.plan.model import Interview
+
 
 @dataclass(frozen=True)
 class NewPerson:
@@ -68,3 +71,34 @@ class NewInterview:
     decision_expected: str = ""
     channel: str = ""
     no_follow_up: bool = False
+
+
+def _person_name(interview: Interview, name: str) -> str | None:
+    """The name of the one person of the interview ``name`` means (the whole name, or a
+    part of only one), or None."""
+    people = [p.name for p in (*interview.people(), *interview.network)]
+    for person in people:
+        if person.casefold() == name.casefold():
+            return person
+    matches = sorted({p for p in people if name.casefold() in p.casefold()})
+    return matches[0] if len(matches) == 1 else None
+
+
+def person_value(interview: Interview, who: NewPerson) -> str | CommentedMap:
+    """How the file names ``who``: by name when met (or already named), written out
+    with name and email when not. A bare name no one has is refused, since a typo of a
+    name met would otherwise become a stranger."""
+    known = _person_name(interview, who.name)
+    if known is not None and not who.title:
+        return known
+    if known is None and not who.email:
+        people = [p.name for p in (*interview.people(), *interview.network)]
+        raise NotFound(
+            f"no one called '{who.name}' in '{interview.id}'; expected one of: "
+            f"{', '.join(dict.fromkeys(people))}, or someone you did not meet as "
+            f"'Name <email>'"
+        )
+    node = who.node()
+    node["name"] = known or who.name
+    node.fa.set_flow_style()
+    return node

@@ -12,12 +12,20 @@ import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
+from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from followup_cal.atomic import update_file
-from followup_cal.errors import InvalidInput, NotFound, Problem, UneditableFile, UsageProblem
-from followup_cal.journal.entries import NewInterview, NewPerson, NewRound
+from followup_cal.errors import (
+    FileAccessError,
+    InvalidInput,
+    NotFound,
+    Problem,
+    UneditableFile,
+    UsageProblem,
+)
+from followup_cal.journal.entries import NewInterview, NewPerson, NewRound, person_value
 from followup_cal.journal.yamledit import EditableYaml
 from followup_cal.loader import LAST_INTERVIEW, decode, parse
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_date
@@ -56,7 +64,11 @@ WHOLE_FILE = "*"
 
 
 def rewrite(
-    path: str, edit: Callable[[SearchFile, EditableYaml], None], where: str = AT_END
+    path: str,
+    edit: Callable[[SearchFile, EditableYaml], None],
+    where: str = AT_END,
+    *,
+    dry_run: bool = False,
 ) -> SearchFile:
     """Apply ``edit`` to the file; return the file as it now reads: the interview ``where``
     names (the new last one for ``AT_END``), or every one for ``WHOLE_FILE``.
@@ -95,6 +107,12 @@ def rewrite(
         written[:] = [data, new]
         return new
 
+    if dry_run:  # what the file would read, for a review before writing
+        try:
+            change(Path(path).read_bytes())
+        except OSError as exc:
+            raise FileAccessError(f"{path}: cannot read: {exc}") from None
+        return result[0]
     update_file(path, change)
     if written:
         from followup_cal.journal.undo import remember
@@ -398,10 +416,11 @@ def unused_id(search: SearchFile, company: str, role: str) -> str:
 
 
 def record_new_interview(
-    path: str, new: NewInterview, file_args: Sequence[str] = ()
+    path: str, new: NewInterview, file_args: Sequence[str] = (), *, dry_run: bool = False
 ) -> tuple[str, SearchFile]:
-    """Append the interview; return its id and the file as it now reads. ``file_args``
-    go into the command a message suggests, so that it runs as printed."""
+    """Append the interview; return its id and the file as it now reads (or would read,
+    ``dry_run``). ``file_args`` go into the command a message suggests, so that it runs
+    as printed."""
     chosen: list[str] = []
 
     def edit(search: SearchFile, doc: EditableYaml) -> None:
@@ -432,8 +451,8 @@ def record_new_interview(
         doc.append_interview(node)
         chosen.append(ident)
 
-    updated = rewrite(path, edit, AT_END)
-    return chosen[0], updated
+    updated = rewrite(path, edit, AT_END, dry_run=dry_run)
+    return chosen[-1], updated
 
 
 def record_new_round(
@@ -459,37 +478,6 @@ def _interview_node(doc: EditableYaml, ident: str) -> CommentedMap:
     node = doc.interview(ident)
     if node is None:  # checked before against the loaded file; kept for safety
         raise NotFound(f"{doc.path}: no interview '{ident}'")
-    return node
-
-
-def _person_name(interview: Interview, name: str) -> str | None:
-    """The name of the one person of the interview ``name`` means (the whole name, or a
-    part of only one), or None."""
-    people = [p.name for p in (*interview.people(), *interview.network)]
-    for person in people:
-        if person.casefold() == name.casefold():
-            return person
-    matches = sorted({p for p in people if name.casefold() in p.casefold()})
-    return matches[0] if len(matches) == 1 else None
-
-
-def person_value(interview: Interview, who: NewPerson) -> str | CommentedMap:
-    """How the file names ``who``: by name when met (or already named), written out
-    with name and email when not. A bare name no one has is refused, since a typo of a
-    name met would otherwise become a stranger."""
-    known = _person_name(interview, who.name)
-    if known is not None and not who.title:
-        return known
-    if known is None and not who.email:
-        people = [p.name for p in (*interview.people(), *interview.network)]
-        raise NotFound(
-            f"no one called '{who.name}' in '{interview.id}'; expected one of: "
-            f"{', '.join(dict.fromkeys(people))}, or someone you did not meet as "
-            f"'Name <email>'"
-        )
-    node = who.node()
-    node["name"] = known or who.name
-    node.fa.set_flow_style()
     return node
 
 
