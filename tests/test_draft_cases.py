@@ -492,3 +492,58 @@ def test_a_talk_ending_in_an_abbreviation_is_not_a_sentence(tmp_path, topic):
         "thank_you",
     )
     assert f"I especially enjoyed our discussion of {topic} I would" in thanks.body
+
+
+# -- issue 23 item 6: a later round's thank-you is no copy of the first ---------------------
+
+
+def _two_rounds_wei_then_panel():
+    return interview(
+        rounds=[
+            {
+                "start": "2026-11-02 10:00",
+                "interviewers": [{"name": "Wei Chen", "talked_about": "the data model"}],
+            },
+            {
+                "start": "2026-11-09 10:00",
+                "interviewers": [
+                    {"name": "Wei Chen", "talked_about": "the data model"},
+                    {"name": "Ingrid Lund", "talked_about": "the roadmap"},
+                ],
+            },
+        ]
+    )
+
+
+def _thanks(events, round_number, name):
+    (event,) = [
+        e
+        for e in events
+        if e.item.step is Step.THANK_YOU
+        and e.item.round == round_number
+        and e.item.recipient.name == name
+    ]
+    return event.draft
+
+
+def test_a_later_round_thank_you_to_someone_met_before_reads_as_a_later_round_and_a_panel():
+    events = drafted(_two_rounds_wei_then_panel())
+    first, again = _thanks(events, 1, "Wei Chen"), _thanks(events, 2, "Wei Chen")
+    # Same topic both rounds: the old note differed only there, so it would be a copy.
+    # Its paragraphs of thanks and of the talk are new; the greeting, the offer to send
+    # more and the sign-off may stay.
+    first_lines = first.body.splitlines()[2:5:2]
+    assert all(line not in again.body for line in first_lines), "round 2 repeats round 1"
+    assert first.subject != again.subject
+    assert "again" in again.body and "round 2" in again.body
+    assert "After our second conversation" in again.body
+    assert "on the panel with Ingrid Lund." in again.body
+    # Round 1 was Wei alone: no panel is claimed there.
+    assert "panel" not in first.body
+
+
+def test_someone_first_met_on_a_later_panel_gets_a_first_note_that_names_the_panel():
+    ingrid = _thanks(drafted(_two_rounds_wei_then_panel()), 2, "Ingrid Lund")
+    assert "again" not in ingrid.body and "conversation" in ingrid.body
+    assert "second" not in ingrid.body
+    assert "It was good to meet you on the panel with Wei Chen." in ingrid.body

@@ -54,6 +54,22 @@ def test_every_builtin_template_fills_completely_and_passes_the_lint():
             ],
         ),
         interview(id="b", channel="letter", policy={"max_follow_ups": 3}),
+        interview(
+            id="c",
+            rounds=[
+                {
+                    "start": "2026-11-02 10:00",
+                    "interviewers": [{"name": "Dana Lee", "talked_about": "the billing rewrite"}],
+                },
+                {
+                    "start": "2026-11-09 10:00",
+                    "interviewers": [
+                        {"name": "Dana Lee", "talked_about": "the on-call rota"},
+                        {"name": "Cy Do", "talked_about": "their hiring plans"},
+                    ],
+                },
+            ],
+        ),
     )
     used = set()
     for event in events:

@@ -37,6 +37,7 @@ CHECK_IN_VARIANTS_NOT_MET = tuple(v for v in CHECK_IN_VARIANTS if v != "check_in
 TEMPLATE_NAMES = (
     "debrief",
     "thank_you",
+    "thank_you_again",
     "thank_you_letter",
     "follow_up",
     "follow_up_again",
@@ -227,7 +228,10 @@ class Templates(Protocol):
 
 def template_name(item: PlannedFollowup) -> str:
     if item.step is Step.THANK_YOU:
-        return "thank_you_letter" if item.by_letter else "thank_you"
+        if item.by_letter:
+            return "thank_you_letter"
+        # Met in an earlier round: a note that reads as the first one again would be a copy.
+        return "thank_you_again" if _times_met(item) > 1 else "thank_you"
     if item.step is Step.FOLLOW_UP:
         if item.by_phone:
             return "follow_up_call"
@@ -255,6 +259,28 @@ def _an_inquiry_before(item: PlannedFollowup) -> bool:
 
 def _met(interview: Interview, person: Person) -> bool:
     return any(p.name == person.name for r in interview.rounds for p in r.interviewers)
+
+
+def _times_met(item: PlannedFollowup) -> int:
+    """In how many rounds up to this step's the recipient was one of the interviewers."""
+    if item.recipient is None:
+        return 0
+    name = item.recipient.name
+    rounds = item.interview.rounds[: item.round]
+    return sum(any(p.name == name for p in r.interviewers) for r in rounds)
+
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+def _panel_others(item: PlannedFollowup) -> str:
+    """The round's other interviewers when it was a panel (several people): '' otherwise,
+    so the sentence saying so is left out."""
+    if item.step is not Step.THANK_YOU or item.recipient is None:
+        return ""
+    rnd = item.interview.rounds[item.round - 1]
+    others = [p.name for p in rnd.interviewers if p.name != item.recipient.name]
+    return _names(others) if others else ""
 
 
 def _spoke_with(interview: Interview, person: Person) -> bool:
@@ -350,6 +376,9 @@ def render_draft(
         "round_label": f"round {rnd.number}" if len(interview.rounds) > 1 else "interview",
         "the_round": f"round {rnd.number}" if len(interview.rounds) > 1 else "the interview",
         "people_met": _people_met(interview, item.round),
+        "panel_others": _panel_others(item),
+        # 'our third conversation': counted from the rounds, past eight just 'latest'.
+        "nth_talk": ORDINALS[times - 1] if 0 < (times := _times_met(item)) <= 8 else "latest",
         "decision_date": fmt_date(interview.decision_expected)
         if interview.decision_expected
         else "",
