@@ -10,7 +10,11 @@ of our events), and no skipped: ever names a step the phone did not delete. One
 interview is still ahead of the day synced on: a step of it deleted is skipped: on its
 round's day, never a sync stuck. A second search of the same person (another folder,
 the same file name and e-mail) syncs to the same calendar: neither ever touches the
-other's events.
+other's events. The phone also saves in the ways real clients do (the re-save shapes of
+tests/data/clients/, replayed at the machine's events): every line the client set or
+added is on the server, byte for byte, after each later sync until the file changes
+that step itself; a move in any client's style (its zone, UTC, Outlook's rebuild without
+our marks) is recorded as the instant the user chose.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import caldav
+import client_replay
 import pytest
 import yaml
-from caldav_servers import PASSWORD, USER, start_radicale
+from caldav_servers import PASSWORD, USER, http_request, start_radicale
 from click.testing import CliRunner
 from conftest import ME, interview, skipped_uids
 from hypothesis import HealthCheck, settings
@@ -38,6 +43,70 @@ from followup_cal.loader import load
 TODAY = date(2026, 11, 23)
 AHEAD = date(2026, 11, 30)  # gamma's only round: still ahead of TODAY
 NY = ZoneInfo(ME["timezone"])
+# The corpus's event: follow_up-1 at 09:30 New York on Fri 27 Nov; each case's new times
+# are read as a shift from it and replayed on whichever event the machine draws.
+CORPUS_START = datetime(2026, 11, 27, 9, 30, tzinfo=NY)
+ZONES = {"Eastern Standard Time": NY}  # Outlook's Windows zone name
+# Event saves that keep the step (deletions and cancellations are the rules' own; an
+# all-day move to another day is a date, not the instant the machine checks).
+STYLES = [c for c in client_replay.load_cases()
+          if not c.todo and not c.edit.get("delete") and c.id != "davx5-all-day-other-day"
+          and not any("CANCELLED" in x for x in c.edit.get("set", []) + c.edit.get("add", []))]  # fmt: skip
+
+
+def _parse(line: str) -> datetime | date:
+    head, value = line.rsplit(":", 1)
+    if "VALUE=DATE" in head:
+        return datetime.strptime(value, "%Y%m%d").date()
+    if value.endswith("Z"):
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=ZoneInfo("UTC"))
+    name = head.split("TZID=", 1)[1]
+    zone = ZONES.get(name) or ZoneInfo(name)
+    return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=zone)
+
+
+def _format(head: str, like: datetime | date, value: datetime | date) -> str:
+    if not isinstance(value, datetime):
+        return f"{head}:{value:%Y%m%d}"
+    if str(like.tzinfo) == "UTC":
+        return f"{head}:{value.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}"
+    return f"{head}:{value.astimezone(like.tzinfo):%Y%m%dT%H%M%S}"
+
+
+def _restyle(edit: dict, start: datetime) -> tuple[dict, datetime | None]:
+    """A case's edit replayed on the event that starts at ``start``: its new times are
+    the same shift from that event as from the corpus's (its own hour where it drags to
+    one), in the case's own form (its TZID, UTC or a date); and the new start, if timed."""
+    lines = edit.get("set", []) + edit.get("add", [])
+    times = {
+        client_replay.name_of(x): x
+        for x in lines
+        if client_replay.name_of(x) in ("DTSTART", "DTEND")
+    }
+    if not times:
+        return edit, None
+    local = start.astimezone(NY)
+    was = _parse(times["DTSTART"]) if "DTSTART" in times else CORPUS_START
+    shift = (
+        was if not isinstance(was, datetime) else was.astimezone(NY).date()
+    ) - CORPUS_START.date()
+    new: dict[str, datetime | date] = {}
+    if not isinstance(was, datetime):  # all-day
+        new["DTSTART"] = local.date() + shift
+        new["DTEND"] = new["DTSTART"] + (_parse(times["DTEND"]) - was)
+    else:
+        at = was.astimezone(NY)
+        hour = local.time() if at.time() == CORPUS_START.time() else at.time()
+        new["DTSTART"] = datetime.combine(local.date() + shift, hour, tzinfo=NY)
+        end = _parse(times["DTEND"]) if "DTEND" in times else CORPUS_START + timedelta(minutes=15)
+        new["DTEND"] = new["DTSTART"] + (end - was)
+    out = dict(edit)
+    for key in ("set", "add"):
+        out[key] = [_format(x.rsplit(":", 1)[0], _parse(x), new[client_replay.name_of(x)])
+                    if client_replay.name_of(x) in times else x
+                    for x in edit.get(key, [])]  # fmt: skip
+    moved = new["DTSTART"] if "DTSTART" in times and isinstance(new["DTSTART"], datetime) else None
+    return out, moved
 
 
 class IndentedLists(yaml.SafeDumper):
@@ -76,6 +145,7 @@ class PullMachine(RuleBasedStateMachine):
         self.path.write_text(yaml.dump(doc, Dumper=IndentedLists, sort_keys=False), "utf-8")
         self.phone_did: dict[str, tuple[str, datetime | None]] = {}  # since the last sync
         self.foreign: dict[str, datetime] = {}  # the phone's own events, as it left them
+        self.kept: dict[str, list[str]] = {}  # a client's lines that must stay, by UID
         result = self.sync("--create")
         assert result.exit_code == 0, result.output
         # Basic up front, as a configured phone does (Radicale delays every 401).
@@ -134,7 +204,10 @@ class PullMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), days=st.integers(-3, 3).filter(bool), at_two=st.booleans())
     def phone_moves_one_of_ours(self, data, days, at_two):
-        uid = data.draw(st.sampled_from(self.mine()))
+        timed = [u for u in self.mine() if isinstance(self.on_server()[u], datetime)]
+        if not timed:
+            return  # all of them all-day in a client's style
+        uid = data.draw(st.sampled_from(timed))
         if uid.startswith("gamma."):
             # Later only: a move before the interview is a fact the file refuses
             # (test_sync_trust covers that: reported, exit 12).
@@ -150,12 +223,53 @@ class PullMachine(RuleBasedStateMachine):
             component.add(name, value)
         event.save()
         self.phone_did[uid] = ("moved", new)
+        self.kept.pop(uid, None)  # this save is the caldav package's, not a client's
+
+    @rule(data=st.data(), style=st.sampled_from([c for c in STYLES if c.expect]))
+    def phone_moves_in_a_clients_style(self, data, style):
+        self.phone_saves_in_a_clients_style(data, style)
+
+    @rule(data=st.data(), style=st.sampled_from([c for c in STYLES if not c.expect]))
+    def phone_edits_in_a_clients_style(self, data, style):
+        # A longer or shorter event, all-day on its day, a title, notes, an alarm, a
+        # place, Outlook's rebuild: the step stays where it is.
+        self.phone_saves_in_a_clients_style(data, style)
+
+    def phone_saves_in_a_clients_style(self, data, style):
+        server = self.on_server()
+        timed = [u for u in self.mine() if isinstance(server[u], datetime)]
+        if not timed:
+            return
+        uid = data.draw(st.sampled_from(timed))
+        start = server[uid]
+        edit, when = _restyle(style.edit, start)
+        event = self.calendar.event_by_uid(uid)
+        body = client_replay.transform(event.data, uid, edit)
+        headers = {"Content-Type": "text/calendar; charset=utf-8"}
+        response = http_request("PUT", str(event.url), data=body, auth=(USER, PASSWORD),
+                                headers=headers)  # fmt: skip
+        assert response.status_code in (200, 201, 204), response.content
+        # The lines the case says must stay (each time one moved with the rest), else
+        # every line it set or added.
+        restyled = dict(zip(style.edit.get("set", []) + style.edit.get("add", []),
+                            edit.get("set", []) + edit.get("add", []), strict=True))  # fmt: skip
+        kept = (
+            list(restyled.values())
+            if style.kept is None
+            else [restyled.get(x, x) for x in style.kept]
+        )
+        self.kept[uid] = [line.format(uid=uid) for line in kept]
+        if when not in (None, start):
+            self.phone_did[uid] = ("moved", when)
+        elif uid not in self.phone_did:  # an edit after a move since the last sync: moved
+            self.phone_did[uid] = ("edited", None)
 
     @rule(data=st.data())
     def phone_deletes_one_of_ours(self, data):
         uid = data.draw(st.sampled_from(self.mine()))
         self.calendar.event_by_uid(uid).delete()
         self.phone_did[uid] = ("deleted", None)
+        self.kept.pop(uid, None)
 
     @rule(day=st.integers(1, 28))
     def phone_adds_its_own(self, day):
@@ -250,8 +364,18 @@ class PullMachine(RuleBasedStateMachine):
                 continue
             changed = before is None or (before.start, before.done) != (item.start, item.done)
             # A deleted step stays deleted when the file only re-dated it.
-            if item.done or (changed and kind == "moved"):
+            if item.done or (changed and kind in ("moved", "edited")):
                 expected_conflicts.add(uid)
+        # A client's lines stay until the file changes that step (or wins over the save).
+        for uid in list(self.kept):
+            item, before = plan_now.get(uid), self.synced_plan.get(uid)
+            if (
+                uid in expected_conflicts
+                or item is None
+                or before is None
+                or ((before.start, before.done) != (item.start, item.done))
+            ):
+                del self.kept[uid]
         lines_before = self.path.read_text().count("\n")
 
         result = self.sync()
@@ -279,6 +403,8 @@ class PullMachine(RuleBasedStateMachine):
                 assert f"conflict: {key} was " in result.stderr, (uid, result.stderr)
             elif kind == "moved":
                 assert plan_after[uid].start == when, f"the move of {uid} was lost"
+            elif kind == "edited":
+                assert plan_after[uid].start == plan_now[uid].start, f"{uid}: a false move"
             else:
                 assert uid not in plan_after, f"the deletion of {uid} was lost"
                 item = plan_now.get(uid) or self.synced_plan[uid]
@@ -293,7 +419,14 @@ class PullMachine(RuleBasedStateMachine):
         assert {u: s for u, s in server.items() if u.startswith("delta.")} == self.others
         assert set(ours) == set(plan_after)
         for uid, start in ours.items():
+            if not isinstance(start, datetime):  # all-day on the same day, by a client
+                assert start == plan_after[uid].start.astimezone(NY).date(), uid
+                continue
             assert start == plan_after[uid].start, uid
+        stored = {u: client_replay.unfold(self.calendar.event_by_uid(u).data) for u in self.kept}
+        for uid, lines in self.kept.items():
+            lost = [line for line in lines if line not in stored[uid]]
+            assert not lost, f"{uid}: the client's lines were not kept: {lost}"
         for uid, start in self.foreign.items():
             assert server[uid] == start, "the phone's own event was touched"
         self.phone_did.clear()
@@ -307,8 +440,8 @@ def test_pull_state_machine(radicale, tmp_path):
     run_state_machine_as_test(
         PullMachine,
         settings=settings(
-            max_examples=10,
-            stateful_step_count=10,
+            max_examples=15,
+            stateful_step_count=12,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
