@@ -119,16 +119,22 @@ def calendar_changes(prepared: PreparedSync) -> list[CalendarChange]:
 
 def _refused(search: SearchFile, text: str, facts: Sequence[CalendarFact]) -> dict[str, str]:
     """{uid: why} for each fact that, written alone into the file, would make it invalid
-    (the same check the journal makes before it writes)."""
-    refused = {}
-    for fact in facts:
-        edit = step_facts_edit(lambda _s, fact=fact: _entries([fact]))
-        where = fact.item.interview.id
+    (the same check the journal makes before it writes). All of them are checked together
+    first: one parse of the file, and one per fact only when some fact is refused."""
+
+    def problems(chosen: Sequence[CalendarFact], where: str) -> str:
+        edit = step_facts_edit(lambda _s: _entries(chosen))
         try:
-            parse(search.path, edited_text(search, text, edit, where), where)
+            keep = None if where == WHOLE_FILE else where
+            parse(search.path, edited_text(search, text, edit, where), keep)
         except InvalidInput as exc:
-            refused[fact.item.uid] = "; ".join(p.message for p in exc.problems)
-    return refused
+            return "; ".join(p.message for p in exc.problems)
+        return ""
+
+    if not problems(facts, WHOLE_FILE):
+        return {}
+    found = {f.item.uid: problems([f], f.item.interview.id) for f in facts}
+    return {uid: why for uid, why in found.items() if why}
 
 
 def _leave_out(pulled: Pulled, refused: dict[str, str]) -> None:

@@ -44,10 +44,11 @@ def free_search_id(search: SearchFile, existing: Iterable[Remote], ours: Collect
     for item in existing:
         if item.search:
             holders.setdefault(item.search, set()).add(item.uid)
+    mine = set(ours)
     for attempt in range(MAX_TRIED):
         candidate = derived_search_id(search, attempt)
         uids = holders.get(candidate)
-        if not uids or uids & set(ours):
+        if not uids or uids & mine:
             return candidate
     return derived_search_id(search, MAX_TRIED)
 
