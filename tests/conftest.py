@@ -271,3 +271,33 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("scores")
         for line in _REPORT_LINES:
             terminalreporter.write_line(line)
+
+
+# Debian's chromium (make test installs it), driven by Playwright: the timeline page and
+# the built manual are opened in it.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless chromium for the module (one for the whole run would keep Playwright's
+    event loop alive beside the asyncio tests)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: `make test` installs Debian's package")
+        pytest.skip("chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()

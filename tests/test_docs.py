@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -21,9 +22,12 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 IDS = [p.relative_to(ROOT).as_posix() for p in PAGES]
 
 
-def test_the_manual_builds_in_strict_mode(tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The manual built once, strictly, as `make docs` builds it."""
+    out = tmp_path_factory.mktemp("site")
     built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(tmp_path)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -31,15 +35,40 @@ def test_the_manual_builds_in_strict_mode(tmp_path):
         timeout=300,
     )
     assert built.returncode == 0, built.stderr
-    assert (tmp_path / "troubleshooting" / "index.html").exists()
+    return out
+
+
+def test_the_manual_builds_in_strict_mode(site):
+    assert (site / "troubleshooting.html").exists()
     # A page linking to a source file shows its path: the site carries no source.
-    policy = (tmp_path / "policy" / "index.html").read_text("utf-8")
+    policy = (site / "policy.html").read_text("utf-8")
     assert "followup_cal/plan/policy.py" in policy
-    assert 'href="../../followup_cal' not in policy
+    assert 'href="../followup_cal' not in policy
     # The site loads and links nothing from outside itself (no web fonts, no footer link).
-    for html in tmp_path.rglob("*.html"):
+    for html in site.rglob("*.html"):
         outside = re.findall(r'(?:href|src)="(?:https?:)?//[^"]*"', html.read_text("utf-8"))
         assert outside == [], (html, outside)
+
+
+def test_the_built_manual_reads_from_disk_in_chromium(site, browser):
+    """Opened as files (`open site/index.html`), every link of the navigation leads to a
+    page of the manual, not to a folder listing."""
+    page = browser.new_page()
+    page.goto((site / "index.html").as_uri())
+    targets = page.eval_on_selector_all(
+        "nav.md-nav--primary a.md-nav__link[href]", "links => links.map(a => a.href)"
+    )
+    pages = sorted({t.split("#")[0] for t in targets if t.startswith("file:")})
+    assert len(pages) >= len(yaml_nav_pages()), pages
+    for url in pages:
+        page.goto(url)
+        assert page.locator("article h1").count() >= 1, url
+        assert "Index of" not in page.title(), url
+    page.close()
+
+
+def yaml_nav_pages() -> list[str]:
+    return re.findall(r":\s+([\w-]+\.md)$", (ROOT / "mkdocs.yml").read_text("utf-8"), re.M)
 
 
 def test_a_link_to_a_missing_file_of_the_repository_fails_the_build(tmp_path):

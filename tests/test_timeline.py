@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLE
 
@@ -20,16 +18,6 @@ from followup_cal.cli import cli
 from followup_cal.loader import load
 
 ROOT = Path(__file__).parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def write_page(tmp_path: Path, today: str = "2026-11-23") -> Path:
@@ -77,20 +65,6 @@ def test_one_row_per_interview_and_a_mark_per_follow_up(tmp_path):
 def test_a_due_mark_on_the_day(tmp_path):
     page = write_page(tmp_path, today="2026-11-24").read_text("utf-8")
     assert 'class="mark s-due"' in page and "Final follow-up → Lukas Becker" in page
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: `make test` installs Debian's package")
-        pytest.skip("chromium is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def test_clicking_a_mark_opens_its_draft_in_chromium(browser, tmp_path):
