@@ -122,7 +122,7 @@ def test_start_up_imports_only_what_it_needs(argv, not_imported, env):
 # The root's shared modules sit under everything; the plan is pure and imports nothing
 # that reads or writes (only errors, for the exceptions it raises).
 LAYERS = [
-    {"errors", "atomic", "columns", "settings", "credentials", "__init__"},
+    {"errors", "atomic", "columns", "settings", "credentials", "domains", "__init__"},
     {"plan"},
     {"loader", "schema"},
     {"journal"},
@@ -161,6 +161,15 @@ def test_imports_go_down_the_layers_only():
             assert _layer_of(part) <= _layer_of(own), f"{name} imports {module} from above"
             if own == "plan":
                 assert part in PLAN_MAY_IMPORT, f"plan/ is pure, but {name} imports {module}"
+
+
+def test_the_edge_packages_stand_side_by_side():
+    """invites/ reads invitations on its own: what it shares with mail/ (which domain is
+    one company) sits below both, so no invites/ module imports mail/."""
+    for name, imports in _modules().items():
+        if name.startswith("invites/"):
+            into_mail = sorted(i for i in imports if i.startswith("followup_cal.mail"))
+            assert not into_mail, f"{name} imports {into_mail}"
 
 
 def test_the_plan_does_no_io():

@@ -9,8 +9,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from followup_cal.domains import TRACKING_SYSTEMS, can_be_company, registrable
 from followup_cal.invites.reading import Invitation, Party
-from followup_cal.mail.domains import TRACKING_SYSTEMS, can_be_company, registrable
 from followup_cal.plan.model import NAME_SUFFIXES
 
 # Addresses that are a machine: the no-reply senders of scheduling tools and calendars.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from followup_cal.mail.domains import (
+from followup_cal.domains import (
     TRACKING_SYSTEMS,
     can_be_company,
     is_job_board,
