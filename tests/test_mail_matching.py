@@ -296,3 +296,32 @@ def test_headers_are_decoded_and_bad_ones_never_raise():
     )
     assert (broken.sender, broken.sent) == ("", None)
     assert parse_headers(7, b"").sender == ""
+
+
+def test_every_name_and_subject_is_decoded_and_the_address_shown_whole():
+    """RFC 2047 words as mail programs write them: one word, several in a row (the space
+    between them is no text), one inside quotes (not allowed, yet Outlook and others
+    write it), another charset, raw UTF-8 (RFC 6532), and a charset no one knows."""
+    cases = {
+        b'"=?utf-8?b?5L2Q6JekIOe+juWSsg==?=" <m.sato@kaito-systems.co.jp>': "佐藤 美咲",
+        b'"M=?utf-8?q?=C3=BCller?=, Jana" <jana@acme.example>': "Müller, Jana",
+        b"=?utf-8?q?Jos=C3=A9?= =?utf-8?q?_N=C3=BA=C3=B1ez?= <jose@acme.example>": "José Núñez",
+        b"=?iso-8859-1?q?J=FCrgen_Gro=DF?= <j@acme.example>": "Jürgen Groß",
+        "Zoë Ōtani <zoe@acme.example>".encode(): "Zoë Ōtani",
+        b"=?x-unknown?q?Kim?= <kim@acme.example>": "=?x-unknown?q?Kim?=",
+    }
+    for header, name in cases.items():
+        parsed = parse_headers(
+            1, b"From: " + header + b"\r\nSubject: =?utf-8?q?R=C3=BCckmeldung?=\r\n\r\n"
+        )
+        assert parsed.sender_name == name, header
+        assert parsed.subject == "Rückmeldung"
+        assert parsed.from_line() == f"{name} <{parsed.sender}>"
+    long = parse_headers(
+        2,
+        b'From: "Sato Misaki, Senior Talent Acquisition Partner, Kaito Systems Japan" <m.sato@kaito-systems.co.jp>',
+    )
+    shown = long.shown_from(60)
+    assert shown.endswith(" <m.sato@kaito-systems.co.jp>") and "…" in shown
+    assert len(shown) == 60
+    assert parse_headers(3, b"From: <hr@acme.example>").shown_from(60) == "hr@acme.example"

@@ -126,7 +126,7 @@ def _newer(one: Understood, other: Understood) -> bool:
 def _mail_line(mail: InvitationMail) -> str:
     message = mail.message
     subject = one_line(message.subject, 80) or "(no subject)"
-    return f"{mail.label}: {one_line(message.from_line(), 60)}  {subject}"
+    return f"{mail.label}: {message.shown_from(60)}  {subject}"
 
 
 def _report_one(understood: Understood, search: SearchFile, yes: bool, reach: str) -> None:

@@ -211,5 +211,5 @@ def report(
 def _message_line(message: Message, zone: ZoneInfo) -> str:
     when = message.when.astimezone(zone) if message.when else None
     stamp = f"{fmt_day(when.date())} {when:%H:%M}" if when else ""
-    sender = one_line(message.from_line(), 60)
+    sender = message.shown_from(60)
     return f"{stamp}  {sender}  {one_line(message.subject, 80) or '(no subject)'}"

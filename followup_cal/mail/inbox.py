@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from followup_cal.atomic import write_atomic
-from followup_cal.columns import one_line
 from followup_cal.mail.imap import Account, Mailbox, open_mailbox
 from followup_cal.mail.invitation import Invitation, InvitationMail, parts_carry_invitation
 from followup_cal.mail.matching import Proposal, examine, watches, why_not
@@ -81,7 +80,7 @@ def find_replies(
                 log.info(
                     "passed over in %s: %s: %s",
                     message.folder,
-                    one_line(message.from_line()),
+                    message.shown_from(100),
                     why_not(watch, message),
                 )
     return InboxResult(

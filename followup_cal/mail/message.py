@@ -5,13 +5,17 @@ list mail, delivery reports and read receipts. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email.utils
+import quopri
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import decode_header, make_header
 from email.message import Message as EmailMessage
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
+
+from followup_cal.columns import cells, one_line
 
 # All the adapter fetches of a message (BODY.PEEK[HEADER.FIELDS (...)]): who wrote and to
 # whom, which mail it answers, and the fields that mark mail no person wrote.
@@ -75,7 +79,20 @@ class Message:
         return self.received or self.sent
 
     def from_line(self) -> str:
-        return email.utils.formataddr((self.sender_name, self.sender)) if self.sender else "?"
+        """Who wrote, as a person reads it: the decoded name and the address."""
+        if not self.sender:
+            return "?"
+        return f"{self.sender_name} <{self.sender}>" if self.sender_name else self.sender
+
+    def shown_from(self, limit: int) -> str:
+        """``from_line`` in at most ``limit`` cells where it can be: the name is cut,
+        never the address (a cut address is no address)."""
+        address = one_line(self.sender, MAX_ADDRESS) or "?"
+        name = one_line(self.sender_name, MAX_ADDRESS)
+        room = limit - cells(address) - 3
+        if not name or not self.sender:
+            return address
+        return f"{one_line(name, room)} <{address}>" if room >= 4 else address
 
     @property
     def key(self) -> str:
@@ -83,15 +100,34 @@ class Message:
         return self.message_id or f"{self.folder}\0{self.uid}"
 
 
-def _text(value: object) -> str:
-    """A header's text with RFC 2047 words decoded, on one line."""
+# The longest address SMTP carries (RFC 5321's path, less its brackets).
+MAX_ADDRESS = 254
+# An RFC 2047 encoded word; and the white space between two of them, which is no text.
+_ENCODED_WORD = r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?="
+_BETWEEN_WORDS = re.compile(rf"(?<=\?=)\s+(?={_ENCODED_WORD})")
+
+
+def _word(match: re.Match[str]) -> str:
+    charset, kind, data = match.groups()
+    charset = charset.partition("*")[0]  # RFC 2231's language tag
+    try:
+        if kind in "bB":
+            raw = base64.b64decode(data + "=" * (-len(data) % 4))
+        else:
+            raw = quopri.decodestring(data.encode("ascii", "replace"), header=True)
+        return raw.decode(charset, errors="replace")
+    except (LookupError, ValueError, binascii.Error):
+        return match.group(0)  # a charset no one knows: shown as it came
+
+
+def decoded(value: object) -> str:
+    """A header's text with every RFC 2047 word decoded, on one line. Words are decoded
+    wherever they stand, inside quotes too (RFC 2047 forbids it there, yet mail
+    programs write it): the name is read as the sender's program meant it."""
     if not value:
         return ""
-    try:
-        decoded = str(make_header(decode_header(str(value))))
-    except (ValueError, LookupError, UnicodeError):
-        decoded = str(value)
-    return " ".join(decoded.split())
+    text = _BETWEEN_WORDS.sub("", str(value))
+    return " ".join(re.sub(_ENCODED_WORD, _word, text).split())
 
 
 def _addresses(headers: EmailMessage, *names: str) -> tuple[str, ...]:
@@ -112,7 +148,11 @@ def parse_headers(
     parts: tuple[str, ...] = (),
 ) -> Message:
     """A Message from the raw header block the server sent (any bytes: never raises)."""
-    headers = BytesHeaderParser().parsebytes(raw)
+    try:
+        text = raw.decode("utf-8")  # ASCII, or UTF-8 as RFC 6532 allows
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # older programs' 8-bit headers
+    headers = HeaderParser().parsestr(text)
     name, address = email.utils.parseaddr(str(headers.get("From", "")))
     if "@" not in address:
         address = ""
@@ -133,9 +173,9 @@ def parse_headers(
     [message_id] = _MESSAGE_ID.findall(str(headers.get("Message-ID", "")))[:1] or [""]
     return Message(
         uid,
-        _text(name),
+        decoded(name),
         sender,
-        _text(headers.get("Subject")),
+        decoded(headers.get("Subject")),
         sent,
         received,
         folder=folder,
@@ -144,14 +184,14 @@ def parse_headers(
         recipients=_addresses(headers, "To", "Cc"),
         message_id=message_id,
         answers=tuple(dict.fromkeys(ids)),
-        auto_submitted=_text(headers.get("Auto-Submitted")).lower(),
-        x_autoreply=_text(headers.get("X-Autoreply") or headers.get("X-Autorespond")).lower(),
-        precedence=_text(headers.get("Precedence")).lower(),
-        list_id=_text(headers.get("List-Id")),
-        list_unsubscribe=_text(headers.get("List-Unsubscribe")),
-        content_type=_text(headers.get("Content-Type")).split(";")[0].strip().lower(),
+        auto_submitted=decoded(headers.get("Auto-Submitted")).lower(),
+        x_autoreply=decoded(headers.get("X-Autoreply") or headers.get("X-Autorespond")).lower(),
+        precedence=decoded(headers.get("Precedence")).lower(),
+        list_id=decoded(headers.get("List-Id")),
+        list_unsubscribe=decoded(headers.get("List-Unsubscribe")),
+        content_type=decoded(headers.get("Content-Type")).split(";")[0].strip().lower(),
         parts=parts,
-        linkedin_class=_text(headers.get("X-LinkedIn-Class")).upper(),
+        linkedin_class=decoded(headers.get("X-LinkedIn-Class")).upper(),
     )
 
 
