@@ -30,10 +30,13 @@ _JOINERS = ("\u200c", "\u200d")  # kept: they shape scripts and emoji, and move 
 
 
 def one_line(text: str, limit: int = 100) -> str:
-    """Text from outside (a mail's subject, a sender's name) made safe to print: escape
-    sequences and control and format characters (bidi overrides among them) removed,
-    line breaks and tabs made spaces, cut to ``limit`` cells with an ellipsis."""
-    text = _ESCAPES.sub("", text)
+    """Text from outside (a mail's subject, a sender's name, an invitation's fields, a
+    calendar's names, a server's or an HTTP client's words) made safe to print, log or
+    write to the YAML: escape sequences, control characters (C0, C1, DEL) and format
+    characters (bidi overrides among them) removed, line breaks and tabs made spaces,
+    cut to ``limit`` cells with an ellipsis. The one cleaner for every outside string."""
+    # Only the start can be shown: a text of megabytes is not walked whole.
+    text = _ESCAPES.sub("", text[: limit * _CHARS_PER_CELL + _SLACK])
     kept = []
     for c in text:
         kind = unicodedata.category(c)
@@ -44,11 +47,19 @@ def one_line(text: str, limit: int = 100) -> str:
         else:
             kept.append(c)
     flat = " ".join("".join(kept).split())
-    if cells(flat) <= limit:
+    if cells(flat) <= limit and len(flat) <= limit * _CHARS_PER_CELL:
         return flat
-    cut = ""
-    for c in flat:
-        if cells(cut + c) > limit - 1:
+    # Cut by cells, and by characters too: accents written apart take no cell, and a
+    # name of a thousand of them is no name.
+    used, end = 0, 0
+    for end, c in enumerate(flat):
+        used += cells(c)
+        if used > limit - 1 or end >= limit * _CHARS_PER_CELL - 1:
             break
-        cut += c
-    return cut.rstrip() + "…"
+    return flat[:end].rstrip() + "…"
+
+
+# How many characters a cell may carry (a letter and its accents), and how much more of a
+# text is read than is shown (the escapes and controls that are removed).
+_CHARS_PER_CELL = 4
+_SLACK = 4096

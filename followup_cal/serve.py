@@ -25,6 +25,7 @@ from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
 from followup_cal.calendar.ics import FeedStyle
+from followup_cal.columns import one_line
 from followup_cal.errors import FileAccessError, FollowupCalError
 from followup_cal.journal.state import ExportState
 
@@ -266,7 +267,8 @@ def make_server(
 
         def _answer(self, *, with_body: bool) -> None:
             if not host_allowed(self.headers.get("Host")):
-                log(f"refused a request for Host '{self.headers.get('Host')}' (see --allow-host)")
+                said = one_line(str(self.headers.get("Host")), 100)
+                log(f"refused a request for Host '{said}' (see --allow-host)")
                 self._plain(HTTPStatus.FORBIDDEN, b"host not allowed\n", with_body)
                 return
             if urlsplit(self.path).path != path:
@@ -307,7 +309,8 @@ def make_server(
             line = format % args
             if token:
                 line = line.replace(quote(token, safe=""), "…").replace(token, "…")
-            log(f"{self.address_string()} {line}")
+            # What a client sent (its path, a broken request line) is printed clean.
+            log(f"{self.address_string()} {one_line(line, 300)}")
 
     class FeedServer(ThreadingHTTPServer):
         # Room for a burst of calendar apps polling at once (the default, 5, dropped
@@ -319,7 +322,8 @@ def make_server(
             import sys
 
             exc = sys.exc_info()[1]
-            log(f"{client_address[0]} connection failed: {type(exc).__name__}: {exc}")
+            why = one_line(f"{type(exc).__name__}: {exc}", 200)
+            log(f"{client_address[0]} connection failed: {why}")
 
     server_class = FeedServer
     if ":" in host:

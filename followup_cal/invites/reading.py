@@ -19,6 +19,7 @@ from email import message_from_bytes
 from email.message import Message
 from zoneinfo import ZoneInfo
 
+from followup_cal.columns import one_line
 from followup_cal.errors import BadInvitation
 
 # More people than a panel ever has: an all-hands or a company event, not an interview.
@@ -27,6 +28,14 @@ MAX_PEOPLE = 40
 # one may hold a CV or a deck as well.
 MAX_CALENDAR_BYTES = 1 << 20
 MAX_MAIL_BYTES = 25 << 20
+# What one field of an invitation keeps (cells): a name, a title or place, a link. Longer
+# is cut; a UID longer than Exchange's (a few hundred characters) is refused, since a
+# cut one could follow another invitation's round.
+MAX_NAME = 100
+MAX_TEXT = 300
+MAX_LINK = 2000
+MAX_UID = 1000
+MAX_SEQUENCE = 2**31 - 1  # RFC 5545's SEQUENCE is an INTEGER: 32 bits
 METHODS = ("REQUEST", "PUBLISH", "CANCEL")
 CALENDAR_TYPES = ("text/calendar", "application/ics")
 # Where apps put the meeting's own link, in the order they are trusted.
@@ -138,10 +147,13 @@ def _decode(path: str, data: bytes, charset: str) -> str:
     try:
         return data.decode(charset).removeprefix("\ufeff")
     except LookupError:
-        raise _bad(path, f"its calendar part is in an unknown character set '{charset}'") from None
+        raise _bad(
+            path, f"its calendar part is in an unknown character set '{one_line(charset, 40)}'"
+        ) from None
     except UnicodeDecodeError as exc:
         raise _bad(
-            path, f"is not valid {charset} text (byte {exc.start}): the encoding is broken"
+            path,
+            f"is not valid {one_line(charset, 40)} text (byte {exc.start}): the encoding is broken",
         ) from None
 
 
@@ -157,7 +169,7 @@ def _read_calendar(path: str, text: str, my_zone: ZoneInfo, method_hint: str = "
     method = str(calendar.get("METHOD", method_hint or "PUBLISH")).strip().upper()
     if method not in METHODS:
         what = "an answer to an invitation" if method == "REPLY" else "no invitation"
-        raise _bad(path, f"is a METHOD:{method}, {what}")
+        raise _bad(path, f"is a METHOD:{one_line(method, 40)}, {what}")
     events = calendar.walk("VEVENT")
     if not events:
         raise _bad(path, "holds no event (VEVENT)")
@@ -180,7 +192,7 @@ def _read_calendar(path: str, text: str, my_zone: ZoneInfo, method_hint: str = "
 
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+    return one_line(text[0] if text else type(exc).__name__, 200)
 
 
 def _event(path: str, method: str, event: object, my_zone: ZoneInfo) -> Invitation:
@@ -203,16 +215,23 @@ def _event(path: str, method: str, event: object, my_zone: ZoneInfo) -> Invitati
     try:
         number = int(str(sequence).strip())
     except ValueError:
-        raise _bad(path, f"has a SEQUENCE that is no number ('{sequence}')") from None
+        raise _bad(
+            path, f"has a SEQUENCE that is no number ('{one_line(str(sequence), 40)}')"
+        ) from None
+    if number > MAX_SEQUENCE:
+        raise _bad(path, f"has a SEQUENCE too large to be one ('{one_line(str(sequence), 40)}')")
+    uid = str(get("UID", "")).strip()
+    if len(uid) > MAX_UID:
+        raise _bad(path, f"has a UID of {len(uid)} characters, longer than any calendar writes")
     status = str(get("STATUS", "")).strip().upper()
-    location = _one_line(str(get("LOCATION", "")))
+    location = one_line(str(get("LOCATION", "")), MAX_TEXT)
     return Invitation(
         path=path,
         method=method,
-        uid=str(get("UID", "")).strip(),
+        uid=one_line(uid, MAX_UID),
         sequence=max(number, 0),
         stamp=_stamp(get("DTSTAMP")),
-        summary=_one_line(str(get("SUMMARY", ""))),
+        summary=one_line(str(get("SUMMARY", "")), MAX_TEXT),
         start=start,
         duration=duration,
         zone=zone,
@@ -233,6 +252,7 @@ def _start(
     left icalendar a naive time with a TZID: that is refused, never guessed."""
     value = prop.dt  # type: ignore[attr-defined]
     tzid = str(prop.params.get("TZID", "")).strip()  # type: ignore[attr-defined]
+    written = one_line(tzid, 80)  # as the review says it
     if not isinstance(value, datetime):
         if isinstance(value, date):
             raise _bad(path, "is an all-day event (a date without a time), not an interview")
@@ -243,7 +263,7 @@ def _start(
         if tzid:
             raise _bad(
                 path,
-                f"is in an unknown time zone '{tzid}' (no IANA or Windows name, and the "
+                f"is in an unknown time zone '{written}' (no IANA or Windows name, and the "
                 "invitation does not define it)",
             )
         notes.append(
@@ -255,7 +275,7 @@ def _start(
         key = value.tzinfo.key
         if key == my_zone.key:
             return value, "", f"{key} (yours)"
-        said = f"{key}" if tzid in ("", key) else f"{key} (written '{tzid}')"
+        said = f"{key}" if tzid in ("", key) else f"{key} (written '{written}')"
         return value, key, said
     utc = isinstance(value.tzinfo, ZoneInfo) or (not tzid and value.utcoffset() == timedelta(0))
     if utc:  # ZoneInfo here is UTC itself
@@ -269,11 +289,11 @@ def _start(
         if local.utcoffset() == value.utcoffset():
             key = named.key
             if key == my_zone.key:
-                return local, "", f"{key} (yours; written '{tzid}')"
-            return local, key, f"{key} (written '{tzid}')"
+                return local, "", f"{key} (yours; written '{written}')"
+            return local, key, f"{key} (written '{written}')"
     # A zone the invitation defines itself (Outlook's "(UTC+01:00) Amsterdam, ..."): its
     # instant is certain, its name no IANA one, so the round is written in the user's.
-    return value.astimezone(my_zone), "", f"the invitation's own '{tzid}', written in yours"
+    return value.astimezone(my_zone), "", f"the invitation's own '{written}', written in yours"
 
 
 def _stamp(prop: object) -> str:
@@ -314,10 +334,15 @@ def _duration(path: str, event: object, start: datetime) -> timedelta | None:
 
 
 def _address(value: object) -> str:
+    """The address, or "" for none: one with spaces or characters no address has (a
+    control or bidi character, a line break) is no address to write into the file."""
     text = str(value).strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
-    return text.strip().lower() if "@" in text else ""
+    text = text.strip().lower()
+    if "@" not in text or one_line(text, MAX_NAME) != text or " " in text:
+        return ""
+    return text
 
 
 def _party(prop: object, organizer: bool) -> Party:
@@ -325,7 +350,7 @@ def _party(prop: object, organizer: bool) -> Party:
     written = params.get("CN", "")
     if isinstance(written, list):  # an unquoted "Lee, Dana" reads as two values
         written = ",".join(str(part) for part in written)
-    name = _one_line(str(written).strip().strip('"'))
+    name = one_line(str(written).strip().strip('"'), MAX_NAME)
     kind = str(params.get("CUTYPE", "INDIVIDUAL")).strip().upper() or "INDIVIDUAL"
     # RFC 7986's EMAIL= is the person's own address where the calendar address is a
     # relay (iCloud writes mailto:2_...@imip.me.com).
@@ -351,14 +376,9 @@ def _link(event: object, location: str) -> str:
     for name in LINK_PROPERTIES:
         value = str(get(name, "")).strip()
         if value.lower().startswith("https://"):
-            return _one_line(value)
+            return one_line(value, MAX_LINK)
     for text in (location, str(get("DESCRIPTION", ""))):
         found = VIDEO_LINK.search(text)
         if found:
-            return found[0].rstrip(".,;)>")
+            return one_line(found[0].rstrip(".,;)>"), MAX_LINK)
     return ""
-
-
-def _one_line(text: str) -> str:
-    """A value for a one-line field: no line breaks or control characters."""
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", text).strip()

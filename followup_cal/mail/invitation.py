@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from followup_cal.columns import one_line
 from followup_cal.mail.message import Message
 from followup_cal.plan.model import Interview
 
@@ -75,7 +76,7 @@ class InvitationMail:
     @property
     def label(self) -> str:
         """How a line about it names it: the folder and the message's UID there."""
-        return f"{self.message.folder} message {self.message.uid}"
+        return f"{one_line(self.message.folder, 100)} message {self.message.uid}"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from followup_cal.columns import one_line
 from followup_cal.plan.followups import PlannedFollowup, fmt_day
 
 # The kinds of change that become facts, the first one found deciding.
@@ -116,7 +117,7 @@ def pull(
         if fact is not None:
             result.facts.append(fact)
         if conflict:
-            what = change.uid if item is None else f"{item.interview.id} {item.key}"
+            what = one_line(change.uid, 100) if item is None else f"{item.interview.id} {item.key}"
             result.conflicts.append(
                 f"conflict: {what} was {kind} in your calendar, but {conflict}; the file wins"
             )

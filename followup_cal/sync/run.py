@@ -19,6 +19,7 @@ from followup_cal.calendar.ics import (
     revise_event,
     summary,
 )
+from followup_cal.columns import one_line
 from followup_cal.errors import CalendarNotFound, ServerError, SyncRefused
 from followup_cal.journal.state import ExportState
 from followup_cal.plan.model import SearchFile
@@ -180,7 +181,8 @@ def resolve_calendar(
             url = remote.make_calendar(home, wanted, target.component)
             created = True
         else:
-            known = ", ".join(sorted(calendars)) or "none"
+            # The names are the server's (displayname): printed clean.
+            known = one_line(", ".join(sorted(calendars)), 300) or "none"
             raise ServerError(
                 f"{redact(target.url)}: no calendar named '{wanted}' (the calendars are: "
                 f"{known}); --create makes it"
