@@ -165,6 +165,12 @@ def build_schema() -> dict[str, Any]:
                             "pattern": r"^\d{8}T\d{6}Z$",
                             "description": "the copy's DTSTAMP, in UTC",
                         },
+                        "organizer": {
+                            "type": "string",
+                            "description": "the address that sent the invitation: with the "
+                            "company's own domain, the only one whose later copies move or "
+                            "cancel the round",
+                        },
                     },
                     ("uid",),
                 ),

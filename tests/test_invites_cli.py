@@ -71,7 +71,7 @@ def test_an_invitation_from_the_company_s_domain_is_proposed_as_its_next_round(s
         "+            email: sam.roe@initech.example",
         "+        notes: 'video: https://meet.google.com/xpr-tqnm-kbw'",
         "+        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 0, stamp: "
-        "20261201T141503Z}",
+        "20261201T141503Z, organizer: priya.shah@initech.example}",
     ]
     assert "added round 2 to 'initech'" in result.stdout
 
@@ -87,9 +87,9 @@ def test_a_reschedule_moves_the_round_and_the_follow_ups_an_older_copy_changes_n
         "+      - start: 2026-12-10 14:00",
         "+        duration: 45",
         "-        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 0, stamp: "
-        "20261201T141503Z}",
+        "20261201T141503Z, organizer: priya.shah@initech.example}",
         "+        invitation: {uid: 5q9kd0c1ab3ef7gh2ij4kl6mn8@google.com, sequence: 1, stamp: "
-        "20261203T091122Z}",
+        "20261203T091122Z, organizer: priya.shah@initech.example}",
     ]
     interview = load(str(search)).interviews[0]
     items = service.plan(load(str(search)), interview.rounds[0].start.date())

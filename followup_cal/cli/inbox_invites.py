@@ -36,7 +36,7 @@ class MailInvitations:
         from followup_cal.invites.placing import Kind
 
         found = self.understood[key]
-        if found.event is None:
+        if found.event is None or _suspicious(found):
             return True
         placement = found.placement
         latest = self.latest.get(found.event.uid or key) == key
@@ -105,13 +105,21 @@ def mail_invitations(
         key = mail.message.key
         read = understand(mail, search, mine, theirs.get(key))
         understood[key] = read
-        if read.event is not None:
+        # A copy not from the company's side never counts as the latest: its SEQUENCE
+        # (99, say) must not hide the genuine copy that comes after it.
+        if read.event is not None and not _suspicious(read):
             uid = read.event.uid or key
             kept = understood.get(latest.get(uid, ""))
             if kept is None or _newer(read, kept):
                 latest[uid] = key
     reach = " " + shlex.join(reach_args) if reach_args else ""
     return MailInvitations(file, search, yes, reach, understood, latest, set())
+
+
+def _suspicious(found: Understood) -> bool:
+    from followup_cal.invites.placing import Kind
+
+    return found.placement is not None and found.placement.kind is Kind.SUSPICIOUS
 
 
 def _newer(one: Understood, other: Understood) -> bool:
@@ -143,7 +151,12 @@ def _report_one(understood: Understood, search: SearchFile, yes: bool, reach: st
     when = f"{start_text(event)} {event.zone or search.me.timezone.key}"
     names = ", ".join(g.name for g in people.interviewers) or "(no one named)"
     save = "save the mail (or its .ics) and run:"
-    if placement.kind in (Kind.MOVE, Kind.CANCEL):
+    if placement.kind is Kind.SUSPICIOUS:
+        click.echo(
+            "  not recorded, even with --yes: it may be forged; if you know it is genuine, "
+            f"{save} followup-cal add --from-invite FILE{reach} (in a terminal, without --yes)"
+        )
+    elif placement.kind in (Kind.MOVE, Kind.CANCEL):
         rnd, interview = placement.round, placement.interview
         assert rnd is not None and interview is not None
         if placement.kind is Kind.CANCEL:

@@ -137,6 +137,9 @@ def from_invite(
         from followup_cal.errors import NotFound
 
         raise NotFound(f"{path}: a cancellation, but {placement.why}; nothing was written")
+    if placement.kind is Kind.SUSPICIOUS:
+        _suspicious(path, file, search, invitation, placement, yes, interactive)
+        return
     if placement.kind in (Kind.MOVE, Kind.CANCEL):
         _follow(file, search, invitation, placement, yes, interactive)
         return
@@ -205,7 +208,9 @@ def _round(invitation: Invitation, people: People, answers: Answers, interactive
         timezone=answers.timezone if answers.timezone is not None else invitation.zone,
         duration=answers.duration or minutes(invitation),
         notes=invitation.notes(),
-        invitation=(invitation.uid, *invitation.copy()) if invitation.uid else None,
+        invitation=(
+            (invitation.uid, *invitation.copy(), invitation.organizer) if invitation.uid else None
+        ),
     )
 
 
@@ -292,6 +297,7 @@ def _follow(
     placement: Placement,
     yes: bool,
     interactive: bool,
+    default: bool = True,
 ) -> None:
     from followup_cal.invites.placing import Kind
     from followup_cal.journal.invited import NewTime
@@ -313,10 +319,34 @@ def _follow(
         if not interactive:
             click.echo(f"nothing written to {file}: run again with --yes to record it")
             return
-        if not asking.confirm(f"Record it in {file}?", default=True):
+        if not asking.confirm(f"Record it in {file}?", default=default):
             click.echo(f"nothing written to {file}")
             return
     record_follow(file, invitation, placement)
+
+
+def _suspicious(
+    path: str,
+    file: str,
+    search: SearchFile,
+    invitation: Invitation,
+    placement: Placement,
+    yes: bool,
+    interactive: bool,
+) -> None:
+    """A move or cancellation not from the company's side: never recorded by --yes; in a
+    terminal, recorded only when the user says so (the default is no)."""
+    from followup_cal.errors import BadInvitation
+    from followup_cal.invites.placing import Kind
+
+    if yes or not interactive:
+        raise BadInvitation(
+            f"{path}: {placement.why}: it may be forged; nothing was written (if you know it "
+            "is genuine, run without --yes in a terminal to record it)"
+        )
+    click.echo(f"  warning: {placement.why}: it may be forged")
+    kind = Kind.CANCEL if invitation.cancelled else Kind.MOVE
+    _follow(file, search, invitation, replace(placement, kind=kind), False, True, default=False)
 
 
 def _round_rows(rnd: NewRound) -> list[tuple[str, str]]:

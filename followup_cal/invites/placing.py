@@ -1,6 +1,11 @@
 """Where an invitation belongs in the file: a round it already follows (by its UID: moved,
 cancelled, or an older copy that changes nothing), a next round of an interview whose
 people share its domain, or a new interview. Pure: the loaded file in, a decision out.
+
+Anyone who knows a round's UID can write a copy of its invitation: a move or a
+cancellation counts only when it comes from the organizer of the invitation that made
+the round, or from the company's own domain; any other is suspicious (shown, never
+recorded unasked, and its SEQUENCE never shadows a genuine copy).
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from followup_cal.domains import registrable
 from followup_cal.invites.people import People, company_domains
 from followup_cal.invites.reading import Invitation
 from followup_cal.plan.model import Interview, Round, SearchFile, copy_order
@@ -18,6 +24,7 @@ class Kind(StrEnum):
     NEXT_ROUND = "a next round"
     MOVE = "a move of a round"
     CANCEL = "a cancellation of a round"
+    SUSPICIOUS = "a change of a round from someone else"
     UNCHANGED = "nothing new"
     NOTHING_TO_CANCEL = "a cancellation of nothing in the file"
 
@@ -50,12 +57,19 @@ def place(
     people: People,
     into: Interview | None = None,
     into_why: str = "",
+    sender: str = "",
 ) -> Placement:
     """What ``invitation`` is to the file; ``into``: the interview add-round names, or
-    whose people mailed it (``into_why`` says how it is known)."""
+    whose people mailed it (``into_why`` says how it is known); ``sender``: the From
+    address of the mail it came in ("" for a file)."""
     known = round_with_uid(search, invitation.uid)
     if known is not None:
-        return _follow(invitation, *known)
+        placement = _follow(invitation, *known)
+        if placement.kind in (Kind.MOVE, Kind.CANCEL):
+            doubt = _not_their_side(invitation, *known, sender)
+            if doubt:
+                return Placement(Kind.SUSPICIOUS, doubt, *known)
+        return placement
     if invitation.cancelled:
         return Placement(
             Kind.NOTHING_TO_CANCEL,
@@ -98,3 +112,29 @@ def _follow(invitation: Invitation, interview: Interview, rnd: Round) -> Placeme
             Kind.UNCHANGED, f"{where}, and this copy is the one recorded ({said})", interview, rnd
         )
     return Placement(Kind.MOVE, f"{where}; this copy is newer ({said})", interview, rnd)
+
+
+def _not_their_side(invitation: Invitation, interview: Interview, rnd: Round, sender: str) -> str:
+    """Why a move or cancellation of ``rnd`` may not come from the company, or "": its
+    ORGANIZER (and the mail's sender) must be the organizer of the invitation that made
+    the round, or at the company's own domain."""
+    domains = interview_domains(interview)
+    allowed = " or ".join(
+        ([rnd.invitation_organizer] if rnd.invitation_organizer else [])
+        + ([f"an address at {', '.join(sorted(domains))}"] if domains else [])
+    )
+
+    def theirs(address: str) -> bool:
+        return bool(address) and (
+            address == rnd.invitation_organizer
+            or registrable(address.rpartition("@")[2]) in domains
+        )
+
+    where = f"round {rnd.number} of '{interview.id}' follows this invitation's UID"
+    organizer = invitation.organizer
+    if not theirs(organizer):
+        who = f"its organizer is {organizer}" if organizer else "it names no organizer"
+        return f"{where}, but {who}, not {allowed or 'who organized the round'}; not recorded"
+    if sender and sender != organizer and not theirs(sender):
+        return f"{where}, but the mail is from {sender}, not {allowed}; not recorded"
+    return ""

@@ -35,7 +35,7 @@ MAX_NAME = 100
 MAX_TEXT = 300
 MAX_LINK = 2000
 MAX_UID = 1000
-MAX_SEQUENCE = 2**31 - 1  # RFC 5545's SEQUENCE is an INTEGER: 32 bits
+MAX_SEQUENCE = 10**9  # what the file's invitation: sequence takes (RFC 5545: an INTEGER)
 METHODS = ("REQUEST", "PUBLISH", "CANCEL")
 CALENDAR_TYPES = ("text/calendar", "application/ics")
 # Where apps put the meeting's own link, in the order they are trusted.
@@ -81,6 +81,11 @@ class Invitation:
     link: str
     cancelled: bool  # METHOD:CANCEL, or STATUS:CANCELLED
     warnings: tuple[str, ...] = ()
+
+    @property
+    def organizer(self) -> str:
+        """The ORGANIZER's address ("" when it names none)."""
+        return next((p.email for p in self.parties if p.organizer), "")
 
     def copy(self) -> tuple[int, str]:
         """Which copy it is: its SEQUENCE and DTSTAMP (see model.copy_order)."""

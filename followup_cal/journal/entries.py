@@ -33,7 +33,8 @@ class NewRound:
     timezone: str = ""
     duration: str = ""
     notes: str = ""  # from an invitation: its video link or place
-    invitation: tuple[str, int, str] | None = None  # its UID, SEQUENCE and DTSTAMP
+    # its UID, SEQUENCE, DTSTAMP and organizer's address
+    invitation: tuple[str, int, str, str] | None = None
 
     def node(self) -> CommentedMap:
         rnd = CommentedMap()
@@ -50,12 +51,14 @@ class NewRound:
         return rnd
 
 
-def invitation_node(uid: str, sequence: int, stamp: str = "") -> CommentedMap:
+def invitation_node(uid: str, sequence: int, stamp: str = "", organizer: str = "") -> CommentedMap:
     node = CommentedMap()
     node["uid"] = uid
     node["sequence"] = sequence
     if stamp:
         node["stamp"] = stamp
+    if organizer:
+        node["organizer"] = organizer
     node.fa.set_flow_style()
     return node
 

@@ -58,7 +58,7 @@ def record_round_moved(
             doc.set_key(node, "duration", int(when.duration))  # type: ignore[arg-type]
         if rnd.cancelled:
             doc.set_key(node, "cancelled", False)  # type: ignore[arg-type]
-        doc.set_key(node, "invitation", invitation_node(uid, *copy))  # type: ignore[arg-type]
+        doc.set_key(node, "invitation", invitation_node(uid, *copy, rnd.invitation_organizer))  # type: ignore[arg-type]
 
     return rewrite(path, edit, interview_id)
 
@@ -75,6 +75,6 @@ def record_round_cancelled(
             return
         node = _round_node(doc, interview_id, rnd.number)
         doc.set_key(node, "cancelled", True)  # type: ignore[arg-type]
-        doc.set_key(node, "invitation", invitation_node(uid, *copy))  # type: ignore[arg-type]
+        doc.set_key(node, "invitation", invitation_node(uid, *copy, rnd.invitation_organizer))  # type: ignore[arg-type]
 
     return rewrite(path, edit, interview_id)

@@ -59,7 +59,7 @@ INTERVIEW_KEYS = (
 )
 ROUND_KEYS = ("start", "timezone", "duration", "interviewers", "notes", "invitation", "cancelled")
 # The calendar invitation a round came from: its UID and the SEQUENCE last recorded.
-INVITATION_KEYS = ("uid", "sequence", "stamp")
+INVITATION_KEYS = ("uid", "sequence", "stamp", "organizer")
 STAMP_RE = re.compile(r"\d{8}T\d{6}Z")
 PERSON_KEYS = (
     "name",

@@ -69,19 +69,21 @@ def _read_round(r: _Reader, node: yaml.Node, number: int, default_zone: ZoneInfo
         if isinstance(people_node, yaml.SequenceNode) and not items:
             r.problem(people_node, "interviewers is empty; expected everyone you met")
             c.failed = True
-    uid, sequence, stamp = r.field(
-        entries, "invitation", lambda n, w: _read_invitation(r, n), ("", 0, "")
+    uid, sequence, stamp, organizer = r.field(
+        entries, "invitation", lambda n, w: _read_invitation(r, n), ("", 0, "", "")
     )
     cancelled = r.field(entries, "cancelled", r.boolean, False)
     c.check()
     return Round(
-        number, start, duration, tuple(interviewers), _pos(node), uid, sequence, cancelled, stamp
-    )
+        number, start, duration, tuple(interviewers), _pos(node), uid, sequence, cancelled, stamp,
+        organizer,
+    )  # fmt: skip
 
 
-def _read_invitation(r: _Reader, node: yaml.Node) -> tuple[str, int, str]:
-    """``invitation: {uid: ..., sequence: N, stamp: ...}``: which calendar invitation the
-    round follows, and which copy of it was recorded (its SEQUENCE and DTSTAMP)."""
+def _read_invitation(r: _Reader, node: yaml.Node) -> tuple[str, int, str, str]:
+    """``invitation: {uid: ..., sequence: N, stamp: ..., organizer: ...}``: which calendar
+    invitation the round follows, which copy of it was recorded (its SEQUENCE and
+    DTSTAMP), and who organized it (who may move or cancel the round)."""
     entries = r.mapping(node, INVITATION_KEYS, "invitation")
     uid = r.required_text(r.required(entries, "uid", node, "invitation"), "uid", "the UID")
     sequence = r.field(entries, "sequence", lambda n, w: r.integer(n, w, 0, 10**9), 0)
@@ -91,7 +93,8 @@ def _read_invitation(r: _Reader, node: yaml.Node) -> tuple[str, int, str]:
             entries["stamp"].value, f"stamp '{stamp}' is not a UTC time like 20261201T141503Z"
         )
         stamp = ""
-    return uid, sequence, stamp
+    organizer = r.field(entries, "organizer", r.text, "").strip().lower()
+    return uid, sequence, stamp, organizer
 
 
 def _resolve_person(r: _Reader, node: yaml.Node, what: str, people: dict[str, Person]) -> Person:

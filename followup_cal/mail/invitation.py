@@ -108,4 +108,5 @@ def understand(
     people = people_of(event, mine, search.me.name)
     into = sent.interview if sent else None
     why = f"the mail is {sent.interview.id}'s ({sent.why})" if sent else ""
-    return Understood(mail, event, people, place(search, event, people, into, why))
+    placement = place(search, event, people, into, why, mail.message.sender)
+    return Understood(mail, event, people, placement)

@@ -185,6 +185,8 @@ class Round:
     invitation_sequence: int = 0
     cancelled: bool = False  # its debrief, thank-yous and inquiries are not planned
     invitation_stamp: str = ""  # its DTSTAMP, 20261201T141503Z: which copy is later
+    # Who sent the invitation that made it: with the company's domain, who may move it.
+    invitation_organizer: str = ""
 
     @property
     def invitation_copy(self) -> tuple[int, str]:
