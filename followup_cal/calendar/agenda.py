@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,9 +17,16 @@ from followup_cal.plan.followups import PlannedFollowup, Step, fmt_day
 if TYPE_CHECKING:
     from followup_cal.plan.drafts import Draft
 
-SECTIONS = ("overdue", "today", "upcoming")
+SECTIONS = ("sent", "overdue", "today", "upcoming")
 SECTION_OF_STATUS = {"past": "overdue", "today": "today", "upcoming": "upcoming"}
-TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Coming up"}
+TITLES = {
+    "sent": "Sent, found by inbox; not recorded yet",
+    "overdue": "Overdue",
+    "today": "Today",
+    "upcoming": "Coming up",
+}
+# The sections of steps still to send (a step found sent waits only to be recorded).
+DUE = ("overdue", "today")
 
 
 @dataclass(frozen=True)
@@ -29,9 +36,10 @@ class AgendaRow:
     # 60,000 overdue rows, and each draft is read once, for its line.
     render: Callable[[PlannedFollowup], FollowupEvent]
     start: datetime  # in the user's zone
-    section: str  # "overdue", "today" or "upcoming"
+    section: str  # "sent", "overdue", "today" or "upcoming"
     days_late: int
     file_args: tuple[str, ...] = ()  # what `done` needs to find the file, e.g. ("-f", PATH)
+    sent_on: date | None = None  # the day inbox found it in the Sent folder
 
     @property
     def draft(self) -> Draft:
@@ -39,6 +47,8 @@ class AgendaRow:
 
     @property
     def late_text(self) -> str:
+        if self.sent_on:
+            return f"sent {fmt_day(self.sent_on)}"
         if not self.days_late:
             return ""
         return f"by {self.days_late} day{'s' * (self.days_late != 1)}"
@@ -53,6 +63,8 @@ class AgendaRow:
         """The exact command that records this row as done."""
         item = self.item
         words = ["followup-cal", "done", item.interview.id, item.key]
+        if self.sent_on:
+            words += ["--on", self.sent_on.isoformat()]
         if item.step in (Step.THANK_YOU, Step.CHECK_IN) and item.recipient:
             words += ["--to", item.recipient.name]
         if item.step in (Step.DEBRIEF, Step.THANK_YOU) and len(item.interview.rounds) > 1:
@@ -64,6 +76,7 @@ class AgendaRow:
         return {
             "section": self.section,
             "days_overdue": self.days_late,
+            "sent_on": self.sent_on.isoformat() if self.sent_on else None,
             "date": self.start.date().isoformat(),
             "start": self.start.isoformat(),
             "interview": item.interview.id,
@@ -98,10 +111,14 @@ def build_agenda(
     today: date,
     days: int,
     file_args: Sequence[str] = (),
+    found_sent: Mapping[str, date] | None = None,
 ) -> Agenda:
     """Open items up to ``today + days``, every overdue one included, by time.
     ``render`` drafts an item; only the rows shown are drafted. ``file_args`` go into
-    each row's `done` command so that it runs as printed."""
+    each row's `done` command so that it runs as printed. ``found_sent`` (step UID ->
+    day), what the last inbox run found in the Sent folder: those are listed as sent,
+    waiting to be recorded, not as overdue."""
+    found_sent = found_sent or {}
     last = today + timedelta(days=days)
     shown, later = [], []
     for item in items:
@@ -113,7 +130,10 @@ def build_agenda(
     def row(start: datetime, item: PlannedFollowup) -> AgendaRow:
         section = SECTION_OF_STATUS[item.status]  # the planner dated it against today
         late = max((today - start.date()).days, 0)
-        return AgendaRow(item, render, start, section, late, tuple(file_args))
+        sent_on = found_sent.get(item.uid)
+        if sent_on:
+            section, late = "sent", 0
+        return AgendaRow(item, render, start, section, late, tuple(file_args), sent_on)
 
     shown.sort(key=lambda pair: (pair[0], pair[1].sort_key))
     following = min(later, key=lambda pair: (pair[0], pair[1].sort_key), default=None)
@@ -191,7 +211,10 @@ def agenda_lines(agenda: Agenda, zone: ZoneInfo, style: Any = None) -> list[str]
             f"Next after that: {fmt_day(nxt.start.date())} — {item.label} → {nxt.recipient}, "
             f"{item.interview.company}",
         ]
-    due = [r for r in agenda.rows if r.section != "upcoming"]
-    if due:  # a step days away is not one to record as sent
+    found = agenda.section("sent")
+    due = [r for r in agenda.rows if r.section in DUE]
+    if found:
+        lines += ["", f"Found sent: record it: {found[0].done_command}"]
+    elif due:  # a step days away is not one to record as sent
         lines += ["", f"Sent one? Record it: {due[0].done_command}"]
     return lines

@@ -156,6 +156,7 @@ def agenda(file: str, today: date | None, days: int, fmt: str, with_drafts: bool
     """
     from followup_cal import service
     from followup_cal.calendar.agenda import COLOURS, agenda_lines, build_agenda, json_pieces
+    from followup_cal.mail.inbox import found_sent
 
     if with_drafts and fmt == "json":
         raise UsageProblem("--drafts prints text; leave out --format json")
@@ -163,7 +164,8 @@ def agenda(file: str, today: date | None, days: int, fmt: str, with_drafts: bool
     day = resolve_today(today)
     render = service.drafter(search, sending_on=day)
     items = service.plan(search, day)
-    result = build_agenda(items, render, search.me.timezone, day, days, file_args(file))
+    sent = found_sent(file)  # what the last inbox run found sent: no network here
+    result = build_agenda(items, render, search.me.timezone, day, days, file_args(file), sent)
     if fmt == "json":
         for piece in json_pieces(result.rows):
             click.echo(piece, nl=False)
@@ -191,7 +193,7 @@ def _remind_inbox(file: str, search: SearchFile, rows: Sequence[AgendaRow], day:
     answered already (only when a mail account is set up)."""
     from followup_cal.mail.inbox import stale_inbox_note
 
-    due = [r.item for r in rows if r.section != "upcoming"]
+    due = [r.item for r in rows if r.section in ("overdue", "today")]
     note = stale_inbox_note(file, search, due, day, os.environ.get("FOLLOWUP_CAL_IMAP_URL", ""))
     if note:
         click.echo(note, err=True)

@@ -51,7 +51,9 @@ if TYPE_CHECKING:
 @click.option(
     "--since", type=DateType(), help="Only mail sent on or after this day (default: each round)."
 )
-@click.option("--yes", is_flag=True, help="Record every answer found, as 'reply' would.")
+@click.option(
+    "--yes", is_flag=True, help="Record each certain answer (as 'reply') and step sent (as 'done')."
+)
 @click.option(
     "--password-command", metavar="CMD", help="Print the password with CMD (e.g. 'pass show mail')."
 )
@@ -92,7 +94,11 @@ def inbox(
     notifications are never answers. Each answer says why it counts and how sure it
     is; only the header fields this needs are read, folders are opened read-only and
     nothing in the mailbox changes. With --yes each certain answer is recorded with
-    'reply'; the others are shown for you to decide. Calendar invitations of the last
+    'reply'; the others are shown for you to decide. Your Sent folder shows the
+    thank-yous and inquiries you sent: each is proposed as 'done ID STEP --on DATE'
+    (to that step's own person, after its round, its subject or thread saying which)
+    and --yes records the certain ones; agenda then lists the others as sent, not as
+    overdue. Calendar invitations of the last
     14 days (or since --since) are read whole and proposed as a new interview, a next
     round, a move or a cancellation; --yes records the moves and cancellations. The
     password comes from --password-command, FOLLOWUP_CAL_IMAP_PASSWORD, ~/.netrc or the
@@ -110,7 +116,7 @@ def inbox(
     """
     from followup_cal.credentials import require_password
     from followup_cal.mail.imap import Account, check_url
-    from followup_cal.mail.inbox import find_replies, save_run
+    from followup_cal.mail.inbox import read_mailbox, record_sent, save_run
 
     search = load(file)
     settings = search.imap
@@ -139,12 +145,15 @@ def inbox(
     if insecure:
         click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
     account = Account(url, user, password, insecure, timeout, oauth)
-    found = find_replies(
+    found = read_mailbox(
         search, account, folders, since, day, lambda text: click.echo(text, err=True), sent
     )
-    save_run(file, day)
+    recorded = record_sent(file, [s for s in found.sent_steps if s.certain], day) if yes else []
+    taken = {s.item.uid for s in recorded}
+    save_run(file, day, [s for s in found.sent_steps if s.item.uid not in taken])
     invitations = inbox_invites.mail_invitations(file, search, found, yes, file_args(file))
     report(found, account.host, folders, search.me.timezone, yes, file_args(file), invitations)
+    report_sent(found, search.me.timezone, yes, taken, file_args(file))
     invitations.print_rest()
     if yes:
         for proposal in found.proposals:
@@ -203,13 +212,57 @@ def report(
             invitations.print_body(invitation.message.key)  # what it is to the file
         else:
             click.echo(f"  {invitation.advice}{reach}")
-    if found.proposals and not yes:
+    if found.proposals and not yes and not found.sent_steps:
         click.echo("")
         click.echo("Nothing recorded yet: record each as shown, or run again with --yes.")
 
 
-def _message_line(message: Message, zone: ZoneInfo) -> str:
+def report_sent(
+    found: InboxResult,
+    zone: ZoneInfo,
+    yes: bool,
+    recorded: set[str],
+    reach_args: Sequence[str],
+) -> None:
+    """Each step the Sent folder shows sent: the message, why it is that step, and the
+    'done' that records it (or that --yes did)."""
+    if not found.sent_steps:
+        return
+    click.echo("")
+    count = len(found.sent_steps)
+    click.echo(f"In {found.sent_folder}: {count} planned step{'s' * (count != 1)} you sent.")
+    for step in found.sent_steps:
+        item = step.item
+        who = f" → {item.recipient.name}" if item.recipient else ""
+        click.echo("")
+        click.echo(
+            f"{item.interview.id} ({one_line(item.interview.company, 60)}): {item.label}{who} "
+            f"sent on {fmt_day(step.on)} ({step.sureness.word})"
+        )
+        click.echo(f"  {_message_line(step.message, zone, to=True)}")
+        click.echo(f"    {step.sureness.word}: {one_line(step.why)}")
+        if item.uid in recorded:
+            click.echo(f"  ✓ recorded as done on {fmt_day(step.on)} {step.on.year}")
+        elif yes:
+            click.echo(
+                f"  not recorded, as it is not certain; if it is: {step.command(reach_args)}"
+            )
+        else:
+            click.echo(f"  record it: {step.command(reach_args)}")
+    if not yes:
+        click.echo("")
+        click.echo("Nothing recorded yet: record each as shown, or run again with --yes.")
+
+
+def _shown_to(message: Message) -> str:
+    """'to ADDRESS' of the user's own mail, the address never cut, and how many more."""
+    whom = message.to or message.recipients
+    more = f" and {len(whom) - 1} more" if len(whom) > 1 else ""
+    return f"to {one_line(whom[0], 254) if whom else '?'}{more}"
+
+
+def _message_line(message: Message, zone: ZoneInfo, to: bool = False) -> str:
     when = message.when.astimezone(zone) if message.when else None
     stamp = f"{fmt_day(when.date())} {when:%H:%M}" if when else ""
-    sender = message.shown_from(60)
+    sender = _shown_to(message) if to else message.shown_from(60)
     return f"{stamp}  {sender}  {one_line(message.subject, 80) or '(no subject)'}"

@@ -1,6 +1,7 @@
 """`followup-cal inbox`: ask the mailbox, one SEARCH per open interview and folder, then
-one FETCH of the headers of whatever they found; and the small "last inbox run" marker the agenda
-reads to remind the user when the inbox has not been looked at for a while.
+one FETCH of the headers of whatever they found; the Sent folder for the steps the user
+sent (sent.py decides which); and the small "last inbox run" marker the agenda reads: when
+the inbox was last looked at, and which steps it found sent but not recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from followup_cal.mail.imap import Account, Mailbox, open_mailbox
 from followup_cal.mail.invitation import Invitation, InvitationMail, parts_carry_invitation
 from followup_cal.mail.matching import Proposal, examine, watches, why_not
 from followup_cal.mail.message import Message
+from followup_cal.mail.sent import SentStep, find_sent, search_terms
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_day
 from followup_cal.plan.model import SearchFile
 
@@ -34,6 +36,8 @@ class InboxResult:
     sent_folder: str | None  # where the user's own mail was read; None: not found
     # Invitations whoever sent them, since ``INVITATIONS_SINCE`` days or --since.
     invitation_mail: tuple[InvitationMail, ...] = ()
+    # The planned steps the Sent folder shows sent, not yet recorded as done.
+    sent_steps: tuple[SentStep, ...] = ()
 
 
 def find_replies(
@@ -44,21 +48,30 @@ def find_replies(
     today: date,
     warn: Any,
     sent: str | None = None,
+    items: Sequence[PlannedFollowup] = (),
+    search_id: str = "",
 ) -> InboxResult:
-    """Read the user's sent mail to each company (for the threads an answer follows),
-    then search each folder: one SEARCH per interview and one FETCH of the headers of
-    what they found, per folder."""
+    """Read the user's sent mail to each company (for the threads an answer follows,
+    and the planned ``items`` it shows sent), then search each folder: one SEARCH per
+    interview and one FETCH of the headers of what they found, per folder."""
     watching = watches(search, since)  # none waiting: invitations are still looked for
     read = 0
     invitations: dict[str, InvitationMail] = {}
+    sent_steps: list[SentStep] = []
     with open_mailbox(account, warn) as mailbox:
         sent = sent or mailbox.sent_folder()
         if sent:
             mailbox.examine(sent)
             found = {w.interview.id: mailbox.search(w.sent_terms(), w.sent_since) for w in watching}
+            # The steps of an interview no longer waiting (a rejection's reply and
+            # check-ins) need a search of their own; a waiting one's finds them already.
+            for ident, (terms, day) in search_terms(items).items():
+                if ident not in found:
+                    found[ident] = mailbox.search(terms, day)
             mine = {m.uid: m for m in mailbox.headers(_all(found), structure=False)}
             read += len(mine)
             watching = [w.with_sent(mine[u] for u in found[w.interview.id]) for w in watching]
+            sent_steps = find_sent(items, mine.values(), search.me.timezone, today, search_id)
         pairs: dict[str, list[Message]] = {w.interview.id: [] for w in watching}
         for folder in folders:
             mailbox.examine(folder)
@@ -91,7 +104,56 @@ def find_replies(
         requests,
         sent,
         tuple(invitations.values()),
+        tuple(sent_steps),
     )
+
+
+def read_mailbox(
+    search: SearchFile,
+    account: Account,
+    folders: Sequence[str],
+    since: date | None,
+    today: date,
+    warn: Any,
+    sent: str | None = None,
+) -> InboxResult:
+    """What ``inbox`` reads: the answers, the invitations, and the planned steps of the
+    whole file that the Sent folder shows sent."""
+    from followup_cal import service
+
+    items = service.plan(search, today)  # the done steps too: each keeps its own mail
+    return find_replies(
+        search, account, folders, since, today, warn, sent, items, search_id(search)
+    )
+
+
+def search_id(search: SearchFile) -> str:
+    """The file's sync_id, or the one sync would choose for it: what tells this file's
+    drafts from another's."""
+    from followup_cal.sync.identity import derived_search_id
+
+    return search.sync_id or derived_search_id(search)
+
+
+def record_sent(path: str, found: Sequence[SentStep], today: date) -> list[SentStep]:
+    """Record each of ``found`` as done on the day it was sent, in one write, as the
+    file is when locked (a step recorded a moment ago by another run is left out)."""
+    from followup_cal import service
+    from followup_cal.journal.record import StepFactEntry, record_step_facts
+
+    wanted = {s.item.uid: s for s in found}
+    recorded: list[SentStep] = []
+
+    def choose(now: SearchFile) -> list[StepFactEntry]:
+        recorded.clear()
+        for item in service.plan(now, today):
+            if item.uid in wanted and not item.done:
+                recorded.append(wanted[item.uid])
+        return [StepFactEntry("done", s.item, s.on) for s in recorded]
+
+    if wanted:
+        record_step_facts(path, choose)
+    return recorded
 
 
 # How far back invitations are looked for without --since: a reschedule or a new
@@ -134,9 +196,22 @@ def last_run(yaml_path: str) -> date | None:
         return None
 
 
-def save_run(yaml_path: str, today: date) -> None:
-    text = json.dumps({"last_run": today.isoformat()}) + "\n"
+def save_run(yaml_path: str, today: date, sent: Sequence[SentStep] = ()) -> None:
+    """The day the mailbox was read, and the steps found sent and not recorded (what
+    the agenda, which never reads the mailbox, then shows as sent, not as overdue)."""
+    found = {s.item.uid: {"on": s.on.isoformat(), "why": s.why} for s in sent}
+    text = json.dumps({"last_run": today.isoformat(), "sent": found}, ensure_ascii=False) + "\n"
     write_atomic(marker_path_for(yaml_path), text.encode("utf-8"))
+
+
+def found_sent(yaml_path: str) -> dict[str, date]:
+    """Step UID -> the day the last inbox run found it in the Sent folder, not recorded
+    as done (empty when the marker says nothing, or nothing readable)."""
+    try:
+        data = json.loads(marker_path_for(yaml_path).read_text("utf-8"))
+        return {uid: date.fromisoformat(v["on"]) for uid, v in data.get("sent", {}).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def inbox_is_stale(last: date | None, today: date) -> bool:

@@ -57,6 +57,7 @@ class Message:
     reply_to: tuple[str, ...] = ()
     on_behalf: str = ""  # the Sender address, when it differs from From
     recipients: tuple[str, ...] = ()  # To and Cc
+    to: tuple[str, ...] = ()  # To alone: whom the user's own mail was written to
     message_id: str = ""
     answers: tuple[str, ...] = ()  # In-Reply-To and References: the ids it follows
     auto_submitted: str = ""
@@ -182,6 +183,7 @@ def parse_headers(
         reply_to=_addresses(headers, "Reply-To"),
         on_behalf=on_behalf if on_behalf != sender else "",
         recipients=_addresses(headers, "To", "Cc"),
+        to=_addresses(headers, "To"),
         message_id=message_id,
         answers=tuple(dict.fromkeys(ids)),
         auto_submitted=decoded(headers.get("Auto-Submitted")).lower(),
