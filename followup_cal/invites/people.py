@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from followup_cal.domains import TRACKING_SYSTEMS, can_be_company, registrable
 from followup_cal.invites.reading import Invitation, Party
-from followup_cal.plan.model import NAME_SUFFIXES
+from followup_cal.plan.model import NAME_SUFFIXES, slugify
 
 # Addresses that are a machine: the no-reply senders of scheduling tools and calendars.
 MACHINE_ADDRESS = re.compile(
@@ -125,6 +125,7 @@ def people_of(invitation: Invitation, mine: frozenset[str], my_name: str = "") -
     kept: list[Guest] = []
     left: list[LeftOut] = []
     seen: set[str] = set()
+    named: dict[str, Guest] = {}  # by the name's slug: one person, one calendar UID
     for party in invitation.parties:
         key = party.email or party.name.casefold()
         if not key or key in seen:
@@ -136,8 +137,16 @@ def people_of(invitation: Invitation, mine: frozenset[str], my_name: str = "") -
             left.append(LeftOut(who, why))
             continue
         name = person_name(party)
-        if name:
-            kept.append(Guest(name, party.email))
+        if not name:
+            continue
+        same = named.get(slugify(name))
+        if same is not None:
+            # The organizer again as an attendee under a second address, say: one person.
+            first = same.name + (f" <{same.email}>" if same.email else "")
+            left.append(LeftOut(who, f"the same name as {first}: one person"))
+            continue
+        named[slugify(name)] = Guest(name, party.email)
+        kept.append(named[slugify(name)])
     return People(tuple(kept), tuple(left))
 
 

@@ -21,11 +21,10 @@ from followup_cal.errors import (
     FileAccessError,
     InvalidInput,
     NotFound,
-    Problem,
-    UneditableFile,
     UsageProblem,
 )
 from followup_cal.journal.entries import NewInterview, NewPerson, NewRound, person_value
+from followup_cal.journal.refusals import refuse_aliases, refuse_uid_clashes
 from followup_cal.journal.yamledit import EditableYaml
 from followup_cal.loader import LAST_INTERVIEW, decode, parse
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_date
@@ -87,7 +86,7 @@ def rewrite(
         written.clear()
         original = FileText.of(path, data)
         search = parse(path, original.text)  # a broken file is reported, never edited
-        _refuse_aliases(path, original.text)
+        refuse_aliases(path, original.text)
         text = edited_text(search, original.text, edit, where)
         if text == original.text:
             result.append(search)
@@ -97,6 +96,8 @@ def rewrite(
         keep = None if where == WHOLE_FILE else where or LAST_INTERVIEW
         try:
             result.append(parse(path, text, keep))
+            if keep is not None:  # an entry added or changed: people may have come in
+                refuse_uid_clashes(result[-1])
         except InvalidInput as exc:
             # Our own edit would break the file: say what, and leave the file alone.
             reasons = "; ".join(p.message for p in exc.problems)
@@ -143,32 +144,6 @@ def _lines_of(search: SearchFile, where: str) -> tuple[int, int] | None:
         if interview.id == where:
             return interview.lines
     return None
-
-
-# A '*name' where YAML could read an alias; only then is the file scanned for one.
-_ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]", re.MULTILINE)
-
-
-def _refuse_aliases(path: str, text: str) -> None:
-    """The round trip writes every alias out in full: a small file of nested aliases
-    would grow without end (a 'billion laughs'), so a file with aliases is not edited."""
-    if not _ALIAS_HINT.search(text):
-        return
-    import yaml
-
-    for token in yaml.scan(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader)):
-        if isinstance(token, yaml.AliasToken):
-            mark = token.start_mark
-            raise UneditableFile(
-                Problem(
-                    path,
-                    mark.line + 1,
-                    mark.column + 1,
-                    f"followup-cal cannot write into a file that uses YAML aliases "
-                    f"(*{token.value}) without writing them out; nothing was changed, "
-                    "record this fact by hand",
-                )
-            )
 
 
 # -- finding what the user means -------------------------------------------------------
