@@ -41,7 +41,7 @@ def test_the_corpus_is_well_formed():
     ids = [case.id for case in CASES]
     assert len(ids) == len(set(ids))
     clients = {case.client for case in CASES}
-    assert len(clients) == 8  # Apple Calendar and Reminders, Thunderbird, DAVx5, ...
+    assert len(clients) == 9  # Apple Calendar and Reminders, Thunderbird, DAVx5, todoman...
     for case in CASES:
         assert all(line[0] in "+-" for line in case.expect), case.id
 
@@ -146,3 +146,24 @@ def test_a_rebuilt_event_is_told_from_what_this_machine_pushed_not_from_the_yaml
     # Changed on both sides: left alone and listed, as for any event (exit 10).
     assert result.exit_code == 10, result.output
     assert "SUMMARY:Follow-up Dana Lee (Acme)" in replay.stored_lines()
+
+
+def test_unticking_a_refused_tick_in_todoman_ends_it(server, tmp_path):
+    """The documented fix for a tick the file does not allow (docs/sync.md: "fix the
+    event in your calendar, and the next sync is quiet") works with todoman's un-tick,
+    which leaves PERCENT-COMPLETE:100 behind: STATUS decides (RFC 5545)."""
+    case = Case("refused", "todoman", "tick, then untick", "thank_you", [], {}, todo=True)
+    replay = Replay(tmp_path, server, case)
+    assert replay.sync().exit_code == 0
+    # Ticked with a day before the interview (Thu 19 Nov): not a done the file takes.
+    replay.apply({"set": ["SEQUENCE:1", "STATUS:COMPLETED"],
+                  "add": ["COMPLETED:20261118T140000Z", "PERCENT-COMPLETE:100"]})  # fmt: skip
+    refused = replay.sync()
+    assert refused.exit_code == 12, refused.output
+    assert "not recorded: done:" in refused.output
+    replay.apply({"set": ["SEQUENCE:2", "STATUS:NEEDS-ACTION"], "remove": ["COMPLETED"]})
+    fixed = replay.sync()
+    assert fixed.exit_code == 0, fixed.output
+    assert "not recorded" not in fixed.output and replay.facts() == set()
+    again = replay.sync()
+    assert again.exit_code == 0 and "created 0, updated 0, deleted 0" in again.output, again.output

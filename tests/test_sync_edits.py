@@ -122,3 +122,25 @@ def test_ticks_unticks_progress_and_cancellations_are_told_apart():
     assert kinds(done, reopened) == ("uncompleted",)
     assert kinds(open_task, cancelled) == ("cancelled",)
     assert kinds(open_task, in_process) == ("edited",)
+
+
+@pytest.mark.parametrize(
+    ("lines", "done"),
+    [
+        (["STATUS:NEEDS-ACTION", "PERCENT-COMPLETE:100"], False),  # todoman's un-tick
+        (["STATUS:IN-PROCESS", "PERCENT-COMPLETE:100", "COMPLETED:20261120T140000Z"], False),
+        (["STATUS:COMPLETED"], True),
+        (["STATUS:COMPLETED", "COMPLETED:20261120T140000Z", "PERCENT-COMPLETE:100"], True),
+        (["PERCENT-COMPLETE:100"], True),  # jtx Board: progress apart from a status
+        (["PERCENT-COMPLETE:50"], False),
+    ],
+)
+def test_the_status_decides_whether_a_task_is_done(lines, done):
+    """RFC 5545 3.8.1.11: an open status is not done, whatever the progress says."""
+    from followup_cal.sync.edits import decode_fingerprint, fingerprint
+
+    text = "\r\n".join(["BEGIN:VTODO", "UID:x", *lines, "END:VTODO", ""])
+    now = decode_fingerprint(server_fingerprint(icalendar.Todo.from_ical(text)))
+    undone = decode_fingerprint(fingerprint({}))
+    is_done = now["completed"] != undone["completed"] or "STATUS:COMPLETED" in lines
+    assert is_done is done

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -142,9 +142,17 @@ def server_fingerprint(component: Any) -> str:
     )
 
 
+# RFC 5545 3.8.1.11: a task in these states is not done, whatever else it carries
+# (todoman un-ticks to NEEDS-ACTION and leaves PERCENT-COMPLETE:100 behind).
+OPEN_STATUSES = ("NEEDS-ACTION", "IN-PROCESS")
+
+
 def _completion(component: Any) -> str:
-    """When the task was completed; a task at 100% with no date (jtx Board keeps its
-    progress apart from its status) is complete too."""
+    """When the task was completed, "" when it is not. STATUS decides: an open status
+    is not done; COMPLETED is; with no STATUS, a task at 100% with no date (jtx Board
+    keeps its progress apart from its status) is complete too."""
+    if _text(component.get("STATUS")).strip().upper() in OPEN_STATUSES:
+        return ""
     when = _instant(_decoded(component, "COMPLETED"))
     if when:
         return when
@@ -307,10 +315,23 @@ def split_component(groups: list[list[str]]) -> tuple[list[list[str]], list[list
     return own, subs
 
 
+def edited_mark(fields: Iterable[str]) -> str | None:
+    """The EDITED mark's value: the field names, the commas escaped (RFC 5545 3.3.11).
+    An X- property is TEXT, and a server that parses it (Radicale through vobject) cuts
+    an unescaped list at its first comma."""
+    return "\\,".join(sorted(fields)) or None
+
+
 def edited_fields(component: Any) -> set[str]:
-    """The fields an event's EDITED mark names as the user's."""
-    text = _text(component.get(EDITED_PROPERTY)) if component is not None else ""
-    return {name for name in text.replace(" ", "").split(",") if name in FIELDS}
+    """The fields an event's EDITED mark names as the user's, in every form it was
+    written (``end\\,summary``, older ``end,summary``) or a server gave it back (one
+    property per value, a comma escaped twice)."""
+    if component is None:
+        return set()
+    value = component.get(EDITED_PROPERTY)
+    values = value if isinstance(value, list) else [value]
+    names = re.findall(r"[a-z]+", " ".join(_text(v) for v in values if v is not None))
+    return {name for name in names if name in FIELDS}
 
 
 def retag(data: str, uid: str, marks: Mapping[str, str | None]) -> bytes:

@@ -32,6 +32,7 @@ from followup_cal.sync.edits import (
     component_range,
     decode_fingerprint,
     edited_fields,
+    edited_mark,
     joined,
     logical_lines,
     property_name,
@@ -120,7 +121,7 @@ def merge(rendered: bytes, server: str, uid: str, planned: str) -> bytes:
     marks = {
         PUSHED_PROPERTY: now,
         OURS_PROPERTY: planned if fields else None,
-        EDITED_PROPERTY: ",".join(sorted(fields)) or None,
+        EDITED_PROPERTY: edited_mark(fields),
     }
     return retag(text, uid, marks)
 

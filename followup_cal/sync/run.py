@@ -36,6 +36,7 @@ from followup_cal.sync.edits import (
     TICKED_PROPERTY,
     component_of,
     edited_fields,
+    edited_mark,
     planned_fingerprint,
     retag,
 )
@@ -487,7 +488,7 @@ def _body(write: Write, search_id: str) -> bytes | None:
         edited = set(write.edited) | edited_fields(component_of(source.data, write.uid))
         edited -= {"status", "completed"}  # the YAML says whether a step is done
         marks[OURS_PROPERTY] = write.ours if edited else None
-        marks[EDITED_PROPERTY] = ",".join(sorted(edited)) or None
+        marks[EDITED_PROPERTY] = edited_mark(edited)
         if write.ticked:
             marks[TICKED_PROPERTY] = write.ticked
     else:
