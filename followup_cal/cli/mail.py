@@ -28,6 +28,7 @@ from followup_cal.plan.followups import fmt_day
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from followup_cal.mail.drafts_folder import DraftsReport
     from followup_cal.mail.inbox import InboxResult
     from followup_cal.mail.message import Message
 
@@ -67,6 +68,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Do not check the TLS certificate; allow a server without TLS (a warning).",
 )
+@click.option(
+    "--put-drafts",
+    is_flag=True,
+    help="Then put each due step's draft into your Drafts folder (never sent).",
+)
+@click.option("--dry-run", is_flag=True, help="With --put-drafts: show the drafts, write nothing.")
 @timeout_option
 @today_option
 @reports_errors
@@ -81,6 +88,8 @@ def inbox(
     password_command: str | None,
     auth: str | None,
     insecure: bool,
+    put_drafts: bool,
+    dry_run: bool,
     timeout: int,
     today: date | None,
 ) -> None:
@@ -93,14 +102,18 @@ def inbox(
     replies, bulk and list mail, delivery reports, read receipts and job-board
     notifications are never answers. Each answer says why it counts and how sure it
     is; only the header fields this needs are read, folders are opened read-only and
-    nothing in the mailbox changes. With --yes each certain answer is recorded with
-    'reply'; the others are shown for you to decide. Your Sent folder shows the
-    thank-yous and inquiries you sent: each is proposed as 'done ID STEP --on DATE'
-    (to that step's own person, after its round, its subject or thread saying which)
-    and --yes records the certain ones; agenda then lists the others as sent, not as
-    overdue. Calendar invitations of the last
-    14 days (or since --since) are read whole and proposed as a new interview, a next
-    round, a move or a cancellation; --yes records the moves and cancellations. The
+    nothing in the mailbox changes (but Drafts with --put-drafts). With --yes each
+    certain answer is recorded with 'reply'; the others are shown for you to decide.
+    Your Sent folder shows the thank-yous and inquiries you sent: each is proposed as
+    'done ID STEP --on DATE' (to that step's own person, after its round, its subject
+    or thread saying which) and --yes records the certain ones; agenda then lists the
+    others as sent, not as overdue. With --put-drafts, each step due (not done, not
+    found sent) is then put into your Drafts folder with IMAP APPEND, in its thread,
+    once (found again by its Message-ID); a draft whose step the plan dropped is
+    deleted only if unchanged. Drafts is the one folder written to; nothing is ever
+    sent; --dry-run shows the drafts and writes nothing. Calendar invitations of the
+    last 14 days (or since --since) are read whole and proposed as a new interview, a
+    next round, a move or a cancellation; --yes records the moves and cancellations. The
     password comes from --password-command, FOLLOWUP_CAL_IMAP_PASSWORD, ~/.netrc or the
     system keyring.
 
@@ -113,6 +126,7 @@ def inbox(
       FOLLOWUP_CAL_IMAP_PASSWORD=... followup-cal inbox interviews.yaml \\
           --url imaps://mail.example.org --user alex@example.org
       followup-cal inbox interviews.yaml --folder INBOX --folder Jobs --yes
+      followup-cal inbox interviews.yaml --put-drafts --dry-run
     """
     from followup_cal.credentials import require_password
     from followup_cal.mail.imap import Account, check_url
@@ -124,6 +138,8 @@ def inbox(
     user = user or (settings.user if settings else "") or search.me.email
     folders = folders or (settings.every_folder if settings else ()) or ("INBOX",)
     sent = sent or (settings.sent if settings else "") or None
+    if dry_run and not put_drafts:
+        raise click.UsageError("--dry-run shows the drafts --put-drafts would write: give both")
     if not url:
         raise click.UsageError(
             "no mail server: give --url, FOLLOWUP_CAL_IMAP_URL, url in config.toml's [imap] "
@@ -145,8 +161,9 @@ def inbox(
     if insecure:
         click.echo("warning: TLS certificates are not checked (--insecure)", err=True)
     account = Account(url, user, password, insecure, timeout, oauth)
+    put = ("dry-run" if dry_run else "write") if put_drafts else ""
     found = read_mailbox(
-        search, account, folders, since, day, lambda text: click.echo(text, err=True), sent
+        search, account, folders, since, day, lambda text: click.echo(text, err=True), sent, put
     )
     recorded = record_sent(file, [s for s in found.sent_steps if s.certain], day) if yes else []
     taken = {s.item.uid for s in recorded}
@@ -155,6 +172,8 @@ def inbox(
     report(found, account.host, folders, search.me.timezone, yes, file_args(file), invitations)
     report_sent(found, search.me.timezone, yes, taken, file_args(file))
     invitations.print_rest()
+    if found.drafts is not None:
+        report_drafts(found.drafts)
     if yes:
         for proposal in found.proposals:
             if proposal.certain:
@@ -252,6 +271,44 @@ def report_sent(
     if not yes:
         click.echo("")
         click.echo("Nothing recorded yet: record each as shown, or run again with --yes.")
+
+
+def report_drafts(report: DraftsReport) -> None:
+    """What --put-drafts put into Drafts (or, with --dry-run, would), left alone, deleted."""
+    click.echo("")
+    if report.folder is None:
+        click.echo(
+            "note: the server has no Drafts folder (none marked \\Drafts, none named "
+            "Drafts); no draft was put",
+            err=True,
+        )
+        return
+    where = one_line(report.folder, 60)
+    count = len(report.written)
+    verb = "would put" if report.dry_run else "put"
+    click.echo(f"Drafts: {verb} {count} draft{'s' * (count != 1)} into {where} (never sent).")
+    for draft in report.written:
+        item = draft.item
+        gaps = "  (needs your input)" if draft.gaps else ""
+        who = item.recipient.name if item.recipient else ""
+        click.echo(f"  {item.interview.id} {item.key} → {who}: {one_line(draft.subject, 80)}{gaps}")
+        if report.dry_run:
+            for line in draft.shown():
+                click.echo(f"    | {one_line(line, 200)}")
+    if report.there:
+        click.echo(f"  {len(report.there)} already there, left as they are.")
+    for step in report.deleted:
+        done = "would delete" if report.dry_run else "deleted"
+        click.echo(f"  {done}: the draft of {step}, a step no longer planned (unchanged)")
+    for step in report.kept:
+        click.echo(f"  kept: the draft of {step}: no longer planned, but changed by you")
+    if report.no_uidplus:
+        click.echo(
+            "note: the server has no UIDPLUS, so drafts of steps no longer planned were "
+            "not deleted (that would also remove what you marked deleted); delete them "
+            "in your mail app",
+            err=True,
+        )
 
 
 def _shown_to(message: Message) -> str:

@@ -318,6 +318,10 @@ class Mailbox:
                 return value
         return b""
 
+    def call(self, method: Any, *args: Any) -> Any:
+        """One request of imapclient's, its errors the package's (drafts_folder.py)."""
+        return self._call(method, *args)
+
     def _call(self, method: Any, *args: Any) -> Any:
         from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 

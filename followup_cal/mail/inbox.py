@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup_cal.atomic import write_atomic
 from followup_cal.mail.imap import Account, Mailbox, open_mailbox
@@ -22,6 +22,13 @@ from followup_cal.mail.message import Message
 from followup_cal.mail.sent import SentStep, find_sent, search_terms
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_day
 from followup_cal.plan.model import SearchFile
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from followup_cal.mail.drafts_folder import DraftsReport
+
+    WriteDrafts = Callable[[Mailbox, Sequence[SentStep], list[Message]], DraftsReport]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,7 @@ class InboxResult:
     invitation_mail: tuple[InvitationMail, ...] = ()
     # The planned steps the Sent folder shows sent, not yet recorded as done.
     sent_steps: tuple[SentStep, ...] = ()
+    drafts: DraftsReport | None = None  # what --put-drafts wrote, or would write
 
 
 def find_replies(
@@ -50,6 +58,7 @@ def find_replies(
     sent: str | None = None,
     items: Sequence[PlannedFollowup] = (),
     search_id: str = "",
+    drafts: WriteDrafts | None = None,
 ) -> InboxResult:
     """Read the user's sent mail to each company (for the threads an answer follows,
     and the planned ``items`` it shows sent), then search each folder: one SEARCH per
@@ -58,6 +67,8 @@ def find_replies(
     read = 0
     invitations: dict[str, InvitationMail] = {}
     sent_steps: list[SentStep] = []
+    exchanged: list[Message] = []  # the mail between the user and the companies read
+    drafts_report = None
     with open_mailbox(account, warn) as mailbox:
         sent = sent or mailbox.sent_folder()
         if sent:
@@ -72,6 +83,7 @@ def find_replies(
             read += len(mine)
             watching = [w.with_sent(mine[u] for u in found[w.interview.id]) for w in watching]
             sent_steps = find_sent(items, mine.values(), search.me.timezone, today, search_id)
+            exchanged += mine.values()
         pairs: dict[str, list[Message]] = {w.interview.id: [] for w in watching}
         for folder in folders:
             mailbox.examine(folder)
@@ -85,6 +97,9 @@ def find_replies(
                 pairs[ident] += [messages[u] for u in uids if u in messages]
             for mail in invitation_mail(mailbox, since or today - INVITATIONS_SINCE):
                 invitations.setdefault(mail.message.key, mail)
+        if drafts is not None:
+            exchanged += [m for found_here in pairs.values() for m in found_here]
+            drafts_report = drafts(mailbox, sent_steps, exchanged)
         requests = mailbox.requests
     findings = examine([(w, pairs[w.interview.id]) for w in watching], today)
     for watch in watching:
@@ -105,6 +120,7 @@ def find_replies(
         sent,
         tuple(invitations.values()),
         tuple(sent_steps),
+        drafts_report,
     )
 
 
@@ -116,14 +132,29 @@ def read_mailbox(
     today: date,
     warn: Any,
     sent: str | None = None,
+    put: str = "",
 ) -> InboxResult:
     """What ``inbox`` reads: the answers, the invitations, and the planned steps of the
-    whole file that the Sent folder shows sent."""
+    whole file that the Sent folder shows sent; with ``put`` ("write" or "dry-run"),
+    then each due step's draft put into Drafts (drafts_folder.py)."""
     from followup_cal import service
 
     items = service.plan(search, today)  # the done steps too: each keeps its own mail
+    ident = search_id(search)
+
+    def write(mailbox: Mailbox, found: Sequence[SentStep], exchanged: list[Message]) -> Any:
+        from followup_cal.mail import drafts_folder as drafts
+
+        render = service.drafter(search, sending_on=today)
+        wanted = [
+            drafts.compose(i, render(i).draft, ident, drafts.thread_of(i, exchanged), today)
+            for i in drafts.wanted_steps(items, (s.item.uid for s in found))
+        ]
+        planned = {i.uid.rpartition("@")[0] for i in items if not i.done}
+        return drafts.put_drafts(mailbox, wanted, planned, ident, put == "dry-run")
+
     return find_replies(
-        search, account, folders, since, today, warn, sent, items, search_id(search)
+        search, account, folders, since, today, warn, sent, items, ident, write if put else None
     )
 
 
