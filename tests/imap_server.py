@@ -309,3 +309,14 @@ def start_pymap() -> Pymap:
         server.stop()
         raise RuntimeError(f"{exc}: {errors.strip()}") from None
     return server
+
+
+def imap_user_env(monkeypatch, home: Path) -> None:
+    """A user of our own for `inbox`: a home, no keyring, the test server's password, and
+    nothing from the environment that would choose another server or file."""
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("FOLLOWUP_CAL_IMAP_PASSWORD", PASSWORD)
+    monkeypatch.setenv("TZ", "UTC")
+    for name in ("FOLLOWUP_CAL_IMAP_URL", "FOLLOWUP_CAL_IMAP_USER", "FOLLOWUP_CAL_FILE"):
+        monkeypatch.delenv(name, raising=False)

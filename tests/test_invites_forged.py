@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run
-from imap_server import PASSWORD, USER, start_dovecot
+from imap_server import USER, imap_user_env, start_dovecot
 from test_invites_cli import FILE
 from test_invites_inbox import FILE as INBOX_FILE
 from test_invites_inbox import Raw, at, wrapped
@@ -128,11 +128,7 @@ def spoofed_mailbox():
 def test_inbox_shows_the_forged_copy_and_records_only_the_genuine_one(
     spoofed_mailbox, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.setenv("FOLLOWUP_CAL_IMAP_PASSWORD", PASSWORD)
-    for name in ("FOLLOWUP_CAL_IMAP_URL", "FOLLOWUP_CAL_IMAP_USER"):
-        monkeypatch.delenv(name, raising=False)
+    imap_user_env(monkeypatch, tmp_path)
     path = tmp_path / "interviews.yaml"
     text = INBOX_FILE.format(url=spoofed_mailbox.url, user=USER)
     path.write_text(text.replace("sequence: 0}", f"sequence: 0, organizer: {PRIYA[7:]}}}"))

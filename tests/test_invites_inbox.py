@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from imap_server import PASSWORD, USER, Mail, start_dovecot
+from imap_server import USER, Mail, imap_user_env, start_dovecot
 
 from followup_cal import service
 from followup_cal.cli import cli
@@ -110,12 +110,7 @@ def dovecot():
 
 @pytest.fixture
 def search(dovecot, tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.setenv("FOLLOWUP_CAL_IMAP_PASSWORD", PASSWORD)
-    monkeypatch.setenv("TZ", "UTC")
-    for name in ("FOLLOWUP_CAL_IMAP_URL", "FOLLOWUP_CAL_IMAP_USER", "FOLLOWUP_CAL_FILE"):
-        monkeypatch.delenv(name, raising=False)
+    imap_user_env(monkeypatch, tmp_path)
     path = tmp_path / "interviews.yaml"
     path.write_text(FILE.format(url=dovecot.url, user=USER), "utf-8")
     return path

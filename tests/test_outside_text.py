@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from imap_server import PASSWORD, USER, start_dovecot
+from imap_server import USER, imap_user_env, start_dovecot
 from test_invites_inbox import Raw
 
 from followup_cal.cli import cli
@@ -148,12 +148,7 @@ def dovecot():
 
 
 def test_inbox_shows_a_hostile_mail_and_its_invitation_clean(dovecot, tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.setenv("FOLLOWUP_CAL_IMAP_PASSWORD", PASSWORD)
-    monkeypatch.setenv("TZ", "UTC")
-    for name in ("FOLLOWUP_CAL_IMAP_URL", "FOLLOWUP_CAL_IMAP_USER", "FOLLOWUP_CAL_FILE"):
-        monkeypatch.delenv(name, raising=False)
+    imap_user_env(monkeypatch, tmp_path)
     sent = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
     # IMAP carries no NUL byte in a message (Dovecot changes it): the rest of the string.
     calendar = hostile_invitation().decode("utf-8").replace("\x00", "")

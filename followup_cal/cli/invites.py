@@ -7,6 +7,7 @@ no mail). The review itself is add's (passed in, as adding.py builds on this mod
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -87,13 +88,22 @@ def my_addresses(search: SearchFile, extra: tuple[str, ...]) -> frozenset[str]:
 
 
 def read(path: str, search: SearchFile) -> Invitation:
-    from followup_cal.errors import FileAccessError
-    from followup_cal.invites.reading import read_invitation
+    """The invitation in the file ``path``: its size is known before it is read, and no
+    more than the largest mail taken is ever read (a pipe or a device has no size)."""
+    from followup_cal.errors import BadInvitation, FileAccessError
+    from followup_cal.invites.reading import MAX_MAIL_BYTES, read_invitation
 
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            data = b"" if size > MAX_MAIL_BYTES else file.read(MAX_MAIL_BYTES + 1)
     except OSError as exc:
         raise FileAccessError(f"{path}: cannot read the invitation: {exc.strerror}") from None
+    if size > MAX_MAIL_BYTES or len(data) > MAX_MAIL_BYTES:
+        raise BadInvitation(
+            f"{path}: is over {MAX_MAIL_BYTES >> 20} MB, too large for an invitation or a mail "
+            "with one; nothing was written"
+        )
     return read_invitation(path, data, search.me.timezone)
 
 

@@ -28,6 +28,15 @@ MAX_PEOPLE = 40
 # one may hold a CV or a deck as well.
 MAX_CALENDAR_BYTES = 1 << 20
 MAX_MAIL_BYTES = 25 << 20
+# What is counted before anything is parsed, so that no invitation can make the reader
+# recurse without end or work for minutes: the parts of a mail (a forwarded invitation
+# with attachments has a few; 2,000 nested ones made the mail parser recurse past
+# Python's limit), the lines and components of a calendar (Exchange's is a few hundred
+# lines; 140,000 properties took 6 s to read).
+MAX_MAIL_PARTS = 100
+MAX_CALENDAR_LINES = 20_000
+MAX_COMPONENTS = 200
+_PARTS = re.compile(rb"boundary\s*=|message/(?:rfc822|global)", re.IGNORECASE)
 # What one field of an invitation keeps (cells): a name, a title or place, a link. Longer
 # is cut; a UID longer than Exchange's (a few hundred characters) is refused, since a
 # cut one could follow another invitation's round.
@@ -121,7 +130,16 @@ def calendar_text(path: str, data: bytes) -> tuple[str, str]:
             raise _bad(path, f"is {len(data)} bytes, too large for an invitation")
         return _decode(path, data, "utf-8"), ""
     if len(data) > MAX_MAIL_BYTES:
-        raise _bad(path, f"is {len(data)} bytes, too large for a mail with an invitation")
+        raise _bad(
+            path, f"is over {MAX_MAIL_BYTES >> 20} MB, too large for a mail with an invitation"
+        )
+    parts = len(_PARTS.findall(data))
+    if parts > MAX_MAIL_PARTS:
+        raise _bad(
+            path,
+            f"has {parts} parts or more, nested or side by side; a mail with an invitation "
+            f"has a few (at most {MAX_MAIL_PARTS} are read)",
+        )
     mail = message_from_bytes(data)
     parts = [p for p in mail.walk() if _is_calendar(p)]
     if not parts:
@@ -165,6 +183,15 @@ def _decode(path: str, data: bytes, charset: str) -> str:
 def _read_calendar(path: str, text: str, my_zone: ZoneInfo, method_hint: str = "") -> Invitation:
     import icalendar
 
+    lines = text.count("\n") + 1
+    if lines > MAX_CALENDAR_LINES:
+        raise _bad(path, f"has {lines} lines, more than an invitation ({MAX_CALENDAR_LINES})")
+    components = len(re.findall(r"^BEGIN:", text, re.MULTILINE | re.IGNORECASE))
+    if components > MAX_COMPONENTS:
+        raise _bad(
+            path,
+            f"has {components} components (BEGIN:), more than an invitation ({MAX_COMPONENTS})",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a guessed "/vendor/Europe/Berlin" is fine

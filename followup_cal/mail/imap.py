@@ -309,10 +309,12 @@ class Mailbox:
             return {}  # said once by headers(); invitations are then not looked for
         return {uid: _part_names(data.get(b"BODYSTRUCTURE")) for uid, data in answer.items()}
 
-    def whole(self, uid: int) -> bytes:
-        """One whole message, for the invitation it carries (BODY.PEEK[]: it stays unread)."""
+    def whole(self, uid: int, limit: int) -> bytes:
+        """One whole message, for the invitation it carries (BODY.PEEK[]: it stays unread);
+        of a larger one, its first ``limit`` + 1 bytes only (a partial FETCH), which tell
+        it is too large without bringing it all."""
         self.requests += 1
-        answer = self._call(self.client.fetch, [uid], ["BODY.PEEK[]"])
+        answer = self._call(self.client.fetch, [uid], [f"BODY.PEEK[]<0.{limit + 1}>"])
         for key, value in answer.get(uid, {}).items():
             if key.upper().startswith(b"BODY[") and isinstance(value, bytes):
                 return value

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from followup_cal.atomic import write_atomic
+from followup_cal.columns import one_line
 from followup_cal.mail.imap import Account, Mailbox, open_mailbox
 from followup_cal.mail.invitation import Invitation, InvitationMail, parts_carry_invitation
 from followup_cal.mail.matching import Proposal, examine, watches, why_not
@@ -192,15 +193,26 @@ def record_sent(path: str, found: Sequence[SentStep], today: date) -> list[SentS
 INVITATIONS_SINCE = timedelta(days=14)
 # The messages of one folder whose structure is read for invitations, the latest first.
 STRUCTURES_READ = 2000
+# Of those, the messages with an invitation read whole: a fortnight brings a few.
+INVITATIONS_READ = 50
 
 
 def invitation_mail(mailbox: Mailbox, since: date) -> list[InvitationMail]:
     """The messages of the open folder received since that day that carry an invitation
-    (by their BODYSTRUCTURE), each read whole with BODY.PEEK[] (it stays unread)."""
+    (by their BODYSTRUCTURE), each read whole with BODY.PEEK[] (it stays unread): the
+    latest ``INVITATIONS_READ``, and of each no more than the largest mail taken."""
+    from followup_cal.invites.reading import MAX_MAIL_BYTES
+
     parts = mailbox.structures(since, STRUCTURES_READ)
     uids = sorted(uid for uid, names in parts.items() if parts_carry_invitation(names))
+    if len(uids) > INVITATIONS_READ:
+        mailbox.warn(
+            f"note: {len(uids)} messages with an invitation in {one_line(mailbox.folder)}; "
+            f"the latest {INVITATIONS_READ} are read (give --since a later day for the others)"
+        )
+        uids = uids[-INVITATIONS_READ:]
     return [
-        InvitationMail(message, mailbox.whole(message.uid))
+        InvitationMail(message, mailbox.whole(message.uid, MAX_MAIL_BYTES))
         for message in mailbox.headers(uids, structure=False)
     ]
 
