@@ -11,7 +11,6 @@ from datetime import date
 from followup_cal import service
 from followup_cal.calendar.ics import (
     EVENTS,
-    FORBIDDEN,
     PRODID,
     FeedStyle,
     FollowupEvent,
@@ -26,25 +25,19 @@ from followup_cal.plan.model import SearchFile
 from followup_cal.sync import ledger
 from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_sync
 from followup_cal.sync.cache import SyncStatus
-from followup_cal.sync.caldav_remote import CalDAVRemote, WriteResult, canonical, event_href
+from followup_cal.sync.caldav_remote import CalDAVRemote, WriteResult, canonical
 from followup_cal.sync.edits import (
-    EDITED_PROPERTY,
     HASH_PROPERTY,
-    OURS_PROPERTY,
     PUSHED_PROPERTY,
     SEARCH_PROPERTY,
-    TICKED_PROPERTY,
-    component_of,
-    edited_fields,
-    edited_mark,
     planned_fingerprint,
-    retag,
 )
 from followup_cal.sync.identity import free_search_id
-from followup_cal.sync.merge import merge, with_their_copies
+from followup_cal.sync.merge import with_their_copies
 from followup_cal.sync.reading import Reading, read_owned
 from followup_cal.sync.target import SyncTarget
 from followup_cal.sync.transport import redact
+from followup_cal.sync.writes import write_one
 
 DEFAULT_CALENDAR = "Follow-ups"
 DEFAULT_TASK_LIST = "Follow-up tasks"  # a calendar holds a UID once: tasks live apart
@@ -392,7 +385,7 @@ def execute_sync(
         if not hasattr(mine, "remote"):
             with lock:
                 mine.remote = free.pop()
-        return _write(mine.remote, write, prepared)
+        return write_one(mine.remote, write, prepared.calendar_url, prepared.search_id)
 
     def record(write: Write, href: str, result: WriteResult | None) -> None:
         if result is None or not result.ok:
@@ -450,52 +443,3 @@ def execute_sync(
         ledger.write(prepared.remote.transport, calendar_url, prepared.search_id, present)
     report.requests = sum(remote.requests for remote in remotes)
     return report
-
-
-def _write(
-    remote: CalDAVRemote, write: Write, prepared: PreparedSync
-) -> tuple[str, WriteResult | None]:
-    """(where, what came of it): one conditional PUT or DELETE; None when the server's
-    copy cannot be written back as it is (see ``_body``)."""
-    if write.kind == "delete":
-        href = write.href or ""
-        return href, remote.delete(href, etag=write.etag)
-    data = _body(write, prepared.search_id)
-    href = write.href or event_href(prepared.calendar_url, write.uid)
-    if data is None:
-        return href, None
-    return href, remote.put(href, data, etag=write.etag)
-
-
-def _body(write: Write, search_id: str) -> bytes | None:
-    """What to PUT: our rendering, or the server's own copy with our marks changed
-    (adopt: it becomes the new base; release: it is no longer ours). None when the
-    server's copy carries what we never write."""
-    if write.render is not None:
-        if write.source is not None and write.source.theirs and write.source.data:
-            return merge(write.render(), write.source.data, write.uid, write.pushed)
-        return write.render()
-    assert write.source is not None
-    source = write.source
-    marks: dict[str, str | None]
-    if write.kind == "adopt":
-        marks = {
-            HASH_PROPERTY: write.content_hash,
-            SEARCH_PROPERTY: search_id,
-            PUSHED_PROPERTY: source.now,
-        }
-        # What the user changed stays theirs, through later updates of ours (``merge``).
-        edited = set(write.edited) | edited_fields(component_of(source.data, write.uid))
-        edited -= {"status", "completed"}  # the YAML says whether a step is done
-        marks[OURS_PROPERTY] = write.ours if edited else None
-        marks[EDITED_PROPERTY] = edited_mark(edited)
-        if write.ticked:
-            marks[TICKED_PROPERTY] = write.ticked
-    else:
-        names = (HASH_PROPERTY, SEARCH_PROPERTY, PUSHED_PROPERTY, TICKED_PROPERTY, OURS_PROPERTY,
-                 EDITED_PROPERTY)  # fmt: skip
-        marks = dict.fromkeys(names)
-    data = retag(source.data, write.uid, marks)
-    if any(b"\n" + name.encode() in data for name in FORBIDDEN):
-        return None  # written back by us, an invitation could go out
-    return data
