@@ -142,3 +142,37 @@ def test_the_sent_folder_is_searched_for_the_steps_people_since_the_day_before_t
             date(2026, 11, 1),
         )
     }  # fmt: skip
+
+
+def test_agenda_lists_what_inbox_found_sent_apart_and_reads_no_mail(tmp_path):
+    """What the last inbox run found sent (kept beside the file) leaves Overdue for a
+    section of its own, with a done command that gives the day; no server is asked."""
+    import json
+
+    from click.testing import CliRunner
+    from conftest import search_text
+
+    from followup_cal.cli import cli
+    from followup_cal.mail.inbox import save_run
+
+    path = tmp_path / "interviews.yaml"
+    path.write_text(search_text(interview()))
+    search = load_search(interview())
+    mail = sent(1, "dana@acme.example", "Thank you for today", "2026-11-02T22:00")
+    args = ["agenda", str(path), "--today", "2026-11-04"]
+    before = CliRunner().invoke(cli, args)
+    assert "Overdue (2)" in before.stdout and "Sent, found by inbox" not in before.stdout
+    save_run(str(path), date(2026, 11, 4), found(search, mail, today=date(2026, 11, 4)))
+    after = CliRunner().invoke(cli, args)
+    assert after.exit_code == 0, after.output
+    assert "Sent, found by inbox; not recorded yet (1)" in after.stdout
+    assert "Overdue (1)" in after.stdout  # the debrief, a note to yourself
+    overdue = after.stdout.partition("Overdue (1)")[2]
+    assert not any("thank_you" in line for line in overdue.splitlines() if line[:3] == "  M")
+    assert (
+        f"Found sent: record it: followup-cal done acme thank_you --on 2026-11-02 "
+        f"--to 'Dana Lee' -f {path}" in after.stdout
+    )
+    rows = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
+    [row] = [r for r in rows if r["key"] == "thank_you"]
+    assert (row["section"], row["sent_on"], row["key"]) == ("sent", "2026-11-02", "thank_you")
