@@ -287,6 +287,7 @@ def init(
 
     from followup_cal.atomic import write_atomic
     from followup_cal.errors import FileAccessError, InvalidInput
+    from followup_cal.journal.gitignore import ignore_local_files
     from followup_cal.loader import parse
 
     path = file
@@ -327,6 +328,15 @@ def init(
         reasons = "; ".join(p.message for p in exc.problems)
         raise UsageProblem(f"{path}: not written: {reasons}") from None
     write_atomic(path, text.encode("utf-8"), exclusive=True)  # even if made meanwhile
+    # So that `git add -A` never commits the feed's secret, a cache or the undo record.
+    folder = Path(path).parent
+    try:
+        added = ignore_local_files(folder)
+    except FileAccessError as exc:
+        click.echo(f"warning: {exc}; keep the files of docs/daily-loop.md out of git", err=True)
+        added = []
+    if added:
+        click.echo(f"{folder / '.gitignore'}: added {', '.join(added)} (files of this machine)")
     add = shlex.join(["followup-cal", "add", *file_args(path)])
     click.echo(f"wrote {path}; add your first interview with: {add}")
 
