@@ -238,3 +238,62 @@ def test_config_in_a_fresh_process_loads_the_commands_it_describes(home):
     )
     assert done.returncode == 0, done.stderr
     assert "feed.port                8080  (the default)" in done.stdout.splitlines()
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory):
+    from caldav_servers import start_radicale
+
+    server = start_radicale(tmp_path_factory.mktemp("radicale-config"))
+    yield server
+    server.stop()
+
+
+def test_sync_remembers_the_server_typed_once(home, radicale, monkeypatch):
+    """The daily loop's bare `followup-cal sync` works after one sync with flags: FILE
+    gets the server (never the password), and tasks still go to a list of their own."""
+    monkeypatch.setenv("FOLLOWUP_CAL_PASSWORD", radicale.password)
+    path = copy_example(home / "work" / "interviews.yaml")
+    before = path.read_text("utf-8")
+    first = run("sync", "--url", radicale.url, "--user", radicale.user,
+                "--calendar", "Follow-ups", "--create", *TODAY)  # fmt: skip
+    assert first.exit_code == 0, first.output
+    assert "next time `followup-cal sync` is enough" in first.stderr
+    added = path.read_text("utf-8").removeprefix(before).splitlines()
+    assert added[0].startswith("sync_id: ")
+    assert added[1].startswith("caldav:  # ")
+    assert added[2:] == [
+        f"  url: {radicale.url}",
+        f"  user: {radicale.user}",
+        "  calendar: Follow-ups",
+    ]
+    assert radicale.password not in path.read_text("utf-8")
+    again = run("sync", *TODAY)
+    assert again.exit_code == 0, again.output
+    assert "created 0" in again.stdout and "deleted 0" in again.stdout
+    # Said once: the file now has its server.
+    assert "next time" not in again.stderr and path.read_text("utf-8").count("caldav:") == 1
+
+
+def test_a_server_from_the_environment_or_config_is_not_written(home, radicale, monkeypatch):
+    monkeypatch.setenv("FOLLOWUP_CAL_PASSWORD", radicale.password)
+    monkeypatch.setenv("FOLLOWUP_CAL_URL", radicale.url)
+    path = copy_example(home / "work" / "envsearch.yaml")
+    before = path.read_text("utf-8")
+    result = run("sync", str(path), "--user", radicale.user, "--calendar", "Env", "--create",
+                 *TODAY)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "caldav:" not in path.read_text("utf-8").removeprefix(before)
+
+
+def test_tasks_go_to_their_own_list_when_config_names_the_calendar(home, radicale, monkeypatch):
+    monkeypatch.setenv("FOLLOWUP_CAL_PASSWORD", radicale.password)
+    write_config(home, f'[caldav]\nurl = "{radicale.url}"\nuser = "{radicale.user}"\n'
+                       'calendar = "Events here"\n')  # fmt: skip
+    path = copy_example(home / "work" / "tasks.yaml")
+    events = run("sync", str(path), "--create", *TODAY)
+    assert events.exit_code == 0, events.output
+    tasks = run("sync", str(path), "--as", "todo", "--create", *TODAY)
+    assert tasks.exit_code == 0, tasks.output
+    # In the task list of their own, not refused by the events calendar (exit 8).
+    assert tasks.stdout.startswith("created ") and "created 0," not in tasks.stdout

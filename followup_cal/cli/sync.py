@@ -91,7 +91,9 @@ def sync(
     task ticked complete becomes done:, an event moved becomes moved:, one deleted
     becomes skipped: (remove the line to undo). When FILE changed the same step, FILE
     wins and the conflict is listed. --no-pull leaves FILE alone. The first sync adds a
-    sync_id: line to FILE: it names this file's events.
+    sync_id: line to FILE: it names this file's events. The server given as --url
+    (with --user, --calendar) is written into FILE's caldav: section, never the
+    password, so that `followup-cal sync` alone goes there next time.
 
     With --as todo, follow-ups become tasks (VTODO, done steps COMPLETED) in a task
     list of their own, "Follow-up tasks" unless --calendar names another.
@@ -164,7 +166,10 @@ def sync(
     settings = search.caldav
     url = url or (settings.url if settings else "")
     user = user or (settings.user if settings else "")
-    # caldav: calendar: names the events calendar; tasks go to a list of their own.
+    # caldav: calendar: (in FILE or config.toml) names the events calendar; tasks go to a
+    # list of their own unless --calendar names one.
+    if as_todo and _from_config("calendar"):
+        calendar = None
     calendar = calendar or (settings.calendar if settings and not as_todo else "")
     auth = auth or (settings.auth if settings else "") or "password"
     if auth == "google":
@@ -229,6 +234,8 @@ def sync(
     _search_id, note = ensure_search_id(search, write=True, chosen=prepared.search_id)
     if note:
         click.echo(note, err=True)
+    if remembered := _remember_server(search, url, user, calendar, auth, as_todo):
+        click.echo(remembered, err=True)
     for uid in plan.kept:
         click.echo(
             f"kept: {uid} was {_what(plan, uid)} on the server and the YAML did not change "
@@ -253,6 +260,30 @@ def sync(
                                     url=url, user=user, calendar_url=prepared.calendar_url,
                                     unchanged=plan.unchanged, auth=auth)  # fmt: skip
         save_status(status_path, status)
+
+
+def _from_config(option: str) -> bool:
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(option)
+    return source is ParameterSource.DEFAULT_MAP
+
+
+def _remember_server(
+    search: SearchFile, url: str, user: str, calendar: str, auth: str, as_todo: bool
+) -> str:
+    """The server typed as flags, written into FILE's caldav: for the next bare sync; not
+    one from the environment or config.toml, which the next run reads again anyway."""
+    from click.core import ParameterSource
+
+    from followup_cal.sync.identity import remember_server
+
+    ctx = click.get_current_context()
+    if auth == "google" or ctx.get_parameter_source("url") is not ParameterSource.COMMANDLINE:
+        return ""
+    from_flags = ctx.get_parameter_source("calendar") is ParameterSource.COMMANDLINE
+    # A task list is not the events calendar that caldav: calendar: names.
+    return remember_server(search, url, user, calendar if from_flags and not as_todo else "")
 
 
 def _target(

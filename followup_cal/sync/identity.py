@@ -14,8 +14,10 @@ among them and agrees.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
+
+import yaml
 
 from followup_cal.atomic import update_file
 from followup_cal.errors import FileAccessError, InvalidInput
@@ -65,17 +67,59 @@ def ensure_search_id(search: SearchFile, *, write: bool, chosen: str = "") -> tu
         return search_id, ""
 
     line = f"sync_id: {search_id}  # names this file's events in the calendar; keep it\n"
+    if not _append(search, line, lambda added: added.sync_id == search_id):
+        return search_id, (
+            f"{search.path}: could not add 'sync_id: {search_id}'; add that line yourself "
+            "so the id survives renaming the file"
+        )
+    return search_id, f"{search.path}: added 'sync_id: {search_id}' (names this file's events)"
+
+
+def remember_server(search: SearchFile, url: str, user: str, calendar: str) -> str:
+    """A note for the user, or "". Writes a ``caldav:`` section with the server given on
+    the command line into a file that has none, after a sync that reached it, so that a
+    bare ``followup-cal sync`` (the daily loop, a cron line) goes there again, from any
+    machine: the password is never written; it stays where it was found."""
+    if search.caldav is not None or not url:
+        return ""
+    given = {"url": url, "user": user, "calendar": calendar}
+    block = "caldav:  # where `followup-cal sync` goes; the password is kept elsewhere\n"
+    block += "".join(f"  {key}: {_scalar(value)}\n" for key, value in given.items() if value)
+
+    def same(added: SearchFile) -> bool:
+        kept = added.caldav
+        return kept is not None and (kept.url, kept.user, kept.calendar) == (url, user, calendar)
+
+    if not _append(search, block, same, unless=lambda now: now.caldav is not None):
+        return ""  # a file that cannot take it works as before, with the flags
+    return (
+        f"{search.path}: added 'caldav:' with this server; next time `followup-cal sync` is enough"
+    )
+
+
+def _scalar(value: str) -> str:
+    dumped: str = yaml.safe_dump(value, width=1 << 16, allow_unicode=True)
+    return dumped.removesuffix("\n").removesuffix("\n...")
+
+
+def _append(
+    search: SearchFile,
+    block: str,
+    check: Callable[[SearchFile], bool],
+    unless: Callable[[SearchFile], bool] = lambda now: bool(now.sync_id),
+) -> bool:
+    """Appends top-level ``block`` at the end of the file (the rest stays byte for byte),
+    unless the file as it is now already has it; False when the file cannot take it."""
 
     def add(data: bytes) -> bytes:
         original = FileText.of(search.path, data)
-        if parse(search.path, original.text).sync_id:
+        if unless(parse(search.path, original.text)):
             return data  # written meanwhile (another sync)
         text = original.text
-        text += ("" if text.endswith("\n") or not text else "\n") + line
-        # A top-level key appended at the end: the rest of the file stays byte for byte.
+        text += ("" if text.endswith("\n") or not text else "\n") + block
         # Checked, since a file whose top level is not a block mapping cannot take it.
         try:
-            if parse(search.path, text).sync_id != search_id:
+            if not check(parse(search.path, text)):
                 raise ValueError
         except (InvalidInput, ValueError):
             raise _NotAdded from None
@@ -84,11 +128,8 @@ def ensure_search_id(search: SearchFile, *, write: bool, chosen: str = "") -> tu
     try:
         update_file(search.path, add)
     except (_NotAdded, FileAccessError):
-        return search_id, (
-            f"{search.path}: could not add 'sync_id: {search_id}'; add that line yourself "
-            "so the id survives renaming the file"
-        )
-    return search_id, f"{search.path}: added 'sync_id: {search_id}' (names this file's events)"
+        return False
+    return True
 
 
 class _NotAdded(Exception):
