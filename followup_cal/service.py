@@ -14,7 +14,7 @@ from followup_cal.errors import InvalidInput, NotFound
 from followup_cal.loader.business_calendar import calendar_for
 from followup_cal.plan.clashes import uid_clashes
 from followup_cal.plan.followups import PlannedFollowup
-from followup_cal.plan.model import Interview, Pos, SearchFile
+from followup_cal.plan.model import Interview, Pos, SearchFile, StepFact
 from followup_cal.plan.planner import plan_followups
 
 if TYPE_CHECKING:
@@ -99,12 +99,17 @@ def field_warnings(search: SearchFile) -> list[FieldWarning]:
     return [w for i in search.interviews for w in lint_fields(i, search.me)]
 
 
-def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str]:
+def unmatched_done(
+    search: SearchFile, items: list[PlannedFollowup], today: date | None = None
+) -> list[str]:
     """Warnings for done: and moved: entries that match no planned step (a typo, or a
     step the policy no longer plans): they would otherwise be silently ignored.
-    (skipped: entries take their step out of the plan, so there is nothing to match.)"""
+    (skipped: entries take their step out of the plan, so there is nothing to match.)
+    A step a reply or an outcome cancelled (given ``today``) is history, not a typo: a
+    line sync or done wrote before the fact stays, and says nothing."""
     warnings = []
     by_interview = items_by_interview(items)
+    gone: dict[str, list[PlannedFollowup]] | None = None
     for interview in search.interviews:
         mine = by_interview.get(interview.id, [])
         latest = interview.latest_round.number
@@ -113,10 +118,12 @@ def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str
         ]:
             if entry.step.startswith("follow_up") and (entry.round or latest) < latest:
                 continue  # an inquiry of an earlier round's chain: history, not a typo
-            if not any(
-                entry.matches(i.key, i.round, i.recipient.name if i.recipient else None)
-                for i in mine
-            ):
+            if not _matches_any(entry, mine):
+                if today is not None and (interview.heard_back or interview.outcome):
+                    if gone is None:  # planned once for all answered interviews, if needed
+                        gone = items_by_interview(cancelled(search, items, today))
+                    if _matches_any(entry, gone.get(interview.id, [])):
+                        continue
                 keys = ", ".join(dict.fromkeys(i.key for i in mine))
                 warnings.append(
                     f"{search.path}:{entry.pos.line}:{entry.pos.column}: warning: "
@@ -124,6 +131,12 @@ def unmatched_done(search: SearchFile, items: list[PlannedFollowup]) -> list[str
                     f"the steps are: {keys}"
                 )
     return warnings
+
+
+def _matches_any(entry: StepFact, items: list[PlannedFollowup]) -> bool:
+    return any(
+        entry.matches(i.key, i.round, i.recipient.name if i.recipient else None) for i in items
+    )
 
 
 def future_facts(search: SearchFile, today: date) -> list[str]:

@@ -11,9 +11,11 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import interview, load_search, local_day, plan_of, search_text, steps
 
 from followup_cal import service
+from followup_cal.cli import cli
 from followup_cal.errors import InvalidInput
 from followup_cal.journal.record import StepFactEntry, record_step_facts
 
@@ -208,3 +210,33 @@ def test_moved_again_to_another_day_keeps_the_hour_given_before():
     )
     [thanks] = steps(items, "thank_you")
     assert thanks.start.isoformat() == "2026-11-05T09:30:00-05:00"
+
+
+def test_lines_the_tool_wrote_before_an_outcome_make_validate_strict_pass(tmp_path: Path):
+    """A move sync wrote for a step the rejection then cancelled, and a sent thank-you
+    whose draft lacked talked_about, are history: `validate --strict` (the pre-commit
+    hook) stays quiet about both."""
+    path = tmp_path / "interviews.yaml"
+    lean = interview(pitch="running Postgres at scale")
+    lean["rounds"][0]["interviewers"][0].pop("talked_about")
+    path.write_text(
+        search_text(
+            {
+                **lean,
+                "done": [
+                    {"step": "debrief", "date": "2026-11-02"},
+                    {"step": "thank_you", "date": "2026-11-02"},
+                    {"step": "follow_up-1", "date": "2026-11-09"},
+                ],
+                "moved": [{"step": "follow_up-2", "date": "2026-11-18"}],
+                "outcome": {"result": "rejected", "date": "2026-11-12"},
+            }
+        )
+    )
+    result = CliRunner().invoke(cli, ["validate", str(path), "--strict", "--today", "2026-11-23"])
+    assert result.stderr == ""
+    assert result.exit_code == 0, result.output
+    # A typo is still a warning: the line names a step no plan ever had.
+    path.write_text(path.read_text().replace("step: follow_up-2", "step: follow_up-3"))
+    typo = CliRunner().invoke(cli, ["validate", str(path), "--strict", "--today", "2026-11-23"])
+    assert "acme moved: 'follow_up-3' matches no planned step" in typo.stderr

@@ -71,7 +71,7 @@ def _validate_one(file: str, strict: bool, today: date | None) -> None:
     warnings = [w.format(file) for w in service.field_warnings(search)]
     # Each draft is linted as it is made, then let go (10,000 interviews: 150,000 drafts).
     warnings += [w.format(file) for w in service.lint(map(service.drafter(search), items))]
-    warnings += service.unmatched_done(search, items)
+    warnings += service.unmatched_done(search, items, resolve_today(today))
     warnings += service.future_facts(search, resolve_today(today))
     for warning in warnings:
         click.echo(warning, err=True)

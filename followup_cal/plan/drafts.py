@@ -446,7 +446,10 @@ class LintWarning:
 
 
 def lint_draft(item: PlannedFollowup, draft: Draft) -> list[LintWarning]:
-    """The policy's 'what a draft must never do', applied to one filled draft."""
+    """The policy's 'what a draft must never do', applied to one filled draft. A step
+    marked done was sent: what its draft would have said is history, not a warning."""
+    if item.status == "done":
+        return []
     person_pos = item.recipient.pos if item.recipient and item.recipient.pos.line else None
     here = person_pos or item.interview.pos
     found: list[tuple[str, Pos]] = []
