@@ -148,6 +148,13 @@ def test_a_cancelled_only_round_plans_nothing(search):
     search.write_text(text, "utf-8")
     loaded = load(str(search))
     assert service.plan(loaded, loaded.interviews[0].rounds[0].start.date()) == []
+    # Nothing to hear back about: not "waiting" on the timeline, not watched in the inbox.
+    from followup_cal.mail.matching import watches
+
+    assert watches(loaded) == []
+    page = search.with_suffix(".html")
+    assert run("plan", str(search), "--html", str(page), "--today", "2026-12-10").exit_code == 0
+    assert "<span>round cancelled</span>" in page.read_text("utf-8")
 
 
 def test_a_round_replacing_a_cancelled_one_may_come_before_it(search):

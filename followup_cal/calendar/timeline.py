@@ -58,6 +58,8 @@ def _outcome_text(interview: Interview) -> str:
         return f"{interview.outcome.result.value} on {fmt_date(interview.outcome.on)}"
     if interview.heard_back:
         return f"heard back on {fmt_date(interview.heard_back)}"
+    if not interview.held_rounds:
+        return "round cancelled" if len(interview.rounds) == 1 else "every round cancelled"
     return "waiting"
 
 

@@ -194,10 +194,11 @@ def _people(interview: Interview, mine: str) -> list[tuple[str, str]]:
 
 
 def is_open(interview: Interview) -> bool:
-    """Still waiting to hear: no outcome, and no reply that ended the inquiries (a reply
-    that gave a new decision date leaves them waiting again)."""
-    if interview.outcome is not None:
-        return False
+    """Still waiting to hear: a round held (not every one cancelled), no outcome, and no
+    reply that ended the inquiries (a reply that gave a new decision date leaves them
+    waiting again)."""
+    if interview.outcome is not None or not interview.held_rounds:
+        return False  # decided, or every round cancelled: nothing to hear back about
     return interview.reply_ending_chain is None
 
 
