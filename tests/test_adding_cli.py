@@ -7,6 +7,7 @@ refused command leaves the file byte-identical.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import ADD, INIT, JOURNAL_TODAY, assert_refused, changed_lines, recorded, run
@@ -191,3 +192,30 @@ def test_a_write_back_holds_one_reading_of_the_file_at_a_time(example, monkeypat
     result = run(*command, "-f", str(example), *dated)
     assert result.exit_code == 0, result.output
     assert at_check == [(0, 1)]
+
+
+def test_the_input_ending_at_a_prompt_is_a_usage_problem_and_writes_nothing(tmp_path):
+    path = tmp_path / "interviews.yaml"
+    result = run("init", str(path), "--prompt", input="Robin Carter\n")
+    assert result.exit_code == 2, result.output
+    assert "Aborted!" not in result.output
+    assert result.stderr.endswith(
+        "the input ended before an answer to 'Your e-mail'; nothing written "
+        "(give the answers as flags, or type them in a terminal)\n"
+    )
+    assert not path.exists()
+
+
+def test_the_top_level_help_names_every_exit_code():
+    from followup_cal import errors
+
+    text = " ".join(run("--help").stdout.split())
+    listed = {int(n) for n in re.findall(r"\b(\d+)(?= [a-z])", text.split("Exit codes:")[1])}
+    for low, high in re.findall(r"\b(\d+)-(\d+)\b", text.split("Exit codes:")[1]):
+        listed |= set(range(int(low), int(high) + 1))
+    codes = {
+        cls.exit_code
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.FollowupCalError)
+    }
+    assert codes - listed == set()

@@ -185,4 +185,6 @@ def test_dry_run_writes_neither_the_server_nor_the_yaml(ws):
     assert ws.path.read_text("utf-8") == without_id
     assert ws.proxy.methods() == ["REPORT"]
     assert ws.sync().exit_code == 0
-    assert ws.path.read_text("utf-8") == text  # the same id, derived again and written
+    # The same id, derived again and written (at the end, after the server sync wrote).
+    id_line = next(line for line in text.splitlines(True) if line.startswith("sync_id:"))
+    assert ws.path.read_text("utf-8") == without_id + id_line

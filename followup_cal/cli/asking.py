@@ -1,5 +1,6 @@
 """Questions in a terminal: each answer is checked as it is typed and asked again with the
-reason, by the loader's own rules; Ctrl-C is an interrupt (exit 130), never "Aborted!"."""
+reason, by the loader's own rules; Ctrl-C is an interrupt (exit 130) and the end of the
+input a usage problem (exit 2), never "Aborted!" (exit 1, which means a bad file)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ def _interruptible(prompt: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
         # click turns Ctrl-C into Abort ("Aborted!", exit 1); the tool's contract is 130.
         if isinstance(exc.__context__, KeyboardInterrupt):
             raise KeyboardInterrupt from None
+        if isinstance(exc.__context__, EOFError):  # the input ran out: a usage problem
+            from followup_cal.errors import UsageProblem
+
+            label = str(args[0]) if args else "a question"
+            raise UsageProblem(
+                f"the input ended before an answer to '{label}'; nothing written "
+                "(give the answers as flags, or type them in a terminal)"
+            ) from None
         raise
 
 
