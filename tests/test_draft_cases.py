@@ -260,12 +260,15 @@ def test_check_ins_assert_no_news_or_usefulness_and_mark_the_gaps():
     for claim in ("recent news", "already been useful", "i have some notes", "kept reading"):
         assert claim not in text
     # Their news may be their own (a new role), not the team's.
-    assert drafts[1].subject == "Congratulations on [[their news, in a few words]]"
+    assert (
+        drafts[1].subject
+        == "[[a subject on what you saw of theirs: their news if there is some, a post, a talk]]"
+    )
     assert drafts[1].body == (
         "Hi Dana,\n"
         "\n"
-        "I saw [[the news you congratulate them on: a launch, a milestone, a new role]] and "
-        "wanted to say congratulations.\n"
+        "I saw [[what made you think of them: their news if there is some (a launch, a "
+        "milestone, a new role), or a post or talk of theirs]] and wanted to say hello.\n"
         "\n"
         "No reply needed; I simply wanted to pass on my good wishes.\n"
         "\n"
@@ -334,7 +337,7 @@ def test_someone_never_met_is_not_thanked_for_advice():
     assert not any("advice" in s for s in subjects["Grace Kim"])
     assert subjects["Grace Kim"] == [
         "Something you may find useful",
-        "Congratulations on [[their news, in a few words]]",
+        "[[a subject on what you saw of theirs: their news if there is some, a post, a talk]]",
         "A quick hello from Alex",
         "Happy to help",
         "Staying in touch",

@@ -235,5 +235,10 @@ def test_a_subject_gap_is_a_gap_of_the_draft_and_due_lint_asks_for_it():
     _search, events = drafted(interview())
     draft = [e.draft for e in events if "news" in e.draft.subject]
     assert draft, "no check-in about their news was planned"
-    assert draft[0].subject == "Congratulations on [[their news, in a few words]]"
-    assert draft[0].gaps[0] == "their news, in a few words"
+    assert (
+        draft[0].subject
+        == "[[a subject on what you saw of theirs: their news if there is some, a post, a talk]]"
+    )
+    assert draft[0].gaps[0] == (
+        "a subject on what you saw of theirs: their news if there is some, a post, a talk"
+    )

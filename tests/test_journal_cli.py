@@ -79,7 +79,7 @@ def test_agenda_when_nothing_is_due(example):
         "Nothing is due in the next 7 days.",
         "",
         # The first step not done: the example records BrightPath's as done.
-        "Next after that: Mon 16 Nov — Debrief → (me), Quantum Bank",
+        "Next after that: Mon 16 Nov — Debrief (yours to write), Quantum Bank",
     ]
 
 

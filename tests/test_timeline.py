@@ -79,7 +79,10 @@ def test_clicking_a_mark_opens_its_draft_in_chromium(browser, tmp_path):
     mark.click()
     panel = page.locator(".draft:visible")
     assert panel.count() == 1
-    assert "Congratulations on [[their news, in a few words]]" in panel.inner_text()
+    assert (
+        "[[a subject on what you saw of theirs: their news if there is some, a post, a talk]]"
+        in panel.inner_text()
+    )
     assert "Hi Lukas," in panel.inner_text()
     assert "To\nLukas Becker <lukas.becker@helio.example>" in panel.inner_text()
     shot = (

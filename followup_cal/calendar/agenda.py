@@ -206,9 +206,11 @@ def agenda_lines(agenda: Agenda, zone: ZoneInfo, style: Any = None) -> list[str]
     if agenda.next_row:
         nxt = agenda.next_row
         item = nxt.item
+        # A note to yourself (the debrief) has no one to send it to: no arrow in prose.
+        to = f" → {item.recipient.name}" if item.recipient else " (yours to write)"
         lines += [
             "",
-            f"Next after that: {fmt_day(nxt.start.date())} — {item.label} → {nxt.recipient}, "
+            f"Next after that: {fmt_day(nxt.start.date())} — {item.label}{to}, "
             f"{item.interview.company}",
         ]
     found = agenda.section("sent")
