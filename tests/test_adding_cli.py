@@ -115,6 +115,14 @@ def test_init_writes_a_valid_commented_starter(tmp_path):
     assert "  name: Robin Carter\n" in text and "  country: GB" in text
     assert "#   # yaml-language-server: $schema=interviews.schema.json\n" in text
     assert sum(line.lstrip().startswith("#") for line in text.splitlines()) > 20
+    # Each block's explanations start in one column, whatever the file's path.
+    head = text.split("# Dates are")[0]
+    commands = [line for line in head.splitlines() if line.startswith("#   followup-cal ")]
+    assert len(commands) == 6 and commands[1].startswith("#   followup-cal agenda -f search.yaml ")
+    assert len({len(re.match(r"#   followup-cal \S.*?\s{3,}", c)[0]) for c in commands}) == 1
+    me = text.split("\nme:\n")[1].split("\n\n")[0].splitlines()
+    columns = {m.end() for line in me if (m := re.search(r"\S\s{2,}(?=# )", line))}
+    assert len(columns) == 1
     assert (
         run("validate", str(path)).stdout
         == f"{path}: ok, 0 interviews, 0 follow-ups planned, 0 warnings\n"

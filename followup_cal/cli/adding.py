@@ -310,17 +310,17 @@ def init(
         return dumped.removesuffix("\n").removesuffix("\n...")
 
     country_line = (
-        f"  country: {scalar(country.upper())}                # public holidays"
+        _commented(f"  country: {scalar(country.upper())}", "public holidays")
         if country
-        else "  # country: US                            # for public holidays"
+        else _commented("  # country: US", "for public holidays")
     )
     template = Template(files("followup_cal").joinpath("starter.yaml").read_text("utf-8"))
     text = template.substitute(
-        path=path,
         name=scalar(name),
         email=scalar(email),
         timezone=scalar(timezone),
         country_line=country_line,
+        commands=_starter_commands(path),
     )
     try:
         parse(path, text)
@@ -339,6 +339,30 @@ def init(
         click.echo(f"{folder / '.gitignore'}: added {', '.join(added)} (files of this machine)")
     add = shlex.join(["followup-cal", "add", *file_args(path)])
     click.echo(f"wrote {path}; add your first interview with: {add}")
+
+
+# The column the starter's comments start at, after the keys of its `me:` section.
+COMMENT_COLUMN = 43
+
+
+def _commented(line: str, comment: str) -> str:
+    return f"{line.ljust(COMMENT_COLUMN - 1)} # {comment}"
+
+
+def _starter_commands(path: str) -> str:
+    """The starter's list of the daily commands, their explanations in one column."""
+    # As run from the file's folder: the path typed at init means nothing there later.
+    where = shlex.join(["-f", Path(path).name]) if file_args(path) else ""
+    rows = [
+        ("followup-cal add", "add an interview (asks what it needs)"),
+        (f"followup-cal agenda {where}".rstrip(), "what is due today and this week"),
+        ("followup-cal done ID STEP", "a note was sent (thank_you, follow_up-1, ...)"),
+        ("followup-cal reply ID --on DATE", "they answered"),
+        ("followup-cal outcome ID rejected --on DATE", "(or offer, withdrawn)"),
+        (f"followup-cal export {where}".rstrip(), "the calendar (.ics) to subscribe to"),
+    ]
+    width = max(len(command) for command, _ in rows) + 3
+    return "\n".join(f"#   {command.ljust(width)}{what}" for command, what in rows)
 
 
 # -- review before writing ---------------------------------------------------------------
