@@ -259,6 +259,9 @@ def test_verbose_lists_the_imap_commands_and_never_the_password(dovecot, tmp_pat
     assert f"followup-cal: IMAP logged in to 127.0.0.1 as {USER}" in lines
     assert any(line.startswith("followup-cal: IMAP SEARCH in INBOX: ") for line in lines)
     assert any(line.startswith("followup-cal: IMAP FETCH in INBOX: ") for line in lines)
+    # Before a folder is open, no empty "in": the folders are listed by LIST.
+    assert not any(" in :" in line for line in lines)
+    assert any(line.startswith("followup-cal: IMAP LIST: ") for line in lines)
     assert PASSWORD not in result.output
 
 

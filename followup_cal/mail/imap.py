@@ -335,8 +335,22 @@ class Mailbox:
             raise ServerError(
                 f"the IMAP server refused {method.__name__.upper()}: {_said(exc)}"
             ) from None
-        log.info("IMAP %s in %s: %d answer(s)", method.__name__.upper(), self.folder, len(answer))
+        # The IMAP command, as a server's log names it; "in FOLDER" once one is open.
+        command = IMAP_COMMAND.get(method.__name__, method.__name__.upper())
+        where = f" in {self.folder}" if self.folder else ""
+        log.info("IMAP %s%s: %d answer(s)", command, where, len(answer) if answer else 0)
         return answer
+
+
+# imapclient's method -> the command it sends, for -v.
+IMAP_COMMAND = {
+    "list_folders": "LIST",
+    "list_sub_folders": "LSUB",
+    "select_folder": "SELECT",
+    "folder_status": "STATUS",
+    "get_flags": "FETCH FLAGS",
+    "uid_expunge": "UID EXPUNGE",
+}
 
 
 def _oauth_login(client: IMAPClient, account: Account) -> None:
