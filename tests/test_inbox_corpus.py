@@ -2,14 +2,16 @@
 loaded into a real Dovecot with IMAP APPEND and each message's INTERNALDATE.
 
 Each folder of the corpus is one kind of message. The answers must be proposed, each
-with its sureness; nothing of any other kind may be (its subject never shows); the
-invitation is reported as one. The run's precision and recall over the interviews are
-printed at the end of the test session.
+with its sureness, the day it gives (--decision) and the outcome it says in words;
+nothing of any other kind may be (its subject never shows); the invitation is reported
+as one. The run's precision and recall over the interviews, and how many days and
+outcomes were read right, are printed at the end of the test session.
 """
 
 from __future__ import annotations
 
 import email
+import email.policy
 import email.utils
 import re
 import shlex
@@ -50,8 +52,9 @@ def arrived(raw: bytes) -> datetime:
 
 
 def subject(path: Path) -> str:
-    raw = email.message_from_bytes(path.read_bytes())["Subject"]
-    return str(email.header.make_header(email.header.decode_header(raw)))
+    """As the standard library's modern parser reads it: RFC 2047 words and raw UTF-8
+    (RFC 6532) alike."""
+    return str(email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"])
 
 
 @pytest.fixture(scope="module", params=["dovecot", "pymap"])
@@ -105,6 +108,20 @@ def proposals(output: str) -> dict[str, str]:
     return dict(re.findall(r"followup-cal reply (\S+) --on (\d{4}-\d\d-\d\d)", output))
 
 
+def decisions(output: str) -> dict[str, str]:
+    """interview -> the day their answer gave, from the reply commands proposed."""
+    return dict(re.findall(r"followup-cal reply (\S+) --on \S+ --decision (\S+)", output))
+
+
+def outcomes(output: str) -> dict[str, str]:
+    """interview -> the outcome proposed from what the answer says."""
+    return dict(re.findall(r"followup-cal outcome (\S+) (\S+) --on ", output))
+
+
+def expected(key: str) -> dict[str, str]:
+    return {i: a[key] for i, a in EXPECTED["answers"].items() if key in a}
+
+
 def score(found: dict[str, str]) -> tuple[int, int, int]:
     """(proposed on the right day, false proposals, answers missed)."""
     expected = {ident: answer["on"] for ident, answer in EXPECTED["answers"].items()}
@@ -119,10 +136,10 @@ def result(mailbox, tmp_path_factory):
     assert outcome.exit_code == 0, outcome.output
     assert flags_of_every_message(mailbox) == before  # nothing marked read, nothing moved
     # Dovecot counts what each session read: header fields of the messages found, and
-    # no body but each invitation's, read whole to read the invitation (pymap keeps no
-    # such count).
+    # no body but each invitation's, read whole to read the invitation, and the start of
+    # each answer, for what it says (pymap keeps no such count).
     if isinstance(mailbox, Dovecot):
-        bodies = f"body_count={len(EXPECTED['invitations'])} "
+        bodies = f"body_count={len(EXPECTED['invitations']) + len(corpus('answers'))} "
         read = mailbox.logouts_when(lambda lines: any(bodies in x for x in lines))
         assert any(bodies in line for line in read), read
         assert all(bodies in line or "body_count=0 " in line for line in read), read
@@ -157,8 +174,50 @@ def test_every_answer_is_proposed_on_its_day_and_nothing_else(result, mailbox):
         f"{len(others)} others; precision {len(found) / max(len(found) + len(wrong), 1):.2f}, "
         f"recall {len(found) / len(true):.2f}"
     )
+    for what, read in (("days given", decisions), ("outcomes in words", outcomes)):
+        want, got = expected("decision" if what == "days given" else "outcome"), read(result.stdout)
+        right = sum(1 for i, v in got.items() if want.get(i) == v)
+        report_line(
+            f"  {what}: {right} of {len(want)} read right, {len(got) - right} wrong, "
+            f"{len(want) - right} missed"
+        )
     assert (found, wrong) == (true, [])
     assert proposals(result.stdout) == {i: a["on"] for i, a in EXPECTED["answers"].items()}
+
+
+def test_each_day_they_gave_becomes_the_decision_date_proposed(result):
+    assert decisions(result.stdout) == expected("decision")
+
+
+def test_an_offer_or_a_rejection_in_words_is_proposed_as_an_outcome(result):
+    assert outcomes(result.stdout) == expected("outcome")
+
+
+def test_the_proposal_quotes_the_sentence_it_read(result):
+    lines = result.stdout.splitlines()
+    assert (
+        '    they wrote: "We are still speaking with a few candidates and will come back to '
+        'you by 8 January." (Fri 8 Jan 2027)'
+    ) in lines
+    assert (
+        '    they wrote: "Wir führen derzeit noch Gespräche mit weiteren Kandidatinnen und '
+        'Kandidaten und melden uns Anfang Dezember bei Ihnen." (Thu 10 Dec 2026)'
+    ) in lines
+    assert any(
+        line.startswith('    they wrote: "Unfortunately, after careful consideration, we have ')
+        and line.endswith("(a rejection?)")
+        for line in lines
+    )
+    assert any(
+        line.startswith(
+            "  an outcome is yours to record; if it is one: followup-cal outcome aurore offer "
+            "--on 2026-11-18 -f "
+        )
+        for line in lines
+    )
+    # Quoted mail is the user's own: 'next week' in Kestrel's thread, Lumière's Outlook
+    # quote with 'd'ici le 30 novembre', are not theirs.
+    assert not any("look forward to hearing" in line or "30 novembre" in line for line in lines)
 
 
 @pytest.mark.parametrize("ident", sorted(EXPECTED["answers"]))
@@ -219,12 +278,23 @@ def test_mail_text_reaches_the_terminal_without_escapes_or_bidi_overrides(result
 
 
 def test_yes_records_only_the_certain_answers(mailbox, tmp_path):
+    import yaml
+
     path, outcome = run_inbox(mailbox, tmp_path, "--yes")
     assert outcome.exit_code == 0, outcome.output
-    text = path.read_text()
-    certain = {i for i, a in EXPECTED["answers"].items() if a["sure"] == "certain"}
-    recorded = re.findall(r"- id: (\S+)(?:(?!\n  - id:).)*?heard_back: (\S+)", text, re.DOTALL)
-    assert dict(recorded) == {i: EXPECTED["answers"][i]["on"] for i in certain}
+    interviews = yaml.safe_load(path.read_text())["interviews"]
+    certain = {i: a for i, a in EXPECTED["answers"].items() if a["sure"] == "certain"}
+    recorded = {i["id"]: i["heard_back"] for i in interviews if "heard_back" in i}
+    # Each reply with its day, and the day they gave when they gave one.
+    assert {
+        ident: (str(fact["date"]), str(fact["decision_expected"]))
+        if isinstance(fact, dict)
+        else (str(fact), None)
+        for ident, fact in recorded.items()
+    } == {ident: (a["on"], a.get("decision")) for ident, a in certain.items()}
+    # An outcome is never recorded by --yes, only proposed.
+    assert not any("outcome" in i for i in interviews)
+    assert "if it is one: followup-cal outcome harbor rejected --on 2026-11-13" in outcome.stdout
     assert (
         "  not recorded, as it is not certain; if it is: followup-cal reply globex --on 2026-11-09"
         in outcome.stdout
@@ -338,8 +408,8 @@ def test_yes_records_the_certain_steps_sent_and_agenda_shows_the_rest_as_sent(ma
     )
     assert agenda.exit_code == 0, agenda.output
     sent_part, _, overdue = agenda.stdout.partition("Overdue (")
-    # The five likely ones, less Stark's inquiry: Tony's answer, recorded, ended its chain.
-    assert "Sent, found by inbox; not recorded yet (4)" in sent_part
+    # The six likely ones, less Stark's inquiry: Tony's answer, recorded, ended its chain.
+    assert "Sent, found by inbox; not recorded yet (5)" in sent_part
     assert "acme" in sent_part and "sent Mon 2 Nov" in sent_part
     rows = [line for line in overdue.splitlines() if line.startswith("  ")]
     assert not any(" acme " in line and "thank_you" in line for line in rows)

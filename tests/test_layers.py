@@ -73,7 +73,7 @@ def test_every_command_module_is_registered():
 EXAMPLE = str(PACKAGE.parent / "examples" / "interviews.yaml")
 # What `plan` does without: the drafts, the calendar, the round-trip YAML editor, and
 # what only a typo (difflib), an hour 24 (dateutil.parser), a name in another script
-# (hashlib), shell completion or --format json need.
+# (hashlib), shell completion or --format json need, and what reads a mail's text (dateparser).
 NOT_FOR_PLAN = [
     "followup_cal.plan.drafts",
     "followup_cal.calendar.ics",
@@ -85,6 +85,7 @@ NOT_FOR_PLAN = [
     "hashlib",
     "click.shell_completion",
     "keyring",
+    "dateparser",
 ]
 COMPLETE = {"_FOLLOWUP_CAL_COMPLETE": "bash_complete", "COMP_WORDS": "followup-cal pl"}
 

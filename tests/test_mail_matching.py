@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from conftest import interview, load_search
 
-from followup_cal.mail.matching import Sureness, Watch, propose, watches
+from followup_cal.mail.matching import Sureness, Watch, propose, watches, why_not
 from followup_cal.mail.message import Message, not_from_a_person, parse_headers
 
 ROUND_END = datetime(2026, 11, 2, 16, 0, tzinfo=UTC)  # the default round: 10:00-11:00 New York
@@ -325,3 +326,32 @@ def test_every_name_and_subject_is_decoded_and_the_address_shown_whole():
     assert shown.endswith(" <m.sato@kaito-systems.co.jp>") and "…" in shown
     assert len(shown) == 60
     assert parse_headers(3, b"From: <hr@acme.example>").shown_from(60) == "hr@acme.example"
+
+
+def test_bulk_services_mail_never_counts_by_the_company_s_domain_alone():
+    """Amazon SES, SendGrid, Mailgun, Mailchimp mark what they send (as their mail shows);
+    they relay people's mail too, so the mark rules out only what the domain alone would
+    count: one of the interview's people, or a thread of mine, still counts."""
+    watch = acme_watch()
+    marks = {
+        b"X-SES-Outgoing: 2026.11.13-54.240.4.12": "Amazon SES (X-Ses-Outgoing)",
+        b"Feedback-ID: 1.eu-west-1.Hx9pQm2y=:AmazonSES": "Amazon SES (Feedback-Id)",
+        b"X-SG-EID: =?us-ascii?Q?u001=2EpQ7mZ2kVt0?=": "SendGrid (X-Sg-Eid)",
+        b"X-Mailgun-Sid: WyJhMWIyYyJd": "Mailgun (X-Mailgun-Sid)",
+        b"X-MC-User: b00c8d1e39a8456492b99ae9e": "Mailchimp (X-Mc-User)",
+    }
+    for mark, service in marks.items():
+        for sender in (b"events@acme.example", b"team@news.acme.example"):
+            raw = b"From: Acme <" + sender + b">\r\n" + mark + b"\r\n\r\n"
+            parsed = replace(parse_headers(1, raw), received=AFTER)
+            assert parsed.sent_through == service
+            assert not watch.matches(parsed), (mark, sender)
+            assert "sent through " + service in why_not(watch, parsed)
+        person = replace(
+            parse_headers(2, b"From: <dana@acme.example>\r\n" + mark + b"\r\n\r\n"), received=AFTER
+        )
+        assert watch.evidence(person).sureness is Sureness.CERTAIN
+    one_click = parse_headers(
+        3, b"From: <jobs@acme.example>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\r\n"
+    )
+    assert not_from_a_person(one_click) == "mail to a list (List-Id/List-Unsubscribe)"

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from followup_cal.mail.drafts_folder import DraftsReport
     from followup_cal.mail.inbox import InboxResult
+    from followup_cal.mail.matching import Proposal
     from followup_cal.mail.message import Message
 
 
@@ -100,20 +101,24 @@ def inbox(
     sub-domains), with Reply-To there (mail sent through an applicant-tracking
     system), or answering mail you sent them (read from your Sent folder). Automatic
     replies, bulk and list mail, delivery reports, read receipts and job-board
-    notifications are never answers. Each answer says why it counts and how sure it
-    is; only the header fields this needs are read, folders are opened read-only and
-    nothing in the mailbox changes (but Drafts with --put-drafts). With --yes each
-    certain answer is recorded with 'reply'; the others are shown for you to decide.
-    Your Sent folder shows the thank-yous and inquiries you sent: each is proposed as
-    'done ID STEP --on DATE' (to that step's own person, after its round, its subject
-    or thread saying which) and --yes records the certain ones; agenda then lists the
-    others as sent, not as overdue. With --put-drafts, each step due (not done, not
-    found sent) is then put into your Drafts folder with IMAP APPEND, in its thread,
-    once (found again by its Message-ID); a draft whose step the plan dropped is
-    deleted only if unchanged. Drafts is the one folder written to; nothing is ever
-    sent; --dry-run shows the drafts and writes nothing. Calendar invitations of the
-    last 14 days (or since --since) are read whole and proposed as a new interview, a
-    next round, a move or a cancellation; --yes records the moves and cancellations. The
+    notifications, and mail a bulk-mail service sent, are never answers. Each answer
+    says why it counts and how sure it is, and what it says: a day they gave ("by 8
+    January", "nächste Woche", "la semaine prochaine") becomes --decision, and an offer
+    or a rejection in words is proposed as 'outcome' (never recorded by --yes). Only
+    the header fields this needs and the start of each answer are read, folders are
+    opened read-only and nothing in the mailbox changes (but Drafts with --put-drafts).
+    With --yes each certain answer is recorded with 'reply' and the day it gave; the
+    others are shown for you to decide. Your Sent folder shows the thank-yous and
+    inquiries you sent: each is proposed as 'done ID STEP --on DATE' (to that step's
+    own person, after its round, its subject or thread saying which) and --yes records
+    the certain ones; agenda then lists the others as sent, not as overdue. With
+    --put-drafts, each step due (not done, not found sent) is then put into your Drafts
+    folder with IMAP APPEND, in its thread, once (found again by its Message-ID); a
+    draft whose step the plan dropped is deleted only if unchanged. Drafts is the one
+    folder written to; nothing is ever sent; --dry-run shows the drafts and writes
+    nothing. Calendar invitations of the last 14 days (or since --since) are read whole
+    and proposed as a new interview, a next round, a move or a cancellation; --yes
+    records the moves and cancellations. The
     password comes from --password-command, FOLLOWUP_CAL_IMAP_PASSWORD, ~/.netrc or the
     system keyring.
 
@@ -178,7 +183,9 @@ def inbox(
         for proposal in found.proposals:
             if proposal.certain:
                 click.echo("")
-                record_reply_and_report(file, proposal.interview.id, proposal.on, None, day)
+                record_reply_and_report(
+                    file, proposal.interview.id, proposal.on, recorded_decision(proposal), day
+                )
 
 
 def report(
@@ -215,12 +222,22 @@ def report(
         for counted in proposal.found:
             click.echo(f"  {_message_line(counted.message, zone)}")
             click.echo(f"    {counted.evidence.sureness.word}: {one_line(counted.evidence.why)}")
+        _report_reading(proposal)
         if yes and proposal.certain:
-            continue
-        if yes:
+            if proposal.decision and not recorded_decision(proposal):
+                click.echo(
+                    "  they gave more than one day: recorded without one; to wait for "
+                    f"the latest: {proposal.command}{reach}"
+                )
+        elif yes:
             click.echo(f"  not recorded, as it is not certain; if it is: {proposal.command}{reach}")
         else:
             click.echo(f"  record it: {proposal.command}{reach}")
+        if proposal.outcome_command:
+            # Never recorded by --yes: an outcome ends the search, the user says so.
+            click.echo(
+                f"  an outcome is yours to record; if it is one: {proposal.outcome_command}{reach}"
+            )
     for invitation in found.invitations:
         interview = invitation.interview
         click.echo("")
@@ -316,6 +333,25 @@ def _shown_to(message: Message) -> str:
     whom = message.to or message.recipients
     more = f" and {len(whom) - 1} more" if len(whom) > 1 else ""
     return f"to {one_line(whom[0], 254) if whom else '?'}{more}"
+
+
+def _report_reading(proposal: Proposal) -> None:
+    """The sentences read in the answers: each day they gave, an outcome in words."""
+    reading = proposal.reading
+    if reading is None:
+        return
+    for said in reading.dates:
+        day = f"{fmt_day(said.day)} {said.day.year}"
+        click.echo(f'    they wrote: "{one_line(said.sentence, 160)}" ({day})')
+    if reading.outcome:
+        what = "an offer" if reading.outcome.result == "offer" else "a rejection"
+        click.echo(f'    they wrote: "{one_line(reading.outcome.sentence, 160)}" ({what}?)')
+
+
+def recorded_decision(proposal: Proposal) -> date | None:
+    """The day --yes records with the reply: only one they clearly gave."""
+    reading = proposal.reading
+    return proposal.decision if reading is not None and reading.clear else None
 
 
 def _message_line(message: Message, zone: ZoneInfo, to: bool = False) -> str:

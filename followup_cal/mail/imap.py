@@ -309,6 +309,20 @@ class Mailbox:
             return {}  # said once by headers(); invitations are then not looked for
         return {uid: _part_names(data.get(b"BODYSTRUCTURE")) for uid, data in answer.items()}
 
+    def starts(self, uids: Sequence[int], size: int) -> dict[int, bytes]:
+        """The first ``size`` bytes of each message (BODY.PEEK[]<0.size>: it stays
+        unread), for the text of an answer; a larger message is cut there."""
+        if not uids:
+            return {}
+        self.requests += 1
+        answer = self._call(self.client.fetch, sorted(set(uids)), [f"BODY.PEEK[]<0.{size}>"])
+        found = {}
+        for uid, data in answer.items():
+            for key, value in data.items():
+                if key.upper().startswith(b"BODY[]") and isinstance(value, bytes):
+                    found[uid] = value[:size]
+        return found
+
     def whole(self, uid: int, limit: int) -> bytes:
         """One whole message, for the invitation it carries (BODY.PEEK[]: it stays unread);
         of a larger one, its first ``limit`` + 1 bytes only (a partial FETCH), which tell

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,11 +98,13 @@ def find_replies(
                 pairs[ident] += [messages[u] for u in uids if u in messages]
             for mail in invitation_mail(mailbox, since or today - INVITATIONS_SINCE):
                 invitations.setdefault(mail.message.key, mail)
+        findings = examine([(w, pairs[w.interview.id]) for w in watching], today)
+        texts = read_texts(mailbox, findings.proposals)
         if drafts is not None:
             exchanged += [m for found_here in pairs.values() for m in found_here]
             drafts_report = drafts(mailbox, sent_steps, exchanged)
         requests = mailbox.requests
-    findings = examine([(w, pairs[w.interview.id]) for w in watching], today)
+    proposals = [with_reading(p, texts, search) for p in findings.proposals]
     for watch in watching:
         for message in pairs[watch.interview.id]:
             if watch.evidence(message) is None:
@@ -113,7 +115,7 @@ def find_replies(
                     why_not(watch, message),
                 )
     return InboxResult(
-        findings.proposals,
+        proposals,
         findings.invitations,
         len(watching),
         read + len(invitations),
@@ -195,6 +197,49 @@ INVITATIONS_SINCE = timedelta(days=14)
 STRUCTURES_READ = 2000
 # Of those, the messages with an invitation read whole: a fortnight brings a few.
 INVITATIONS_READ = 50
+
+
+# The answers of one interview whose text is read: the first ones (the day proposed).
+TEXTS_READ = 5
+
+
+def read_texts(mailbox: Mailbox, proposals: Sequence[Proposal]) -> dict[str, str]:
+    """The writer's own text of each proposal's first answers, by message key: one
+    FETCH of the start of each message (BODY.PEEK[]<0.N>: it stays unread) per folder."""
+    from followup_cal.mail.body import MAX_BYTES, answer_text
+
+    by_folder: dict[str, dict[int, Message]] = {}
+    for proposal in proposals:
+        for message in proposal.messages[:TEXTS_READ]:
+            by_folder.setdefault(message.folder, {})[message.uid] = message
+    texts: dict[str, str] = {}
+    for folder, messages in sorted(by_folder.items()):
+        mailbox.examine(folder)
+        for uid, raw in mailbox.starts(sorted(messages), MAX_BYTES).items():
+            if uid in messages:
+                texts[messages[uid].key] = answer_text(raw)
+    return texts
+
+
+def with_reading(proposal: Proposal, texts: dict[str, str], search: SearchFile) -> Proposal:
+    """The proposal with what its answers say: the dates they gave, an outcome."""
+    from followup_cal.loader.business_calendar import calendar_for
+    from followup_cal.mail.wrote import combine, read
+    from followup_cal.plan.seasons import holiday_period
+
+    zone = search.me.timezone
+    cal = calendar_for(search.me)
+
+    def holidays_end(after: date) -> date | None:
+        period = holiday_period(cal, search.me.country, after)
+        return period[1] if period else None
+
+    readings = [
+        read(texts[m.key], m.when.astimezone(zone).date(), holidays_end)
+        for m in proposal.messages[:TEXTS_READ]
+        if m.key in texts and m.when is not None
+    ]
+    return replace(proposal, reading=combine(readings)) if readings else proposal
 
 
 def invitation_mail(mailbox: Mailbox, since: date) -> list[InvitationMail]:

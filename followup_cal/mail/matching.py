@@ -31,6 +31,7 @@ from followup_cal.domains import (
 )
 from followup_cal.mail.invitation import Invitation, invitation_from
 from followup_cal.mail.message import Message, from_a_machine, not_from_a_person
+from followup_cal.mail.wrote import Reading
 from followup_cal.plan.followups import fmt_day
 from followup_cal.plan.model import Interview, SearchFile
 
@@ -160,6 +161,8 @@ class Watch:
         for address in message.reply_to:
             if address in self.addresses:
                 return Evidence(Sureness.CERTAIN, f"from {message.sender}, Reply-To {address}")
+        if message.sent_through:
+            return None  # a bulk-mail service's, from no one of theirs: never by domain
         if self.is_company(message.sender) and not from_a_machine(message.sender):
             return Evidence(Sureness.LIKELY, f"from {message.sender}, at the company's domain")
         reply_to = next((a for a in message.reply_to if self.is_company(a)), "")
@@ -250,6 +253,7 @@ class Proposal:
     interview: Interview
     on: date
     found: tuple[Counted, ...]
+    reading: Reading | None = None  # what the answers say, when their text was read
 
     @property
     def messages(self) -> tuple[Message, ...]:
@@ -267,8 +271,23 @@ class Proposal:
         return self.sureness is Sureness.CERTAIN
 
     @property
+    def decision(self) -> date | None:
+        """The day they said they would decide or come back, if any."""
+        return self.reading.decision if self.reading else None
+
+    @property
     def command(self) -> str:
-        return f"followup-cal reply {self.interview.id} --on {self.on.isoformat()}"
+        decision = f" --decision {self.decision.isoformat()}" if self.decision else ""
+        return f"followup-cal reply {self.interview.id} --on {self.on.isoformat()}{decision}"
+
+    @property
+    def outcome_command(self) -> str | None:
+        """`outcome ID RESULT` when the text says an offer or a rejection: only ever
+        proposed, the user decides."""
+        if not self.reading or not self.reading.outcome:
+            return None
+        result = self.reading.outcome.result
+        return f"followup-cal outcome {self.interview.id} {result} --on {self.on.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -319,6 +338,8 @@ def why_not(watch: Watch, message: Message) -> str:
         return reason
     if is_job_board(message.domain):
         return f"a notification from {message.domain}, a job board or social network"
+    if message.sent_through:
+        return f"sent through {message.sent_through}, and by no one of the interview's people"
     if from_a_machine(message.sender):
         return "from an address no one answers from"
     return "not from the company's people or domain"

@@ -17,12 +17,26 @@ from email.parser import HeaderParser
 
 from followup_cal.columns import cells, one_line
 
+# The fields the bulk-mail services put on what they send, and whose they are (as their
+# mail shows them: Amazon SES's Feedback-ID ends ':AmazonSES', Mailchimp's ':mc'). They
+# send people's mail too (a Greenhouse or Lever message, a person's own mail relayed by
+# SendGrid), so such a mark is not "no person wrote": matching.py lets it count only as
+# one of the interview's people or in the user's own thread, never by domain alone.
+SENDING_SERVICES = {
+    "X-SES-OUTGOING": "Amazon SES", "X-SG-EID": "SendGrid", "X-MAILGUN-SID": "Mailgun",
+    "X-MC-USER": "Mailchimp", "X-MANDRILL-USER": "Mailchimp Transactional",
+    "X-CAMPAIGN": "a campaign tool", "X-CSA-COMPLAINTS": "a certified bulk sender",
+    "X-MSFBL": "SparkPost", "X-SFMC-STACK": "Salesforce Marketing Cloud",
+    "X-PM-MESSAGE-ID": "Postmark", "FEEDBACK-ID": "a bulk sender (Feedback-ID)",
+}  # fmt: skip
+
 # All the adapter fetches of a message (BODY.PEEK[HEADER.FIELDS (...)]): who wrote and to
 # whom, which mail it answers, and the fields that mark mail no person wrote.
 HEADER_FIELDS = (
     "FROM", "SENDER", "REPLY-TO", "TO", "CC", "DATE", "SUBJECT", "MESSAGE-ID", "IN-REPLY-TO",
     "REFERENCES", "AUTO-SUBMITTED", "X-AUTOREPLY", "X-AUTORESPOND", "PRECEDENCE", "LIST-ID",
-    "LIST-UNSUBSCRIBE", "CONTENT-TYPE", "X-LINKEDIN-CLASS",
+    "LIST-UNSUBSCRIBE", "LIST-UNSUBSCRIBE-POST", "CONTENT-TYPE", "X-LINKEDIN-CLASS",
+    *SENDING_SERVICES,
 )  # fmt: skip
 
 # Local parts that are a machine or a role, never a person writing back.
@@ -68,6 +82,8 @@ class Message:
     content_type: str = ""  # the top-level type, lower case ("multipart/report")
     parts: tuple[str, ...] = ()  # each part's type and file name, from BODYSTRUCTURE
     linkedin_class: str = ""  # LinkedIn's kind of mail: INMAIL, MBR-TO-MBR, ...
+    list_unsubscribe_post: str = ""  # RFC 8058's one-click unsubscribe
+    sent_through: str = ""  # a bulk-mail service whose mark it carries, and the mark
 
     @property
     def domain(self) -> str:
@@ -194,7 +210,20 @@ def parse_headers(
         content_type=decoded(headers.get("Content-Type")).split(";")[0].strip().lower(),
         parts=parts,
         linkedin_class=decoded(headers.get("X-LinkedIn-Class")).upper(),
+        list_unsubscribe_post=decoded(headers.get("List-Unsubscribe-Post")),
+        sent_through=_service(headers),
     )
+
+
+def _service(headers: EmailMessage) -> str:
+    """'Amazon SES (X-SES-Outgoing)': the first sending service's mark on the message."""
+    for field, service in SENDING_SERVICES.items():
+        value = headers.get(field)
+        if value is not None:
+            if field == "FEEDBACK-ID" and str(value).rstrip().lower().endswith(":amazonses"):
+                service = "Amazon SES"
+            return f"{service} ({field.title()})"
+    return ""
 
 
 def not_from_a_person(message: Message) -> str | None:
@@ -211,7 +240,7 @@ def not_from_a_person(message: Message) -> str | None:
         return "an automatic reply (X-Autoreply)"
     if message.precedence in ("auto_reply", "bulk", "list", "junk"):
         return f"bulk or automatic mail (Precedence: {message.precedence})"
-    if message.list_id or message.list_unsubscribe:
+    if message.list_id or message.list_unsubscribe or message.list_unsubscribe_post:
         return "mail to a list (List-Id/List-Unsubscribe)"
     if _AUTOMATIC_SUBJECT.match(message.subject):
         return "an automatic reply or report (by its subject)"
