@@ -181,6 +181,19 @@ def test_agenda_reminds_until_the_inbox_is_read(dovecot, tmp_path):
     assert "note:" not in run("agenda", str(plain), *TODAY).stderr
 
 
+def test_agenda_reminds_when_the_account_is_only_in_the_config_file(tmp_path, monkeypatch):
+    """The account in config.toml's [imap] is as set up as one in the file."""
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(search_text(ACME))
+    config = tmp_path / "config" / "followup-cal" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[imap]\nurl = "imaps://mail.example.org"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("FOLLOWUP_CAL_IMAP_URL", raising=False)
+    note = "note: Follow-up 1 to Acme is due and your inbox has not been read by 'inbox' yet"
+    assert note in run("agenda", str(plain), *TODAY).stderr
+
+
 @pytest.mark.parametrize(
     ("change", "code", "message"),
     [

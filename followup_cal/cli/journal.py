@@ -20,6 +20,7 @@ import followup_cal.cli.completion as completion
 from followup_cal.cli.base import (
     DateType,
     cli,
+    current_config,
     file_args,
     file_argument,
     file_option,
@@ -194,7 +195,9 @@ def _remind_inbox(file: str, search: SearchFile, rows: Sequence[AgendaRow], day:
     from followup_cal.mail.inbox import stale_inbox_note
 
     due = [r.item for r in rows if r.section in ("overdue", "today")]
-    note = stale_inbox_note(file, search, due, day, os.environ.get("FOLLOWUP_CAL_IMAP_URL", ""))
+    # Set up in the environment or config.toml's [imap] as much as in the file.
+    url = os.environ.get("FOLLOWUP_CAL_IMAP_URL", "") or current_config().values.get("imap.url")
+    note = stale_inbox_note(file, search, due, day, str(url or ""))
     if note:
         click.echo(note, err=True)
 

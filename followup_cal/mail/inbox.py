@@ -312,11 +312,12 @@ def stale_inbox_note(
     search: SearchFile,
     due: Sequence[PlannedFollowup],
     today: date,
-    url_from_env: str,
+    url_elsewhere: str,
 ) -> str | None:
     """The agenda's reminder: an inquiry is due (overdue or today) while the mailbox,
-    where an account is set up, has not been read for more than a day."""
-    configured = bool(url_from_env or (search.imap and search.imap.url))
+    where an account is set up (in the file, or ``url_elsewhere``: the environment or
+    config.toml), has not been read for more than a day."""
+    configured = bool(url_elsewhere or (search.imap and search.imap.url))
     inquiries = [i for i in due if i.step is Step.FOLLOW_UP]
     last = last_run(yaml_path) if configured and inquiries else today
     if not inbox_is_stale(last, today):
