@@ -63,3 +63,16 @@ def one_line(text: str, limit: int = 100) -> str:
 # text is read than is shown (the escapes and controls that are removed).
 _CHARS_PER_CELL = 4
 _SLACK = 4096
+
+
+# In an error line: a number of more digits than any day, count or id has, and a word
+# longer than any path or name, as someone typed or sent them (5,000 digits filled
+# the screen); both are cut, saying how long they were.
+_LONG_NUMBER = re.compile(r"\d{41,}")
+_LONG_WORD = re.compile(r"[^\s'\"]{301,}")
+
+
+def cut_long_runs(line: str) -> str:
+    """``line`` with each such number cut to its first 20 digits, each such word to 200."""
+    line = _LONG_NUMBER.sub(lambda m: f"{m[0][:20]}… ({len(m[0])} digits)", line)
+    return _LONG_WORD.sub(lambda m: f"{m[0][:200]}… ({len(m[0])} characters)", line)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import run
 from test_invites_cli import FILE
 
+from followup_cal.cli import cli
 from followup_cal.loader import load
 
 INVITES = Path(__file__).parent / "data" / "invites"
@@ -113,3 +115,146 @@ def test_an_organizer_invited_again_under_a_second_address_is_one_interviewer(tm
         ("Sam Roe", "sam.roe@initech.example"),
     ]
     assert run("validate", str(path)).exit_code == 0
+
+
+KILLED_AFTER_THE_WRITE = """
+import os, sys
+from followup_cal.journal import record
+from followup_cal.cli import cli
+
+written = record.update_file
+
+
+def then_killed(*args, **kwargs):
+    written(*args, **kwargs)
+    os._exit(137)  # as kill -9 right after the file's rename
+
+
+record.update_file = then_killed
+cli.main(sys.argv[1:], prog_name="followup-cal")
+"""
+
+
+def test_a_kill_right_after_the_write_leaves_the_change_with_its_undo(tmp_path):
+    """The undo record is written under the file's lock before its rename: killed right
+    after the rename (it was written after, so a kill there left a change no undo could
+    take back), the change can still be undone."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "search.yaml"
+    path.write_text(FILE, "utf-8")
+    before = path.read_bytes()
+    command = ["add-round", "initech", *START, *DANA, "--no-prompt", "-f", str(path)]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_THE_WRITE, *command],
+        capture_output=True, text=True, env={**os.environ, "TZ": "UTC"},
+    )  # fmt: skip
+    assert killed.returncode == 137, killed.stderr
+    assert path.read_bytes() != before  # the round is written
+    undone = run("undo", str(path))
+    assert undone.exit_code == 0, undone.output
+    assert path.read_bytes() == before
+
+
+KILLED_BEFORE_THE_RENAME = """
+import os, sys
+from followup_cal import atomic
+from followup_cal.cli import cli
+
+write = atomic._write
+
+
+def killed(target, *args, **kwargs):
+    if target.suffix == ".yaml":  # undo's record is written; the file's rename is not
+        os._exit(137)
+    return write(target, *args, **kwargs)
+
+
+atomic._write = killed
+cli.main(sys.argv[1:], prog_name="followup-cal")
+"""
+
+
+def test_undo_after_a_write_killed_before_the_rename_says_so(tmp_path):
+    """Killed between undo's record and the file's rename, the file is as it was: undo
+    says there is nothing to undo (exit 5) and changes nothing."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "search.yaml"
+    path.write_text(FILE, "utf-8")
+    before = path.read_bytes()
+    command = ["add-round", "initech", *START, *DANA, "--no-prompt", "-f", str(path)]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_BEFORE_THE_RENAME, *command],
+        capture_output=True, text=True, env={**os.environ, "TZ": "UTC"},
+    )  # fmt: skip
+    assert killed.returncode == 137 and path.read_bytes() == before, killed.stderr
+    result = run("undo", str(path))
+    assert result.exit_code == 5
+    assert "the last write-back of followup-cal did not happen" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_a_write_that_fails_keeps_the_undo_of_the_one_before(tmp_path, monkeypatch):
+    from followup_cal import atomic
+
+    path = tmp_path / "search.yaml"
+    path.write_text(FILE, "utf-8")
+    first = path.read_bytes()
+    assert run("add-round", "initech", *START, *DANA, "--no-prompt", "-f", str(path)).exit_code == 0
+    write = atomic._write
+
+    def refused(target, *args, **kwargs):
+        if target.suffix == ".yaml":  # undo's record is written, the file is not
+            raise OSError(28, "No space left on device")
+        return write(target, *args, **kwargs)
+
+    monkeypatch.setattr(atomic, "_write", refused)
+    later = ["add-round", "initech", "--start", "2026-12-20 10:00", *DANA, "--no-prompt"]
+    failed = run(*later, "-f", str(path))
+    assert failed.exit_code == 3
+    monkeypatch.undo()
+    assert run("undo", str(path)).exit_code == 0
+    assert path.read_bytes() == first
+
+
+def test_a_name_yaml_1_1_reads_as_a_boolean_is_written_quoted(tmp_path):
+    """ruamel writes YAML 1.2, where yes is text; PyYAML's safe_load and many tools read
+    YAML 1.1, where a plain yes, No or on is a boolean."""
+    import yaml
+
+    path = tmp_path / "search.yaml"
+    path.write_text(FILE, "utf-8")
+    people = ["--interviewer", "yes <y@acme.example>", "--interviewer", "No <n@acme.example>"]
+    result = run("add", "--company", "On", "--role", "off", *START, *people, "--no-prompt",
+                 "-f", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = path.read_text("utf-8")
+    assert "company: 'On'\n" in text and "- name: 'yes'\n" in text and "name: 'No'\n" in text
+    assert "# my search\n" in text  # the rest as it was
+    new = yaml.safe_load(text)["interviews"][-1]
+    assert (new["company"], new["role"]) == ("On", "off")
+    assert [p["name"] for p in new["rounds"][0]["interviewers"]] == ["yes", "No"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--today", "9" * 5000],
+        ["draft", "9" * 5000, "thank_you"],
+        ["add-round", "initech", *START, *DANA, "--duration", "9" * 5000, "--no-prompt"],
+    ],
+)
+def test_a_number_of_5000_digits_is_cut_in_the_error_line(args, tmp_path):
+    path = tmp_path / "search.yaml"
+    path.write_text(FILE, "utf-8")
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, [*args, "-f", str(path)], env={"TZ": "UTC"})
+    assert result.exit_code in (2, 5), result.output
+    [line] = result.stderr.splitlines()
+    assert len(line) < 300 and "9" * 41 not in line, line
+    assert path.read_bytes() == before

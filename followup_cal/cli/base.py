@@ -16,6 +16,7 @@ import click
 from click.core import ParameterSource
 
 from followup_cal import __version__
+from followup_cal.columns import cut_long_runs
 from followup_cal.errors import BROKEN_PIPE, INTERNAL_ERROR, FollowupCalError
 from followup_cal.plan.bounds import FIRST_YEAR, LAST_YEAR
 from followup_cal.settings import BY_DEFAULT, FILE_ENV, choose_file, same_file
@@ -36,7 +37,7 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except FollowupCalError as exc:
             for line in exc.lines():
-                click.echo(line, err=True)
+                click.echo(cut_long_runs(line), err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Every write is atomic or conditional: stopping here leaves nothing half-done.
@@ -142,7 +143,8 @@ class OneLineUsageError(click.UsageError):
 
     def show(self, file: Any = None) -> None:
         hint = f" (see '{self.ctx.command_path} --help')" if self.ctx else ""
-        click.echo(f"Error: {self.format_message().rstrip('.')}{hint}", err=True)
+        said = cut_long_runs(self.format_message().rstrip("."))
+        click.echo(f"Error: {said}{hint}", err=True)
 
 
 VERBOSE_HELP = (

@@ -42,7 +42,10 @@ class NewRound:
         if self.timezone:
             rnd["timezone"] = self.timezone
         if self.duration:
-            rnd["duration"] = int(self.duration) if self.duration.isdigit() else self.duration
+            # Minutes as a number; a number of thousands of digits stays text, for the
+            # check of the new entry to refuse (int() of it raised ValueError: exit 70).
+            short = self.duration.isdigit() and len(self.duration) <= 9
+            rnd["duration"] = int(self.duration) if short else self.duration
         rnd["interviewers"] = CommentedSeq(p.node() for p in self.interviewers)
         if self.notes:
             rnd["notes"] = self.notes

@@ -79,11 +79,9 @@ def rewrite(
     so it must decide from what it is given, never from an earlier read.
     """
     result: list[SearchFile] = []
-    written: list[bytes] = []  # the bytes before and after, for undo
 
     def change(data: bytes) -> bytes:
         result.clear()
-        written.clear()
         original = FileText.of(path, data)
         search = parse(path, original.text)  # a broken file is reported, never edited
         refuse_aliases(path, original.text)
@@ -105,7 +103,12 @@ def rewrite(
                 f"{path}: not changed, the new entry is not valid: {reasons}"
             ) from None
         new = original.encode(text)
-        written[:] = [data, new]
+        if not dry_run:
+            # Undo's record is written with the change, under its lock and before the
+            # file's rename: a kill between them cannot leave a change without its undo.
+            from followup_cal.journal.undo import remember
+
+            remember(path, data, new)
         return new
 
     if dry_run:  # what the file would read, for a review before writing
@@ -114,11 +117,10 @@ def rewrite(
         except OSError as exc:
             raise FileAccessError(f"{path}: cannot read: {exc}") from None
         return result[0]
-    update_file(path, change)
-    if written:
-        from followup_cal.journal.undo import remember
+    from followup_cal.journal.undo import kept_record
 
-        remember(path, *written)
+    with kept_record(path):  # put back as it was if the file is not written after all
+        update_file(path, change)
     return result[0]
 
 

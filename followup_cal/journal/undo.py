@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +68,31 @@ def remember(path: str, before: bytes, after: bytes) -> None:
         "was": before[start : len(before) - tail].decode("utf-8", "surrogateescape"),
         "now": after[start : len(after) - tail].decode("utf-8", "surrogateescape"),
         "sha256": _digest(after),
+        "was_sha256": _digest(before),  # the change was never made (the write failed)
     }
     write_atomic(undo_path_for(path), (json.dumps(record, indent=1) + "\n").encode())
+
+
+@contextmanager
+def kept_record(path: str) -> Iterator[None]:
+    """The undo record as it is now comes back if the block fails: a write-back that is
+    refused or fails after ``remember`` leaves the record of the one before it."""
+    where = undo_path_for(path)
+    try:
+        before: bytes | None = where.read_bytes()
+    except OSError:
+        before = None
+    try:
+        yield
+    except BaseException:
+        with suppress(OSError):
+            now = where.read_bytes() if where.exists() else None
+            if now != before:
+                if before is None:
+                    where.unlink()
+                else:
+                    write_atomic(where, before)
+        raise
 
 
 @dataclass(frozen=True)
@@ -97,6 +122,11 @@ def undo_last(path: str) -> Undone:
     diff: list[str] = []
 
     def change(data: bytes) -> bytes:
+        if _digest(data) == record.get("was_sha256"):
+            raise NotFound(
+                f"{path}: nothing to undo: the last write-back of followup-cal did not "
+                "happen (it was stopped before the file was written)"
+            )
         if _digest(data) != record["sha256"]:
             raise UsageProblem(
                 f"{path} changed since followup-cal last wrote it; not undone, so that "

@@ -24,6 +24,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from followup_cal.errors import Problem, UneditableFile
@@ -149,6 +150,7 @@ class EditableYaml:
         """Change a key's value in place, or append the key. A comment at the end of the
         changed line spoke of the old value: it is kept marked ``# was: OLD, "..."``
         (or dropped, when the old value was a list or mapping), never left as is."""
+        value = _quoted(value)
         if key in mapping:
             if mapping[key] != value:
                 _outdate_comment(mapping, key, mapping[key])
@@ -166,6 +168,7 @@ class EditableYaml:
         A new mapping is written on one line when ``one_line`` (journal entries) or when
         the list's last item is written that way.
         """
+        item = _quoted(item)
         existing = mapping.get(key)
         if isinstance(existing, CommentedSeq):
             if isinstance(item, CommentedMap) and len(existing) and _is_flow(existing[-1]):
@@ -185,6 +188,7 @@ class EditableYaml:
             # A new file's `interviews: []` becomes a block list.
             items = CommentedSeq()
             self.data["interviews"] = items
+        item = _quoted(item)
         trailer = _detach_trailer(items) or ""
         if len(items):
             # Comments indented as the last interview's keys are its own and stay with it.
@@ -194,6 +198,34 @@ class EditableYaml:
             _attach_trailer(items, own)
         items.append(item)
         _attach_trailer(items, trailer)
+
+
+# What YAML 1.1 readers (PyYAML's safe_load, and many tools) take for a boolean, a null
+# or a number when written plain, which ruamel's YAML 1.2 writes plain: a name 'yes',
+# 'No' or 'on' would read back as true or false there.
+_NOT_TEXT_IN_YAML_1_1 = (
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+)
+
+
+def _quoted(value: Any) -> Any:
+    """A new value with each text that a YAML 1.1 reader would not read as text quoted
+    (in place in a new mapping or list, so that its flow style stays)."""
+    if type(value) is str:
+        import yaml as pyyaml
+
+        resolved = pyyaml.resolver.Resolver().resolve(pyyaml.ScalarNode, value, (True, False))
+        return SingleQuotedScalarString(value) if resolved in _NOT_TEXT_IN_YAML_1_1 else value
+    if isinstance(value, CommentedMap):
+        for key in list(value):
+            value[key] = _quoted(value[key])
+    elif isinstance(value, CommentedSeq):
+        for index, item in enumerate(value):
+            value[index] = _quoted(item)
+    return value
 
 
 def _outdate_comment(mapping: CommentedMap, key: str, old: Any) -> None:
