@@ -36,6 +36,14 @@ DATA = Path(__file__).parent / "data"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "interviews.yaml"
 TODAY = date(2026, 11, 23)
 
+# The day every command the suite runs plans from when the test gives no --today: the
+# CLI in-process, the installed tool in subprocesses (the README's and the manual's
+# blocks, the pre-commit hook), servers. Set before any of them starts, so the suite
+# passes on any day of the year (`make test-dates` proves it under other clocks). A test
+# of the real date's default clears it and asserts only what holds on every day.
+TODAY_ENV = "FOLLOWUP_CAL_TODAY"
+os.environ[TODAY_ENV] = TODAY.isoformat()
+
 ME: dict[str, Any] = {
     "name": "Alex Morgan",
     "email": "alex@example.org",
@@ -130,8 +138,12 @@ def installed_bin(tmp_path_factory) -> Path:
 
 def user_env(home: Path, bin_dir: Path) -> dict[str, str]:
     """A new user's shell: only the installed tool and the system on PATH, a home of its own,
-    nothing of ours (no FOLLOWUP_CAL_* variables, no config)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FOLLOWUP_CAL", "XDG_"))}
+    nothing of ours (no FOLLOWUP_CAL_* variables, no config) but the day the suite pins."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k == TODAY_ENV or not k.startswith(("FOLLOWUP_CAL", "XDG_"))
+    }
     env.update(
         HOME=str(home),
         PATH=os.pathsep.join([str(bin_dir), "/usr/local/bin", "/usr/bin", "/bin"]),

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import icalendar
@@ -230,6 +230,37 @@ def test_a_bad_today_is_a_usage_error(example):
     result = run("plan", str(example), "--today", "23/11/2026")
     assert result.exit_code == 2
     assert "'23/11/2026' is not a date; expected YYYY-MM-DD" in result.stderr
+
+
+def agenda_day(example: Path, *args: str) -> str:
+    """The day agenda's heading names (the heading, not the first line: what comes before
+    it, if anything, may depend on the day)."""
+    lines = run("agenda", str(example), *args).stdout.splitlines()
+    return next(line for line in lines if line.startswith("Agenda for "))
+
+
+def test_the_day_is_today_else_followup_cal_today_else_the_real_date(example, monkeypatch):
+    heading = "Agenda for {:%a %-d %b %Y} and the next 7 days (America/New_York)"
+    monkeypatch.setenv("FOLLOWUP_CAL_TODAY", "2028-02-29")
+    assert agenda_day(example) == heading.format(date(2028, 2, 29))
+    assert agenda_day(example, "--today", "2026-12-24") == heading.format(date(2026, 12, 24))
+    monkeypatch.delenv("FOLLOWUP_CAL_TODAY")
+    # The real date: what holds on any day, even when the run crosses midnight.
+    before = date.today()
+    shown = agenda_day(example)
+    assert shown in {heading.format(day) for day in (before, date.today())}
+
+
+def test_a_bad_followup_cal_today_is_one_line_and_exit_2(example, monkeypatch):
+    monkeypatch.setenv("FOLLOWUP_CAL_TODAY", "24/12/2026")
+    result = run("plan", str(example))
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        "Error: FOLLOWUP_CAL_TODAY='24/12/2026' is not a date; expected YYYY-MM-DD"
+    )
+    assert result.stdout == ""
+    assert run("plan", str(example), *TODAY).exit_code == 0  # --today needs no variable
 
 
 def test_output_is_identical_across_processes(example, tmp_path):

@@ -4,10 +4,11 @@ cancellation, and the planner that honours a cancelled round."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from conftest import changed_lines, run
+from conftest import TODAY_ENV, changed_lines, run
 
 from followup_cal import service
 from followup_cal.loader import load
@@ -279,6 +280,7 @@ def test_the_shell_blocks_of_docs_invitations_run_as_pasted(tmp_path):
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
             "TZ": "UTC",
             "HOME": str(folder),
+            TODAY_ENV: os.environ[TODAY_ENV],  # the day the suite pins
         }
         done = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-c", block.text],

@@ -137,6 +137,15 @@ def test_completion_of_time_zones_by_start_or_city(example):
     assert complete("init --timezone berl") == ["Europe/Berlin"]
 
 
+def test_completion_plans_from_the_day_the_commands_do(example, monkeypatch):
+    """Steps are those still open on the day every command plans from: a FOLLOWUP_CAL_TODAY
+    that is no date offers nothing (the command would refuse it) rather than the clock's."""
+    monkeypatch.setenv("FOLLOWUP_CAL_TODAY", "2026-11-23")
+    assert complete("done northwind-platform ")[:2] == ["follow_up-1", "follow_up-2"]
+    monkeypatch.setenv("FOLLOWUP_CAL_TODAY", "someday")
+    assert complete("done northwind-platform ") == []
+
+
 def test_completion_of_a_broken_file_offers_nothing(example):
     example.write_text("me: [", "utf-8")
     assert complete("done ") == []

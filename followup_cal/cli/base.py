@@ -98,7 +98,11 @@ class DateType(click.ParamType):
         return day
 
 
-TODAY_HELP = "The date to plan from (default: the real today). Makes runs reproducible."
+TODAY_ENV = "FOLLOWUP_CAL_TODAY"
+TODAY_HELP = (
+    f"The date to plan from (default: {TODAY_ENV} if set, else the real today). "
+    "Makes runs reproducible."
+)
 today_option = click.option("--today", type=DateType(), default=None, help=TODAY_HELP)
 
 
@@ -126,8 +130,19 @@ timeout_option = click.option(
 
 
 def resolve_today(today: date | None) -> date:
-    # The only clock read in the program, at the edge: the planner is given the date.
-    return today or date.today()
+    """--today, else FOLLOWUP_CAL_TODAY, else the real date: the only clock read in the
+    program, at the edge (the planner is given the date). The variable pins the day for
+    every command of a shell (a demo, a script, the test suite and what it runs)."""
+    if today is not None:
+        return today
+    pinned = os.environ.get(TODAY_ENV, "")
+    if not pinned:
+        return date.today()
+    try:
+        return DateType().convert(pinned, None, None)
+    except click.BadParameter as exc:
+        ctx = click.get_current_context(silent=True)
+        raise OneLineUsageError(f"{TODAY_ENV}={exc.message}", ctx) from None
 
 
 def load(path: str) -> SearchFile:

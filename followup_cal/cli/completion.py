@@ -8,7 +8,6 @@ a completion that fails offers nothing rather than an error in the middle of a p
 from __future__ import annotations
 
 import os
-from datetime import date
 from typing import TYPE_CHECKING
 
 import click
@@ -64,9 +63,14 @@ def steps(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[
     search, interview = _interview(ctx)
     if search is None or interview is None:
         return []
-    # Completion runs at the edge, like --today's default: the real date is fine here.
+    from followup_cal.cli.base import resolve_today
+
+    try:  # the day every command plans from without --today (FOLLOWUP_CAL_TODAY or the clock)
+        day = resolve_today(None)
+    except click.UsageError:
+        return []
     keys: dict[str, str] = {}
-    for item in service.plan(search, date.today()):
+    for item in service.plan(search, day):
         if item.interview.id == interview.id and not item.done and item.status != "cancelled":
             keys.setdefault(item.key, item.label)
     return [_item(k, help=v) for k, v in keys.items() if k.startswith(incomplete)]
