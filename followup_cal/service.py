@@ -347,7 +347,7 @@ def find_events(
         if not chosen:
             raise NotFound(f"no recipient matching '{to}'; expected one of: {', '.join(names)}")
     # The first one still to do; when everything is past, the most recent.
-    pending = [e for e in chosen if e.item.status not in ("past", "done")]
+    pending = [e for e in chosen if e.item.status not in ("past", "done", "overtaken")]
     target = pending[0].item if pending else chosen[-1].item
     if not step:
         return [pending[0] if pending else chosen[-1]]

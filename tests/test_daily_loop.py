@@ -5,8 +5,10 @@ arrive through the real write-back functions the commands use (a reply with or w
 a new date, an outcome, a step done, another round, a move pulled from the calendar).
 After every write-back, nothing newly planned is dated before the fact that caused it;
 after every step, `plan`, `agenda`, the timeline and the .ics class every step the same
-way, no note we start lies inside a season or right after their answer, and nothing
-answered and never sent is left as overdue.
+way, no note we start lies inside a season or right after their answer, nothing
+answered and never sent is left as overdue (it stays on its day, no longer due), and a
+reply that is no outcome ends nothing: the inquiries still to come wait two weeks after
+it, or past the date it gave, and the cap stays whole.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from followup_cal.plan.seasons import season_at
 
 FIRST_DAY = date(2026, 12, 10)  # every first round is held by then
 SECTION = {"past": "overdue", "today": "today", "upcoming": "upcoming"}
+OPEN = ("past", "today", "upcoming")  # a step still to send: not done, nor overtaken
 AGENDA_DAYS = 7
 IDS = ("acme", "beta", "gamma")
 
@@ -211,19 +214,20 @@ class DailyLoop(RuleBasedStateMachine):
         expected = {
             i.uid: SECTION[plan[i.uid]["status"]]
             for i in items
-            if plan[i.uid]["status"] != "done"
+            if plan[i.uid]["status"] in OPEN
             and i.start.astimezone(search.me.timezone).date() <= last
         }
         assert rows == expected
 
-        # .ics: the same steps, done ones ticked and without an alarm, open ones with one.
+        # .ics: the same steps, done ones ticked and without an alarm, open ones with one;
+        # one a later fact overtook keeps its day, without an alarm.
         ics = icalendar.Calendar.from_ical(service.export_ics(search, self.today, ExportState()))
         events = {str(e["UID"]): e for e in ics.walk("VEVENT")}
         assert set(events) == set(plan)
         for uid, event in events.items():
             done = plan[uid]["status"] == "done"
             assert str(event["SUMMARY"]).startswith("✓ ") is done, uid
-            assert bool(list(event.walk("VALARM"))) is not done, uid
+            assert bool(list(event.walk("VALARM"))) is (plan[uid]["status"] in OPEN), uid
 
         # The timeline: a mark per planned step in the plan's state; cancelled ones are not
         # in the plan at all.
@@ -249,7 +253,9 @@ class DailyLoop(RuleBasedStateMachine):
             moved = interview.moved_to(
                 item.key, item.round, item.recipient.name if item.recipient else None
             )
-            if item.done or moved or item.step not in (Step.FOLLOW_UP, Step.CHECK_IN):
+            if item.done or item.overtaken or moved:
+                continue
+            if item.step not in (Step.FOLLOW_UP, Step.CHECK_IN):
                 continue
             day = _day(item)
             assert season_at(cal, search.me.country, day) is None, (item.key, item.reason)
@@ -261,13 +267,46 @@ class DailyLoop(RuleBasedStateMachine):
 
     @invariant()
     def nothing_answered_is_left_overdue(self) -> None:
+        """Rule 6: a step due before their answer and never sent stays on its day, no
+        longer due; every step still open comes after the answer."""
         for item in self.plan():
             interview = item.interview
             answers = [
                 d for d in (interview.heard_back, interview.outcome and interview.outcome.on) if d
             ]
             if item.done is None and item.step in PENDING_STEPS and answers:
-                assert _day(item) > max(answers), (interview.id, item.key, item.reason)
+                if item.status == "overtaken":
+                    assert _day(item) < max(answers), (interview.id, item.key, item.reason)
+                else:
+                    assert _day(item) > max(answers), (interview.id, item.key, item.reason)
+
+    @invariant()
+    def a_reply_restarts_the_wait_and_ends_nothing(self) -> None:
+        """Rule 5: after a reply that is no outcome the chain keeps its cap, and every
+        inquiry still open waits two weeks after the reply and past the date it gave."""
+        items = self.plan()
+        for answered in load(str(self.path)).interviews:
+            reply = answered.heard_back
+            latest = answered.latest_round.start.date()
+            if answered.outcome or reply is None or reply < latest:
+                continue
+            chain = [i for i in items if i.interview.id == answered.id and i.step is Step.FOLLOW_UP]
+            assert len(chain) == answered.policy.max_follow_ups, (answered.id, chain)
+            moved = {
+                i.key for i in chain if answered.moved_to(i.key, i.round, answered.contact.name)
+            }
+            for item in chain:
+                if item.key in moved:
+                    break  # the user's day, set after the reply, and the ones after it
+                if item.status not in OPEN:
+                    continue
+                assert _day(item) >= reply + timedelta(days=14), (item.key, item.reason)
+                if answered.new_decision:
+                    assert _day(item) > answered.new_decision, (item.key, item.reason)
+            if answered.policy.check_ins:
+                assert any(
+                    i.interview.id == answered.id and i.step is Step.CHECK_IN for i in items
+                ), answered.id
 
 
 @pytest.fixture

@@ -76,8 +76,19 @@ def test_reply_with_new_date_moves_the_first_inquiry_not_yet_sent():
     )
     first, final = steps(items, "follow_up")
     assert first.done == date(2026, 11, 9)
-    assert final.start.date() == date(2026, 11, 23)  # the business day after Fri 20 Nov
-    assert "decides on Fri 20 Nov" in final.reason
+    # Two weeks after their answer (Wed 25 Nov) is later than the business day after
+    # Fri 20 Nov: the later of the two.
+    assert final.start.date() == date(2026, 11, 25)
+    assert "Acme answered on Wed 11 Nov, and the next inquiry waits 14 days" in final.reason
+    later = plan_of(
+        interview(
+            done=[{"step": "follow_up-1", "date": "2026-11-09"}],
+            heard_back={"date": "2026-11-11", "decision_expected": "2026-11-27"},
+        )
+    )
+    final = steps(later, "follow_up")[-1]
+    assert final.start.date() == date(2026, 11, 30)  # the business day after Fri 27 Nov
+    assert "decides on Fri 27 Nov" in final.reason
 
 
 def test_done_steps_survive_an_outcome_before_them():

@@ -174,15 +174,20 @@ def test_reply_with_a_new_decision_date_replans(example):
         example, "reply", "helio-analytics", "--on", "2026-11-20", "--decision", "2026-12-04"
     )
     assert lines == ["+    heard_back: {date: 2026-11-20, decision_expected: 2026-12-04}"]
-    assert "moved: Follow-up 1 → Lukas Becker (Tue 17 Nov 2026) to Mon 7 Dec" in result.stdout
+    # Follow-up 1 was due before their answer and never recorded: it stays, no longer due.
+    assert (
+        "no longer due: Follow-up 1 → Lukas Becker (Tue 17 Nov 2026), not done before Helio "
+        "Analytics answered on Fri 20 Nov"
+    ) in result.stdout
+    assert "moved: Final follow-up → Lukas Becker (Tue 24 Nov 2026) to Mon 7 Dec" in result.stdout
 
 
 def test_reply_replaces_an_earlier_reply_in_place(example):
     lines, _ = recorded(example, "reply", "brightpath", "--on", "2026-11-06")
     assert lines == [
-        "-    heard_back: 2026-11-05           # they answered; inquiries after this are cancelled",
+        "-    heard_back: 2026-11-05           # they answered: the next inquiry waits two weeks",
         # The comment spoke of the old date: kept, marked as such.
-        '+    heard_back: 2026-11-06           # was: 2026-11-05, "they answered; inquiries after this are cancelled"',
+        '+    heard_back: 2026-11-06           # was: 2026-11-05, "they answered: the next inquiry waits two weeks"',
     ]
 
 
@@ -444,12 +449,10 @@ def test_validate_warns_about_a_done_entry_that_matches_nothing(example):
     result = run("validate", str(example), "--strict", *TODAY)
     assert result.exit_code == 4
     line = text[: text.index("{step: follow_up-1, date: 2026-11-10}")].count("\n") + 1
-    assert (
-        result.stderr.splitlines()[0]
-        == (
-            f"{example}:{line}:9: warning: copperleaf done: 'follow_up-3' matches no planned "
-            "step; the steps are: debrief, thank_you"  # follow_up-1, not sent before the offer, is dropped
-        )
+    assert result.stderr.splitlines()[0] == (
+        f"{example}:{line}:9: warning: copperleaf done: 'follow_up-3' matches no planned "
+        # follow_up-1, not sent before the offer, stays as it was, no longer due
+        "step; the steps are: debrief, thank_you, follow_up-1"
     )
 
 

@@ -100,7 +100,7 @@ def test_the_server_s_date_decides_never_the_date_header():
     assert not watch.matches(message("dana@acme.example", None))
 
 
-def test_answered_or_decided_interviews_are_not_searched_and_a_new_decision_reopens():
+def test_decided_interviews_are_not_searched_and_answered_ones_still_are():
     search = load_search(
         interview(id="answered", heard_back="2026-11-06"),
         interview(id="decided", outcome={"result": "offer", "date": "2026-11-09"}),
@@ -117,7 +117,8 @@ def test_answered_or_decided_interviews_are_not_searched_and_a_new_decision_reop
         ),
     )
     found = {w.interview.id: w for w in watches(search)}
-    assert sorted(found) == ["open", "waiting-again"]
+    # A reply that is no outcome ends nothing (rule 5): only the outcome stops the search.
+    assert sorted(found) == ["answered", "open", "said-earlier", "waiting-again"]
     again = found["waiting-again"]
     assert not again.matches(message("dana@acme.example", datetime(2026, 11, 6, 20, 0, tzinfo=UTC)))
     assert again.matches(message("dana@acme.example", datetime(2026, 11, 7, 14, 0, tzinfo=UTC)))

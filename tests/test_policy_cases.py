@@ -310,20 +310,22 @@ def test_an_earlier_rounds_inquiry_is_no_unmatched_done_entry(tmp_path):
     assert result.exit_code == 0, result.output
 
 
-# -- a reply stops the inquiries ---------------------------------------------------------
+# -- a reply restarts the wait -------------------------------------------------------------
 
 
-def test_a_reply_without_a_new_date_stops_the_inquiries_planned_for_the_stated_date():
+def test_a_reply_without_a_new_date_moves_the_inquiries_planned_for_the_stated_date():
     items = plan_of(interview(decision_expected="2026-11-20", heard_back="2026-11-12"))
-    assert not steps(items, "follow_up")
-    assert not steps(items, "check_in")
-    assert [i.key for i in items] == ["debrief", "thank_you"]
+    first, final = steps(items, "follow_up")
+    # 14 days after Thu 12 Nov is Thanksgiving: Fri 27 Nov; the final a week after.
+    assert (local_day(first), local_day(final)) == (date(2026, 11, 27), date(2026, 12, 4))
+    assert len(steps(items, "check_in")) == 6
 
 
-def test_a_reply_on_the_decision_day_stops_the_inquiries_too():
+def test_a_reply_on_the_decision_day_moves_the_inquiries_too():
     items = plan_of(interview(decision_expected="2026-11-20", heard_back="2026-11-20"))
-    assert not steps(items, "follow_up")
-    assert not steps(items, "check_in")
+    first, final = steps(items, "follow_up")
+    assert (local_day(first), local_day(final)) == (date(2026, 12, 4), date(2026, 12, 11))
+    assert steps(items, "check_in")
 
 
 def test_a_reply_that_brings_a_new_date_plans_the_chain_again_from_it():
@@ -345,7 +347,7 @@ def test_a_new_date_in_a_reply_may_be_relative_to_the_reply():
     assert search.interviews[0].heard_back == date(2026, 11, 12)
 
 
-def test_reply_prints_what_it_cancelled_and_writes_the_new_date_with_the_reply(tmp_path):
+def test_reply_prints_what_it_moved_and_writes_the_new_date_with_the_reply(tmp_path):
     path = tmp_path / "acme.yaml"
     path.write_text(search_text(interview(decision_expected="2026-11-20")), "utf-8")
     args = ["-f", str(path), "--today", "2026-11-23"]
@@ -353,9 +355,11 @@ def test_reply_prints_what_it_cancelled_and_writes_the_new_date_with_the_reply(t
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "Acme answered on Thu 12 Nov 2026",
-        "  cancelled: Follow-up 1 → Dana Lee (Mon 23 Nov 2026)",
-        "  cancelled: Final follow-up → Dana Lee (Mon 30 Nov 2026)",
-        "  cancelled: Check-in 1 → Dana Lee (Mon 4 Jan 2027), and 5 later check-ins",
+        "  moved: Follow-up 1 → Dana Lee (Mon 23 Nov 2026) to Fri 27 Nov (Acme answered on "
+        "Thu 12 Nov, and the next inquiry waits 14 days after their last word; Thu 26 Nov is "
+        "Thanksgiving Day)",
+        "  moved: Final follow-up → Dana Lee (Mon 30 Nov 2026) to Fri 4 Dec (follow-up 1 moved "
+        "17 days later, and it moves with it; follow-ups stay 7 days apart)",
     ]
     assert "  heard_back: 2026-11-12\n" in path.read_text("utf-8")
     again = CliRunner().invoke(
@@ -365,7 +369,7 @@ def test_reply_prints_what_it_cancelled_and_writes_the_new_date_with_the_reply(t
     text = path.read_text("utf-8")
     assert "  heard_back: {date: 2026-11-12, decision_expected: 2026-12-04}\n" in text
     assert "  decision_expected: '2026-11-20'\n" in text  # what they said at the interview
-    assert "  planned: Follow-up 1 → Dana Lee (Mon 7 Dec 2026)" in again.stdout
+    assert "  moved: Follow-up 1 → Dana Lee (Fri 27 Nov 2026) to Mon 7 Dec" in again.stdout
 
 
 # -- after the holidays: the seasons people take off together ----------------------------

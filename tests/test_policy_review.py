@@ -50,10 +50,13 @@ def test_a_reply_that_led_to_a_new_round_does_not_stop_that_rounds_chain():
     assert steps(items, "follow_up")[0].reason == "7 days after the interview on Mon 16 Nov"
 
 
-def test_a_reply_after_the_latest_round_still_stops_the_chain():
+def test_a_reply_after_the_latest_round_restarts_its_wait():
     rounds = [a_round("2026-11-02 10:00"), a_round("2026-11-16 10:00", ELI)]
     items = plan_of(interview(rounds=rounds, heard_back="2026-11-18"))
-    assert not steps(items, "follow_up") and not steps(items, "check_in")
+    first, final = steps(items, "follow_up")
+    assert (first.round, first.start.date()) == (2, date(2026, 12, 2))  # 18 Nov + 14 days
+    assert final.start.date() == date(2026, 12, 9)
+    assert steps(items, "check_in")
 
 
 def test_the_inbox_still_watches_an_interview_whose_reply_came_before_its_latest_round():
@@ -61,7 +64,8 @@ def test_the_inbox_still_watches_an_interview_whose_reply_came_before_its_latest
     invited = load_search(interview(rounds=rounds, heard_back="2026-11-10"))
     answered = load_search(interview(rounds=rounds, heard_back="2026-11-18"))
     assert [w.interview.id for w in watches(invited)] == ["acme"]
-    assert watches(answered) == []
+    # A reply that is no outcome ends nothing: the next answer is still awaited.
+    assert [w.interview.id for w in watches(answered)] == ["acme"]
 
 
 # -- an outcome before the thank-you -----------------------------------------------------------

@@ -127,8 +127,8 @@ def test_rule_1_never_before_the_stated_decision_date():
     assert local_day(final) == date(2026, 11, 30)
     # Its reason walks from the nominal day to the real one without contradicting itself.
     assert final.reason == (
-        "14 days after the interview on Mon 2 Nov; then 14 days later, keeping its "
-        "spacing from the follow-up before it"
+        "14 days after the interview on Mon 2 Nov; moved to Mon 30 Nov because follow-up 1 "
+        "moved 14 days later, and it moves with it"
     )
 
 
@@ -170,23 +170,44 @@ def test_rule_4_at_most_max_follow_ups_and_the_last_is_final(cap):
     assert [i.final for i in inquiries] == [n == cap for n in range(1, cap + 1)]
 
 
-def test_rule_5_a_reply_cancels_every_inquiry_after_it():
+def test_rule_5_a_reply_restarts_the_wait_and_ends_nothing():
     sent = [{"step": "follow_up-1", "date": "2026-11-09"}]
     items = plan_of(interview(heard_back="2026-11-10", done=sent))
-    assert [local_day(i) for i in steps(items, "follow_up")] == [date(2026, 11, 9)]
-    assert not steps(items, "check_in")
+    first, final = steps(items, "follow_up")
+    assert first.done == date(2026, 11, 9)
+    # 14 days after their answer of Tue 10 Nov; the cap counts the one sent.
+    assert local_day(final) == date(2026, 11, 24) and final.final
+    assert final.reason == (
+        "14 days after the interview on Mon 2 Nov; moved to Tue 24 Nov because Acme answered "
+        "on Tue 10 Nov, and the next inquiry waits 14 days after their last word"
+    )
+    check_ins = steps(items, "check_in")
+    assert len(check_ins) == 6
+    # A month after the final one is Thu 24 Dec, in the year-end season.
+    assert local_day(check_ins[0]) == date(2027, 1, 4)
 
 
-def test_rule_5_an_inquiry_due_before_the_reply_and_never_sent_is_dropped_not_past():
-    items = plan_of(interview(heard_back="2026-11-10"))
-    assert not steps(items, "follow_up")
+def test_rule_5_the_wait_after_a_reply_is_a_policy_setting():
+    items = plan_of(interview(heard_back="2026-11-10", policy={"wait_after_reply_days": 21}))
+    assert local_day(steps(items, "follow_up")[-1]) == date(2026, 12, 1)
 
 
-def test_rule_5_a_reply_with_a_new_date_plans_the_chain_again():
+def test_rule_5_an_inquiry_due_before_the_reply_and_never_sent_stays_no_longer_due():
+    items = plan_of(interview(heard_back="2026-11-10"), today=date(2026, 11, 23))
+    first, final = steps(items, "follow_up")
+    assert (local_day(first), first.status, first.done) == (date(2026, 11, 9), "overtaken", None)
+    assert first.overtaken == "Acme answered on Tue 10 Nov"
+    assert local_day(final) == date(2026, 11, 24) and final.status == "upcoming"
+
+
+def test_rule_5_a_reply_with_a_new_date_waits_for_the_later_of_it_and_two_weeks():
     items = plan_of(interview(heard_back={"date": "2026-11-10", "decision_expected": "2026-12-01"}))
     first, final = steps(items, "follow_up")
-    assert local_day(first) == date(2026, 12, 2)
-    assert local_day(final) == date(2026, 12, 9)
+    assert first.overtaken and local_day(first) == date(2026, 11, 9)
+    assert local_day(final) == date(2026, 12, 2)  # the business day after Tue 1 Dec
+    assert "Acme answered on Tue 10 Nov that it decides on Tue 1 Dec" in final.reason
+    early = plan_of(interview(heard_back={"date": "2026-11-10", "decision_expected": "2026-11-12"}))
+    assert local_day(steps(early, "follow_up")[-1]) == date(2026, 11, 24)  # two weeks win
     assert steps(items, "check_in")
 
 
@@ -206,7 +227,9 @@ def test_rule_6_withdrawing_cancels_pending_inquiries():
 
 def test_rule_6_a_rejection_plans_the_reply_and_monthly_check_ins():
     items = plan_of(interview(outcome={"result": "rejected", "date": "2026-11-12"}))
-    assert not steps(items, "follow_up")  # 9 Nov was before the rejection, and not sent
+    # 9 Nov was before the rejection, and not sent: it stays, no longer due; 16 Nov goes.
+    (first,) = steps(items, "follow_up")
+    assert (local_day(first), first.overtaken) == (date(2026, 11, 9), "the rejection on Thu 12 Nov")
     (reply,) = steps(items, "rejection_reply")
     assert local_day(reply) == date(2026, 11, 13)
     check_ins = steps(items, "check_in")
@@ -396,12 +419,20 @@ def test_rule_13_a_reply_after_the_holiday_note_day_plans_no_note_before_it():
     reply = {"date": "2026-12-28", "decision_expected": "2027-01-08"}
     items = plan_of(greystone(reply), today=date(2026, 12, 28))
     assert not steps(items, "holiday_note")
+    # Both inquiries were due before their answer (Wed 16 and 23 Dec): they stay there, no
+    # longer due, and count towards the cap; everything still to come is after the answer:
+    # the check-ins from the day they said they decide.
     assert all(
         local_day(i) >= date(2026, 12, 28)
         for i in items
-        if i.step.value != "debrief" and i.step.value != "thank_you"
+        if not i.overtaken and i.step.value not in ("debrief", "thank_you")
     )
-    assert local_day(steps(items, "follow_up")[0]) == date(2027, 1, 11)
+    first, final = steps(items, "follow_up")
+    assert [(local_day(i), i.status) for i in (first, final)] == [
+        (date(2026, 12, 16), "overtaken"),
+        (date(2026, 12, 23), "overtaken"),
+    ]
+    assert local_day(steps(items, "check_in")[0]) == date(2027, 2, 8)
 
 
 def test_rule_13_the_reply_command_plans_nothing_before_the_reply(tmp_path):
@@ -466,8 +497,9 @@ def test_rule_15_a_holiday_note_waits_three_business_days_after_their_answer():
 
 def test_rule_15_an_inquiry_waits_after_their_answer_even_past_the_decision():
     reply = {"date": "2026-11-16", "decision_expected": "2026-11-17"}
-    first = steps(plan_of(interview(heard_back=reply)), "follow_up")[0]
-    assert local_day(first) == date(2026, 11, 19)
+    quick = interview(heard_back=reply, policy={"wait_after_reply_days": 1})
+    final = steps(plan_of(quick), "follow_up")[-1]
+    assert local_day(final) == date(2026, 11, 19)
 
 
 def test_the_timeline_panel_shows_the_when_line_in_both_zones():

@@ -12,7 +12,7 @@ from followup_cal import service
 from followup_cal.journal.state import ExportState
 from followup_cal.loader import parse
 from followup_cal.loader.business_calendar import calendar_for
-from followup_cal.plan.followups import PENDING_STEPS, Step
+from followup_cal.plan.followups import PENDING_STEPS, Step, fmt_day
 
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC"]
 DAY0 = date(2026, 1, 1)
@@ -102,20 +102,27 @@ def test_hard_rules_hold_for_random_interviews(text):
             assert local > item.recipient.away_until, (item.key, local, item.reason)
         if item.step in PENDING_STEPS and interview.no_follow_up:
             assert item.step is Step.CHECK_IN and "check_ins" in interview.policy.explicit
-        replanned = (
-            interview.decision_expected
-            and interview.heard_back
-            and (interview.decision_expected >= interview.heard_back)
-        )
-        if item.step is Step.FOLLOW_UP and interview.heard_back and not replanned:
-            assert local <= interview.heard_back
-        if item.step is Step.FOLLOW_UP and interview.outcome:
-            assert local <= interview.outcome.on
+        # Rule 5: a reply restarts the wait; what was due before it stays, no longer due.
+        reply = interview.heard_back
+        if reply and interview.outcome and interview.outcome.on <= reply:
+            reply = None  # the outcome ended the chain first
+        if item.step is Step.FOLLOW_UP and reply and not item.done:
+            if item.overtaken == f"{interview.company} answered on {fmt_day(reply)}":
+                assert local < reply, (item.key, local, item.reason)
+            else:  # still to come, or overtaken by the outcome after the reply
+                wait = timedelta(days=interview.policy.wait_after_reply_days)
+                assert local >= reply + wait, (item.key, local, item.reason)
+        # Rule 6: nothing we start is left from the outcome's day on; before it, no longer due.
+        if item.step in (Step.FOLLOW_UP, Step.HOLIDAY_NOTE) and interview.outcome:
+            assert item.done or (item.overtaken and local < interview.outcome.on)
     for interview in search.interviews:
         inquiries = [
             i for i in items if i.interview.id == interview.id and i.step is Step.FOLLOW_UP
         ]
         assert len(inquiries) <= interview.policy.max_follow_ups <= 3
+        if not interview.no_follow_up and not interview.outcome:
+            # Only an outcome or no_follow_up ends the chain: a reply never does.
+            assert len(inquiries) == interview.policy.max_follow_ups
     assert len({i.uid for i in items}) == len(items)
 
 

@@ -33,16 +33,16 @@ def changed(path, *args: str) -> list[str]:
 def test_a_changed_date_keeps_its_comment_marked_as_the_old_value(example):
     lines = changed(example, "reply", "brightpath", "--on", "2026-11-06")
     assert lines == [
-        "-    heard_back: 2026-11-05           # they answered; inquiries after this are cancelled",
-        '+    heard_back: 2026-11-06           # was: 2026-11-05, "they answered; inquiries after this are cancelled"',
+        "-    heard_back: 2026-11-05           # they answered: the next inquiry waits two weeks",
+        '+    heard_back: 2026-11-06           # was: 2026-11-05, "they answered: the next inquiry waits two weeks"',
     ]
     # Changed again: the history grows, newest first.
     lines = changed(
         example, "reply", "brightpath", "--on", "2026-11-09", "--decision", "2026-11-30"
     )
     assert lines == [
-        '-    heard_back: 2026-11-06           # was: 2026-11-05, "they answered; inquiries after this are cancelled"',
-        '+    heard_back: {date: 2026-11-09, decision_expected: 2026-11-30} # was: 2026-11-06; was: 2026-11-05, "they answered; inquiries after this are cancelled"',
+        '-    heard_back: 2026-11-06           # was: 2026-11-05, "they answered: the next inquiry waits two weeks"',
+        '+    heard_back: {date: 2026-11-09, decision_expected: 2026-11-30} # was: 2026-11-06; was: 2026-11-05, "they answered: the next inquiry waits two weeks"',
     ]
 
 

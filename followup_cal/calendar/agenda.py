@@ -123,7 +123,7 @@ def build_agenda(
     shown, later = [], []
     for item in items:
         start = item.start.astimezone(zone)
-        if item.done:  # a step no longer worth sending is not planned at all
+        if item.done or item.overtaken:  # sent, or a later fact made it no longer due
             continue
         (shown if start.date() <= last else later).append((start, item))
 

@@ -196,8 +196,8 @@ class RevisedEvent:
         vevent.add("sequence", self.revision.sequence)
         for name, value in (marks or {}).items():
             vevent.add(name, value)
-        if self.event.item.done:
-            return vevent  # done: nothing to be reminded of
+        if self.event.item.done or self.event.item.overtaken:
+            return vevent  # done, or no longer due: nothing to be reminded of
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", dict(self.props)["summary"])  # in this style's words
@@ -213,7 +213,8 @@ def revise_event(
     """Hash the content and record the revision (SEQUENCE, DTSTAMP day) in the state."""
     props = event_properties(event, style)
     item = event.item
-    content = content_hash(props, None if item.done else item.interview.policy.reminder_minutes)
+    alarm = None if item.done or item.overtaken else item.interview.policy.reminder_minutes
+    content = content_hash(props, alarm)
     revision = state.revise(style.state_key(item), content, today)
     return RevisedEvent(event, props, content, revision, style)
 

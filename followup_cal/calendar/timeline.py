@@ -18,12 +18,13 @@ from followup_cal.calendar.ics import FollowupEvent, summary
 from followup_cal.plan.followups import fmt_date, fmt_day, their_time
 from followup_cal.plan.model import Interview
 
-STATES = ("done", "due", "overdue", "planned", "cancelled")
+STATES = ("done", "due", "overdue", "planned", "overtaken", "cancelled")
 STATE_TEXT = {
     "done": "done",
     "due": "due today",
     "overdue": "overdue",
     "planned": "planned",
+    "overtaken": "no longer due",
     "cancelled": "cancelled",
 }
 # Colours that stay apart for the common colour-vision deficiencies; each state also
@@ -33,6 +34,7 @@ COLOURS = {
     "due": "#e69f00",
     "overdue": "#c0392b",
     "planned": "#0072b2",
+    "overtaken": "#8a8a8a",
     "cancelled": "#8a8a8a",
 }
 
@@ -50,7 +52,13 @@ class Mark:
 
 
 # The planner's status of an item (against today), as the page names it.
-STATE_OF_STATUS = {"done": "done", "today": "due", "past": "overdue", "upcoming": "planned"}
+STATE_OF_STATUS = {
+    "done": "done",
+    "today": "due",
+    "past": "overdue",
+    "upcoming": "planned",
+    "overtaken": "overtaken",
+}
 
 
 def _outcome_text(interview: Interview) -> str:
@@ -87,6 +95,7 @@ h1 { font-size: 22px; margin: 0 0 4px; }
 .s-due { background: #e69f00; transform: rotate(45deg); }
 .s-overdue { background: #c0392b; }
 .s-planned { background: #0072b2; border-radius: 50%; }
+.s-overtaken { background: #fff; box-shadow: 0 0 0 2px #8a8a8a; border-radius: 50%; }
 .s-cancelled { background: #8a8a8a; opacity: .6; border-radius: 3px; }
 .swatch { position: static; margin: 0; display: inline-block; }
 .draft { display: none; position: fixed; right: 24px; top: 24px; bottom: 24px; width: 520px;

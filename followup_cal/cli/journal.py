@@ -93,10 +93,21 @@ def echo_plan_changes(before: Sequence[PlannedFollowup], after: Sequence[Planned
             lines.setdefault((*group[:2], "cancelled" + group[2]), []).append(
                 f"  cancelled: {describe(item)}"
             )
+        elif uid in new and new[uid].overtaken and not item.overtaken:
+            # Due before the fact and not done: it stays on its day, no longer due.
+            lines.setdefault((*group[:2], "overtaken" + group[2]), []).append(
+                f"  no longer due: {describe(item)}, not done before {new[uid].overtaken}"
+            )
         elif uid in new and new[uid].start != item.start:
             why = new[uid].reason.rsplit("; ", 1)[-1]
-            if why.startswith("moved to ") and " because " in why:
-                why = why.split(" because ", 1)[1]
+            # Each move of its day says why, in order; not a note on the hour after them.
+            moves = [
+                n.split(" because ", 1)[1]
+                for n in new[uid].reason.split("; ")
+                if n.startswith("moved to ") and " because " in n
+            ]
+            if moves:
+                why = "; ".join(moves)
             lines.setdefault((*group[:2], "moved" + group[2]), []).append(
                 f"  moved: {describe(item)} to {fmt_day(new[uid].start.date())} ({why})"
             )
@@ -338,13 +349,14 @@ def reply(
     file: str,
     today: date | None,
 ) -> None:
-    """Record that interview ID answered: inquiries and check-ins after that day are
-    cancelled, even if a decision date was given at the interview.
+    """Record that interview ID answered without an outcome: the wait starts again.
 
-    Only with --decision (a new date their reply gave) is the inquiry chain planned
-    again, to wait for that date; the date is written with the reply. A later reply
-    without --decision keeps the date an earlier one gave (and says so), unless
-    --drop-decision.
+    Nothing is cancelled: the next inquiry waits two weeks after the reply
+    (wait_after_reply_days), or until the business day after --decision (a date their
+    reply gave, written with it), whichever is later; the later ones keep their spacing.
+    A step due before the reply and not done stays on its day, no longer due. A later
+    reply without --decision keeps the date an earlier one gave (and says so), unless
+    --drop-decision. Only 'outcome' ends the search.
 
     \b
     Example:
@@ -369,12 +381,13 @@ def record_reply_and_report(
 ) -> None:
     """What 'reply' does, and 'inbox --yes' for each answer it found: write heard_back
     (with the new decision date, if any), then print what that changed in the plan."""
-    from followup_cal.journal.record import find_interview, record_reply
+    from followup_cal.journal.record import describe, find_interview, record_reply
 
     fact = _Fact.start(file, interview_id, on, today)
     if decision and decision < fact.on:
         raise UsageProblem(f"--decision {decision} is before the reply ({fact.on}); expected later")
-    updated = record_reply(file, interview_id, fact.on, decision, by, keep_decision)
+    gave_way: list[tuple[str, date]] = []
+    updated = record_reply(file, interview_id, fact.on, decision, by, keep_decision, gave_way)
     now = find_interview(updated, interview_id)
     note = f"; they decide on {fmt_day(decision)} {decision.year}" if decision else ""
     stored = fact.interview.new_decision
@@ -389,6 +402,16 @@ def record_reply_and_report(
     if now.answered_by is not None:
         note += f"; written by {now.answered_by.name}"
     click.echo(f"{fact.interview.company} answered on {fmt_day(fact.on)} {fact.on.year}{note}")
+    latest = fact.interview.latest_round.number
+    for key, _day in gave_way:
+        # Two facts disagree: an older move of the user's and their newer answer.
+        item = next(i for i in fact.before if i.key == key and i.round == latest)
+        said = f" that it decides on {fmt_day(now.new_decision)}" if now.new_decision else ""
+        click.echo(
+            f"  your move gives way: {describe(item)} was moved there in your calendar before "
+            f"{fact.interview.company} answered on {fmt_day(fact.on)}{said}; it now follows "
+            "their answer (move it again to choose another day)"
+        )
     fact.echo_changes(updated)
 
 
@@ -418,7 +441,8 @@ def outcome(
 ) -> None:
     """Record how interview ID ended: offer, rejected or withdrawn.
 
-    Every inquiry after that day is cancelled. A rejection plans a short reply and the
+    Every step still to come from that day on is cancelled; one due before it and not
+    done stays on its day, no longer due. A rejection plans a short reply and the
     monthly check-ins that keep the contact.
 
     \b

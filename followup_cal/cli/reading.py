@@ -149,7 +149,7 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
 
         click.echo(json.dumps([_row(i) for i in items], indent=2, ensure_ascii=False))
         return
-    marks = {"past": " ", "today": ">", "upcoming": " ", "done": "✓"}
+    marks = {"past": " ", "today": ">", "upcoming": " ", "done": "✓", "overtaken": "-"}
     for item in items:
         local = item.start.astimezone(search.me.timezone)
         who = item.recipient.name if item.recipient else "(me)"
@@ -157,9 +157,11 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
             f"{marks[item.status]} {local:%Y-%m-%d %a %H:%M}  {item.interview.id:<18} "
             f"{item.key:<16} {pad(who, 20)} {item.interview.company}"
         )
+    overtaken = any(item.status == "overtaken" for item in items)
     click.echo(
-        f"{len(items)} follow-ups; times in {search.me.timezone.key}; "
-        "✓ done, > due today, no mark: not done yet"
+        f"{len(items)} follow-ups; times in {search.me.timezone.key}; ✓ done, > due today, "
+        + ("- no longer due (their answer came first), " if overtaken else "")
+        + "no mark: not done yet"
     )
 
 

@@ -28,6 +28,7 @@ from followup_cal.journal.refusals import refuse_aliases, refuse_uid_clashes
 from followup_cal.journal.yamledit import EditableYaml
 from followup_cal.loader import LAST_INTERVIEW, decode, parse
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_date
+from followup_cal.plan.inquiries import moves_a_reply_overrules
 from followup_cal.plan.model import Interview, Result, SearchFile, slugify
 
 # Steps recorded per recipient (each person gets their own); the rest go to one person.
@@ -307,6 +308,21 @@ def step_facts_edit(
     return edit
 
 
+def _take_out_moves(node: CommentedMap, key: str, round_number: int) -> None:
+    """Remove every moved: line of inquiry ``key`` of that round (moved: once empty)."""
+    lines = node.get("moved") or []
+    for index in reversed(range(len(lines))):
+        line = lines[index]
+        if (
+            isinstance(line, dict)
+            and line.get("step") == key
+            and line.get("round", round_number) == round_number
+        ):
+            del lines[index]
+    if not lines and "moved" in node:
+        del node["moved"]
+
+
 def _take_out(node: CommentedMap, entry: CommentedMap) -> None:
     """Remove the done: line that says ``entry`` (and done: itself once empty)."""
     lines = node.get("done") or []
@@ -327,9 +343,14 @@ def record_reply(
     decision: date | None,
     by: NewPerson | None = None,
     keep_decision: bool = True,
+    gave_way: list[tuple[str, date]] | None = None,
 ) -> SearchFile:
     """Write heard_back. A decision date an earlier reply gave is kept when this one gives
-    none (unless ``keep_decision`` is False): a second answer rarely takes it back."""
+    none (unless ``keep_decision`` is False): a second answer rarely takes it back.
+
+    A move pulled from the calendar before this reply, of an inquiry still to come, to a
+    day the reply rules out (rules 1 and 5) gives way to it: its ``moved:`` lines go, and
+    ``gave_way`` gets (step key, the day it was moved to) for the caller to say so."""
 
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         interview = find_interview(search, interview_id)
@@ -337,6 +358,11 @@ def record_reply(
         kept = decision or (interview.new_decision if keep_decision else None)
         if kept is not None and kept < on:
             kept = None  # a date already past when they wrote again says nothing more
+        overruled = moves_a_reply_overrules(interview, on, kept)
+        if gave_way is not None:
+            gave_way[:] = overruled
+        for key, _ in overruled:
+            _take_out_moves(node, key, interview.latest_round.number)
         writer = person_value(interview, by) if by else None
         if kept is None and writer is None:
             doc.set_key(node, "heard_back", on)

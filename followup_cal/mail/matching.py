@@ -197,12 +197,11 @@ def _people(interview: Interview, mine: str) -> list[tuple[str, str]]:
 
 
 def is_open(interview: Interview) -> bool:
-    """Still waiting to hear: a round held (not every one cancelled), no outcome, and no
-    reply that ended the inquiries (a reply that gave a new decision date leaves them
-    waiting again)."""
+    """Still waiting to hear: a round held (not every one cancelled) and no outcome (a
+    reply that is none ends nothing, rule 5)."""
     if interview.outcome is not None or not interview.held_rounds:
         return False  # decided, or every round cancelled: nothing to hear back about
-    return interview.reply_ending_chain is None
+    return True
 
 
 def watches(search: SearchFile, since: date | None = None) -> list[Watch]:

@@ -76,9 +76,12 @@ class PlannedFollowup:
     by_letter: bool = False
     occasion: str = ""  # the holiday a holiday note is for
     done: date | None = None  # the day the user recorded it as done
+    # Not done, and due before a fact that came after it (their reply, the outcome):
+    # the fact, 'Acme answered on Tue 10 Nov'. It stays on its day, no longer due.
+    overtaken: str = ""
     # The reader's zone, when a round's own zone sets their clock apart from the user's.
     their_zone: ZoneInfo | None = None
-    # "done", or else "past", "today" or "upcoming" relative to the plan's today.
+    # "done", "overtaken", or else "past", "today" or "upcoming" relative to the plan's today.
     status: str = "upcoming"
 
     @property

@@ -320,17 +320,6 @@ class Interview:
         return held[-1] if held else self.rounds[-1]
 
     @property
-    def reply_ending_chain(self) -> date | None:
-        """The day of the reply that ends the inquiries, or None: a reply that gave a new
-        decision date leaves them waiting again (rule 5), and one before the latest round
-        was their answer to an earlier round: what it led to is that round (rule 7)."""
-        if self.heard_back is None or self.new_decision is not None:
-            return None
-        if self.heard_back < self.latest_round.start.date():
-            return None
-        return self.heard_back
-
-    @property
     def addressee(self) -> Person:
         """Who the notes we start (inquiries, the holiday note) go to: whoever wrote
         their reply, when the user said so, else the contact."""

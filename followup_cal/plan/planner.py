@@ -8,205 +8,22 @@ Each planned item says in words why it is on its date.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from functools import cached_property
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from followup_cal.plan.context import Context, Day
 from followup_cal.plan.followups import PlannedFollowup, Step, count_of, fmt_day
-from followup_cal.plan.model import Channel, Interview, Person, Profile, Result
-from followup_cal.plan.seasons import holiday_period, season_at
+from followup_cal.plan.inquiries import inquiries
+from followup_cal.plan.model import Channel, Interview, Profile, Result
 from followup_cal.plan.thank_you import thank_you_time
-from followup_cal.plan.their_clock import inquiry_on_their_clock, thank_you_on_their_clock
+from followup_cal.plan.their_clock import thank_you_on_their_clock
 from followup_cal.plan.workdays import WorkCalendar
 
 
-class _Day:
-    """A date being moved by rules, remembering every move for the explanation."""
-
-    def __init__(self, day: date, why: str) -> None:
-        self.day = day
-        self.notes = [why]
-
-    def move(self, day: date, why: str) -> None:
-        self.notes.append(f"moved to {fmt_day(day)} because {why}")
-        self.day = day
-
-    def to_business_day(self, cal: WorkCalendar) -> None:
-        if not cal.is_business_day(self.day):
-            why = cal.why_not(self.day)
-            self.notes.append(f"moved to {fmt_day(cal.on_or_after(self.day))} because {why}")
-            self.day = cal.on_or_after(self.day)
-
-    def after_absence(self, cal: WorkCalendar, person: Person) -> None:
-        if person.away_until and self.day <= person.away_until:
-            back = cal.after(person.away_until)
-            self.move(back, f"{person.name} is away until {fmt_day(person.away_until)}")
-
-    @property
-    def reason(self) -> str:
-        return "; ".join(self.notes)
-
-
-@dataclass
-class _Context:
-    interview: Interview
-    me: Profile
-    cal: WorkCalendar
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return self.me.timezone
-
-    @cached_property
-    def base_day(self) -> date:
-        """The day the latest round was held, in my zone: what the inquiry chain counts
-        from ("a week after the interview"), even when it ran past midnight."""
-        return self.interview.latest_round.start.astimezone(self.zone).date()
-
-    @cached_property
-    def holiday_period(self) -> tuple[date, date, str, date] | None:
-        """The holidays the decision waits on (shared by the inquiry chain and the holiday
-        note, so it is looked up once): those the employer named (decision_after_holidays),
-        or those the decision date lies beyond; never when the user said false."""
-        interview = self.interview
-        decision = interview.new_decision or interview.decision_expected
-        if interview.decision_after_holidays is False or not (
-            interview.decision_after_holidays or decision
-        ):
-            return None
-        period = holiday_period(self.cal, self.me.country, self.base_day)
-        if period is None or interview.decision_after_holidays:
-            return period
-        if decision and self.base_day < period[0] and period[3] < decision:
-            return period
-        return None
-
-    @cached_property
-    def decision_wait(self) -> tuple[date, str, str] | None:
-        """The last day no inquiry comes before (rules 1, 5 and 11): the date they decide
-        on, or the end of the holidays the decision waits on; with why an inquiry moves
-        past it, and how a check-in counted from it names it."""
-        interview, company = self.interview, self.interview.company
-        wait: tuple[date, str, str] | None = None
-        if interview.new_decision:
-            # Rule 5: their reply gave a new date, and the chain waits for it.
-            day = interview.new_decision
-            answered = fmt_day(interview.heard_back or day)
-            wait = (
-                day,
-                f"{company} answered on {answered} that it decides on {fmt_day(day)}",
-                f"{fmt_day(day)}, the day {company} said on {answered} it decides",
-            )
-        elif interview.decision_expected:
-            day = interview.decision_expected
-            wait = (
-                day,
-                f"{company} said it decides on {fmt_day(day)}",
-                f"{fmt_day(day)}, the day {company} said it decides",
-            )
-        period = self.holiday_period
-        if period and (wait is None or period[1] > wait[0]):
-            wait = (
-                period[1],
-                f"{company} decides after {period[2]}",
-                f"{period[2]} (to {fmt_day(period[1])}), which the decision waits on",
-            )
-        return wait
-
-    @cached_property
-    def quiet_after_reply(self) -> tuple[date, str] | None:
-        """The first day a note we start may go after the contact's own reply, and why."""
-        heard = self.interview.heard_back
-        if heard is None:
-            return None
-        count = self.interview.policy.quiet_after_reply_business_days
-        return (
-            self.cal.add_business_days(heard, count),
-            f"{self.interview.company} answered on {fmt_day(heard)}, and a note you start "
-            f"waits {count_of(count, 'business day')} after their answer",
-        )
-
-    def keep_clear(self, d: _Day) -> bool:
-        """Rules 13 and 14: a note we start waits for the quiet days after their reply and
-        never lands inside a holiday season; whether ``d`` moved."""
-        start = d.day
-        quiet = self.quiet_after_reply
-        if quiet and d.day < quiet[0]:
-            d.move(quiet[0], quiet[1])
-        season = season_at(self.cal, self.me.country, d.day)
-        if season:
-            d.move(
-                self.cal.after(season[1]),
-                f"{fmt_day(d.day)} falls in {season[2]} ({fmt_day(season[0])} to "
-                f"{fmt_day(season[3])}), when most people are away",
-            )
-        return d.day != start
-
-    def at_send_time(self, day: date) -> datetime:
-        return datetime.combine(day, self.interview.policy.send_time, tzinfo=self.zone)
-
-    def mark_done(self, item: PlannedFollowup) -> PlannedFollowup:
-        """The item as recorded in ``done:``: on the day it was done, which may differ
-        from the planned one; unchanged when not recorded."""
-        recipient = item.recipient.name if item.recipient else None
-        on = self.interview.done_on(item.key, item.round, recipient)
-        if on is None or item.done is not None:
-            return item
-        planned = item.start.astimezone(self.zone).date()
-        if on == planned:
-            return replace(item, done=on, reason=f"done on {fmt_day(on)}; {item.reason}")
-        return replace(
-            item,
-            start=self.at_send_time(on),
-            done=on,
-            reason=f"done on {fmt_day(on)}, planned for {fmt_day(planned)}: {item.reason}",
-        )
-
-    def as_user_left_it(self, item: PlannedFollowup) -> PlannedFollowup | None:
-        """A step not done as the user left it in their calendar: None when they
-        deleted it (``skipped:``), on their day and at the same hour when they moved it
-        (``moved:``)."""
-        if item.done is not None:
-            return item
-        recipient = item.recipient.name if item.recipient else None
-        if self.interview.skipped_on(item.key, item.round, recipient) is not None:
-            return None
-        moved = self.interview.moved_to(item.key, item.round, recipient)
-        local = item.start.astimezone(self.zone)
-        if moved is None:
-            return item
-        start = datetime.combine(moved[0], moved[1] or local.time(), tzinfo=self.zone)
-        if start == local:
-            return item
-        why = "because you moved it in your calendar"
-        if moved[0] != local.date():
-            reason = f"{item.reason}; moved to {fmt_day(moved[0])} {why}"
-        elif why in item.reason:  # an inquiry: its day was moved in the chain already
-            reason = item.reason
-        else:
-            reason = f"{item.reason}; at {start:%H:%M} {why}"
-        return replace(item, start=start, reason=reason)
-
-    def item(self, step: Step, when: datetime, reason: str, **kwargs: object) -> PlannedFollowup:
-        duration = timedelta(minutes=self.interview.policy.event_minutes)
-        if step is Step.DEBRIEF:
-            duration = max(duration, timedelta(minutes=30))
-        kwargs.setdefault("round", self.interview.latest_round.number)
-        return PlannedFollowup(
-            interview=self.interview,
-            step=step,
-            start=when,
-            duration=duration,
-            reason=reason,
-            **kwargs,  # type: ignore[arg-type]
-        )
-
-
-def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
+def _round_steps(ctx: Context) -> Iterable[PlannedFollowup]:
     """Rule 7: every round held gets its own debrief and a thank-you to each interviewer."""
     interview, pol = ctx.interview, ctx.interview.policy
     for rnd in interview.held_rounds:
@@ -238,89 +55,8 @@ def _round_steps(ctx: _Context) -> Iterable[PlannedFollowup]:
             )
 
 
-def _inquiries(ctx: _Context) -> list[PlannedFollowup]:
-    """Rules 1, 2, 4 and 10: the inquiry chain counted from the latest round."""
-    interview, pol, cal = ctx.interview, ctx.interview.policy, ctx.cal
-    base = ctx.base_day
-    offsets = pol.inquiry_offsets()
-    wait_until, wait_why, _ = ctx.decision_wait or (None, "", "")
-
-    items: list[PlannedFollowup] = []
-    shift = timedelta(0)
-    waiting = True
-    previous: date | None = None
-    for index, offset in enumerate(offsets):
-        number = index + 1
-        # Rule 4: the last inquiry is the final one, even when it is the only one.
-        final = number == len(offsets)
-        d = _Day(
-            base + timedelta(days=offset) + shift,
-            f"{offset} days after the interview on {fmt_day(base)}",
-        )
-        if shift:
-            # Said as a step from the nominal day, so the reason never contradicts itself.
-            later = "later" if shift.days > 0 else "earlier"
-            d.notes.append(
-                f"then {count_of(abs(shift.days), 'day')} {later}, keeping its spacing from "
-                "the follow-up before it"
-            )
-        sent = interview.done_on(
-            f"follow_up-{number}", interview.latest_round.number, interview.contact.name
-        )
-        if not sent and waiting and wait_until and d.day <= wait_until:
-            # The first inquiry not yet sent waits for the decision; later ones keep
-            # their spacing from it.
-            moved = cal.after(wait_until)
-            shift = moved - d.day
-            d.move(moved, wait_why)
-        waiting = waiting and bool(sent)
-        if previous and d.day < previous + timedelta(days=pol.min_days_between_follow_ups):
-            d.move(
-                previous + timedelta(days=pol.min_days_between_follow_ups),
-                f"follow-ups stay {pol.min_days_between_follow_ups} days apart",
-            )
-        d.after_absence(cal, interview.contact)
-        d.to_business_day(cal)
-        if not sent:
-            # The later inquiries keep their spacing from where this one waits to.
-            before = d.day
-            ctx.keep_clear(d)
-            shift += d.day - before
-        moved = interview.moved_to(
-            f"follow_up-{number}", interview.latest_round.number, interview.contact.name
-        )
-        if moved and not sent and moved[0] != d.day:
-            # The user's day wins over every rule; the inquiries after it keep their
-            # spacing from it (and the 7 days below).
-            shift += moved[0] - d.day
-            d.move(moved[0], "you moved it in your calendar")
-        when, reason, theirs = inquiry_on_their_clock(
-            ctx.at_send_time(d.day),
-            d.reason,
-            interview.latest_round.start.tzinfo,
-            pol,
-            cal.work_week,
-        )
-        item = ctx.mark_done(
-            ctx.item(
-                Step.FOLLOW_UP,
-                when,
-                reason,
-                their_zone=theirs,
-                recipient=interview.addressee,
-                number=number,
-                final=final,
-                by_phone=number == 1 and interview.channel is Channel.PHONE,
-            )
-        )
-        # The next inquiry keeps its distance from the day this one was really sent.
-        previous = item.done or d.day
-        items.append(item)
-    return items
-
-
 def _check_ins(
-    ctx: _Context, anchor: date, why: str, before: Iterable[PlannedFollowup] = ()
+    ctx: Context, anchor: date, why: str, before: Iterable[PlannedFollowup] = ()
 ) -> list[PlannedFollowup]:
     """Monthly check-ins, each a single event on a business day (no RRULE: see README).
 
@@ -338,7 +74,7 @@ def _check_ins(
         previous: date | None = None  # the day before any roll to a business day
         for n in range(1, pol.check_ins + 1):
             months = n * pol.check_in_every_months
-            d = _Day(
+            d = Day(
                 anchor + relativedelta(months=months), f"{count_of(months, 'month')} after {why}"
             )
             if previous and d.day < previous + gap:
@@ -365,7 +101,7 @@ def _check_ins(
     return items
 
 
-def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
+def _holiday_note(ctx: Context) -> list[PlannedFollowup]:
     interview, cal = ctx.interview, ctx.cal
     base = ctx.base_day
     period = ctx.holiday_period
@@ -377,7 +113,7 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
         why = f", which the decision at {interview.company} waits on"
     else:
         why = f": the decision at {interview.company} is due {fmt_day(decision)}, after them"
-    d = _Day(
+    d = Day(
         cal.subtract_business_days(period[0], count),
         f"{count_of(count, 'business day')} before {period[2]} (from {fmt_day(period[0])})" + why,
     )
@@ -400,60 +136,117 @@ def _holiday_note(ctx: _Context) -> list[PlannedFollowup]:
     ]
 
 
-def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list[PlannedFollowup]:
-    """Every follow-up for one interview, following docs/policy.md."""
-    if not interview.held_rounds:
-        return []  # every round was cancelled: nothing happened to follow up on
-    ctx = _Context(interview, me, cal)
-    pol = interview.policy
-    items = list(_round_steps(ctx))
-    check_ins_wanted = not interview.no_follow_up or "check_ins" in pol.explicit
-
+def _pending(ctx: Context, history: Sequence[PlannedFollowup] = ()) -> list[PlannedFollowup]:
+    """The steps we start (inquiries, the holiday note, check-ins), before any outcome.
+    ``history``: what their reply found due before it and not sent (see ``_after_reply``)."""
+    interview = ctx.interview
+    wanted = not interview.no_follow_up or "check_ins" in interview.policy.explicit
     if interview.no_follow_up:
         # Rule 3: the employer asked for none; debrief and thank-yous only.
         pending: list[PlannedFollowup] = []
     else:
-        pending = _inquiries(ctx) + _holiday_note(ctx)
+        kept = {h.number: h for h in history if h.step is Step.FOLLOW_UP}
+        pending = inquiries(ctx, kept) + _holiday_note(ctx)
+    if not wanted:
+        return pending
+    chain = [p for p in pending if p.step is Step.FOLLOW_UP]
+    if chain:
+        final = chain[-1]
+        last = ctx.local_day(ctx.mark_done(final))
+        why = f"the final follow-up on {fmt_day(last)} went unanswered"
+        recipient = final.recipient.name if final.recipient else None
+        if interview.skipped_on(final.key, final.round, recipient) is not None:
+            # Deleted from the calendar, so never sent: it cannot have gone unanswered.
+            why = f"{fmt_day(last)}, when the final follow-up you deleted was due"
+        if ctx.reply and last < ctx.reply:
+            # Every inquiry went before their reply: the quiet months count from it, or
+            # from the day it said they decide.
+            last, why = ctx.reply, f"{interview.company}'s answer on {fmt_day(ctx.reply)}"
+            if ctx.decision_wait and ctx.decision_wait[0] > last:
+                last, _, why = ctx.decision_wait
+    elif ctx.decision_wait and ctx.decision_wait[0] > ctx.base_day:
+        # No inquiries (max_follow_ups: 0): the search goes quiet once they have
+        # decided, not while they still decide.
+        last, _, why = ctx.decision_wait
+    else:
+        last = ctx.base_day
+        why = f"the interview on {fmt_day(last)}"
+    return pending + _check_ins(ctx, last, why, history)
 
-    inquiries = [p for p in pending if p.step is Step.FOLLOW_UP]
-    # Rule 5: only a reply that brought a new decision date plans the chain again; any
-    # other reply ends it, whatever date was said at the interview, unless a later round
-    # followed it (rule 7).
-    if check_ins_wanted and interview.reply_ending_chain is None:
-        if inquiries:
-            final = inquiries[-1]
-            last = final.start.date()
-            why = f"the final follow-up on {fmt_day(last)} went unanswered"
-            recipient = final.recipient.name if final.recipient else None
-            if interview.skipped_on(final.key, final.round, recipient) is not None:
-                # Deleted from the calendar, so never sent: it cannot have gone unanswered.
-                why = f"{fmt_day(last)}, when the final follow-up you deleted was due"
-        elif ctx.decision_wait and ctx.decision_wait[0] > ctx.base_day:
-            # No inquiries (max_follow_ups: 0): the search goes quiet once they have
-            # decided, not while they still decide.
-            last, _, why = ctx.decision_wait
-        else:
-            last = ctx.base_day
-            why = f"the interview on {fmt_day(last)}"
-        pending += _check_ins(ctx, last, why)
 
-    # Rules 5 and 6: a reply or an outcome cancels what would come after it.
-    cut = interview.reply_ending_chain
-    if interview.outcome and (cut is None or interview.outcome.on < cut):
-        cut = interview.outcome.on
-    # What was done stays: it happened, whatever came after.
-    pending = [ctx.mark_done(p) for p in pending]
-    if cut is not None:
-        pending = [p for p in pending if p.done or p.start.astimezone(ctx.zone).date() <= cut]
-    answers = [d for d in (interview.heard_back, interview.outcome and interview.outcome.on) if d]
-    if answers:
-        # A note due on or before their answer and never sent is not worth sending now:
-        # it would ask after the answer. Dropped, so that no view shows it as overdue.
-        answered = max(answers)
-        pending = [p for p in pending if p.done or p.start.astimezone(ctx.zone).date() > answered]
-    items += pending
+def _after_reply(ctx: Context) -> list[PlannedFollowup]:
+    """Rule 5: a reply that is no outcome ends nothing. What was due before it and not
+    sent stays as it was, no longer due (rule 6); the rest is planned again from it."""
+    answered = ctx.reply
+    if answered is None:
+        return [ctx.mark_done(p) for p in _pending(ctx)]
+    fact = f"{ctx.interview.company} answered on {fmt_day(answered)}"
+    earlier = ctx.before_reply()
+    history = [
+        overtaken(p, fact)
+        for p in map(earlier.mark_done, _pending(earlier))
+        if _before(ctx, p, answered)
+    ]
+    kept = {p.uid for p in history}
+    # Nothing new before its cause (rule 13): a note the reply itself brought (a holiday
+    # note for the date it gave) is not planned on a day before it.
+    again = [
+        p
+        for p in map(ctx.mark_done, _pending(ctx, history))
+        if p.uid not in kept and (p.done or ctx.local_day(p) > answered)
+    ]
+    return history + again
+
+
+def _before(ctx: Context, item: PlannedFollowup, day: date) -> bool:
+    """Whether ``item`` was due before ``day`` and is still open: what a fact of that day
+    finds (one that an earlier fact overtook already keeps that fact)."""
+    return not item.done and not item.overtaken and ctx.local_day(item) < day
+
+
+def overtaken(item: PlannedFollowup, fact: str) -> PlannedFollowup:
+    """A step due before a fact and not sent: it stays on its day, no longer due."""
+    return replace(
+        item, overtaken=fact, reason=f"{item.reason}; not done before {fact}: no longer due"
+    )
+
+
+OUTCOME_FACT = {
+    Result.OFFER: "the offer on {}",
+    Result.REJECTED: "the rejection on {}",
+    Result.WITHDRAWN: "your withdrawal on {}",
+}
+
+
+def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list[PlannedFollowup]:
+    """Every follow-up for one interview, following docs/policy.md."""
+    if not interview.held_rounds:
+        return []  # every round was cancelled: nothing happened to follow up on
+    ctx = Context(interview, me, cal)
+    pol = interview.policy
+    # A reply leaves the debrief and thank-yous as they are: it answers none of them.
+    items = [ctx.mark_done(i) for i in _round_steps(ctx)]
+    pending = _after_reply(ctx)
 
     outcome = interview.outcome
+    if outcome:
+        # Rule 6: an outcome cancels what was still to come from its day on; what was
+        # due before it and not sent stays as it was, no longer due. A thank-you due after
+        # it would offer help "with the decision" already made (the rejection's reply
+        # thanks them instead), and one due that day is no longer due either.
+        on, fact = outcome.on, OUTCOME_FACT[outcome.result].format(fmt_day(outcome.on))
+        pending = [
+            overtaken(p, fact) if _before(ctx, p, on) else p
+            for p in pending
+            if p.done or p.overtaken or ctx.local_day(p) < on
+        ]
+        items = [
+            overtaken(i, fact) if _before(ctx, i, on + timedelta(days=1)) else i
+            for i in items
+            if i.done or i.step is not Step.THANK_YOU or ctx.local_day(i) <= on
+        ]
+    items += pending
+
     if outcome and outcome.result is Result.REJECTED:
         writer = outcome.by or interview.contact
         day = cal.add_business_days(outcome.on, pol.rejection_reply_business_days)
@@ -465,19 +258,10 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
             # Rule 3: answering their message is not chasing them.
             why += "; it answers their message, so it is no follow-up they asked you to skip"
         items.append(ctx.item(Step.REJECTION_REPLY, ctx.at_send_time(day), why, recipient=writer))
-    if outcome and outcome.result is Result.REJECTED and check_ins_wanted:
-        items += _check_ins(ctx, outcome.on, f"the rejection on {fmt_day(outcome.on)}", pending)
-    done = (ctx.mark_done(item) for item in items)
-    if outcome:
-        # Rule 6 for the thank-you too: one due after they decided would offer help "with
-        # the decision" already made (a rejection's reply thanks them instead).
-        zone, on = ctx.zone, outcome.on
-        done = (
-            i
-            for i in done
-            if i.step is not Step.THANK_YOU or i.done or i.start.astimezone(zone).date() <= on
-        )
-    kept = (ctx.as_user_left_it(item) for item in done)
+        if not interview.no_follow_up or "check_ins" in pol.explicit:
+            rejected = f"the rejection on {fmt_day(outcome.on)}"
+            items += _check_ins(ctx, outcome.on, rejected, pending)
+    kept = (ctx.as_user_left_it(ctx.mark_done(item)) for item in items)
     return [item for item in kept if item is not None]
 
 
@@ -492,6 +276,8 @@ def plan_followups(
             status = "past" if day < today else "today" if day == today else "upcoming"
             if item.done:
                 status = "done"
+            elif item.overtaken:
+                status = "overtaken"
             # dataclasses.replace is slow: a large search plans 150,000 items.
             planned.append(item if status == item.status else replace(item, status=status))
     planned.sort(key=lambda p: p.sort_key)

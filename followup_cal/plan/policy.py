@@ -49,6 +49,13 @@ SETTINGS: dict[str, Setting] = {
             10,
             "business days after their reply before a note you start",
         ),
+        Setting(
+            "wait_after_reply_days",
+            "int",
+            1,
+            60,
+            "days after a reply that is no outcome before the next inquiry",
+        ),
         Setting("event_minutes", "int", 5, 120, "length of a follow-up event"),
         Setting("reminder_minutes", "int", 0, 1440, "minutes before the event the alarm rings"),
     )
@@ -73,6 +80,8 @@ class Policy:
     rejection_reply_business_days: int = 1
     holiday_note_business_days: int = 3
     quiet_after_reply_business_days: int = 3
+    # Rule 5: "two weeks since your last communication" before asking again.
+    wait_after_reply_days: int = 14
     event_minutes: int = 15
     reminder_minutes: int = 0
     # Keys set explicitly at interview level; rule 3 lets an explicit ``check_ins``
