@@ -199,9 +199,8 @@ def _people(interview: Interview, mine: str) -> list[tuple[str, str]]:
 def is_open(interview: Interview) -> bool:
     """Still waiting to hear: a round held (not every one cancelled) and no outcome (a
     reply that is none ends nothing, rule 5)."""
-    if interview.outcome is not None or not interview.held_rounds:
-        return False  # decided, or every round cancelled: nothing to hear back about
-    return True
+    # Decided, or every round cancelled: nothing to hear back about.
+    return interview.outcome is None and bool(interview.held_rounds)
 
 
 def watches(search: SearchFile, since: date | None = None) -> list[Watch]:
