@@ -106,8 +106,9 @@ def test_proposes_each_answer_with_sender_and_subject_and_changes_nothing(doveco
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
+    # The interview that answered already still waits to hear: a reply ends nothing.
     assert lines[0] == (
-        "Searched INBOX at 127.0.0.1 for 3 interviews waiting to hear back: 2 answers."
+        "Searched INBOX at 127.0.0.1 for 4 interviews waiting to hear back: 2 answers."
     )
     assert "  Wed 4 Nov 10:00  Dana Lee <dana@acme.example>  Re: Thank you for today" in lines
     assert "  Thu 12 Nov 10:00  Acme Recruiting <jobs@acme.example>  Next steps" in lines
@@ -127,11 +128,12 @@ def test_proposes_each_answer_with_sender_and_subject_and_changes_nothing(doveco
     # Read-only: the file, and every message's flags (part of a maildir file's name).
     assert path.read_text() == before_yaml
     assert dovecot.message_files() == before_mail
-    # Dovecot's count: the headers of the 3 answers and the 2 look-alikes the substring
-    # search could not tell apart (never the whole mailbox), and the text of the 3
-    # answers only, for what they say.
+    # Dovecot's count: the headers of the 3 answers, Quantum's reply recorded already (it
+    # still waits to hear: a reply ends nothing) and the 2 look-alikes the substring search
+    # could not tell apart (never the whole mailbox), and the text of the 3 answers only,
+    # for what they say.
     [logout] = dovecot.logouts_after(sessions)
-    assert "hdr_count=5 " in logout and "body_count=3 " in logout, logout
+    assert "hdr_count=6 " in logout and "body_count=3 " in logout, logout
 
 
 def test_yes_records_each_reply_as_the_reply_command_would(dovecot, tmp_path):
@@ -142,7 +144,9 @@ def test_yes_records_each_reply_as_the_reply_command_would(dovecot, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert "Acme answered on Wed 4 Nov 2026" in result.output
-    assert "  cancelled: Follow-up 1 → Dana Lee (Mon 9 Nov 2026)" in result.output
+    # A reply restarts the wait (two weeks after it) and ends nothing.
+    assert "  moved: Follow-up 1 → Dana Lee (Mon 9 Nov 2026) to Wed 18 Nov" in result.output
+    assert "cancelled" not in result.output
     assert "Northwind answered on Fri 13 Nov 2026" in result.output
     diff = [
         line
@@ -150,11 +154,15 @@ def test_yes_records_each_reply_as_the_reply_command_would(dovecot, tmp_path):
         if line[:1] in "+-" and line[:3] not in ("+++", "---")
     ]
     assert diff == ["+  heard_back: 2026-11-04", "+  heard_back: 2026-11-13"]
-    # Recorded answers are not proposed again.
+    # Recorded answers are not proposed again; a later message is a new answer, and only a
+    # likely one: proposed, not recorded.
     again = run("inbox", str(path), *TODAY)
-    assert again.output.splitlines() == [
-        "Searched INBOX at 127.0.0.1 for 1 interview waiting to hear back: no answers."
-    ]
+    lines = again.output.splitlines()
+    assert (
+        lines[0] == "Searched INBOX at 127.0.0.1 for 4 interviews waiting to hear back: 1 answer."
+    )
+    assert "acme (Acme): answered on Thu 12 Nov (likely)" in lines
+    assert "Dana Lee" not in again.output and "northwind" not in again.output
 
 
 def test_since_and_folder(dovecot, tmp_path):
