@@ -16,6 +16,10 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 9   sync refused to delete every event it owns (an emptied file?); --force does it
 10  sync finished, but events edited on the server were left alone
 11  the file cannot be written back without reformatting it (nothing was changed)
+12  sync finished, but facts from the calendar that the file does not allow were not
+    recorded
+13  sync: the server refused to save or delete an event (403/409: a CalDAV precondition,
+    named), or another file's events in the calendar hold this file's UIDs
 70  internal error: a bug, reported in one line that names a report file to file with it
 130 interrupted (Ctrl-C); every write is atomic or conditional, so nothing is half-done
 ==  ==========================================================
@@ -144,3 +148,16 @@ class FactsRefused(FollowupCalError):
     (each printed with its reason) were not recorded."""
 
     exit_code = 12
+
+
+class WriteRefused(FollowupCalError):
+    """The server refused one write for a reason it names (a CalDAV precondition: a UID
+    the account already holds, data it cannot take), or the calendar holds another
+    file's events under this file's UIDs; not a matter of credentials."""
+
+    exit_code = 13
+
+
+class ServerBusy(ServerError):
+    """A write answered 5xx: the server failed on it (DAViCal's first sync with new time
+    zones), and the same write may go through when sent again."""

@@ -188,6 +188,8 @@ class RecordingProxy:
     # Changes an answer's body before the client sees it:
     # (method, path, request body, answer body) -> answer body.
     rewrite: Callable[[str, str, bytes, bytes], bytes] | None = None
+    # Answers a request itself when it returns (status, body): (method, path) -> or None.
+    answer: Callable[[str, str], tuple[int, bytes] | None] | None = None
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -214,6 +216,7 @@ class RecordingProxy:
         self.delay = 0.0
         self.before_forward = None
         self.rewrite = None
+        self.answer = None
 
     def bytes_read(self) -> int:
         """The bytes of every answer's body: what the client downloaded."""
@@ -256,6 +259,15 @@ class RecordingProxy:
                     self.send_response(proxy.status_override)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                    return
+                own = proxy.answer(self.command, self.path) if proxy.answer else None
+                if own is not None:
+                    proxy.statuses[index] = own[0]
+                    self.send_response(own[0])
+                    self.send_header("Content-Type", "application/xml; charset=utf-8")
+                    self.send_header("Content-Length", str(len(own[1])))
+                    self.end_headers()
+                    self.wfile.write(own[1])
                     return
                 if proxy.before_forward is not None:
                     proxy.before_forward(self.command, self.path)

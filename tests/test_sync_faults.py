@@ -323,10 +323,12 @@ def test_digest_401_and_403_are_told_apart(yaml_file, sabredav):
     assert "not-the-Password-123" not in wrong.output
     other = f"http://127.0.0.1:{sabredav.port}/calendars/{OTHER_USER}/default/"
     refused = sync_as_alex(yaml_file, sabredav.url, "--calendar", other)
-    assert refused.exit_code == 6
-    line = one_line(refused)  # sabre/dav lets the REPORT through, and refuses the PUT
-    assert line.startswith(other) and f"the server refuses this account access to {other}" in line
-    assert line.endswith(f"(403); logged in as '{USER}'")
+    # sabre/dav lets the REPORT through, and refuses the PUT: not the password (exit 6),
+    # a write refused for the rule it names (exit 13).
+    assert refused.exit_code == 13, refused.output
+    line = one_line(refused)
+    assert "saving an event refused: 403 need-privileges: this account may not write" in line
+    assert "credentials" not in line
     right = sync_as_alex(yaml_file, sabredav.url, "--calendar", "Default")
     assert right.exit_code == 0, right.output
     assert right.stdout.startswith("created 49,")

@@ -106,7 +106,9 @@ def sync(
     connection, TLS, timeout), 8 server error or not CalDAV, 9 refused to delete
     every event (use --force), 10 events edited on the server were left alone, 12
     facts from the calendar that the file does not allow were not recorded (each said
-    with its reason; the rest of the sync went on).
+    with its reason; the rest of the sync went on), 13 the server refused to save an
+    event for a reason it names (a CalDAV precondition: a UID the account holds
+    elsewhere...), or another file's events hold this file's UIDs.
 
     \b
     Example:

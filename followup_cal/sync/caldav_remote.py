@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from followup_cal.errors import CalendarNotFound, ServerError
+from followup_cal.errors import CalendarNotFound, ServerBusy, ServerError, WriteRefused
 from followup_cal.sync.algorithm import OWNED_SUFFIX, Remote, has_our_suffix
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
@@ -24,6 +24,7 @@ from followup_cal.sync.edits import (
     component_of,
     server_fingerprint,
 )
+from followup_cal.sync.refusals import explain
 from followup_cal.sync.transport import PATH_SAFE, Response, Transport, redact, same_site
 
 DAV = "DAV:"
@@ -355,6 +356,11 @@ class CalDAVRemote:
 </C:mkcalendar>"""
         headers = {"Content-Type": "application/xml; charset=utf-8"}
         response = self.request(url, "MKCALENDAR", body, headers, safe=False)
+        if response.status in (403, 409):
+            raise WriteRefused(
+                f"{redact(url)}: creating the calendar refused: "
+                + explain(response.status, response.body)
+            )
         if response.status not in (200, 201):
             raise ServerError(
                 f"{redact(url)}: creating the calendar failed with HTTP {response.status}"
@@ -388,6 +394,10 @@ class CalDAVRemote:
     def _write_result(self, response: Response, href: str, what: str) -> WriteResult:
         if response.status == 412:
             return WriteResult(False, None, 412)
+        if response.status in (403, 409):
+            raise WriteRefused(f"{what} refused: {explain(response.status, response.body)}")
+        if response.status >= 500:
+            raise ServerBusy(f"{redact(href)}: {what} failed with HTTP {response.status}")
         if response.status >= 400:
             raise ServerError(f"{redact(href)}: {what} failed with HTTP {response.status}")
         etag = response.headers.get("etag")

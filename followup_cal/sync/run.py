@@ -19,7 +19,13 @@ from followup_cal.calendar.ics import (
     summary,
 )
 from followup_cal.columns import one_line
-from followup_cal.errors import CalendarNotFound, ServerError, SyncRefused
+from followup_cal.errors import (
+    CalendarNotFound,
+    FollowupCalError,
+    ServerBusy,
+    ServerError,
+    SyncRefused,
+)
 from followup_cal.journal.state import ExportState
 from followup_cal.plan.model import SearchFile
 from followup_cal.sync import ledger
@@ -37,7 +43,7 @@ from followup_cal.sync.merge import with_their_copies
 from followup_cal.sync.reading import Reading, read_owned
 from followup_cal.sync.target import SyncTarget
 from followup_cal.sync.transport import redact
-from followup_cal.sync.writes import write_one
+from followup_cal.sync.writes import discard_calendar, write_again, write_one
 
 DEFAULT_CALENDAR = "Follow-ups"
 DEFAULT_TASK_LIST = "Follow-up tasks"  # a calendar holds a UID once: tasks live apart
@@ -379,13 +385,22 @@ def execute_sync(
     # against (an ETag unknown, "", makes it read that event again).
     listing = status.listings.setdefault(calendar_url, {})
 
-    def carry_out(write: Write) -> tuple[str, WriteResult | None]:
+    later: list[Write] = []  # creates answered 5xx: sent again, alone, after the others
+
+    def carry_out(write: Write) -> tuple[str, WriteResult | None] | None:
         # Each thread keeps one client for the whole run: Digest's challenge is kept
         # per thread, and a client that moved between threads would be asked again.
         if not hasattr(mine, "remote"):
             with lock:
                 mine.remote = free.pop()
-        return write_one(mine.remote, write, prepared.calendar_url, prepared.search_id)
+        try:
+            return write_one(mine.remote, write, calendar_url, prepared.search_id)
+        except ServerBusy:
+            if write.kind != "create":
+                raise
+            with lock:
+                later.append(write)  # DAViCal's parallel first PUTs of a new zone
+            return None
 
     def record(write: Write, href: str, result: WriteResult | None) -> None:
         if result is None or not result.ok:
@@ -420,22 +435,34 @@ def execute_sync(
         if progress:
             progress(write)
 
+    def settle(write: Write, outcome: tuple[str, WriteResult | None] | None) -> None:
+        if outcome is not None:
+            record(write, *outcome)
+
     try:
-        if len(remotes) == 1:
-            for write in writes:
-                record(write, *carry_out(write))
-        else:
-            with ThreadPoolExecutor(len(remotes)) as pool:
-                futures = {pool.submit(carry_out, write): write for write in writes}
-                try:
-                    for future in as_completed(futures):
-                        record(futures[future], *future.result())
-                except BaseException:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
-    finally:
-        for extra in remotes[1:]:
-            extra.close()
+        try:
+            if len(remotes) == 1:
+                for write in writes:
+                    settle(write, carry_out(write))
+            else:
+                with ThreadPoolExecutor(len(remotes)) as pool:
+                    futures = {pool.submit(carry_out, write): write for write in writes}
+                    try:
+                        for future in as_completed(futures):
+                            settle(futures[future], future.result())
+                    except BaseException:
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        raise
+        finally:
+            for extra in remotes[1:]:
+                extra.close()
+        for write in later:
+            record(write, *write_again(prepared.remote, write, calendar_url, prepared.search_id))
+    except FollowupCalError:
+        if prepared.created and not confirmed:
+            # Made by this sync, and nothing got into it: not left behind empty.
+            discard_calendar(prepared.remote, calendar_url, status)
+        raise
     present = set(owned) - ledger.removed_by_us(writes, owned) | confirmed
     # Written when what is there changed (after the creates are confirmed, never before):
     # a sync that only read or updated costs no request for it.

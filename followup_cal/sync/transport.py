@@ -40,6 +40,7 @@ LOCKED_TRIES = 8  # 423 Locked: the same request again, after 0.1 s, 0.2 s, ...
 RATE_LIMIT_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 RATE_LIMIT_REASONS = (b"rateLimitExceeded", b"userRateLimitExceeded")
 REDIRECTS = (301, 302, 307, 308)
+WRITES = ("PUT", "DELETE", "MKCALENDAR", "PROPPATCH")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # RFC 3986: what may stand unquoted in a path ('%' too: it is quoted already).
 PATH_SAFE = "/%:@!$&'()*+,;=-._~"
@@ -229,6 +230,7 @@ class Transport:
             return Response(429 if self.bearer is not None else 503, {}, b"")
         except error.AuthorizationError as exc:
             status = exc.status or 401
+            log.info("%s %s -> %d", method, redact(url).partition("?")[0], status)
             if self.bearer is not None:
                 answer = exc.body.encode() if isinstance(exc.body, str) else exc.body or b""
                 if status == 403 and any(r in answer for r in RATE_LIMIT_REASONS):
@@ -239,8 +241,9 @@ class Transport:
                     client.headers["Authorization"] = "Bearer " + self.bearer.refreshed(stale)
                     return self._send(url, method, body, headers, renewed=True)
                 raise self._refused(url, status) from None
-            if status == 403 and "{DAV:}valid-sync-token" in exc.preconditions:
-                # A precondition (an expired sync token), not a refusal: the caller's.
+            if status == 403 and (exc.preconditions or method in WRITES):
+                # A precondition (an expired sync token, a UID the account holds) or a
+                # write refused: not the credentials, the caller's to say which.
                 body = exc.body.encode() if isinstance(exc.body, str) else exc.body or b""
                 return Response(403, {}, body)
             if status == 401 and client.auth is not None and not self._asked_scheme:

@@ -3,8 +3,13 @@ the two merged) and the conditional request that puts it there."""
 
 from __future__ import annotations
 
+import logging
+
 from followup_cal.calendar.ics import FORBIDDEN
+from followup_cal.columns import one_line
+from followup_cal.errors import FollowupCalError, WriteRefused
 from followup_cal.sync.algorithm import Write
+from followup_cal.sync.cache import SyncStatus
 from followup_cal.sync.caldav_remote import CalDAVRemote, WriteResult, event_href
 from followup_cal.sync.edits import (
     EDITED_PROPERTY,
@@ -19,6 +24,9 @@ from followup_cal.sync.edits import (
     retag,
 )
 from followup_cal.sync.merge import merge
+from followup_cal.sync.transport import redact
+
+log = logging.getLogger(__name__)
 
 
 def write_one(
@@ -26,14 +34,28 @@ def write_one(
 ) -> tuple[str, WriteResult | None]:
     """(where, what came of it): one conditional PUT or DELETE; None when the server's
     copy cannot be written back as it is (see ``_body``)."""
-    if write.kind == "delete":
-        href = write.href or ""
-        return href, remote.delete(href, etag=write.etag)
-    data = _body(write, search_id)
-    href = write.href or event_href(calendar_url, write.uid)
-    if data is None:
-        return href, None
-    return href, remote.put(href, data, etag=write.etag)
+    try:
+        if write.kind == "delete":
+            href = write.href or ""
+            return href, remote.delete(href, etag=write.etag)
+        data = _body(write, search_id)
+        href = write.href or event_href(calendar_url, write.uid)
+        if data is None:
+            return href, None
+        return href, remote.put(href, data, etag=write.etag)
+    except WriteRefused as exc:
+        raise WriteRefused(f"{one_line(write.summary)} ({write.uid}): {exc}") from None
+
+
+def write_again(
+    remote: CalDAVRemote, write: Write, calendar_url: str, search_id: str
+) -> tuple[str, WriteResult | None]:
+    """A create the server failed on (5xx), sent once more, alone. Its If-None-Match
+    makes that safe: a 412 says the first one was stored after all."""
+    href, result = write_one(remote, write, calendar_url, search_id)
+    if result is not None and result.status == 412:
+        return href, WriteResult(True, None, 412)  # there, its ETag read next time
+    return href, result
 
 
 def _body(write: Write, search_id: str) -> bytes | None:
@@ -68,3 +90,15 @@ def _body(write: Write, search_id: str) -> bytes | None:
     if any(b"\n" + name.encode() in data for name in FORBIDDEN):
         return None  # written back by us, an invitation could go out
     return data
+
+
+def discard_calendar(remote: CalDAVRemote, url: str, status: SyncStatus) -> None:
+    """Remove a calendar this sync made when none of its events got there, and forget
+    it: the next sync makes it again (a failure here is only logged)."""
+    try:
+        remote.request(url, "DELETE", "", {}, safe=False)
+    except FollowupCalError as exc:
+        log.info("the empty calendar %s was not removed (%s)", redact(url), exc)
+    status.forget_calendar(url)
+    for key in [k for k, v in status.calendars.items() if v == url]:
+        del status.calendars[key]
