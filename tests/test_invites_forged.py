@@ -116,8 +116,8 @@ def spoofed_mailbox():
     mallory = "Priya Shah <mallory@evil.example>"
     name = "google_cancel.ics"
     raw = wrapped(name, mallory, "Canceled event", at(3)).replace(b"SEQUENCE:2", b"SEQUENCE:99")
-    raw = raw.replace(b"Message-ID: <google_cancel.ics@test>", b"Message-ID: <1@evil.example>")
-    assert b"SEQUENCE:99" in raw and b"<1@evil.example>" in raw
+    # The genuine mail's own Message-ID, so that it seems to be the same message.
+    assert b"SEQUENCE:99" in raw and b"Message-ID: <google_cancel.ics@test>" in raw
     server.deliver(Raw(mallory, "Canceled event", at(3), raw=raw))
     priya = "Priya Shah <priya.shah@initech.example>"
     server.deliver(Raw(priya, "Canceled event", at(4), raw=wrapped(name, priya, "Canceled", at(4))))

@@ -113,8 +113,12 @@ class Message:
 
     @property
     def key(self) -> str:
-        """The same message in two folders (Gmail's INBOX and All Mail) is one."""
-        return self.message_id or f"{self.folder}\0{self.uid}"
+        """The same message in two folders (Gmail's INBOX and All Mail) is one. Its sender
+        is part of it: anyone can write a genuine message's Message-ID into a mail of
+        their own, which then hid the genuine one (a reschedule, an answer)."""
+        if self.message_id:
+            return f"{self.message_id}\0{self.sender}"
+        return f"{self.folder}\0{self.uid}"
 
 
 # The longest address SMTP carries (RFC 5321's path, less its brackets).
