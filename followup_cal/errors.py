@@ -16,8 +16,8 @@ Only the CLI turns these into output; the rest of the package raises them. Exit 
 9   sync refused to delete every event it owns (an emptied file?); --force does it
 10  sync finished, but events edited on the server were left alone
 11  the file cannot be written back without reformatting it (nothing was changed)
-12  sync finished, but facts from the calendar that the file does not allow were not
-    recorded
+12  sync or inbox --yes finished, but facts from the calendar or the mailbox that the
+    file does not allow were not recorded
 13  sync: the server refused to save or delete an event (403/409: a CalDAV precondition,
     named), or another file's events in the calendar hold this file's UIDs
 70  internal error: a bug, reported in one line that names a report file to file with it
@@ -144,8 +144,9 @@ class SyncConflicts(FollowupCalError):
 
 
 class FactsRefused(FollowupCalError):
-    """The sync finished, but facts from the calendar that the file does not allow
-    (each printed with its reason) were not recorded."""
+    """The run finished, but facts from outside that the file does not allow (from the
+    calendar by sync, from the mailbox by inbox --yes; each printed with its reason)
+    were not recorded."""
 
     exit_code = 12
 

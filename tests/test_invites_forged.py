@@ -7,6 +7,7 @@ comes after it (in a file, and in a real Dovecot's mailbox)."""
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import run
@@ -141,3 +142,50 @@ def test_inbox_shows_the_forged_copy_and_records_only_the_genuine_one(
     assert "cancelled round 2 of 'initech'" in out
     round_2 = load(str(path)).interviews[0].rounds[1]
     assert round_2.cancelled and round_2.invitation_sequence == 2
+
+
+@pytest.fixture(scope="module")
+def refused_and_genuine():
+    """Priya moves round 2 before round 1 (the file refuses it); Megan cancels Fabrikam's."""
+    server = start_dovecot()
+    priya = "Priya Shah <priya.shah@initech.example>"
+    early = wrapped("google_reschedule.ics", priya, "Updated invitation", at(3))
+    early = early.replace(b"20261210T19", b"20261130T19")
+    server.deliver(Raw(priya, "Updated invitation", at(3), raw=early))
+    megan = "Megan Bowen <megan.bowen@fabrikam.example>"
+    cancel = wrapped("teams_meeting.ics", megan, "Canceled: Interview", at(4))
+    cancel = cancel.replace(b"REQUEST", b"CANCEL").replace(b"SEQUENCE:0", b"SEQUENCE:1")
+    server.deliver(Raw(megan, "Canceled: Interview", at(4), raw=cancel))
+    yield server
+    server.stop()
+
+
+def test_inbox_yes_records_the_rest_when_the_file_refuses_one_move(
+    refused_and_genuine, tmp_path, monkeypatch
+):
+    from followup_cal.invites.reading import read_invitation
+
+    imap_user_env(monkeypatch, tmp_path)
+    teams = read_invitation("t", (INVITES / "teams_meeting.ics").read_bytes(), ZoneInfo("UTC"))
+    fabrikam = f"""
+  - id: fabrikam
+    company: Fabrikam
+    role: QA
+    rounds:
+      - start: 2026-12-15 09:00
+        timezone: America/Los_Angeles
+        interviewers:
+          - name: Megan Bowen
+            email: megan.bowen@fabrikam.example
+        invitation: {{uid: '{teams.uid}', sequence: 0}}
+"""
+    path = tmp_path / "interviews.yaml"
+    path.write_text(INBOX_FILE.format(url=refused_and_genuine.url, user=USER) + fabrikam)
+    before = load(str(path)).interviews[0].rounds[1]
+    result = run("inbox", str(path), "--today", "2026-12-05", "--yes")
+    assert result.exit_code == 12, result.output
+    assert "round 2 starts before round 1" in result.stdout
+    assert "cancelled round 1 of 'fabrikam'" in result.stdout
+    assert result.stderr.endswith("1 invitation(s) in the mailbox not recorded\n")
+    loaded = load(str(path))
+    assert loaded.interviews[0].rounds[1] == before and loaded.interviews[1].rounds[0].cancelled

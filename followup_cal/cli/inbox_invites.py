@@ -30,6 +30,7 @@ class MailInvitations:
     understood: dict[str, Understood]  # by the message's key
     latest: dict[str, str]  # the invitation's UID -> the key of its latest copy
     printed: set[str]
+    refused: int = 0  # moves and cancellations --yes could not record (each said)
 
     def shown(self, key: str) -> bool:
         """A copy worth showing: the latest of its UID, and not what the file has."""
@@ -74,12 +75,21 @@ class MailInvitations:
                 f"as {self.file} has {'them' if quiet != 1 else 'it'} already."
             )
         if self.yes:
+            from followup_cal.errors import FollowupCalError
+
             for key, found in self.understood.items():
                 kind = found.placement.kind if found.placement else None
                 if kind in (Kind.MOVE, Kind.CANCEL) and self.shown(key):
                     click.echo("")
                     assert found.event is not None and found.placement is not None
-                    record_follow(self.file, found.event, found.placement)
+                    try:
+                        record_follow(self.file, found.event, found.placement)
+                    except FollowupCalError as exc:
+                        # One the file refuses (a move before the round before it) is
+                        # said, and the others and the answers are still recorded.
+                        self.refused += 1
+                        said = one_line(" ".join(exc.lines()), 300)
+                        click.echo(f"not recorded, from {_mail_line(found.mail)}: {said}")
 
 
 def mail_invitations(

@@ -124,7 +124,8 @@ def inbox(
 
     Exit codes: 5 no such folder, 6 credentials refused or missing, 7 server
     unreachable (DNS, connection, TLS, the server hung up), 8 the server answered
-    with an error.
+    with an error, 12 a move or cancellation --yes found the file refuses (each said;
+    the rest is recorded).
 
     \b
     Example:
@@ -186,6 +187,10 @@ def inbox(
                 record_reply_and_report(
                     file, proposal.interview.id, proposal.on, recorded_decision(proposal), day
                 )
+    if invitations.refused:
+        from followup_cal.errors import FactsRefused
+
+        raise FactsRefused(f"{invitations.refused} invitation(s) in the mailbox not recorded")
 
 
 def report(
