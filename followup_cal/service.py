@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from followup_cal.calendar.ics import FeedStyle, FollowupEvent
     from followup_cal.calendar.ics_stream import CalendarStream
     from followup_cal.journal.state import ExportState
-    from followup_cal.plan.drafts import Draft, LintWarning
+    from followup_cal.plan.draft_lint import LintWarning
+    from followup_cal.plan.drafts import Draft
     from followup_cal.plan.field_lint import FieldWarning
 
 
@@ -66,7 +67,7 @@ def draft_events(
 
 
 def lint(events: Iterable[FollowupEvent]) -> list[LintWarning]:
-    from followup_cal.plan.drafts import GENERIC, lint_draft
+    from followup_cal.plan.draft_lint import GENERIC, lint_draft
 
     warnings: list[LintWarning] = []
     # A missing pitch or talked_about is one gap in the file, however many drafts it

@@ -13,11 +13,11 @@ from followup_cal import service
 from followup_cal.errors import InvalidInput
 from followup_cal.loader import load, parse
 from followup_cal.loader.templates import TemplateSet
+from followup_cal.plan.draft_lint import lint_draft
 from followup_cal.plan.drafts import (
     CHECK_IN_VARIANTS,
     GAP_RE,
     TEMPLATE_NAMES,
-    lint_draft,
     render_draft,
     template_name,
 )

@@ -31,7 +31,7 @@ from followup_cal.journal.record import done_entry, edited_text, matching_steps
 from followup_cal.journal.state import ExportState
 from followup_cal.loader import _parse, parse
 from followup_cal.loader.chunks import split_interviews
-from followup_cal.plan.drafts import SCREENS, _may_match
+from followup_cal.plan.draft_lint import SCREENS, _may_match
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL, LARGE = 10, 80

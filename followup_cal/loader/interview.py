@@ -46,6 +46,9 @@ from followup_cal.plan.model import (
 )
 from followup_cal.plan.policy import Policy
 
+# 'follow_up_2' as written by hand -> 'follow_up-2', the key the plan uses.
+STEP_NUMBER_RE = re.compile(r"_(\d+)$")
+
 
 def _read_decision(
     r: _Reader, node: yaml.Node, what: str, after: datetime, me: Profile | None
@@ -159,7 +162,7 @@ def _read_step_fact(
     step = ""
     if step_node is not None:
         raw = c(lambda: r.scalar(step_node, "step"), "")
-        step = re.sub(r"_(\d+)$", r"-\1", raw.replace("-", "_"))
+        step = STEP_NUMBER_RE.sub(r"-\1", raw.replace("-", "_"))
         if raw and not STEP_KEY_RE.fullmatch(step):
             r.problem(step_node, f"step '{raw}' is not a follow-up step; expected {STEP_KEY_HINT}")
             c.failed = True

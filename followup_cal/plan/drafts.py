@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from followup_cal.errors import InvalidInput, Problem
 from followup_cal.plan.followups import PlannedFollowup, Step, fmt_date, fmt_day
-from followup_cal.plan.model import Greeting, Interview, Person, Pos, Profile
+from followup_cal.plan.model import Greeting, Interview, Person, Profile
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -392,99 +392,3 @@ def render_draft(
         recipient=person,
         generic=tuple(missing),
     )
-
-
-# -- lint ----------------------------------------------------------------------------------
-
-# 'the benefits of event sourcing' and 'pay attention' are no talk of money: a warning
-# there would make `validate --strict` fail on a draft that is right.
-SALARY_RE = re.compile(
-    r"\b(salary|salaries|pay(?!\s+attention)|compensation|benefits(?!\s+of\b)|bonus"
-    r"|stock options)\b",
-    re.IGNORECASE,
-)
-PUSHY_RE = re.compile(
-    r"\b(asap|urgent(ly)?|immediately|as soon as possible|i need to know)\b", re.IGNORECASE
-)
-PLACEHOLDER_RE = re.compile(
-    r"\$\{?[A-Za-z_]\w*\}?|\{\{.*?\}\}|\[[A-Z][A-Za-z _-]*\]|\bTODO\b|\bXXX\b"
-    r"|\[\[|\]\]"  # what is left of a [[gap]] not closed
-)
-# What every match of each pattern contains, lower-cased: a draft (most are plain ASCII
-# and clean) is searched only for the patterns whose words it holds. The regexes are 20x
-# slower than these substring tests; test_scale checks each list against its pattern.
-SCREENS = {
-    SALARY_RE: ("salar", "pay", "compensation", "benefits", "bonus", "stock options"),
-    PUSHY_RE: ("asap", "urgent", "immediately", "as soon as possible", "i need to know"),
-    PLACEHOLDER_RE: ("$", "{{", "[", "]]", "todo", "xxx"),
-}
-
-
-def _may_match(pattern: re.Pattern[str], lowered: str | None) -> bool:
-    """False when ``pattern`` cannot match; ``lowered`` is the text lower-cased when it is
-    ASCII (where that is exactly what re.IGNORECASE ignores), else None: then it may."""
-    return lowered is None or any(word in lowered for word in SCREENS[pattern])
-
-
-# How a warning about a detail missing from the YAML starts (one per detail, not per draft).
-GENERIC = "is generic:"
-# A gap is reported once its step is due: until then the user has nothing to fill it with.
-DUE = frozenset({"past", "today"})
-
-
-@dataclass(frozen=True)
-class LintWarning:
-    item: PlannedFollowup
-    message: str
-    pos: Pos
-
-    def format(self, path: str) -> str:
-        who = f" to {self.item.recipient.name}" if self.item.recipient else ""
-        return self.pos.warning(
-            path, f"{self.item.interview.id} {self.item.key}{who}", self.message
-        )
-
-
-def lint_draft(item: PlannedFollowup, draft: Draft) -> list[LintWarning]:
-    """The policy's 'what a draft must never do', applied to one filled draft. A step
-    marked done was sent: what its draft would have said is history, not a warning."""
-    if item.status == "done":
-        return []
-    person_pos = item.recipient.pos if item.recipient and item.recipient.pos.line else None
-    here = person_pos or item.interview.pos
-    found: list[tuple[str, Pos]] = []
-    text = f"{draft.subject}\n{draft.body}"
-    lowered = text.lower() if text.isascii() else None
-    if item.step is not Step.DEBRIEF:
-        for match in SALARY_RE.finditer(text) if _may_match(SALARY_RE, lowered) else ():
-            found.append((f"mentions '{match[0]}'; leave pay and benefits out of it", here))
-        for match in PUSHY_RE.finditer(text) if _may_match(PUSHY_RE, lowered) else ():
-            found.append((f"sounds pushy ('{match[0]}'); give them time", here))
-    if _may_match(PLACEHOLDER_RE, lowered):
-        for match in PLACEHOLDER_RE.finditer(GAP_RE.sub("", text)):
-            found.append((f"has an unfilled placeholder '{match[0]}'", here))
-    if item.status in DUE:
-        for gap in draft.gaps:
-            found.append((f"needs your input: write in [[{gap}]] before sending", here))
-    if "talked_about" in draft.generic and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
-        name = draft.recipient.name if draft.recipient else "them"
-        found.append((f"{GENERIC} add talked_about: with what you discussed with {name}", here))
-    if "pitch" in draft.generic:
-        found.append(
-            (
-                f"{GENERIC} add pitch: with your strongest fit, as it follows 'my experience in'",
-                item.interview.pos,
-            )
-        )
-    for field, value in (
-        ("name", draft.recipient.name if draft.recipient else draft.sender.name),
-        ("company", item.interview.company),
-        ("role", item.interview.role),
-    ):
-        if not value.strip():
-            found.append((f"has an empty {field}", here))
-    limit = SHORT_STEPS.get(item.step)
-    words = len(draft.body.split())
-    if limit and words > limit:
-        found.append((f"runs long ({words} words); keep it under about {limit}", here))
-    return [LintWarning(item, message, pos) for message, pos in found]

@@ -1,0 +1,146 @@
+"""Work done once, counted: no regular expression compiled per interview, each draft
+rendered once and linted once, identical texts linted once, whatever the command.
+
+Counted in calls, never timed (the machine is shared). The searches come from
+bench/generate.py, as in the scale benchmark.
+"""
+
+from __future__ import annotations
+
+import re
+import re._compiler
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import JOURNAL_TODAY, TODAY, load_search, run
+from hypothesis import given
+from hypothesis import strategies as st
+from test_scale import synthetic_yaml
+
+from followup_cal import service
+from followup_cal.plan import draft_lint, drafts
+from followup_cal.plan.field_lint import _first_word
+
+
+def _search(tmp_path: Path, size: int) -> Path:
+    path = tmp_path / f"search-{size}.yaml"
+    path.write_text(synthetic_yaml(size), "utf-8")
+    return path
+
+
+def _compilations(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """How many patterns the command compiles, from an empty cache of re's."""
+    count = 0
+    compile_ = re._compiler.compile
+
+    def counted(*a: Any, **k: Any) -> Any:
+        nonlocal count
+        count += 1
+        return compile_(*a, **k)
+
+    re.purge()  # a pattern used before is compiled again: what a fresh process does
+    with monkeypatch.context() as patch:
+        patch.setattr(re._compiler, "compile", counted)
+        result = run(*args)
+    assert result.exit_code == 0, result.output
+    return count
+
+
+def test_validate_compiles_no_pattern_per_interview(tmp_path, monkeypatch):
+    small, large = _search(tmp_path, 50), _search(tmp_path, 500)
+    run("validate", str(small), *JOURNAL_TODAY)  # modules imported, their patterns built
+    counts = [
+        _compilations(monkeypatch, "validate", str(p), *JOURNAL_TODAY) for p in (small, large)
+    ]
+    assert counts[1] == counts[0], f"50 interviews: {counts[0]} compiled, 500: {counts[1]}"
+
+
+class Calls:
+    """render_draft and lint_draft, counted per planned item; the texts scanned."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.rendered: Counter[tuple[str, str]] = Counter()
+        self.linted: Counter[tuple[str, str]] = Counter()
+        self.texts: set[str] = set()
+        render, lint = drafts.render_draft, draft_lint.lint_draft
+
+        def rendered(item: Any, *args: Any, **kwargs: Any) -> drafts.Draft:
+            self.rendered[(item.uid, item.status)] += 1
+            draft = render(item, *args, **kwargs)
+            if item.status != "done":  # a step done is history: not linted
+                self.texts.add(f"{draft.subject}\n{draft.body}")
+            return draft
+
+        def linted(item: Any, draft: drafts.Draft) -> Any:
+            self.linted[(item.uid, item.status)] += 1
+            return lint(item, draft)
+
+        monkeypatch.setattr(drafts, "render_draft", rendered)
+        monkeypatch.setattr(draft_lint, "lint_draft", linted)
+        draft_lint.text_findings.cache_clear()
+
+    @property
+    def scanned(self) -> int:
+        """How many texts the lint's patterns ran on (the others were known)."""
+        return draft_lint.text_findings.cache_info().misses
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate"],
+        ["plan", "--html", "{tmp}/t.html"],
+        ["agenda", "--days", "366"],
+        ["export", "-o", "{tmp}/f.ics", "--no-state"],
+    ],
+    ids=["validate", "plan-html", "agenda", "export"],
+)
+def test_each_draft_is_rendered_once(tmp_path, monkeypatch, args):
+    path = _search(tmp_path, 40)
+    calls = Calls(monkeypatch)
+    argv = [a.format(tmp=tmp_path) for a in args]
+    result = run(argv[0], str(path), *argv[1:], *JOURNAL_TODAY)
+    assert result.exit_code in (0, 4), result.output
+    assert len(calls.rendered) > 100
+    assert set(calls.rendered.values()) == {1}
+
+
+def test_validate_lints_each_draft_once_and_each_text_once(tmp_path, monkeypatch):
+    path = _search(tmp_path, 40)
+    calls = Calls(monkeypatch)
+    result = run("validate", str(path), *JOURNAL_TODAY)
+    assert result.exit_code == 0, result.output
+    assert calls.linted.keys() == calls.rendered.keys()
+    assert set(calls.linted.values()) == {1}
+    assert calls.scanned == len(calls.texts) > 100
+
+
+def test_identical_drafts_are_scanned_once(monkeypatch):
+    """Two people of one name at two companies' check-ins: the same words, scanned once;
+    each item still gets its own warnings."""
+    person = {"name": "Dana Lee", "email": "dana@example.com"}
+    one = {"id": "a", "company": "Acme", "role": "Engineer", "pitch": "TODO"}
+    rounds = [{"start": "2026-11-02 10:00", "interviewers": [person]}]
+    search = load_search({**one, "rounds": rounds}, {**one, "id": "b", "rounds": rounds})
+    calls = Calls(monkeypatch)
+    events = service.draft_events(search, service.plan(search, TODAY))
+    by_text = Counter(f"{e.draft.subject}\n{e.draft.body}" for e in events)
+    assert max(by_text.values()) == 2  # each text twice: once per interview
+    warnings = [w for e in events for w in draft_lint.lint_draft(e.item, e.draft)]
+    assert calls.scanned == len(by_text) < len(events)
+    placeholders = [w for w in warnings if "unfilled placeholder 'TODO'" in w.message]
+    assert {w.item.interview.id for w in placeholders} == {"a", "b"}
+
+
+WORDS = st.text(alphabet="aAé_-'. 1", min_size=2, max_size=4)
+
+
+@given(st.text(alphabet="aAé_-'. 1x", max_size=30), st.lists(WORDS, min_size=1, max_size=3))
+def test_a_name_in_talked_about_is_found_as_the_pattern_found_it(text: str, words: list[str]):
+    """field_lint finds the person's own name without building a pattern for each person:
+    what it finds is what the pattern it replaced found."""
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b")
+    match = pattern.search(text)
+    assert _first_word(text, words) == (match[0] if match else None)
