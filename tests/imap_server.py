@@ -54,7 +54,7 @@ namespace inbox {{
     special_use = \\Sent
     auto = create
   }}
-}}
+{mailboxes}}}
 {oauth2_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users
@@ -214,11 +214,16 @@ scope = https://mail.google.com/
 """
 
 
-def start_dovecot(tls: bool = False, oauth2: tuple[str, str] | None = None) -> Dovecot:
+def start_dovecot(
+    tls: bool = False,
+    oauth2: tuple[str, str] | None = None,
+    special_use: dict[str, str] | None = None,
+) -> Dovecot:
     """Start Dovecot in the foreground (``-F``) so that its pid is the test's to stop.
     With ``tls`` it has a self-signed certificate: imaps on ``tls_port``, STARTTLS on
     ``port``. With ``oauth2`` (the tokeninfo URL, the account's address) it also takes
-    XOAUTH2 for that address, checked at the tokeninfo URL."""
+    XOAUTH2 for that address, checked at the tokeninfo URL. ``special_use``: more
+    folders, made at login and marked as named (RFC 6154), {"[Gmail]/Spam": "\\Junk"}."""
     if not Path(DOVECOT).exists():
         raise RuntimeError("dovecot is not installed; `make test` installs dovecot-imapd")
     # Not pytest's tmp_path: the login processes run as another user and need to
@@ -258,6 +263,10 @@ def start_dovecot(tls: bool = False, oauth2: tuple[str, str] | None = None) -> D
             gid=owner[1],
             oauth2_mechanisms=" xoauth2 oauthbearer" if oauth2 else "",
             oauth2_passdb=OAUTH2_PASSDB.format(root=root) if oauth2 else "",
+            mailboxes="".join(
+                f'  mailbox "{name}" {{\n    special_use = {use}\n    auto = create\n  }}\n'
+                for name, use in (special_use or {}).items()
+            ),
         )
     )
     process = subprocess.Popen(

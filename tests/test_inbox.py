@@ -107,9 +107,11 @@ def test_proposes_each_answer_with_sender_and_subject_and_changes_nothing(doveco
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     # The interview that answered already still waits to hear: a reply ends nothing.
+    # Every folder that can hold an answer: Archive too, not Sent (read for what you sent).
     assert lines[0] == (
-        "Searched INBOX at 127.0.0.1 for 4 interviews waiting to hear back: 2 answers."
+        "Searched INBOX, Archive at 127.0.0.1 for 4 interviews waiting to hear back: 2 answers."
     )
+    assert "  Sun 15 Nov 10:00  Dana Lee <dana@acme.example>  filed away" in lines
     assert "  Wed 4 Nov 10:00  Dana Lee <dana@acme.example>  Re: Thank you for today" in lines
     assert "  Thu 12 Nov 10:00  Acme Recruiting <jobs@acme.example>  Next steps" in lines
     assert f"  record it: followup-cal reply acme --on 2026-11-04 -f {path}" in lines
@@ -128,12 +130,12 @@ def test_proposes_each_answer_with_sender_and_subject_and_changes_nothing(doveco
     # Read-only: the file, and every message's flags (part of a maildir file's name).
     assert path.read_text() == before_yaml
     assert dovecot.message_files() == before_mail
-    # Dovecot's count: the headers of the 3 answers, Quantum's reply recorded already (it
+    # Dovecot's count: the headers of the 4 answers, Quantum's reply recorded already (it
     # still waits to hear: a reply ends nothing) and the 2 look-alikes the substring search
-    # could not tell apart (never the whole mailbox), and the text of the 3 answers only,
+    # could not tell apart (never the whole mailbox), and the text of the 4 answers only,
     # for what they say.
     [logout] = dovecot.logouts_after(sessions)
-    assert "hdr_count=6 " in logout and "body_count=3 " in logout, logout
+    assert "hdr_count=7 " in logout and "body_count=4 " in logout, logout
 
 
 def test_yes_records_each_reply_as_the_reply_command_would(dovecot, tmp_path):
@@ -158,11 +160,12 @@ def test_yes_records_each_reply_as_the_reply_command_would(dovecot, tmp_path):
     # likely one: proposed, not recorded.
     again = run("inbox", str(path), *TODAY)
     lines = again.output.splitlines()
-    assert (
-        lines[0] == "Searched INBOX at 127.0.0.1 for 4 interviews waiting to hear back: 1 answer."
+    assert lines[0] == (
+        "Searched INBOX, Archive at 127.0.0.1 for 4 interviews waiting to hear back: 1 answer."
     )
     assert "acme (Acme): answered on Thu 12 Nov (likely)" in lines
-    assert "Dana Lee" not in again.output and "northwind" not in again.output
+    assert "  Sun 15 Nov 10:00  Dana Lee <dana@acme.example>  filed away" in lines
+    assert "Re: Thank you" not in again.output and "northwind" not in again.output
 
 
 def test_since_and_folder(dovecot, tmp_path):

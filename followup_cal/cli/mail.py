@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     "folders",
     multiple=True,
     help="A folder to read; repeat for each (default: imap: folders: in FILE, "
-    "[imap] in config.toml, else INBOX). Gmail: '[Gmail]/All Mail'.",
+    "[imap] in config.toml, else every folder but Junk, Trash, Drafts and Sent).",
 )
 @click.option(
     "--sent",
@@ -96,8 +96,10 @@ def inbox(
 ) -> None:
     """Find answers in your mailbox and propose recording them as replies.
 
-    For each interview still waiting, the folders are searched (IMAP SEARCH) for mail
-    received after the latest round from its people, the company's domain (and its
+    For each interview still waiting, the folders are searched (IMAP SEARCH: every
+    folder but Junk, Trash, Drafts and Sent, or Gmail's All Mail alone, unless --folder
+    names some; a message in two folders counts once) for mail received after the
+    latest round from its people, the company's domain (and its
     sub-domains), with Reply-To there (mail sent through an applicant-tracking
     system), or answering mail you sent them (read from your Sent folder). Automatic
     replies, bulk and list mail, delivery reports, read receipts and job-board
@@ -142,7 +144,7 @@ def inbox(
     settings = search.imap
     url = url or (settings.url if settings else "")
     user = user or (settings.user if settings else "") or search.me.email
-    folders = folders or (settings.every_folder if settings else ()) or ("INBOX",)
+    folders = folders or (settings.every_folder if settings else ())
     sent = sent or (settings.sent if settings else "") or None
     if dry_run and not put_drafts:
         raise click.UsageError("--dry-run shows the drafts --put-drafts would write: give both")
@@ -175,7 +177,7 @@ def inbox(
     taken = {s.item.uid for s in recorded}
     save_run(file, day, [s for s in found.sent_steps if s.item.uid not in taken])
     invitations = inbox_invites.mail_invitations(file, search, found, yes, file_args(file))
-    report(found, account.host, folders, search.me.timezone, yes, file_args(file), invitations)
+    report(found, account.host, search.me.timezone, yes, file_args(file), invitations)
     report_sent(found, search.me.timezone, yes, taken, file_args(file))
     invitations.print_rest()
     if found.drafts is not None:
@@ -196,7 +198,6 @@ def inbox(
 def report(
     found: InboxResult,
     host: str,
-    folders: Sequence[str],
     zone: ZoneInfo,
     yes: bool,
     reach_args: Sequence[str],
@@ -205,7 +206,7 @@ def report(
     """What was searched, each answer with why it counts, each invitation."""
     waiting = found.interviews_searched
     answers = len(found.proposals)
-    where = ", ".join(one_line(f, 60) for f in folders)
+    where = _folders_read(found.folders)
     click.echo(
         f"Searched {where} at {host} for {waiting} interview{'s' * (waiting != 1)} "
         f"waiting to hear back: {answers or 'no'} answer{'s' * (answers != 1)}."
@@ -331,6 +332,16 @@ def report_drafts(report: DraftsReport) -> None:
             "in your mail app",
             err=True,
         )
+
+
+def _folders_read(folders: Sequence[str]) -> str:
+    """The folders searched, the first few by name (-v names every one)."""
+    shown = ", ".join(one_line(f, 60) for f in folders[:FOLDERS_NAMED]) or "no folder"
+    more = len(folders) - FOLDERS_NAMED
+    return f"{shown} and {more} more folder{'s' * (more != 1)}" if more > 0 else shown
+
+
+FOLDERS_NAMED = 6
 
 
 def _shown_to(message: Message) -> str:

@@ -24,6 +24,7 @@ from email.policy import SMTP
 from email.policy import default as default_policy
 from typing import Any
 
+from followup_cal.mail.folders import folders_of, special
 from followup_cal.mail.imap import Mailbox
 from followup_cal.mail.message import Message
 from followup_cal.mail.sent import MAIL_STEPS, draft_message_id
@@ -31,12 +32,6 @@ from followup_cal.plan.drafts import Draft
 from followup_cal.plan.followups import PlannedFollowup, Step
 from followup_cal.plan.uids import UID_DOMAIN
 
-# Where Drafts is when the server names none with the \\Drafts special use (RFC 6154):
-# Dovecot's and Courier's defaults, Gmail's, Outlook's and Apple's own names.
-DRAFTS_NAMES = (
-    "Drafts", "INBOX.Drafts", "INBOX/Drafts", "Draft", "INBOX.Draft", "[Gmail]/Drafts",
-    "[Google Mail]/Drafts",
-)  # fmt: skip
 HASH_HEADER = "X-Followup-Cal-Hash"
 OUR_ID = re.compile(rf"^<followup-cal\.(?P<search>[^.]+)\.(?P<step>[^@>]+)@{UID_DOMAIN}>$")
 # The steps that answer the last message exchanged with the person (In-Reply-To it): an
@@ -49,12 +44,7 @@ DRAFTS_READ = 5000
 
 def drafts_folder(listed: Iterable[tuple[Sequence[Any], Any, Any]]) -> str | None:
     """The folder the server marks \\Drafts, else one of the usual names, else None."""
-    listed = list(listed)
-    for flags, _sep, name in listed:
-        if any(f in (b"\\Drafts", "\\Drafts") for f in flags):
-            return str(name)
-    by_case = {str(name).casefold(): str(name) for _flags, _sep, name in listed}
-    return next((by_case[n.casefold()] for n in DRAFTS_NAMES if n.casefold() in by_case), None)
+    return special(folders_of(listed), "\\Drafts")
 
 
 def content_hash(to: str, subject: str, text: str) -> str:
@@ -184,8 +174,7 @@ def put_drafts(
     delete this file's drafts whose step is no longer planned (``planned``: the steps
     not done, by the part of their UID before '@') if unchanged. With ``dry_run`` the
     folder is only examined."""
-    mailbox.requests += 1
-    folder = drafts_folder(mailbox.call(mailbox.client.list_folders))
+    folder = special(mailbox.folders(), "\\Drafts")
     report = DraftsReport(folder, dry_run)
     if folder is None:
         return report

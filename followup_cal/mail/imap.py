@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from followup_cal.columns import one_line
 from followup_cal.errors import AuthFailed, NotFound, ServerError, ServerUnreachable, UsageProblem
+from followup_cal.mail.folders import Folder, folders_of, special
 from followup_cal.mail.message import HEADER_FIELDS, Message, parse_headers
 
 log = logging.getLogger(__name__)
@@ -142,14 +143,6 @@ def _folders(client: IMAPClient) -> list[str]:
     return sorted(one_line(str(name), 100) for _flags, _sep, name in client.list_folders())
 
 
-# Where the Sent folder is when the server names none with the \\Sent special use
-# (RFC 6154): Dovecot's and Courier's defaults, Outlook's, Apple's, Gmail's.
-SENT_NAMES = (
-    "Sent", "INBOX.Sent", "INBOX/Sent", "Sent Items", "INBOX.Sent Items", "Sent Messages",
-    "INBOX.Sent Messages", "Sent Mail", "[Gmail]/Sent Mail", "[Google Mail]/Sent Mail",
-)  # fmt: skip
-
-
 def _any_of(terms: Sequence[Sequence[str]]) -> list[str]:
     """IMAP's OR takes two keys, written before them: OR a OR b c. Flat, so that the
     charset given to SEARCH applies to every key (imapclient encodes nested lists
@@ -197,14 +190,15 @@ class Mailbox:
     folder: str = ""
     requests: int = 0
     refused: set[str] = field(default_factory=set)  # what this server would not do
+    listed: list[Folder] | None = None  # the LIST answer, once asked
 
-    def examine(self, folder: str) -> None:
-        """Open ``folder`` read-only (EXAMINE)."""
+    def examine(self, folder: str) -> int:
+        """Open ``folder`` read-only (EXAMINE); how many messages it holds."""
         from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
         self.requests += 1
         try:
-            self.client.select_folder(folder, readonly=True)
+            answer = self.client.select_folder(folder, readonly=True)
         except IMAPClientAbortError as exc:
             # BYE, or the connection closed: the server went away, whatever the folder.
             raise ServerUnreachable(f"{self.host}: the connection broke: {_said(exc)}") from None
@@ -219,17 +213,20 @@ class Mailbox:
                 known = "(the server did not list them)"
             raise NotFound(f"{self.host}: no folder '{folder}'; the folders are: {known}") from None
         self.folder = folder
+        log.info("IMAP EXAMINE %s: %s message(s)", one_line(folder, 100), answer.get(b"EXISTS"))
+        exists = answer.get(b"EXISTS")
+        return exists if isinstance(exists, int) else 1  # unknown: searched all the same
+
+    def folders(self) -> list[Folder]:
+        """The server's folders (one LIST per session, asked once)."""
+        if self.listed is None:
+            self.requests += 1
+            self.listed = folders_of(self._call(self.client.list_folders))
+        return self.listed
 
     def sent_folder(self) -> str | None:
         """The folder the server marks \\Sent, else one of the usual names, else None."""
-        self.requests += 1
-        listed = self._call(self.client.list_folders)
-        names = [str(name) for _flags, _sep, name in listed]
-        for flags, _sep, name in listed:
-            if b"\\Sent" in flags or "\\Sent" in flags:
-                return str(name)
-        by_case = {n.casefold(): n for n in names}
-        return next((by_case[n.casefold()] for n in SENT_NAMES if n.casefold() in by_case), None)
+        return special(self.folders(), "\\Sent")
 
     def search(
         self,

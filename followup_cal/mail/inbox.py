@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from followup_cal.atomic import write_atomic
 from followup_cal.columns import one_line
+from followup_cal.mail.folders import answer_folders
 from followup_cal.mail.imap import Account, Mailbox, open_mailbox
 from followup_cal.mail.invitation import Invitation, InvitationMail, parts_carry_invitation
 from followup_cal.mail.matching import Proposal, examine, watches, why_not
@@ -47,6 +48,8 @@ class InboxResult:
     # The planned steps the Sent folder shows sent, not yet recorded as done.
     sent_steps: tuple[SentStep, ...] = ()
     drafts: DraftsReport | None = None  # what --put-drafts wrote, or would write
+    # The folders read for answers: those named, else every one that can hold an answer.
+    folders: tuple[str, ...] = ()
 
 
 def find_replies(
@@ -62,8 +65,9 @@ def find_replies(
     drafts: WriteDrafts | None = None,
 ) -> InboxResult:
     """Read the user's sent mail to each company (for the threads an answer follows,
-    and the planned ``items`` it shows sent), then search each folder: one SEARCH per
-    interview and one FETCH of the headers of what they found, per folder."""
+    and the planned ``items`` it shows sent), then search each folder (``folders``, or
+    when none is named every one that can hold an answer: folders.py): one SEARCH per
+    interview and one FETCH of the headers of what they found, per folder not empty."""
     watching = watches(search, since)  # none waiting: invitations are still looked for
     read = 0
     invitations: dict[str, InvitationMail] = {}
@@ -72,6 +76,8 @@ def find_replies(
     drafts_report = None
     with open_mailbox(account, warn) as mailbox:
         sent = sent or mailbox.sent_folder()
+        if not folders:
+            folders = _every_folder(mailbox, sent)
         if sent:
             mailbox.examine(sent)
             found = {w.interview.id: mailbox.search(w.sent_terms(), w.sent_since) for w in watching}
@@ -87,7 +93,8 @@ def find_replies(
             exchanged += mine.values()
         pairs: dict[str, list[Message]] = {w.interview.id: [] for w in watching}
         for folder in folders:
-            mailbox.examine(folder)
+            if not mailbox.examine(folder):
+                continue  # empty: nothing to search
             found = {
                 w.interview.id: mailbox.search(w.search_terms(), w.search_since, w.sender_terms())
                 for w in watching
@@ -96,7 +103,7 @@ def find_replies(
             read += len(messages)
             for ident, uids in found.items():
                 pairs[ident] += [messages[u] for u in uids if u in messages]
-            for mail in invitation_mail(mailbox, since or today - INVITATIONS_SINCE):
+            for mail in invitation_mail(mailbox, since or today - INVITATIONS_SINCE, invitations):
                 invitations.setdefault(mail.message.key, mail)
         findings = examine([(w, pairs[w.interview.id]) for w in watching], today)
         texts = read_texts(mailbox, findings.proposals)
@@ -124,6 +131,7 @@ def find_replies(
         tuple(invitations.values()),
         tuple(sent_steps),
         drafts_report,
+        tuple(folders),
     )
 
 
@@ -242,10 +250,13 @@ def with_reading(proposal: Proposal, texts: dict[str, str], search: SearchFile) 
     return replace(proposal, reading=combine(readings)) if readings else proposal
 
 
-def invitation_mail(mailbox: Mailbox, since: date) -> list[InvitationMail]:
+def invitation_mail(
+    mailbox: Mailbox, since: date, read: Container[str] = ()
+) -> list[InvitationMail]:
     """The messages of the open folder received since that day that carry an invitation
     (by their BODYSTRUCTURE), each read whole with BODY.PEEK[] (it stays unread): the
-    latest ``INVITATIONS_READ``, and of each no more than the largest mail taken."""
+    latest ``INVITATIONS_READ``, and of each no more than the largest mail taken; one
+    ``read`` already (by its Message-ID, in another folder) is not read again."""
     from followup_cal.invites.reading import MAX_MAIL_BYTES
 
     parts = mailbox.structures(since, STRUCTURES_READ)
@@ -259,7 +270,16 @@ def invitation_mail(mailbox: Mailbox, since: date) -> list[InvitationMail]:
     return [
         InvitationMail(message, mailbox.whole(message.uid, MAX_MAIL_BYTES))
         for message in mailbox.headers(uids, structure=False)
+        if message.key not in read
     ]
+
+
+def _every_folder(mailbox: Mailbox, sent: str | None) -> list[str]:
+    """Every folder that can hold an answer (folders.py), each left out said with -v."""
+    choice = answer_folders(mailbox.folders(), sent)
+    for name, why in choice.left_out:
+        log.info("not read for answers: %s (%s)", one_line(name, 100), why)
+    return list(choice.read)
 
 
 def _all(found: dict[str, list[int]]) -> list[int]:
