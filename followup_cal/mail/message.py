@@ -187,6 +187,8 @@ def parse_headers(
     if received is not None and received.tzinfo is None:
         received = None
     sender = address.strip().lower()
+    if one_line(sender, MAX_ADDRESS) != sender or " " in sender:
+        sender = ""  # a control, format or unassigned character: no address (it is shown)
     [on_behalf] = _addresses(headers, "Sender")[:1] or [""]
     ids = _MESSAGE_ID.findall(
         " ".join(str(headers.get(n, "")) for n in ("In-Reply-To", "References"))
