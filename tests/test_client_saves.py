@@ -167,3 +167,28 @@ def test_unticking_a_refused_tick_in_todoman_ends_it(server, tmp_path):
     assert "not recorded" not in fixed.output and replay.facts() == set()
     again = replay.sync()
     assert again.exit_code == 0 and "created 0, updated 0, deleted 0" in again.output, again.output
+
+
+def test_when_the_file_wins_the_object_moves_on(server, tmp_path):
+    """The file's version put back over an un-tick differs from every earlier object:
+    SEQUENCE and DTSTAMP pass both the user's and ours, so vdirsyncer picks it up."""
+    untick = next(case for case in CASES if case.id == "todoman-untick-typed-done")
+    replay = Replay(tmp_path, server, untick)
+    assert replay.sync().exit_code == 0
+    ours = replay.stored_lines()
+    replay.apply(untick.edit)  # SEQUENCE:1, DTSTAMP as we wrote it
+    theirs = replay.stored_lines()
+    won = replay.sync()
+    assert "the file wins" in won.output, won.output
+    back = replay.stored_lines()
+
+    def value(lines: list[str], name: str) -> str:
+        return next(line for line in lines if line.startswith(name + ":")).partition(":")[2]
+
+    assert "STATUS:COMPLETED" in back
+    assert int(value(back, "SEQUENCE")) == 2  # past ours (0) and the user's (1)
+    stamps = [value(lines, "DTSTAMP") for lines in (ours, theirs, back)]
+    assert stamps[2] > max(stamps[:2]), stamps
+    again = replay.sync()
+    assert "created 0, updated 0, deleted 0" in again.output, again.output
+    assert replay.stored_lines() == back

@@ -161,3 +161,18 @@ def test_a_task_moves_with_its_due_time_and_its_seconds_do_not_count():
     assert facts(pulled(CalendarChange(FIRST, ("moved",), due=date(2026, 11, 13)))) == [
         ("moved", "follow_up-1", date(2026, 11, 13), None)
     ]
+
+
+def test_a_step_of_a_round_still_ahead_says_the_day_it_was_deleted():
+    """Deleted on Mon 23 Nov, a step of an interview on Tue 8 Dec: the journal dates the
+    skip on that interview's day, and the line names both, the day seen first."""
+    dana = interview()["rounds"][0]["interviewers"]
+    ahead = {"rounds": [{"start": "2026-12-08 10:00", "interviewers": dana}]}
+    result = pulled(CalendarChange(FIRST, ("deleted",)), **ahead)
+    assert facts(result) == [("skipped", "follow_up-1", date(2026, 12, 8), None)]
+    line = result.facts[0].describe()
+    assert line.endswith(
+        ", deleted on Mon 23 Nov (recorded as of Tue 8 Dec, the day of its interview)"
+    )
+    today = pulled(CalendarChange(FINAL, ("deleted",))).facts[0].describe()
+    assert today.endswith(", deleted on Mon 23 Nov")  # a round held: one day, said once

@@ -65,6 +65,7 @@ class Write:
     ticked: str = ""  # adopt: the day of the done: the user's tick recorded (YYYYMMDD)
     ours: str = ""  # adopt: the fingerprint of what we would have written instead
     edited: tuple[str, ...] = ()  # adopt: the fields the user changed
+    over: Remote | None = None  # update: the user's version it puts our version back over
 
 
 @dataclass
@@ -198,9 +199,11 @@ def plan_sync(
                 continue
             # Only the YAML changed it: what the user made theirs before is merged in.
             merge_from = have if server_edited is None and not force else None
+            over = have if server_edited is not None else None
             plan.writes.append(
                 Write(kind, uid, want.summary, have.href, have.etag, want.render,
-                      source=merge_from, content_hash=want.content_hash, pushed=want.pushed)
+                      source=merge_from, content_hash=want.content_hash, pushed=want.pushed,
+                      over=over)
             )  # fmt: skip
         elif adopt and have.now:
             plan.writes.append(

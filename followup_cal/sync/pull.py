@@ -49,6 +49,7 @@ class CalendarFact:
     on: date
     at: time | None = None  # moved to another hour
     cancelled: bool = False  # skipped because the user cancelled it (not deleted)
+    seen: date | None = None  # skipped: the day the deletion was seen, when not ``on``
 
     def describe(self) -> str:
         who = f" → {self.item.recipient.name}" if self.item.recipient else ""
@@ -58,6 +59,10 @@ class CalendarFact:
             return f"done: {what} on {when} taken out: un-ticked in your calendar"
         verb = {"done": "done on", "moved": "moved to", "skipped": "deleted on"}[self.kind]
         verb = "cancelled on" if self.cancelled else verb
+        if self.seen is not None and self.seen != self.on:
+            # A round still ahead: the journal dates it on that round's day.
+            return (f"{self.kind}: {what}, {verb} {fmt_day(self.seen)} (recorded as of "
+                    f"{when}, the day of its interview)")  # fmt: skip
         return f"{self.kind}: {what}, {verb} {when}"
 
 
@@ -144,7 +149,8 @@ def _fact(
         # round still ahead, deleted now, is skipped as of that interview's day (the
         # journal takes no fact about an interview before it is held).
         first = item.interview.rounds[0].start.date()
-        return CalendarFact("skipped", item, max(today, first), cancelled=kind == "cancelled")
+        on, cancelled = max(today, first), kind == "cancelled"
+        return CalendarFact("skipped", item, on, cancelled=cancelled, seen=today)
     if kind == "uncompleted":
         return None  # not done in the file: nothing to take back
     start = change.start

@@ -4,6 +4,8 @@ the two merged) and the conditional request that puts it there."""
 from __future__ import annotations
 
 import logging
+import re
+from datetime import UTC, datetime, timedelta
 
 from followup_cal.calendar.ics import FORBIDDEN
 from followup_cal.columns import one_line
@@ -27,6 +29,7 @@ from followup_cal.sync.merge import merge
 from followup_cal.sync.transport import redact
 
 log = logging.getLogger(__name__)
+STAMP = "%Y%m%dT%H%M%SZ"
 
 
 def write_one(
@@ -65,6 +68,8 @@ def _body(write: Write, search_id: str) -> bytes | None:
     if write.render is not None:
         if write.source is not None and write.source.theirs and write.source.data:
             return merge(write.render(), write.source.data, write.uid, write.pushed)
+        if write.over is not None and write.over.data:
+            return moved_on(write.render(), write.over.data, write.uid)
         return write.render()
     assert write.source is not None
     source = write.source
@@ -102,3 +107,30 @@ def discard_calendar(remote: CalDAVRemote, url: str, status: SyncStatus) -> None
     status.forget_calendar(url)
     for key in [k for k, v in status.calendars.items() if v == url]:
         del status.calendars[key]
+
+
+def moved_on(rendered: bytes, server: str, uid: str) -> bytes:
+    """Our version put back over the user's, with SEQUENCE and DTSTAMP past both
+    theirs and what we wrote before: the object differs from every earlier one, so a
+    client that compares what it last saw (vdirsyncer, pimutils/vdirsyncer#1155) picks
+    it up. Derived from the two objects alone, never from the clock."""
+    theirs = component_of(server, uid)
+    if theirs is None:
+        return rendered
+    text = rendered.decode()
+    ours_seq = re.search(r"^SEQUENCE:(\d+)\r?$", text, re.MULTILINE)
+    ours_stamp = re.search(r"^DTSTAMP:(\d{8}T\d{6}Z)\r?$", text, re.MULTILINE)
+    if ours_seq is None or ours_stamp is None:
+        return rendered
+    try:
+        their_seq = int(str(theirs.get("SEQUENCE", 0)))
+    except ValueError:
+        their_seq = 0
+    stamp = datetime.strptime(ours_stamp.group(1), STAMP).replace(tzinfo=UTC)
+    their_stamp = theirs.decoded("DTSTAMP") if "DTSTAMP" in theirs else None
+    if isinstance(their_stamp, datetime) and their_stamp.tzinfo is not None:
+        stamp = max(stamp, their_stamp.astimezone(UTC) + timedelta(seconds=1))
+    sequence = max(int(ours_seq.group(1)), their_seq) + 1
+    text = text.replace(ours_seq.group(0), f"SEQUENCE:{sequence}\r", 1)
+    text = text.replace(ours_stamp.group(0), f"DTSTAMP:{stamp.strftime(STAMP)}\r", 1)
+    return text.encode()
