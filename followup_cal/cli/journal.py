@@ -8,6 +8,7 @@ only parse arguments, call record.py / agenda.py and print; errors map to exit c
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from followup_cal.cli.base import (
 from followup_cal.errors import UsageProblem
 from followup_cal.plan.followups import PlannedFollowup, fmt_day
 from followup_cal.plan.model import Interview, Result, SearchFile
+
+# their_clock.py's note on the hour of an inquiry, on the day it was already given.
+HOUR_NOTE = re.compile(r"at \d\d:\d\d, ")
 
 # How many days before its day a step is recorded as done without a question.
 EARLY_DAYS = 3
@@ -99,7 +103,10 @@ def echo_plan_changes(before: Sequence[PlannedFollowup], after: Sequence[Planned
                 f"  no longer due: {describe(item)}, not done before {new[uid].overtaken}"
             )
         elif uid in new and new[uid].start != item.start:
-            why = new[uid].reason.rsplit("; ", 1)[-1]
+            # The last note that says why the day is what it is: a note on the hour in
+            # their zone ('at 09:30, 15:30 in Berlin, ...') keeps the day it is given.
+            notes = [n for n in new[uid].reason.split("; ") if not HOUR_NOTE.match(n)]
+            why = notes[-1] if notes else new[uid].reason
             # Each move of its day says why, in order; not a note on the hour after them.
             moves = [
                 n.split(" because ", 1)[1]
