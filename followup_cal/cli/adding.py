@@ -29,10 +29,10 @@ from followup_cal.cli.base import (
     file_option,
     load,
     reports_errors,
-    resolve_today,
     today_option,
 )
-from followup_cal.cli.journal import echo_plan_changes, planned_items
+from followup_cal.cli.changes import PlanWatch
+from followup_cal.cli.journal import planned_items
 from followup_cal.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ def add_round(
     if from_invite:  # docs/invitations.md
         people = given.people_of(interviewers, topics, False) if interviewers else ()
         answers = invites.Answers(start=start, timezone=timezone, duration=duration,
-                                  people=people, topics=topics)  # fmt: skip
+                                  people=people, topics=topics, today=today)  # fmt: skip
         invites.from_invite(from_invite, file, answers, interview_id, my_addresses, yes,
                             interactive, (review, review_round))  # fmt: skip
         return
@@ -219,14 +219,13 @@ def add_round(
     if contact_title and not contact:
         raise click.BadParameter("--contact-title needs --contact", param_hint="--contact")
     who = asking.person(contact, "--contact", contact_title or "") if contact else None
-    day = resolve_today(today)
-    before = planned_items(load(file), day, interview_id)
+    watch = PlanWatch.of(file, interview_id, today)
     updated = record_new_round(file, interview_id, new_round, who)
     interview = find_interview(updated, interview_id)
     click.echo(f"added round {len(interview.rounds)} to '{interview_id}' in {file}")
     if who is not None:
         click.echo(f"  contact: {interview.contact.name}")
-    echo_plan_changes(before, planned_items(updated, day, interview_id))
+    watch.echo_changes(updated)
     _warn_fields(file, updated, interview_id)
 
 

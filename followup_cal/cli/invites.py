@@ -20,6 +20,7 @@ import click
 
 import followup_cal.cli.asking as asking
 from followup_cal.cli.base import file_args, load
+from followup_cal.cli.changes import PlanWatch
 from followup_cal.cli.journal import planned_items
 from followup_cal.columns import one_line
 
@@ -75,6 +76,7 @@ class Answers:
     channel: str = "email"
     no_follow_up: bool = False
     topics: tuple[str, ...] = ()  # --talked-about, for the invitation's people in order
+    today: date | None = None  # what the plan's changes are told from
 
 
 Review = Callable[..., object]
@@ -148,15 +150,16 @@ def from_invite(
 
         raise NotFound(f"{path}: a cancellation, but {placement.why}; nothing was written")
     if placement.kind is Kind.SUSPICIOUS:
-        _suspicious(path, file, search, invitation, placement, yes, interactive)
+        _suspicious(path, file, search, invitation, placement, (yes, interactive), answers.today)
         return
     if placement.kind in (Kind.MOVE, Kind.CANCEL):
-        _follow(file, search, invitation, placement, yes, interactive)
+        _follow(file, search, invitation, placement, yes, interactive, answers.today)
         return
     new_round = _round(invitation, people, answers, interactive)
     if placement.kind is Kind.NEXT_ROUND:
         assert placement.interview is not None
-        _add_round(file, placement.interview.id, new_round, yes, interactive, review_round)
+        _add_round(file, placement.interview.id, new_round, yes, interactive, review_round,
+                   answers.today)  # fmt: skip
         return
     guess = guess_company(invitation, people, search.me.name)
     _add_interview(file, new_round, guess, answers, yes, interactive, review)
@@ -278,7 +281,13 @@ def _add_interview(
 
 
 def _add_round(
-    file: str, ident: str, new_round: NewRound, yes: bool, interactive: bool, review_round: Review
+    file: str,
+    ident: str,
+    new_round: NewRound,
+    yes: bool,
+    interactive: bool,
+    review_round: Review,
+    today: date | None,
 ) -> None:
     from followup_cal.journal.record import find_interview, record_new_round
 
@@ -292,12 +301,11 @@ def _add_round(
             click.echo(f"nothing written to {file}")
             return
         new_round = reviewed  # type: ignore[assignment]
+    watch = PlanWatch.of(file, ident, today)
     updated = record_new_round(file, ident, new_round)
     interview = find_interview(updated, ident)
-    count = len(planned_items(updated, date.min, ident))
-    click.echo(
-        f"added round {len(interview.rounds)} to '{ident}' in {file}: {count} follow-ups planned"
-    )
+    click.echo(f"added round {len(interview.rounds)} to '{ident}' in {file}")
+    watch.echo_changes(updated)
 
 
 def _follow(
@@ -307,6 +315,7 @@ def _follow(
     placement: Placement,
     yes: bool,
     interactive: bool,
+    today: date | None,
     default: bool = True,
 ) -> None:
     from followup_cal.invites.placing import Kind
@@ -332,7 +341,7 @@ def _follow(
         if not asking.confirm(f"Record it in {file}?", default=default):
             click.echo(f"nothing written to {file}")
             return
-    record_follow(file, invitation, placement)
+    record_follow(file, invitation, placement, today)
 
 
 def _suspicious(
@@ -341,14 +350,15 @@ def _suspicious(
     search: SearchFile,
     invitation: Invitation,
     placement: Placement,
-    yes: bool,
-    interactive: bool,
+    asked: tuple[bool, bool],
+    today: date | None,
 ) -> None:
     """A move or cancellation not from the company's side: never recorded by --yes; in a
     terminal, recorded only when the user says so (the default is no)."""
     from followup_cal.errors import BadInvitation
     from followup_cal.invites.placing import Kind
 
+    yes, interactive = asked
     if yes or not interactive:
         raise BadInvitation(
             f"{path}: {placement.why}: it may be forged; nothing was written (if you know it "
@@ -356,7 +366,7 @@ def _suspicious(
         )
     click.echo(f"  warning: {placement.why}: it may be forged")
     kind = Kind.CANCEL if invitation.cancelled else Kind.MOVE
-    _follow(file, search, invitation, replace(placement, kind=kind), False, True, default=False)
+    _follow(file, search, invitation, replace(placement, kind=kind), False, True, today, False)
 
 
 def _round_rows(rnd: NewRound) -> list[tuple[str, str]]:
@@ -384,13 +394,17 @@ def _proposal_only(file: str, rows: list[tuple[str, str]]) -> None:
     click.echo(f"nothing written to {file}: run again with --yes to write it")
 
 
-def record_follow(file: str, invitation: Invitation, placement: Placement) -> None:
-    """Move or cancel the round that follows the invitation, and say what it planned."""
+def record_follow(
+    file: str, invitation: Invitation, placement: Placement, today: date | None = None
+) -> None:
+    """Move or cancel the round that follows the invitation, and say what that changed
+    in the plan."""
     from followup_cal.invites.placing import Kind
     from followup_cal.journal.invited import NewTime, record_round_cancelled, record_round_moved
 
     assert placement.interview is not None and placement.round is not None
     ident = placement.interview.id
+    watch = PlanWatch.of(file, ident, today)
     if placement.kind is Kind.CANCEL:
         updated = record_round_cancelled(file, ident, invitation.uid, invitation.copy())
         verb = "cancelled"
@@ -398,8 +412,5 @@ def record_follow(file: str, invitation: Invitation, placement: Placement) -> No
         when = NewTime(start_text(invitation), invitation.zone, minutes(invitation))
         updated = record_round_moved(file, ident, invitation.uid, invitation.copy(), when)
         verb = "moved"
-    count = len(planned_items(updated, date.min, ident))
-    click.echo(
-        f"{verb} round {placement.round.number} of '{ident}' in {file}: "
-        f"{count} follow-ups planned now"
-    )
+    click.echo(f"{verb} round {placement.round.number} of '{ident}' in {file}")
+    watch.echo_changes(updated)

@@ -275,13 +275,16 @@ def _read_interview(
         for rnd in rounds
     ]
 
-    latest = rounds[-1].start
+    # A relative decision counts from the latest round that takes place.
+    latest = ([x for x in rounds if not x.cancelled] or rounds)[-1].start
     first_day = rounds[0].start.date()
-    decision = None
+    decision, decision_said = None, ""
     if "decision_expected" in entries:
         decision = _read_decision(
             r, entries["decision_expected"].value, "decision_expected", latest, me
         )
+        said = str(entries["decision_expected"].value.value).strip()
+        decision_said = said if RELATIVE_RE.fullmatch(said) else ""
         if decision < first_day:
             r.problem(
                 entries["decision_expected"].value,
@@ -326,6 +329,7 @@ def _read_interview(
         pitch=pitch,
         network=network,
         decision_expected=decision,
+        decision_said=decision_said,
         decision_after_holidays=after_holidays,
         no_follow_up=no_follow_up,
         channel=Channel(channel),

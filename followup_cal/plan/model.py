@@ -270,6 +270,9 @@ class Interview:
     pitch: str = ""
     network: tuple[Person, ...] = ()
     decision_expected: date | None = None
+    # 'in 2 weeks' as written, when it was no date: counted from the latest round held,
+    # so a new round (or a moved or cancelled one) moves the decision with it.
+    decision_said: str = ""
     # None: as the decision date says (past a holiday season gets the holiday note).
     decision_after_holidays: bool | None = None
     no_follow_up: bool = False
