@@ -36,7 +36,6 @@ MAX_MAIL_BYTES = 25 << 20
 MAX_MAIL_PARTS = 100
 MAX_CALENDAR_LINES = 20_000
 MAX_COMPONENTS = 200
-_PARTS = re.compile(rb"boundary\s*=|message/(?:rfc822|global)", re.IGNORECASE)
 # What one field of an invitation keeps (cells): a name, a title or place, a link. Longer
 # is cut; a UID longer than Exchange's (a few hundred characters) is refused, since a
 # cut one could follow another invitation's round.
@@ -133,14 +132,19 @@ def calendar_text(path: str, data: bytes) -> tuple[str, str]:
         raise _bad(
             path, f"is over {MAX_MAIL_BYTES >> 20} MB, too large for a mail with an invitation"
         )
-    parts = len(_PARTS.findall(data))
+    # Counted on a lower-case copy with bytes.find: a case-blind regex over 25 MB took
+    # seconds. Each multipart names its boundary; a mail in a mail is message/rfc822.
+    low = data.lower()
+    found = _positions(low, b"boundary", MAX_MAIL_PARTS + 1)
+    parts = len(found) + low.count(b"message/rfc822") + low.count(b"message/global")
+    del low
     if parts > MAX_MAIL_PARTS:
         raise _bad(
             path,
-            f"has {parts} parts or more, nested or side by side; a mail with an invitation "
-            f"has a few (at most {MAX_MAIL_PARTS} are read)",
+            f"has more than {MAX_MAIL_PARTS} parts, nested or side by side; a mail with an "
+            "invitation has a few",
         )
-    mail = message_from_bytes(data)
+    mail = message_from_bytes(_without_large_attachments(data, found))
     parts = [p for p in mail.walk() if _is_calendar(p)]
     if not parts:
         raise _bad(
@@ -157,6 +161,66 @@ def calendar_text(path: str, data: bytes) -> tuple[str, str]:
         raise _bad(path, f"its calendar part is {len(payload)} bytes, too large for an invitation")
     method = str(part.get_param("method") or "").strip().upper()
     return _decode(path, payload, part.get_content_charset() or "utf-8"), method
+
+
+# A part of a large mail whose body is dropped unread: neither a calendar nor a container.
+_BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";\r\n]+)"?', re.IGNORECASE)
+
+
+def _positions(text: bytes, word: bytes, most: int) -> list[int]:
+    """Where ``word`` is in ``text``, at most ``most`` places."""
+    found: list[int] = []
+    at = text.find(word)
+    while at >= 0 and len(found) < most:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
+
+
+_KEEP = re.compile(rb"text/calendar|application/ics|\.ics\b|multipart/|message/", re.IGNORECASE)
+_HEADERS_END = re.compile(rb"\r?\n\r?\n")
+LARGE_PART = 64 << 10
+
+
+def _without_large_attachments(data: bytes, named: list[int]) -> bytes:
+    """A large mail (a deck or a CV attached) without the bodies of its large parts that
+    are no calendar: the mail parser holds some ten times a body's size, and an
+    invitation is a few kilobytes. Parts are told by their boundaries (``named``: where
+    the word 'boundary' is); a part whose header names a calendar, an .ics file, or more
+    parts is always kept whole."""
+    if len(data) <= MAX_CALENDAR_BYTES:
+        return data
+    values = (_BOUNDARY.match(data, at) for at in named)
+    boundaries = {v[1].strip() for v in values if v and v[1].strip()}
+    # Each delimiter line, '--BOUNDARY' at a line's start, found with bytes.find.
+    lines: list[tuple[int, int]] = []
+    for boundary in boundaries:
+        at = data.find(b"\n--" + boundary)
+        while at >= 0:
+            end = data.find(b"\n", at + 1)
+            end = len(data) if end < 0 else end
+            if data[at + 1 : end].rstrip(b"\r\t ") in (b"--" + boundary, b"--" + boundary + b"--"):
+                lines.append((at + 1, end))
+            at = data.find(b"\n--" + boundary, at + 1)
+    kept: list[bytes] = []
+    at = 0
+    for start, end in sorted(lines):
+        if start < at:
+            continue  # one boundary the start of another: its line is taken once
+        kept.append(_part(data[at:start]) if kept else data[:start])
+        kept.append(data[start:end])
+        at = end
+    kept.append(data[at:])
+    return b"".join(kept)
+
+
+def _part(segment: bytes) -> bytes:
+    """One part (its header, a blank line, its body), its body dropped when it is large
+    and the header says it is no calendar and holds no parts."""
+    end = _HEADERS_END.search(segment, 0, 16 << 10)
+    if end is None or len(segment) - end.end() < LARGE_PART or _KEEP.search(segment, 0, end.end()):
+        return segment
+    return segment[: end.end()]
 
 
 def _is_calendar(part: Message) -> bool:
