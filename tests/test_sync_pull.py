@@ -136,8 +136,9 @@ def test_unticking_takes_back_only_the_done_the_calendar_put_there():
     )
     assert typed.facts == [] and typed.settled == {FIRST}  # the file's done goes back
     assert typed.conflicts == [
-        "conflict: acme follow_up-1 was uncompleted in your calendar, but the file has it "
-        "done on Tue 10 Nov; the file wins"
+        "conflict: acme follow_up-1 was un-ticked in your calendar, but the file has it "
+        "done on Tue 10 Nov; the file wins: it is ticked again there (to reopen it, take its "
+        "done: line out)"
     ]
 
 

@@ -123,8 +123,14 @@ def pull(
             result.facts.append(fact)
         if conflict:
             what = one_line(change.uid, 100) if item is None else f"{item.interview.id} {item.key}"
+            said, then = kind, ""
+            if kind == "uncompleted":
+                said = "un-ticked"
+                if item is not None and item.done is not None:
+                    # A done: typed in the file: what sync does, and how to reopen it.
+                    then = ": it is ticked again there (to reopen it, take its done: line out)"
             result.conflicts.append(
-                f"conflict: {what} was {kind} in your calendar, but {conflict}; the file wins"
+                f"conflict: {what} was {said} in your calendar, but {conflict}; the file wins{then}"
             )
         if conflict or kind == "deleted":
             result.settled.add(change.uid)  # gone, or the file's version goes back
