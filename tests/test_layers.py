@@ -173,6 +173,39 @@ def test_the_edge_packages_stand_side_by_side():
             assert not into_mail, f"{name} imports {into_mail}"
 
 
+# What the commands run at the edge through: invitations read and placed, the inbox read
+# and its invitations placed, the mail account. Each returns plain values; cli/ asks,
+# prints and records.
+FLOWS = {
+    "followup_cal.invites.flow",
+    "followup_cal.mail.inbox",
+    "followup_cal.mail.inbox_invitations",
+    "followup_cal.mail.imap",
+}
+
+
+def test_the_commands_run_invitations_and_mail_through_their_flows():
+    """From invites/ and mail/, a command module takes types (what it prints) and calls
+    only the flows: one `add --from-invite` no longer goes down into the rooms (reading,
+    people, placing) and back up several times from cli/."""
+    import importlib
+    import types
+
+    for name, imports in _modules().items():
+        if not name.startswith("cli/"):
+            continue
+        for module in sorted(imports):
+            parent, _, attr = module.rpartition(".")
+            if not parent.startswith(("followup_cal.invites.", "followup_cal.mail.")):
+                continue
+            if parent in FLOWS:
+                continue
+            thing = getattr(importlib.import_module(parent), attr, None)
+            if thing is None or isinstance(thing, types.ModuleType):
+                continue
+            assert isinstance(thing, type), f"{name} calls {module}, not a flow's"
+
+
 def test_the_plan_does_no_io():
     """Nothing in plan/ opens a file, reads the clock or the environment."""
     forbidden = {"os", "pathlib", "socket", "subprocess", "tempfile", "time", "urllib"}

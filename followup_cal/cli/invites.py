@@ -7,12 +7,10 @@ no mail). The review itself is add's (passed in, as adding.py builds on this mod
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -82,33 +80,6 @@ class Answers:
 Review = Callable[..., object]
 
 
-def my_addresses(search: SearchFile, extra: tuple[str, ...]) -> frozenset[str]:
-    """The user's own addresses, never an interviewer."""
-    known = [search.me.email, *extra]
-    known += [s.user for s in (search.imap, search.caldav) if s and s.user]
-    return frozenset(a.strip().lower() for a in known if "@" in a)
-
-
-def read(path: str, search: SearchFile) -> Invitation:
-    """The invitation in the file ``path``: its size is known before it is read, and no
-    more than the largest mail taken is ever read (a pipe or a device has no size)."""
-    from followup_cal.errors import BadInvitation, FileAccessError
-    from followup_cal.invites.reading import MAX_MAIL_BYTES, read_invitation
-
-    try:
-        with Path(path).open("rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            data = b"" if size > MAX_MAIL_BYTES else file.read(MAX_MAIL_BYTES + 1)
-    except OSError as exc:
-        raise FileAccessError(f"{path}: cannot read the invitation: {exc.strerror}") from None
-    if size > MAX_MAIL_BYTES or len(data) > MAX_MAIL_BYTES:
-        raise BadInvitation(
-            f"{path}: is over {MAX_MAIL_BYTES >> 20} MB, too large for an invitation or a mail "
-            "with one; nothing was written"
-        )
-    return read_invitation(path, data, search.me.timezone)
-
-
 def from_invite(
     path: str,
     file: str,
@@ -122,25 +93,12 @@ def from_invite(
     """Read the invitation, place it in the file, show it, and write it when confirmed.
     ``into``: the interview add-round names; ``reviews``: add's and add-round's review."""
     review, review_round = reviews
-    from followup_cal.invites.people import guess_company, people_of
-    from followup_cal.invites.placing import Kind, place
-    from followup_cal.journal.record import find_interview
+    from followup_cal.invites.flow import company_of, place_file
+    from followup_cal.invites.placing import Kind
 
     search = load(file)
-    target = find_interview(search, into) if into else None
-    invitation = read(path, search)
-    people = people_of(invitation, my_addresses(search, extra_addresses), search.me.name)
-    placement = place(search, invitation, people, target)
-    if (
-        placement.kind is Kind.NEXT_ROUND
-        and target is None
-        and answers.company
-        and placement.interview is not None
-        and answers.company.casefold() != placement.interview.company.casefold()
-    ):
-        # Their domain is that interview's, but you named another company.
-        why = f"--company {answers.company} is not {placement.interview.company}"
-        placement = replace(placement, kind=Kind.NEW, why=why, interview=None)
+    placed = place_file(path, search, into, extra_addresses, answers.company)
+    invitation, people, placement = placed.invitation, placed.people, placed.placement
     _show(invitation, people, placement)
     if placement.kind is Kind.UNCHANGED:
         click.echo(f"nothing to change in {file}: {placement.why}")
@@ -161,7 +119,7 @@ def from_invite(
         _add_round(file, placement.interview.id, new_round, yes, interactive, review_round,
                    answers.today)  # fmt: skip
         return
-    guess = guess_company(invitation, people, search.me.name)
+    guess = company_of(invitation, people, search)
     _add_interview(file, new_round, guess, answers, yes, interactive, review)
 
 
@@ -177,18 +135,8 @@ def _show(invitation: Invitation, people: People, placement: Placement) -> None:
         click.echo(f"{path}: warning: {warning}", err=True)
 
 
-def start_text(invitation: Invitation) -> str:
-    """The start as the file writes it: the reader gave it in its zone, or in the user's."""
-    return f"{invitation.start:%Y-%m-%d %H:%M}"
-
-
-def minutes(invitation: Invitation) -> str:
-    if invitation.duration is None:
-        return ""
-    return str(max(1, round(invitation.duration.total_seconds() / 60)))
-
-
 def _round(invitation: Invitation, people: People, answers: Answers, interactive: bool) -> NewRound:
+    from followup_cal.invites.flow import minutes, start_text
     from followup_cal.journal.record import NewPerson, NewRound
 
     start = answers.start or start_text(invitation)
@@ -318,8 +266,8 @@ def _follow(
     today: date | None,
     default: bool = True,
 ) -> None:
+    from followup_cal.invites.flow import new_time
     from followup_cal.invites.placing import Kind
-    from followup_cal.journal.invited import NewTime
 
     interview, rnd = placement.interview, placement.round
     assert interview is not None and rnd is not None
@@ -328,7 +276,7 @@ def _follow(
         change = f"round {rnd.number} of '{interview.id}' ({was}) is cancelled: its debrief, "
         change += "thank-yous and inquiries go"
     else:
-        when = NewTime(start_text(invitation), invitation.zone, minutes(invitation))
+        when = new_time(invitation)
         zone = when.timezone or search.me.timezone.key
         change = f"round {rnd.number} of '{interview.id}' moves from {was} to {when.start} {zone}"
         if when.duration:
@@ -399,8 +347,9 @@ def record_follow(
 ) -> None:
     """Move or cancel the round that follows the invitation, and say what that changed
     in the plan."""
+    from followup_cal.invites.flow import new_time
     from followup_cal.invites.placing import Kind
-    from followup_cal.journal.invited import NewTime, record_round_cancelled, record_round_moved
+    from followup_cal.journal.invited import record_round_cancelled, record_round_moved
 
     assert placement.interview is not None and placement.round is not None
     ident = placement.interview.id
@@ -409,7 +358,7 @@ def record_follow(
         updated = record_round_cancelled(file, ident, invitation.uid, invitation.copy())
         verb = "cancelled"
     else:
-        when = NewTime(start_text(invitation), invitation.zone, minutes(invitation))
+        when = new_time(invitation)
         updated = record_round_moved(file, ident, invitation.uid, invitation.copy(), when)
         verb = "moved"
     click.echo(f"{verb} round {placement.round.number} of '{ident}' in {file}")
