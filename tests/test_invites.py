@@ -249,3 +249,27 @@ def test_a_damaged_invitation_is_read_or_refused_in_one_line(path, at, cut, junk
         return
     people_of(invitation, MINE)  # the people of whatever was read can be told apart
     assert invitation.start.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("title", "domain", "company"),
+    [
+        ("Interview \u2013 Quarry Labs", "quarrylabs.example", "Quarry Labs"),  # issue 31
+        ("QuarryLabs <> Alex Morgan", "quarrylabs.example", "QuarryLabs"),
+        ("Interview (Quarry Labs)", "quarrylabs.co.uk", "Quarry Labs"),
+        ("Quarry Labs | Technical interview", "quarry-labs.example", "Quarry Labs"),
+        # The title names no company, or another one: the domain's own.
+        ("Technical interview", "quarrylabs.example", "Quarrylabs"),
+        ("Interview \u2013 Quarry", "quarrylabs.example", "Quarrylabs"),
+    ],
+)
+def test_the_company_is_spelled_as_the_title_writes_the_domain(title, domain, company):
+    """Teams' invitation, the company's domain and title changed: the domain decides
+    which company it is, the title how its name is written."""
+    data = (INVITES / "teams_meeting.ics").read_bytes()
+    data = data.replace(b"fabrikam.example", domain.encode())
+    data = data.replace(b"Fabrikam | Technical interview", title.encode())
+    invitation = read_invitation("quarry.ics", data, NEW_YORK)
+    guess = guess_company(invitation, people_of(invitation, MINE), "Alex Morgan")
+    assert guess is not None and guess.name == company
+    assert guess.why.startswith(f"from the address domain {domain}")

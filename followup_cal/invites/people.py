@@ -172,7 +172,13 @@ def guess_company(invitation: Invitation, people: People, my_name: str) -> Compa
     calendar: 'Acme Candidate Calendar'), else the title ('Acme <> Alex Morgan')."""
     domains = company_domains([g.email for g in people.interviewers])
     if domains:
-        return CompanyGuess(name_from_domain(domains[0]), f"from the address domain {domains[0]}")
+        why = f"from the address domain {domains[0]}"
+        guessed = name_from_domain(domains[0])
+        written = _spelled_in(invitation.summary, domains[0])
+        if written and written != guessed:
+            # 'Interview - Quarry Labs' at quarrylabs.example: as the title writes it.
+            return CompanyGuess(written, f"{why}, written as the title has it")
+        return CompanyGuess(guessed, why)
     organizer = next((p for p in invitation.parties if p.organizer), None)
     kept = {g.email for g in people.interviewers}
     if organizer and organizer.name and "@" not in organizer.name and organizer.email not in kept:
@@ -188,6 +194,25 @@ def guess_company(invitation: Invitation, people: People, my_name: str) -> Compa
         if candidate and candidate.casefold() not in names and len(candidate.split()) <= 4:
             return CompanyGuess(candidate, f"from the title '{invitation.summary}'")
     return None
+
+
+def _spelled_in(title: str, domain: str) -> str:
+    """The words of ``title`` whose letters are the domain's first label ('Quarry Labs'
+    for quarrylabs.example, 'Quarry-Labs' for quarry-labs.example), or ''."""
+    label = _letters(domain.split(".")[0])
+    words = title.split()
+    if not label or len(words) > 40:  # a title, not a text: its runs of words are few
+        return ""
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + 6) + 1):
+            run = " ".join(words[start:end]).strip(" -\u2013\u2014,.:;|'\"()[]<>")
+            if _letters(run) == label:
+                return run
+    return ""
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def _strip(text: str) -> str:
