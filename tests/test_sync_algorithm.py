@@ -179,3 +179,15 @@ def test_a_move_the_file_overruled_is_written_over_even_when_the_file_did_not_ch
     assert result.kept == [] and result.conflicts == []
     # Settled but untouched on the server: nothing to write.
     assert plan([want(OTHER)], [have(OTHER)], settled={OTHER}).writes == []
+
+
+def test_force_puts_the_planned_version_back_on_an_adopted_event_too():
+    """An edit adopted before is the base now (pushed == now): unchanged without --force;
+    --force writes the planned version over it, as its help says."""
+    adopted = have(OURS, pushed=RETITLED, now=RETITLED)
+    assert plan_sync([want(OURS)], [adopted], {}, search_id=SEARCH).writes == []
+    forced = plan_sync([want(OURS)], [adopted], {}, search_id=SEARCH, force=True)
+    assert kinds(forced) == [("update", OURS)]
+    assert forced.writes[0].over == adopted  # past the user's SEQUENCE and DTSTAMP
+    unedited = have(OURS)
+    assert plan_sync([want(OURS)], [unedited], {}, search_id=SEARCH, force=True).writes == []

@@ -22,6 +22,7 @@ from followup_cal.cli.base import (
 from followup_cal.journal.state import ExportState, load_state, save_state, state_path_for
 
 if TYPE_CHECKING:  # imported by sync only, for speed
+    from followup_cal.errors import WriteRefused
     from followup_cal.plan.model import SearchFile
     from followup_cal.sync.algorithm import SyncPlan
     from followup_cal.sync.run import PreparedSync
@@ -35,7 +36,11 @@ if TYPE_CHECKING:  # imported by sync only, for speed
 @click.option("--calendar", help="The calendar's display name or its own URL.")
 @click.option("--create", is_flag=True, help="Create the calendar when it is missing.")
 @click.option("--dry-run", is_flag=True, help="List the changes; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite server edits; allow deleting everything.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Put the planned version back on every event, edited or adopted; allow deleting all.",
+)
 @click.option(
     "--adopt",
     is_flag=True,
@@ -84,8 +89,9 @@ def sync(
 
     An event you changed in your calendar app (moved, edited, completed) is seen on the
     server itself, from any machine, and never overwritten: when the YAML changes it
-    too, it is left alone and listed (exit 10); --force puts the planned version back,
-    --adopt keeps yours until the YAML changes that event again.
+    too, it is left alone and listed (exit 10); --force puts the planned version back
+    on every event whose copy differs (adopted ones too), --adopt keeps yours until the
+    YAML changes that event again.
 
     What you did to them is written into FILE first, as the journal commands would: a
     task ticked complete becomes done:, an event moved becomes moved:, one deleted
@@ -251,6 +257,8 @@ def sync(
             err=True,
         )
     click.echo(report.summary)
+    if plan.held:
+        raise _held_by_another_file(plan.held)
     if report.conflicts:
         raise SyncConflicts(f"{len(report.conflicts)} event(s) left alone")
     if refused:
@@ -359,6 +367,21 @@ def _pull(
         return prepared, pulled.refused
     return replan(prepared, updated, state, day, target.style, pulled.settled,
                   force=force, adopt=adopt, agreed=pulled.agreed), pulled.refused  # fmt: skip
+
+
+def _held_by_another_file(held: dict[str, str]) -> WriteRefused:
+    """One line for every event another file holds: the two use the same ids."""
+    from followup_cal.errors import WriteRefused
+
+    ids = ", ".join(sorted({uid.split(".")[0] for uid in held}))
+    other = sorted(set(held.values()))[0]
+    return WriteRefused(
+        f"{len(held)} planned event(s) not written: another file's events (sync_id: "
+        f"{other}) hold their UIDs in this calendar, as both files use the interview "
+        f"ids {ids}; if this file is the same search, give it that file's line 'sync_id: "
+        f"{other}', else give its interviews other ids or sync it to a calendar of its "
+        "own with --calendar"
+    )
 
 
 def _what(plan: SyncPlan, uid: str) -> str:

@@ -78,6 +78,9 @@ class SyncPlan:
     duplicates: list[Remote] = field(default_factory=list)  # a UID at a second href
     owned: dict[str, Remote] = field(default_factory=dict)  # this file's events, by UID
     refused: str = ""  # why nothing may be written without --force
+    # Planned UIDs another file's events hold in this calendar (same interview ids):
+    # UID -> that file's search id. Never written: a calendar holds a UID once.
+    held: dict[str, str] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         return sum(1 for w in self.writes if w.kind == kind)
@@ -148,6 +151,8 @@ def plan_sync(
     owned: dict[str, Remote] = {}
     for item in sorted(remote, key=lambda r: r.href):
         if not is_ours(item, search_id, claimed, wanted):
+            if item.uid in wanted and item.search:
+                plan.held[item.uid] = item.search
             continue  # another search's event, or nobody's we know: never touched
         if item.uid in owned:
             plan.duplicates.append(item)
@@ -164,6 +169,8 @@ def plan_sync(
 
     for uid, want in wanted.items():
         have = owned.get(uid)
+        if have is None and uid in plan.held:
+            continue  # another file's event: its If-None-Match would fail (412)
         if have is None:
             plan.writes.append(
                 Write("create", uid, want.summary, render=want.render,
@@ -190,7 +197,10 @@ def plan_sync(
         if edit is None or force:
             # --force, or the file settled the user's change (recorded it or overruled
             # it): our version goes back over the user's.
-            if not same or server_edited is not None:
+            # --force puts the planned version back wherever the server's differs,
+            # on events adopted before (the user's version, taken as the base) too.
+            adopted = force and bool(have.now) and have.now != want.pushed
+            if not same or server_edited is not None or adopted:
                 kind = "update"
             elif have.search != search_id or not have.pushed:
                 kind = "tag"  # an event from before search ids and fingerprints
@@ -199,7 +209,7 @@ def plan_sync(
                 continue
             # Only the YAML changed it: what the user made theirs before is merged in.
             merge_from = have if server_edited is None and not force else None
-            over = have if server_edited is not None else None
+            over = have if server_edited is not None or adopted else None
             plan.writes.append(
                 Write(kind, uid, want.summary, have.href, have.etag, want.render,
                       source=merge_from, content_hash=want.content_hash, pushed=want.pushed,
