@@ -366,3 +366,24 @@ def test_in_a_terminal_a_move_is_confirmed_and_a_next_round_reviewed(search):
 def test_an_invitation_that_cannot_be_read_is_exit_3(search, tmp_path):
     result = run("add", "--from-invite", str(tmp_path / "missing.ics"), "-f", str(search))
     assert result.exit_code == 3 and "cannot read the invitation" in result.stderr
+
+
+def test_in_a_terminal_the_pitch_is_asked_as_add_asks_it(search):
+    """add asks for the pitch (optional); add --from-invite asked for company and role
+    only, so its drafts said nothing of the user's strongest fit."""
+    answers = "\nPlatform Engineer\nPostgres at scale\n\n"  # company; role; pitch; yes
+    result = run(
+        "add", "--from-invite", str(INVITES / "teams_meeting.ics"), "-f", str(search),
+        "--prompt", input=answers,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Your strongest fit, as it follows 'my experience in'" in result.output
+    assert load(str(search)).interviews[-1].pitch == "Postgres at scale"
+    # Optional: an empty answer writes none; --pitch is not asked again.
+    again = run(
+        "add", "--from-invite", str(INVITES / "zoom_utc.ics"), "-f", str(search), "--prompt",
+        "--pitch", "Go services", input="\nSRE\n\n",
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert "Your strongest fit" not in again.output
+    assert load(str(search)).interviews[-1].pitch == "Go services"

@@ -112,7 +112,7 @@ def add(
     company = given.ask_unless(company, "Company", interactive, "--company")
     role = given.ask_unless(role, "Role", interactive, "--role")
     if pitch is None and interactive:
-        pitch = asking.ask("Your strongest fit, as it follows 'my experience in'", optional=True)
+        pitch = asking.pitch()
     new_round = given.new_round(
         start, timezone, duration, interviewers, topics, interactive, my_zone
     )

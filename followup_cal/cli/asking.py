@@ -54,6 +54,11 @@ def ask(label: str, check: Check | None = None, default: str = "", optional: boo
     )
 
 
+def pitch() -> str:
+    """The pitch, asked by add and add --from-invite alike; optional."""
+    return ask("Your strongest fit, as it follows 'my experience in'", optional=True)
+
+
 def confirm(label: str, default: bool) -> bool:
     return bool(_interruptible(click.confirm, label, default=default))
 

@@ -202,12 +202,15 @@ def _add_interview(
     else:
         company = asking.ask("Company", default=company) if not answers.company else company
         role = role or asking.ask("Role")
+    pitch = answers.pitch
+    if pitch is None and interactive:  # as add asks it
+        pitch = asking.pitch()
     new = NewInterview(
         company=company,
         role=role,
         round=new_round,
         id=answers.ident or "",
-        pitch=answers.pitch or "",
+        pitch=pitch or "",
         contact=answers.contact or "",
         decision_expected=answers.decision or "",
         channel=answers.channel,
