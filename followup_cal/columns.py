@@ -76,3 +76,9 @@ def cut_long_runs(line: str) -> str:
     """``line`` with each such number cut to its first 20 digits, each such word to 200."""
     line = _LONG_NUMBER.sub(lambda m: f"{m[0][:20]}… ({len(m[0])} digits)", line)
     return _LONG_WORD.sub(lambda m: f"{m[0][:200]}… ({len(m[0])} characters)", line)
+
+
+def error_line(line: str) -> str:
+    """An error line as printed: it quotes what was typed or sent (a server's href, a
+    value, an id), so it is cleaned as outside text is, and long runs are cut."""
+    return one_line(cut_long_runs(line), 4000)

@@ -244,3 +244,17 @@ def test_a_calendar_s_name_on_the_server_is_printed_clean(tmp_path, monkeypatch)
     assert result.exit_code == 8, result.output
     assert "no calendar named 'Not there'" in result.stderr and "evilx" in result.stderr
     assert not dirty(result.stderr) and "pwned" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["draft", HOSTILE, "thank_you"],  # an error line that quotes what it was given
+        ["plan", "--today", HOSTILE],  # click's own usage error
+    ],
+)
+def test_every_error_line_is_printed_clean(search, args):
+    result = invoke(*args, "-f", str(search))
+    assert result.exit_code in (2, 5), result.output
+    [line] = result.stderr.splitlines()
+    assert "evilx" in line and not dirty(line) and "pwned" not in line, line

@@ -16,7 +16,7 @@ import click
 from click.core import ParameterSource
 
 from followup_cal import __version__
-from followup_cal.columns import cut_long_runs
+from followup_cal.columns import error_line
 from followup_cal.errors import BROKEN_PIPE, INTERNAL_ERROR, FollowupCalError
 from followup_cal.plan.bounds import FIRST_YEAR, LAST_YEAR
 from followup_cal.settings import BY_DEFAULT, FILE_ENV, choose_file, same_file
@@ -37,7 +37,7 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except FollowupCalError as exc:
             for line in exc.lines():
-                click.echo(cut_long_runs(line), err=True)
+                click.echo(error_line(line), err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Every write is atomic or conditional: stopping here leaves nothing half-done.
@@ -158,7 +158,7 @@ class OneLineUsageError(click.UsageError):
 
     def show(self, file: Any = None) -> None:
         hint = f" (see '{self.ctx.command_path} --help')" if self.ctx else ""
-        said = cut_long_runs(self.format_message().rstrip("."))
+        said = error_line(self.format_message().rstrip("."))
         click.echo(f"Error: {said}{hint}", err=True)
 
 
