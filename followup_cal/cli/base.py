@@ -262,8 +262,8 @@ def cli(ctx: click.Context, verbose: int, color: str) -> None:
 
     Exit codes: 0 ok, 1 bad input, 2 bad command line, 3 file not readable or
     writable, 4 draft warnings (--strict), 5 no such interview/step/person,
-    6-10 and 12 sync and inbox (see 'followup-cal sync --help'), 11 a file the
-    tool cannot edit without reformatting it, 70 internal error (a bug).
+    6-10, 12 and 13 sync and inbox (see 'followup-cal sync --help'), 11 a file
+    the tool cannot edit without reformatting it, 70 internal error (a bug).
     """
 
     from followup_cal.settings import load_config
