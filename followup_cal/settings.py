@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from followup_cal.errors import InvalidInput, Problem
+from followup_cal.origins import problem, shown
 
 log = logging.getLogger(__name__)
 DEFAULT_FILE = "interviews.yaml"
@@ -47,6 +48,7 @@ KEYS: dict[str, dict[str, tuple[type, str]]] = {
     },
 }
 AUTH_CHOICES = ("password", "google")
+URL_SCHEMES = {"caldav.url": ("http", "https"), "imap.url": ("imap", "imaps")}
 CHOICES = {"feed.as": ("event", "todo"), "caldav.auth": AUTH_CHOICES, "imap.auth": AUTH_CHOICES}
 # Which command option each setting is the default of (click's default_map).
 OPTION_OF = {
@@ -158,6 +160,8 @@ def parse_config(path: Path, text: str) -> Config:
             elif full in CHOICES and item not in CHOICES[full]:
                 choices = " or ".join(CHOICES[full])
                 problems.append(Problem(where, line, 1, f"'{full}' must be {choices}"))
+            elif full in URL_SCHEMES and (why := problem(item, URL_SCHEMES[full])):
+                problems.append(Problem(where, line, 1, f"'{full}' '{shown(item)}': {why}"))
             else:
                 values[full] = item
     if problems:

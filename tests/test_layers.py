@@ -123,7 +123,7 @@ def test_start_up_imports_only_what_it_needs(argv, not_imported, env):
 # The root's shared modules sit under everything; the plan is pure and imports nothing
 # that reads or writes (only errors, for the exceptions it raises).
 LAYERS = [
-    {"errors", "atomic", "columns", "settings", "credentials", "domains", "__init__"},
+    {"errors", "atomic", "columns", "settings", "credentials", "domains", "origins", "__init__"},
     {"plan"},
     {"loader", "schema"},
     {"journal"},

@@ -354,3 +354,17 @@ def file_args(file: str) -> list[str]:
     """What a printed command needs to reach FILE: nothing when it would find it anyway."""
     found = choose_file(None, os.environ.get(FILE_ENV), current_config())
     return [] if same_file(found.path, file) else ["-f", file]
+
+
+def check_url_option(name: str, value: str | None, env: str, schemes: tuple[str, ...]) -> None:
+    """A URL option (``--url``, or its variable) that parsers may read differently is
+    refused before anything is read or sent (exit 2); config.toml and the YAML refuse
+    theirs on their line."""
+    if not value:
+        return
+    source = click.get_current_context().get_parameter_source(name)
+    if source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+        from followup_cal.origins import check_given
+
+        flag = "--" + name.replace("_", "-")
+        check_given(value, env if source is ParameterSource.ENVIRONMENT else flag, schemes)

@@ -12,6 +12,7 @@ import click
 import followup_cal.cli.inbox_invites as inbox_invites
 from followup_cal.cli.base import (
     DateType,
+    check_url_option,
     cli,
     file_args,
     file_argument,
@@ -140,6 +141,7 @@ def inbox(
     from followup_cal.mail.imap import Account, check_url
     from followup_cal.mail.inbox import read_mailbox, record_sent, save_run
 
+    check_url_option("url", url, "FOLLOWUP_CAL_IMAP_URL", ("imap", "imaps"))
     search = load(file)
     settings = search.imap
     url = url or (settings.url if settings else "")

@@ -12,6 +12,7 @@ import click
 
 from followup_cal.cli.base import (
     as_option,
+    check_url_option,
     cli,
     file_argument,
     reports_errors,
@@ -20,6 +21,7 @@ from followup_cal.cli.base import (
     today_option,
 )
 from followup_cal.journal.state import ExportState, load_state, save_state, state_path_for
+from followup_cal.origins import check_given
 
 if TYPE_CHECKING:  # imported by sync only, for speed
     from followup_cal.errors import WriteRefused
@@ -108,8 +110,13 @@ def sync(
     primary or a calendar ID (an e-mail-like address) names the calendar; see
     docs/google.md.
 
-    Exit codes: 6 credentials refused or missing, 7 server unreachable (DNS,
-    connection, TLS, timeout), 8 server error or not CalDAV, 9 refused to delete
+    Your password goes to the server of --url only: a URL that programs read
+    differently (a backslash, a user:password@) is refused before anything is sent
+    (exit 2), and an event the server lists on another host is never written there.
+
+    Exit codes: 2 the command line is wrong, 6 credentials refused or missing, 7
+    server unreachable (DNS, connection, TLS, timeout), 8 server error or not CalDAV,
+    or events listed on another server not written, 9 refused to delete
     every event (use --force), 10 events edited on the server were left alone, 12
     facts from the calendar that the file does not allow were not recorded (each said
     with its reason; the rest of the sync went on), 13 the server refused to save an
@@ -126,6 +133,9 @@ def sync(
     from followup_cal.sync.cache import SyncStatus, save_status, status_path_for
     from followup_cal.sync.reading import read_owned
 
+    check_url_option("url", url, "FOLLOWUP_CAL_URL", ("http", "https"))
+    if calendar and calendar.startswith(("http://", "https://")):
+        check_given(calendar, "--calendar")
     inputs = quiet.Inputs.read(file)
     as_todo = kind == "todo"
     if auth == "google":  # refused before anything is read or sent
@@ -165,7 +175,7 @@ def sync(
             )
             return
     # The full path: the file planned and drafted, the calendar's events compared.
-    from followup_cal.errors import FactsRefused, SyncConflicts
+    from followup_cal.errors import FactsRefused, ServerError, SyncConflicts
     from followup_cal.loader import decode, parse
     from followup_cal.sync.identity import ensure_search_id
     from followup_cal.sync.run import execute_sync, prepare_sync
@@ -256,7 +266,13 @@ def sync(
             "--adopt keeps the server's version",
             err=True,
         )
+    for line in report.elsewhere:
+        click.echo(line, err=True)
     click.echo(report.summary)
+    if report.elsewhere:
+        raise ServerError(
+            f"{len(report.elsewhere)} event(s) listed on another server were not written"
+        )
     if plan.held:
         raise _held_by_another_file(plan.held)
     if report.conflicts:

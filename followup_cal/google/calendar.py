@@ -13,11 +13,11 @@ import re
 from urllib.parse import quote, urlsplit
 
 from followup_cal.errors import UsageProblem
+from followup_cal.origins import is_loopback, origin, problem, shown
 
 CALDAV_ROOT = "https://apidata.googleusercontent.com/caldav/v2/"
 HOSTS = ("apidata.googleusercontent.com", "calendar.google.com", "www.google.com")
 CALENDAR_ID = re.compile(r"primary|[^\s/@]+@[^\s/@]+")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def is_calendar_id(text: str) -> bool:
@@ -26,7 +26,8 @@ def is_calendar_id(text: str) -> bool:
 
 
 def is_google(url: str) -> bool:
-    return (urlsplit(url).hostname or "").lower() in HOSTS
+    found = origin(url)
+    return found is not None and found.host in HOSTS
 
 
 def events_url(calendar_id: str, root: str = "") -> str:
@@ -51,12 +52,13 @@ def where_to_sync(url: str, calendar: str) -> tuple[str, str]:
 def check_token_goes_to_google(url: str, scheme: str, hosts: tuple[str, ...]) -> None:
     """The access token opens the user's Google account: it goes to Google's own host over
     TLS, or to this machine (a local proxy, the tests' stand-in), never elsewhere."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if host in LOOPBACK or (host in hosts and parts.scheme == scheme):
+    found = origin(url, (scheme, "http", "https", "imap", "imaps"))
+    if found is None:
+        raise UsageProblem(f"--auth google: '{shown(url)}': {problem(url, (scheme,))}")
+    if is_loopback(found) or (found.host in hosts and found.scheme == scheme):
         return
     raise UsageProblem(
-        f"--auth google sends your Google sign-in to {parts.scheme}://{host}: only "
+        f"--auth google sends your Google sign-in to {found.scheme}://{found.host}: only "
         f"{scheme}://{hosts[0]} (or this machine) is given it; for another server use "
         "--auth password"
     )

@@ -8,6 +8,7 @@ import re
 import yaml
 
 from followup_cal.loader.reader import CALDAV_KEYS, IMAP_KEYS, _Entry, _Invalid, _Reader
+from followup_cal.origins import problem, shown
 from followup_cal.plan.model import (
     CalDAVSettings,
     ImapSettings,
@@ -47,6 +48,8 @@ def _read_caldav(r: _Reader, node: yaml.Node) -> CalDAVSettings | None:
     url = r.field(entries, "url", r.text, "")
     if url and not re.match(r"https?://", url):
         r.problem(entries["url"].value, f"url '{url}' is not an http(s) URL; expected https://...")
+    elif url and (why := problem(url)):
+        r.problem(entries["url"].value, f"url '{shown(url)}': {why}")
     return CalDAVSettings(
         url=url,
         user=r.field(entries, "user", r.text, ""),
@@ -73,6 +76,8 @@ def _read_imap(r: _Reader, node: yaml.Node) -> ImapSettings | None:
             entries["url"].value,
             f"url '{url}' is not an IMAP URL; expected imaps://HOST or imap://HOST:PORT",
         )
+    elif url and (why := problem(url, ("imap", "imaps"))):
+        r.problem(entries["url"].value, f"url '{shown(url)}': {why}")
     folders = []
     if "folders" in entries:
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
+from followup_cal.origins import same_origin
 from followup_cal.sync.algorithm import OWNED_SUFFIX, Remote, stripped
 from followup_cal.sync.cache import SyncStatus
 from followup_cal.sync.caldav_remote import CalDAVRemote, Changes, canonical, event_href
@@ -52,7 +53,8 @@ def read_owned(
     events = _marks_remembered(events, status.known_events(calendar_url) or {})
     status.events[calendar_url] = {}
     for event in events:
-        status.remember(calendar_url, event)
+        if same_origin(event.href, calendar_url):  # else never written; read again next time
+            status.remember(calendar_url, event)
     # A server that ignores the query's filter sends others' events too: not listed.
     listing = {canonical(e.href): e.etag for e in events if OWNED_SUFFIX in e.uid}
     status.listings[calendar_url] = listing

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date
+from urllib.parse import urljoin
 
 from followup_cal import service
 from followup_cal.calendar.ics import (
@@ -27,6 +28,7 @@ from followup_cal.errors import (
     SyncRefused,
 )
 from followup_cal.journal.state import ExportState
+from followup_cal.origins import origin, same_origin, shown
 from followup_cal.plan.model import SearchFile
 from followup_cal.sync import ledger
 from followup_cal.sync.algorithm import Desired, Remote, SyncPlan, Write, plan_sync
@@ -41,50 +43,14 @@ from followup_cal.sync.edits import (
 from followup_cal.sync.identity import free_search_id
 from followup_cal.sync.merge import with_their_copies
 from followup_cal.sync.reading import Reading, read_owned
+from followup_cal.sync.report import SyncReport
 from followup_cal.sync.target import SyncTarget
 from followup_cal.sync.transport import redact
 from followup_cal.sync.writes import discard_calendar, write_again, write_one
 
+ELSEWHERE = WriteResult(False, None, 0)  # listed on another origin: nothing was sent
 DEFAULT_CALENDAR = "Follow-ups"
 DEFAULT_TASK_LIST = "Follow-up tasks"  # a calendar holds a UID once: tasks live apart
-
-
-@dataclass
-class SyncReport:
-    calendar_url: str
-    plan: SyncPlan
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    tagged: int = 0  # events from before search ids, marked as this file's
-    adopted: int = 0
-    released: int = 0
-    conflicts: list[str] = field(default_factory=list)
-    requests: int = 0
-
-    def count(self, kind: str) -> None:
-        name = {"create": "created", "update": "updated", "tag": "tagged"}.get(kind, kind + "ed")
-        name = name.replace("eed", "ed")  # adopted, released
-        setattr(self, name, getattr(self, name) + 1)
-
-    @property
-    def summary(self) -> str:
-        extra = [
-            f"{label} {number}"
-            for label, number in (
-                ("marked as this file's", self.tagged),
-                ("adopted", self.adopted),
-                ("released", self.released),
-                ("kept as edited on the server", len(self.plan.kept)),
-            )
-            if number
-        ]
-        if self.conflicts:
-            extra.append(f"left alone {len(self.conflicts)} (edited on the server)")
-        return (
-            f"created {self.created}, updated {self.updated}, deleted {self.deleted}, "
-            f"unchanged {self.plan.unchanged}" + "".join(f", {part}" for part in extra)
-        )
 
 
 def desired_events(
@@ -393,6 +359,8 @@ def execute_sync(
         if not hasattr(mine, "remote"):
             with lock:
                 mine.remote = free.pop()
+        if write.href and not same_origin(urljoin(calendar_url, write.href), calendar_url):
+            return write.href, ELSEWHERE  # listed on another origin: never sent there
         try:
             return write_one(mine.remote, write, calendar_url, prepared.search_id)
         except ServerBusy:
@@ -403,7 +371,12 @@ def execute_sync(
             return None
 
     def record(write: Write, href: str, result: WriteResult | None) -> None:
-        if result is None or not result.ok:
+        if result is ELSEWHERE:
+            report.elsewhere.append(
+                f"not written: {write.uid}: the server lists it at {shown(href)}, not on "
+                f"{origin(calendar_url)}; credentials go only to the server they were given for"
+            )
+        elif result is None or not result.ok:
             report.conflicts.append(write.uid)  # edited meanwhile, or cannot be kept
         elif write.kind in ("delete", "release"):
             remembered.pop(write.uid, None)

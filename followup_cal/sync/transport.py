@@ -27,6 +27,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from followup_cal import __version__
 from followup_cal.errors import AuthFailed, ServerError, ServerUnreachable
+from followup_cal.origins import is_loopback, origin, same_origin, shown
 
 if TYPE_CHECKING:
     from followup_cal.google.tokens import TokenSource
@@ -41,7 +42,6 @@ RATE_LIMIT_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 RATE_LIMIT_REASONS = (b"rateLimitExceeded", b"userRateLimitExceeded")
 REDIRECTS = (301, 302, 307, 308)
 WRITES = ("PUT", "DELETE", "MKCALENDAR", "PROPPATCH")
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # RFC 3986: what may stand unquoted in a path ('%' too: it is quoted already).
 PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
@@ -65,14 +65,9 @@ def quote_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
 
 
-def origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return (parts.scheme, (parts.hostname or "").lower(), port)
-
-
 def is_local(url: str) -> bool:
-    return (urlsplit(url).hostname or "").lower() in LOCAL_HOSTS
+    """This machine, as the HTTP library reads the URL (an odd URL is not)."""
+    return is_loopback(origin(url))
 
 
 # Country-code domains where names are registered one level down (example.co.uk).
@@ -91,10 +86,11 @@ def same_site(url: str, other: str) -> bool:
     names it (a calendar home on another host: iCloud's pNN-caldav.icloud.com): the same
     host, this machine for both, or hosts of one registered domain; never from https
     to plain http."""
-    if urlsplit(url).scheme == "https" and urlsplit(other).scheme != "https":
+    mine, theirs = origin(url), origin(other)
+    if mine is None or theirs is None or (mine.scheme == "https" and theirs.scheme != "https"):
         return False
-    host, other_host = (urlsplit(u).hostname or "" for u in (url, other))
-    if host == other_host or (is_local(url) and is_local(other)):
+    host, other_host = mine.host, theirs.host
+    if host == other_host or (is_loopback(mine) and is_loopback(theirs)):
         return True
     if not re.search("[a-z]", host) or not re.search("[a-z]", other_host):
         return False  # an IP address is a site of its own
@@ -151,6 +147,15 @@ class Transport:
         self._client: Any = None
         self._asked_scheme = False
         self._challenge = ""  # WWW-Authenticate of the last 401
+
+    def may_send(self, url: str) -> bool:
+        """Whether this session's credentials may go to ``url``: a Google token to the
+        very origin it was given for, a password also to another host of the same site
+        that the server named (iCloud's calendar home); never to a URL that parsers may
+        read differently."""
+        if self.bearer is not None:
+            return same_origin(url, self.url)
+        return same_site(self.url, url)
 
     def clone(self) -> Transport:
         """A transport of its own (one session per thread), with the scheme this one
@@ -304,6 +309,12 @@ class Transport:
     ) -> Response:
         """Send one request; reads (``safe``) are retried, and follow same-origin redirects."""
         url = quote_url(url)
+        if not self.may_send(url):
+            # Not for a message of the server's to decide: the credentials stay home.
+            raise ServerError(
+                f"{redact(self.url)}: a request to {shown(url)}, another server, was not sent "
+                "(credentials go only to the server they were given for)"
+            )
         data = body.encode() if isinstance(body, str) else body
         tries = len(RETRY_DELAYS) + 1 if safe else 1
         locked = 0
@@ -332,7 +343,7 @@ class Transport:
             location = response.headers.get("location")
             if response.status in REDIRECTS and location and safe and redirects:
                 target = urljoin(url, location)
-                if origin(target) != origin(url):
+                if not same_origin(target, url):
                     raise ServerError(
                         f"{redact(url)}: the server sends us to {redact(target)}, another "
                         "server; credentials are not sent there on their own: give that URL "
