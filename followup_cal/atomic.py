@@ -301,3 +301,60 @@ def update_file(path: str | Path, change: Callable[[bytes], bytes]) -> None:
         f"{target} kept changing while being written ({ATTEMPTS} tries); nothing written, "
         "run the command again"
     )
+
+
+def write_private(path: str | Path, data: bytes) -> None:
+    """A secret (a sign-in's tokens) written as a password manager keeps one: in a folder
+    of the user's own that no one else may enter (made 0700, tightened to it, refused when
+    another user owns it), through a temporary file of a random name, created 0600 with
+    O_EXCL|O_NOFOLLOW (a name or a link planted there is never written through), then
+    renamed over the old file. Never readable by others, never half-written."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _cannot(target, "write", exc) from None
+    try:
+        _private_folder(target.parent, folder)
+        _remove_leftovers(target)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        for _ in range(100):
+            name = f".{target.name}.{os.getpid()}-{os.urandom(8).hex()}{TEMP_SUFFIX}"
+            with contextlib.suppress(FileExistsError):
+                fd = os.open(name, flags, 0o600, dir_fd=folder)
+                break
+        else:
+            raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
+        try:
+            os.fchmod(fd, 0o600)  # whatever the umask took away or a filesystem added
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            os.replace(name, target.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=folder)
+            raise
+        finally:
+            os.close(fd)
+        os.fsync(folder)
+    except OSError as exc:
+        raise _cannot(target, "write", exc) from None
+    finally:
+        os.close(folder)
+    log.info("wrote %s (readable by you only)", target)
+
+
+def _private_folder(path: Path, folder: int) -> None:
+    """The open folder is the user's and closed to others (tightened to 0700 if not)."""
+    info = os.fstat(folder)
+    if info.st_uid != os.geteuid():
+        raise FileAccessError(
+            f"{path} belongs to another user (uid {info.st_uid}); a secret is kept only in a "
+            "folder of your own, so nothing was written (set XDG_DATA_HOME to one of yours)"
+        )
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.fchmod(folder, 0o700)
+        log.info("%s was open to others: made 0700", path)

@@ -78,6 +78,9 @@ class GoogleStandIn:
     # What Google's older CalDAV guide said: only properties of its data model are kept.
     # Its current guide says nothing of X- properties; this plays the stricter reading.
     drop_x_properties: bool = False
+    # Fields that replace the token endpoint's own in each answer with tokens: what a
+    # broken or hostile provider might send (an expires_in of 10**400).
+    token_answer: dict = field(default_factory=dict)
     put_if_match: list[str] = field(default_factory=list)  # each PUT's If-Match ("" none)
     server: QuietServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,7 +134,7 @@ class GoogleStandIn:
         token = "ya29.standin-" + secrets.token_urlsafe(24)
         self.access[token] = AccessToken(grant, time.time() + self.access_lifetime)
         return {"access_token": token, "expires_in": self.access_lifetime,
-                "scope": " ".join(grant.scopes), "token_type": "Bearer"}  # fmt: skip
+                "scope": " ".join(grant.scopes), "token_type": "Bearer"} | self.token_answer  # fmt: skip
 
     # -- the server --------------------------------------------------------------------
 

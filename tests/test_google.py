@@ -595,9 +595,9 @@ def test_the_revocation_endpoint_is_the_files_or_beside_the_token_endpoint(googl
     path = secrets_file(google, home)
     assert read_client_secrets(str(path)).revoke_uri == f"{google.base}/revoke"
     data = google.client_secrets()
-    data["installed"]["revoke_uri"] = "https://oauth2.example/revoke"
+    data["installed"]["revoke_uri"] = "https://oauth2.googleapis.com/revoke"
     path.write_text(json.dumps(data), "utf-8")
-    assert read_client_secrets(str(path)).revoke_uri == "https://oauth2.example/revoke"
+    assert read_client_secrets(str(path)).revoke_uri == "https://oauth2.googleapis.com/revoke"
 
 
 HELIO_2 = "helio-analytics.follow-up-2@followup-cal"  # Tue 24 Nov, "Final follow-up"

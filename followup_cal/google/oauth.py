@@ -19,15 +19,15 @@ import base64
 import hashlib
 import json
 import logging
+import math
+import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from followup_cal.errors import (
     AuthFailed,
@@ -37,6 +37,7 @@ from followup_cal.errors import (
     ServerError,
     ServerUnreachable,
 )
+from followup_cal.origins import is_loopback, origin, problem, shown
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,17 @@ CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
 MAIL_SCOPE = "https://mail.google.com/"  # the only scope Gmail's IMAP takes
 LOGIN_AGAIN = "run `followup-cal login google --client-secrets FILE` again"
 WAIT_SECONDS = 300  # for the browser to come back to the loopback redirect
+# Where Google's documented OAuth endpoints live (auth_uri, token_uri, revocation; older
+# client files name www.googleapis.com/oauth2/v4/token): only these, over TLS, are sent
+# a client secret, a code or a token, or this machine for a test stand-in.
+OAUTH_HOSTS = ("accounts.google.com", "oauth2.googleapis.com", "www.googleapis.com")
+# RFC 6749 section 5.2 and Appendix A: an error code is printable ASCII; shown only when
+# it is a plain word (what Google sends), never a provider's free text.
+ERROR_CODE = re.compile(r"[a-z][a-z0-9_.-]{0,63}", re.I)
+# RFC 6750's b64token (what goes after "Bearer "); Google's tokens and codes are of it
+# ("ya29.…", "1//0g…", "4/0A…"): a value with anything else is not taken.
+TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]{1,4096}=*")
+LONGEST_LIFETIME = 86400.0  # seconds an access token is taken to last at the most
 
 
 class SignInNeeded(AuthFailed):
@@ -91,11 +103,24 @@ def read_client_secrets(path: str) -> ClientSecrets:
             "not a Google 'Desktop app' client-secrets file: expected "
             f'{{"installed": {{...}}}} with {", ".join(missing)}'))])  # fmt: skip
     assert isinstance(client, dict)
-    for key in ("auth_uri", "token_uri"):
-        if not str(client[key]).startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise InvalidInput([Problem(path, 1, 1, f"{key} '{client[key]}' is not https")])
     revoke = client.get("revoke_uri")  # older client files (oauth2client's) may carry one
+    for key in ("auth_uri", "token_uri", "revoke_uri"):
+        if key in client and (why := endpoint_problem(str(client[key]))):
+            raise InvalidInput([Problem(path, 1, 1, f"{key} {why}")])
     return ClientSecrets(*(str(client[k]) for k in keys), str(revoke) if revoke else "")
+
+
+def endpoint_problem(url: str) -> str:
+    """Why ``url`` is not one of Google's OAuth endpoints (or this machine's), or ""."""
+    found = origin(url)
+    if found is None:
+        return f"'{shown(url)}': {problem(url)}"
+    if is_loopback(found) or (found.scheme == "https" and found.host in OAUTH_HOSTS):
+        return ""
+    return (
+        f"'{shown(url)}' is not Google's: only https:// on {', '.join(OAUTH_HOSTS)} (or this "
+        "machine, for a test stand-in) is sent the client secret and tokens"
+    )
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -134,10 +159,24 @@ class Tokens:
         return not self.access_token or now + margin >= self.expires_at
 
 
+class _NoRedirects:
+    """A redirect of a token request is an answer, not an order: the form (a secret, a
+    code, a token) is never sent on to another address."""
+
+    def redirect_request(self, *_args: object) -> None:
+        return None
+
+
 def post_form(url: str, form: dict[str, str], timeout: int = 30) -> tuple[int, dict[str, Any]]:
-    """POST a form; (status, JSON answer or {}). Unreachable: exit 7."""
+    """POST a form to one of Google's endpoints; (status, JSON answer or {}). An
+    endpoint that is not Google's is refused unsent (exit 6); unreachable: exit 7."""
     import urllib.error
     import urllib.request
+
+    if why := endpoint_problem(url):
+        raise SignInNeeded(f"the Google sign-in's endpoint {why}; nothing sent; {LOGIN_AGAIN}")
+    handler = type("NoRedirects", (_NoRedirects, urllib.request.HTTPRedirectHandler), {})
+    opener = urllib.request.build_opener(handler)
 
     request = urllib.request.Request(
         url,
@@ -146,7 +185,7 @@ def post_form(url: str, form: dict[str, str], timeout: int = 30) -> tuple[int, d
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             status, body = response.status, response.read()
     except urllib.error.HTTPError as exc:
         status, body = exc.code, exc.read()
@@ -180,15 +219,37 @@ def _token_answer(
             "was it deleted in Google Cloud's console? Create one and " + LOGIN_AGAIN
         )
     token = answer.get("access_token")
-    if status != 200 or not isinstance(token, str) or not token:
-        error = answer.get("error") or f"HTTP {status}"
+    if status != 200 or not _is_token(token):
+        error = _error_code(answer.get("error")) or f"HTTP {status}"
+        if status == 200:
+            error = "no usable access token in the answer"
         raise ServerError(f"{_where(client.token_uri)}: the token request failed ({error})")
-    lifetime = answer.get("expires_in")
-    seconds = float(lifetime) if isinstance(lifetime, int | float) else 3600.0
     scope = answer.get("scope")
-    scopes = scope.split() if isinstance(scope, str) else []
+    scopes = scope.split() if isinstance(scope, str) and len(scope) < 4096 else []
     refresh = answer.get("refresh_token")
-    return token, refresh if isinstance(refresh, str) else "", now + seconds, scopes
+    return (token, refresh if _is_token(refresh) else "", now + _lifetime(answer),
+            [s for s in scopes if s.isprintable()])  # fmt: skip
+
+
+def _is_token(value: object) -> bool:
+    return isinstance(value, str) and TOKEN.fullmatch(value) is not None
+
+
+def _error_code(value: object) -> str:
+    """An OAuth error code fit to print (a plain word), or "" for anything else."""
+    return value if isinstance(value, str) and ERROR_CODE.fullmatch(value) else ""
+
+
+def _lifetime(answer: dict[str, Any]) -> float:
+    """``expires_in`` in seconds, kept between a minute and a day: a value that is not a
+    plain number (10**400, NaN, a string) is the hour Google gives."""
+    value = answer.get("expires_in")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 3600.0
+    if isinstance(value, int) and value.bit_length() > 64:
+        return 3600.0  # float() of it would overflow
+    seconds = float(value)
+    return min(max(seconds, 60.0), LONGEST_LIFETIME) if math.isfinite(seconds) else 3600.0
 
 
 def refresh(tokens: Tokens, now: float | None = None) -> Tokens:
@@ -211,52 +272,10 @@ def revoke(tokens: Tokens) -> bool:
     """Ask the server to forget the grant; whether it says it did (or had already)."""
     try:
         status, answer = post_form(tokens.revoke_uri, {"token": tokens.refresh_token})
-    except ServerUnreachable:
+    except (ServerUnreachable, SignInNeeded) as exc:  # unreachable, or not Google's: unsent
+        log.info("the sign-in was not revoked: %s", exc)
         return False
     return status == 200 or answer.get("error") == "invalid_token"
-
-
-class _Redirect:
-    """What the browser brought back to the loopback address, once."""
-
-    def __init__(self, state: str) -> None:
-        self.state = state
-        self.code = ""
-        self.error = ""
-        self.done = threading.Event()
-
-
-def _handler(redirect: _Redirect) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass  # the query holds the code: never in a log
-
-        def do_GET(self) -> None:
-            query = parse_qs(urlsplit(self.path).query)
-            state = query.get("state", [""])[0]
-            if "code" not in query and "error" not in query:
-                self._answer(404, "Nothing here.")
-                return
-            if not secrets.compare_digest(state, redirect.state):
-                # Not the answer to our request (another page, a forged link): ignored.
-                self._answer(400, "This sign-in answer does not match the one asked for.")
-                return
-            redirect.code = query.get("code", [""])[0]
-            redirect.error = query.get("error", [""])[0]
-            ok = bool(redirect.code) and not redirect.error
-            self._answer(200, "Signed in: you can close this page and go back to the terminal."
-                         if ok else "Sign-in was not completed; see the terminal.")  # fmt: skip
-            redirect.done.set()
-
-        def _answer(self, status: int, text: str) -> None:
-            body = f"<!doctype html><title>followup-cal</title><p>{text}</p>\n".encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
 
 
 def sign_in(
@@ -270,10 +289,12 @@ def sign_in(
 ) -> Tokens:
     """The whole flow: the URL to the browser (or printed), the code from the loopback
     redirect, exchanged with the PKCE verifier for tokens."""
+    from followup_cal.google.loopback import Listener, Redirect
+
     verifier, challenge = pkce_pair()
-    redirect = _Redirect(secrets.token_urlsafe(24))
-    server = HTTPServer(("127.0.0.1", 0), _handler(redirect))
-    redirect_uri = f"http://127.0.0.1:{server.server_address[1]}/"
+    redirect = Redirect(secrets.token_urlsafe(24))
+    listener = Listener(redirect)
+    redirect_uri = listener.uri
     url = client.auth_uri + ("&" if "?" in client.auth_uri else "?") + urlencode({
         "response_type": "code",
         "client_id": client.client_id,
@@ -285,8 +306,6 @@ def sign_in(
         "access_type": "offline",  # a refresh token, so sync runs without the browser
         "prompt": "consent",  # a new refresh token even when one was given before
     })  # fmt: skip
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
         opened = open_browser(url) if open_browser is not None else False
         if opened:
@@ -300,11 +319,12 @@ def sign_in(
                 f"no answer from the browser within {int(wait_seconds)} s; nothing saved"
             )
     finally:
-        server.shutdown()
-        server.server_close()
-    if redirect.error or not redirect.code:
-        reason = redirect.error or "no code"
+        listener.close()
+    if redirect.error:
+        reason = _error_code(redirect.error) or "an error that is not an OAuth error code"
         raise AuthFailed(f"Google did not grant access ({reason}); nothing saved")
+    if not _is_token(redirect.code):
+        raise AuthFailed("the browser came back with no usable code; nothing saved")
     now = time.time()
     status, answer = post_form(client.token_uri, {
         "grant_type": "authorization_code",

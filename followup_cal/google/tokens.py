@@ -10,6 +10,7 @@ a folder only they can enter (0700).
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import stat
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from followup_cal.atomic import write_private
 from followup_cal.errors import FileAccessError
 from followup_cal.google.oauth import LOGIN_AGAIN, MAIL_SCOPE, SignInNeeded, Tokens, refresh
 
@@ -74,23 +76,6 @@ def _keyring_delete() -> bool:
     return True
 
 
-def _write_private(path: Path, text: str) -> None:
-    """The file written whole, 0600 from its creation (never readable by others, even for
-    an instant), in a 0700 folder."""
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temp.chmod(0o600)  # an existing temp kept its mode: made private again
-        temp.replace(path)
-    except OSError as exc:
-        raise FileAccessError(f"{path}: cannot write: {exc.strerror or exc}") from None
-
-
 def save(tokens: Tokens) -> str:
     """Keep the tokens; returns where (for the user)."""
     text = tokens.to_json()
@@ -99,27 +84,50 @@ def save(tokens: Tokens) -> str:
             token_file().unlink()  # one place only: an older file would outlive a logout
         return f"the system keyring ({KEYRING_SERVICE} / {KEYRING_ENTRY})"
     path = token_file()
-    _write_private(path, text)
+    write_private(path, text.encode("utf-8"))
     return str(path)
 
 
 def load() -> Tokens | None:
     text = _keyring_get()
     if text is None:
-        path = token_file()
-        try:
-            info = path.stat()
-            text = path.read_text("utf-8")
-        except FileNotFoundError:
+        text = _read_private(token_file())
+        if text is None:
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FileAccessError(f"{path}: cannot read: {exc}") from None
+    return Tokens.from_json(text)
+
+
+def _read_private(path: Path) -> str | None:
+    """The token file's text, if it is a file of the user's own that no one else can
+    read (never through a symbolic link); None when there is none."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileAccessError(
+                f"{path} is a symbolic link; your Google sign-in is read only from a file "
+                f"of its own: delete it and {LOGIN_AGAIN}"
+            ) from None
+        raise FileAccessError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            raise FileAccessError(
+                f"{path} is not a file of yours; it cannot hold your Google sign-in: "
+                f"delete it and {LOGIN_AGAIN}"
+            )
         if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise FileAccessError(
                 f"{path} is readable by others; it holds your Google sign-in: "
                 f"chmod 600 it, or delete it and {LOGIN_AGAIN}"
             )
-    return Tokens.from_json(text)
+        data = handle.read(1 << 20)  # a sign-in is a few hundred bytes
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileAccessError(f"{path}: cannot read: not UTF-8 text") from None
 
 
 def forget() -> list[str]:
