@@ -189,3 +189,20 @@ def test_inbox_yes_records_the_rest_when_the_file_refuses_one_move(
     assert result.stderr.endswith("1 invitation(s) in the mailbox not recorded\n")
     loaded = load(str(path))
     assert loaded.interviews[0].rounds[1] == before and loaded.interviews[1].rounds[0].cancelled
+
+
+def test_in_a_terminal_a_copy_from_someone_else_is_recorded_only_when_you_say_so(search):
+    path = search.with_name("invite.ics")
+    path.write_text(forged("google_cancel.ics"), "utf-8")
+    before = search.read_bytes()
+    args = ["add", "--from-invite", str(path), "--prompt", "-f", str(search)]
+    kept = run(*args, input="\n")  # the question's default is no
+    assert kept.exit_code == 0, kept.output
+    assert "warning: round 2 of 'initech' follows this invitation's UID, but its organizer" in (
+        kept.stdout
+    )
+    assert "Record it in" in kept.stdout and "[y/N]" in kept.stdout
+    assert search.read_bytes() == before
+    recorded = run(*args, input="y\n")
+    assert recorded.exit_code == 0, recorded.output
+    assert load(str(search)).interviews[0].rounds[1].cancelled
