@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo install test lint format bench clean chromium docs dovecot sabredav
+.PHONY: demo install test lint format bench clean chromium docs dovecot sabredav cyrus davical
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,7 +71,38 @@ sabredav:
 	  $(APT_GET) update -qq && \
 	  $(APT_GET) install -y -qq php-cli php-sqlite3 php-sabre-dav >/dev/null; }
 
-test: lint chromium dovecot sabredav
+# Cyrus CalDAV (the server behind Fastmail). Debian's cyrus-imapd conflicts with the
+# dovecot-imapd the inbox tests need, so Cyrus is not installed: cyrus-common and
+# cyrus-caldav are unpacked into the venv (tests/cyrus_server.py runs them from there),
+# and what the programs the tests run lack is installed: their libraries, SASL's
+# saslpasswd2.
+CYRUS := $(VENV)/cyrus
+CYRUS_BIN := $(CYRUS)/usr/lib/cyrus/bin
+CYRUS_RUN := master httpd lmtpd ctl_cyrusdb
+cyrus: | $(BIN)/python
+	@(for p in $(CYRUS_RUN); do [ -x $(CYRUS_BIN)/$$p ] || exit 1; done) || { \
+	  echo "unpacking Debian's cyrus-caldav into $(CYRUS) for the sync tests"; \
+	  $(APT_GET) update -qq && rm -rf $(CYRUS) $(CYRUS).debs && mkdir -p $(CYRUS).debs && \
+	  (cd $(CYRUS).debs && apt-get download -qq cyrus-common cyrus-caldav >/dev/null 2>&1) && \
+	  for deb in $(CYRUS).debs/*.deb; do dpkg -x $$deb $(CYRUS); \
+	    dpkg-deb -f $$deb Depends >> $(CYRUS)/depends; done && rm -rf $(CYRUS).debs; }
+	@cd $(CYRUS_BIN) && LD_LIBRARY_PATH=$$(dirname $(abspath $(CYRUS))/usr/lib/*/libcyrus.so.0) \
+	  ldd $(CYRUS_RUN) | grep -q "not found" || ! command -v saslpasswd2 >/dev/null || exit 0; \
+	  missing=$$(tr ',' '\n' < $(abspath $(CYRUS))/depends | sed 's/(.*)//; s/|.*//; s/ //g' | \
+	    grep '^lib' | sort -u | while read p; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  echo "installing what Cyrus needs:" $$missing sasl2-bin; \
+	  $(APT_GET) install -y -qq --no-install-recommends $$missing sasl2-bin >/dev/null
+
+# DAViCal (Debian's davical on PostgreSQL) under `php -S`, a cluster per test run
+# (tests/davical_server.py). Installing them removes nothing.
+davical:
+	@[ -f /usr/share/davical/htdocs/caldav.php ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+	  php -r 'exit(extension_loaded("pgsql") ? 0 : 1);' && perl -MDBD::Pg -e1 2>/dev/null || { \
+	  echo "installing Debian's davical and postgresql for the sync tests"; \
+	  $(APT_GET) update -qq && \
+	  $(APT_GET) install -y -qq --no-install-recommends davical php-pgsql libdbd-pg-perl postgresql >/dev/null; }
+
+test: lint chromium dovecot sabredav cyrus davical
 	TZ=UTC $(BIN)/python -m pytest
 
 # The manual as a site in site/ (MkDocs, mkdocs.yml), after regenerating the command

@@ -2,17 +2,21 @@
 
 Radicale (with htpasswd auth) and Xandikos run as subprocesses from this virtualenv,
 each on a free port with a temporary storage. Debian's sabre/dav (Digest auth) runs
-under `php -S`; `make test` installs it (php-cli php-sqlite3 php-sabre-dav).
+under `php -S`; `make test` installs it (php-cli php-sqlite3 php-sabre-dav). Cyrus and
+DAViCal: tests/cyrus_server.py, tests/davical_server.py. SERVERS names them all.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import http.client
+import itertools
 import os
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -27,6 +31,7 @@ from urllib.parse import urlsplit
 
 USER = "alex"
 PASSWORD = "s3cret-Pa55word"
+ACCOUNTS = itertools.count(2)  # alex2, alex3...: accounts made for one test each
 
 
 def free_port() -> int:
@@ -57,19 +62,40 @@ class Server:
     calendar_path: str  # an existing calendar, or where the tests make one
     user: str | None
     password: str | None
+    others: list[subprocess.Popen] = field(default_factory=list)  # stopped after process
+    folders: list[Path] = field(default_factory=list)  # removed once all are stopped
+    # Adds a user with PASSWORD, where a test needs an account of its own (below).
+    add_account: Callable[[str], None] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.root_path}"
 
+    def own_account(self) -> Server:
+        """The server as a new user of it sees it. Cyrus keeps a UID unique across all
+        calendars of an account, so tests that share it (each syncing the same example
+        into a calendar of its own) each need an account of their own."""
+        if self.add_account is None:
+            return self
+        user = f"{USER}{next(ACCOUNTS)}"
+        self.add_account(user)
+        path = self.calendar_path.replace(f"/{USER}/", f"/{user}/")
+        return dataclasses.replace(self, user=user, calendar_path=path, add_account=None)
+
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        for process in (self.process, *self.others):
+            if process.poll() is None:
+                if os.getpgid(process.pid) == process.pid:  # its own group: php -S workers too
+                    os.killpg(process.pid, signal.SIGTERM)
+                else:
+                    process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def start_radicale(tmp: Path) -> Server:
@@ -122,6 +148,7 @@ CREATE TABLE locks (id INTEGER PRIMARY KEY ASC, owner TEXT, timeout INTEGER,
     created INTEGER, token TEXT, scope INTEGER, depth INTEGER, uri TEXT);
 """
 OTHER_USER = "sam"  # a second account, whose calendar alex may not open (403)
+OTHER_PASSWORD = PASSWORD + "-sam"
 
 
 def sabredav_available() -> bool:
@@ -134,7 +161,7 @@ def start_sabredav(tmp: Path) -> Server:
     db = tmp / "sabre.sqlite"
     with sqlite3.connect(db) as connection:
         connection.executescript(SABRE_SCHEMA)
-        for user, password in ((USER, PASSWORD), (OTHER_USER, PASSWORD + "-sam")):
+        for user, password in ((USER, PASSWORD), (OTHER_USER, OTHER_PASSWORD)):
             digest = hashlib.md5(f"{user}:{SABRE_REALM}:{password}".encode()).hexdigest()
             connection.execute(
                 "INSERT INTO users (username, digesta1) VALUES (?, ?)", (user, digest)
@@ -156,6 +183,37 @@ def start_sabredav(tmp: Path) -> Server:
     )
     wait_for_port(port, process)
     return Server("sabredav", process, port, "/", f"/calendars/{USER}/default/", USER, PASSWORD)
+
+
+# Every CalDAV server the sync suites run on. Cyrus (Fastmail's) and DAViCal run from
+# Debian's packages (tests/cyrus_server.py, tests/davical_server.py); being slower to
+# set up, each is started once per test session and shared (every test makes a calendar
+# of its own), where the others are started per test module.
+SERVERS = ("radicale", "xandikos", "sabredav", "cyrus", "davical")
+SHARED = ("cyrus", "davical")
+
+
+def start_server(name: str, tmp: Path) -> Server:
+    """Start one of SERVERS, or say which `make` target installs what it lacks."""
+    if name == "cyrus":
+        from cyrus_server import cyrus_available, start_cyrus
+
+        available, start = cyrus_available(), start_cyrus
+    elif name == "davical":
+        from davical_server import davical_available, start_davical
+
+        available, start = davical_available(), start_davical
+    else:
+        starts = {"radicale": start_radicale, "xandikos": start_xandikos}
+        available = name != "sabredav" or sabredav_available()
+        start = starts.get(name, start_sabredav)
+    if not available:
+        raise ServerMissing(f"{name} is not installed here: `make {name}` installs it")
+    return start(tmp)
+
+
+class ServerMissing(RuntimeError):
+    pass
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -303,7 +361,9 @@ class RecordingProxy:
 
         self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # Stopping waits for the loop's next poll: 0.5 s by default, paid by every test.
+        poll = {"poll_interval": 0.05}
+        threading.Thread(target=self.server.serve_forever, kwargs=poll, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import difflib
@@ -9,12 +10,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from caldav_servers import SHARED, Server, ServerMissing, start_server
 from click.testing import CliRunner
 from hypothesis import settings
 
@@ -111,6 +114,42 @@ def private_cache(tmp_path_factory, monkeypatch):
     """Each test session gets its own cache folder, and no config file: never the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
+
+
+class ServerPool:
+    """CalDAV servers by name: the SHARED ones started once per session, the others
+    started for the caller and stopped after it."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        self.factory = tmp_path_factory
+        self.shared: dict[str, Server] = {}
+
+    @contextlib.contextmanager
+    def serve(self, name: str) -> Iterator[Server]:
+        try:
+            if name in SHARED:
+                if name not in self.shared:
+                    self.shared[name] = start_server(name, self.factory.mktemp(name))
+                yield self.shared[name]
+                return
+            server = start_server(name, self.factory.mktemp(name))
+        except ServerMissing as missing:
+            pytest.fail(str(missing))
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    def stop(self) -> None:
+        for server in self.shared.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def server_pool(tmp_path_factory) -> Iterator[ServerPool]:
+    pool = ServerPool(tmp_path_factory)
+    yield pool
+    pool.stop()
 
 
 ROOT = Path(__file__).parent.parent

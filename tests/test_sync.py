@@ -1,5 +1,5 @@
 """`followup-cal sync` against real CalDAV servers (Radicale with Basic auth, Xandikos,
-sabre/dav with Digest auth).
+sabre/dav with Digest auth, Cyrus as Fastmail runs it, DAViCal): caldav_servers.SERVERS.
 
 The servers run on 127.0.0.1, started by the tests; a recording proxy in front of
 them counts every request and can play a server that dies or misbehaves. What is on
@@ -17,13 +17,9 @@ import pytest
 import yaml
 from caldav_servers import (
     PASSWORD,
-    USER,
+    SERVERS,
     RecordingProxy,
     http_request,
-    sabredav_available,
-    start_radicale,
-    start_sabredav,
-    start_xandikos,
 )
 from click.testing import CliRunner
 from conftest import EXAMPLE
@@ -43,16 +39,10 @@ REPORT = """<?xml version="1.0" encoding="utf-8"?>
 </C:calendar-query>"""
 
 
-@pytest.fixture(scope="module", params=["radicale", "xandikos", "sabredav"])
-def server(request, tmp_path_factory):
-    if request.param == "sabredav" and not sabredav_available():
-        pytest.fail("Debian's sabre/dav is missing: `make sabredav` installs it")
-    start = {"radicale": start_radicale, "xandikos": start_xandikos, "sabredav": start_sabredav}[
-        request.param
-    ]
-    srv = start(tmp_path_factory.mktemp(request.param))
-    yield srv
-    srv.stop()
+@pytest.fixture(scope="module", params=SERVERS)
+def server(request, server_pool):
+    with server_pool.serve(request.param) as srv:
+        yield srv
 
 
 @pytest.fixture
@@ -91,7 +81,8 @@ class Workspace:
         env = {}
         if self.server.user:
             env["FOLLOWUP_CAL_PASSWORD"] = password or PASSWORD
-        command = ["sync", str(self.path), "--url", url or self.proxy.url("/"), "--today", TODAY]
+        root = self.proxy.url(self.server.root_path)  # where discovery starts
+        command = ["sync", str(self.path), "--url", url or root, "--today", TODAY]
         command += ["--calendar", self.calendar]
         if self.server.user:
             command += ["--user", self.server.user]
@@ -146,7 +137,7 @@ class Workspace:
 
 @pytest.fixture
 def ws(tmp_path, server, proxy) -> Workspace:
-    return Workspace(tmp_path, server, proxy)
+    return Workspace(tmp_path, server.own_account(), proxy)
 
 
 def exported(path: Path) -> dict[str, icalendar.Event]:
@@ -445,9 +436,9 @@ def test_password_from_a_command_and_never_from_the_yaml(ws, tmp_path):
         "sync",
         str(ws.path),
         "--url",
-        ws.proxy.url("/"),
+        ws.proxy.url(ws.server.root_path),
         "--user",
-        USER,
+        ws.server.user,
         "--calendar",
         ws.calendar,
         "--create",
@@ -459,7 +450,8 @@ def test_password_from_a_command_and_never_from_the_yaml(ws, tmp_path):
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 0, result.output
     doc = ws.doc()
-    doc["caldav"] = {"url": ws.proxy.url("/"), "user": USER, "password": "x"}
+    root = ws.proxy.url(ws.server.root_path)
+    doc["caldav"] = {"url": root, "user": ws.server.user, "password": "x"}
     ws.write(doc)
     bad = ws.sync()
     assert bad.exit_code == 1

@@ -1,6 +1,6 @@
-"""Calendar -> journal on sync, against a real Radicale: the phone is the `caldav`
-package, a client that is not ours, ticking, moving and deleting our events the way a
-calendar app does. Whatever it did lands in the YAML as done:/moved:/skipped: lines.
+"""Calendar -> journal on sync, against real Radicale, Cyrus and DAViCal: the phone is
+the `caldav` package, a client that is not ours, ticking, moving and deleting our events
+the way a calendar app does. Whatever it did lands in the YAML as done:/moved:/skipped: lines.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import caldav
 import pytest
 import test_sync
-from caldav_servers import PASSWORD, USER, start_radicale
+from caldav_servers import PASSWORD, USER
 from click.testing import CliRunner
 
 from followup_cal.cli import cli
@@ -25,11 +25,11 @@ HELIO_1 = "helio-analytics.follow-up-1@followup-cal"  # Tue 17 Nov 09:30
 HELIO_2 = "helio-analytics.follow-up-2@followup-cal"  # Tue 24 Nov 09:30
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    srv = start_radicale(tmp_path_factory.mktemp("radicale"))
-    yield srv
-    srv.stop()
+# The servers the phone logs in to with Basic: sabre/dav here asks for Digest.
+@pytest.fixture(scope="module", params=["radicale", "cyrus", "davical"])
+def server(request, server_pool):
+    with server_pool.serve(request.param) as srv:
+        yield srv
 
 
 class Phone:
@@ -38,7 +38,8 @@ class Phone:
     def __init__(self, ws) -> None:
         url = ws.calendar_url()
         # Basic up front, as a configured phone does (Radicale delays every 401).
-        client = caldav.DAVClient(url=url, username=USER, password=PASSWORD, auth_type="basic")
+        user = ws.server.user or USER  # the account of the test's own, where it has one
+        client = caldav.DAVClient(url=url, username=user, password=PASSWORD, auth_type="basic")
         self.calendar = client.calendar(url=url)
 
     def move(self, uid: str, to: datetime) -> None:

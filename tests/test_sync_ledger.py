@@ -1,7 +1,8 @@
 """A deletion in the calendar is recognised with no local cache, from the record sync
 keeps on the server (a dead property of the calendar, see followup_cal/sync/ledger.py),
-against real servers. Radicale keeps the record; Xandikos and sabre/dav refuse it (403),
-and there sync does what it did without one: the event comes back, nothing is recorded.
+against real servers. Radicale, Cyrus and DAViCal keep the record; Xandikos and
+sabre/dav refuse it (403), and there sync does what it did without one: the event comes
+back, nothing is recorded.
 
 The phone is the `caldav` package, a client that is not ours. Never a `skipped:` the
 phone did not make: not after an interrupted sync, not after sync's own deletions.
@@ -12,14 +13,14 @@ from __future__ import annotations
 import caldav
 import pytest
 import test_sync
-from caldav_servers import PASSWORD, USER, http_request
+from caldav_servers import PASSWORD, http_request
 from conftest import interview
 from test_sync_from_calendar import added_lines
 
 server, proxy, ws = test_sync.server, test_sync.proxy, test_sync.ws
 isolated_home = test_sync.isolated_home
 
-KEEPS_THE_RECORD = {"radicale"}  # checked by test_which_servers_keep_the_record
+KEEPS_THE_RECORD = {"radicale", "cyrus", "davical"}  # test_which_servers_keep_the_record
 HELIO_2 = "helio-analytics.follow-up-2@followup-cal"  # Tue 24 Nov, "Final follow-up"
 HELIO_SKIPPED = "- {step: follow_up-2, round: 1, date: 2026-11-23}"
 NOTHING_KEPT = "no usable record of this file's events"
@@ -28,7 +29,7 @@ NOTHING_KEPT = "no usable record of this file's events"
 def phone_deletes(ws, uid: str, calendar_url: str) -> None:
     """A calendar app deletes the event (its own client; Digest when the server asks)."""
     if ws.server.user:
-        client = caldav.DAVClient(url=calendar_url, username=USER, password=PASSWORD)
+        client = caldav.DAVClient(url=calendar_url, username=ws.server.user, password=PASSWORD)
     else:
         client = caldav.DAVClient(url=calendar_url)
     client.calendar(url=calendar_url).event_by_uid(uid).delete()

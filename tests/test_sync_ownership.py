@@ -1,5 +1,6 @@
 """Sync never loses a user's edit and touches only its own file's events, against real
-servers (Radicale, Xandikos). What is on the server is read with plain HTTP and icalendar.
+servers (every one of caldav_servers.SERVERS). What is on the server is read with plain
+HTTP and icalendar.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import caldav
 import pytest
 import test_sync
-from caldav_servers import PASSWORD, USER
+from caldav_servers import PASSWORD
 from test_sync_from_calendar import added_lines
 
 proxy, ws, server = test_sync.proxy, test_sync.ws, test_sync.server
@@ -25,7 +25,7 @@ def calendar_of(ws) -> caldav.Calendar:
     """A calendar app of the user's own (not our client), on the same calendar."""
     url = ws.calendar_url()
     if ws.server.user:
-        client = caldav.DAVClient(url=url, username=USER, password=PASSWORD)
+        client = caldav.DAVClient(url=url, username=ws.server.user, password=PASSWORD)
     else:
         client = caldav.DAVClient(url=url)
     return client.calendar(url=url)

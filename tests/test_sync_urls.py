@@ -1,5 +1,5 @@
 """Calendar URLs and names as users have them, the tasks-into-events mistake, and the
-password asked on a terminal; against real servers (Radicale, Xandikos)."""
+password asked on a terminal; against every server of caldav_servers.SERVERS."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
+import pytest
 import test_sync
-from caldav_servers import PASSWORD, USER, http_request
+from caldav_servers import PASSWORD, http_request
 from test_sync import EXAMPLE_EVENTS
 
 from followup_cal.plan.model import slugify
@@ -44,6 +45,8 @@ def make_calendar(ws, name: str) -> str:
 
 
 def test_calendar_urls_with_spaces_and_non_ascii_are_quoted(ws):
+    if ws.server.name == "cyrus":
+        pytest.skip("Cyrus refuses a percent-encoded path (403): it never makes one")
     for name in ("Job search", "Übersicht"):
         path = make_calendar(ws, name)
         raw_url = ws.proxy.url(home_path(ws) + name + "/")  # as pasted from an app
@@ -75,6 +78,8 @@ def test_create_makes_a_readable_or_stable_path_and_keeps_the_name_exactly(ws):
         again = ws.sync()  # found by its display name: not made twice
         assert again.stdout.strip().endswith(f"unchanged {EXAMPLE_EVENTS}"), again.output
         (ws.path.parent / "interviews.followup-sync.json").unlink()
+        # Gone before the next: Cyrus keeps a UID unique across an account's calendars.
+        assert http_request("DELETE", url, auth=ws.auth()).status_code in (200, 204)
 
 
 def test_tasks_into_a_calendar_that_takes_only_events_are_refused_with_what_to_do(ws):
@@ -105,7 +110,7 @@ def test_on_a_terminal_the_password_is_asked_unseen(ws, tmp_path):
         return
     command = [
         str(Path(sys.executable).with_name("followup-cal")), "sync", str(ws.path),
-        "--url", ws.proxy.url("/"), "--user", USER, "--calendar", ws.calendar, "--create",
+        "--url", ws.proxy.url(ws.server.root_path), "--user", ws.server.user, "--calendar", ws.calendar, "--create",
         "--today", test_sync.TODAY,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_CAL_PASSWORD"}
@@ -127,7 +132,7 @@ def test_on_a_terminal_the_password_is_asked_unseen(ws, tmp_path):
             if not chunk:
                 break
             seen += chunk
-        if not answered and f"password for {USER} at 127.0.0.1:".encode() in seen:
+        if not answered and f"password for {ws.server.user} at 127.0.0.1:".encode() in seen:
             os.write(leader, PASSWORD.encode() + b"\n")
             answered = True
         if process.poll() is not None and not ready:
@@ -138,5 +143,5 @@ def test_on_a_terminal_the_password_is_asked_unseen(ws, tmp_path):
     assert answered, text
     assert process.returncode == 0, text
     assert PASSWORD not in text  # not echoed
-    assert f"keyring set followup-cal {USER}@127.0.0.1" in text
+    assert f"keyring set followup-cal {ws.server.user}@127.0.0.1" in text
     assert f"created {EXAMPLE_EVENTS}," in text
