@@ -216,7 +216,7 @@ def test_agenda_reminds_when_the_account_is_only_in_the_config_file(tmp_path, mo
         ),
         ({"folder": "Nope"}, 5, "no folder 'Nope'; the folders are: Archive, INBOX, Sent"),
         ({"port": "closed"}, 7, "could not be reached"),
-        ({"url": "https://mail.example.org"}, 2, "is not an IMAP URL"),
+        ({"url": "https://mail.example.org"}, 2, "'https:' is not imap: or imaps:"),
     ],
 )
 def test_failures_are_one_line_and_an_exit_code(
