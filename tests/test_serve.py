@@ -29,13 +29,23 @@ TOKEN = "0123456789abcdef0123"
 class Served:
     def __init__(self, path: Path, *args: str, token: str = "", wait: bool = True) -> None:
         env = {**os.environ, "TZ": "UTC", "FOLLOWUP_CAL_TOKEN": token}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "followup_cal", "serve", str(path), "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        # Ctrl-C (SIGINT) is how it is stopped. A suite started in the background (`make
+        # test &`, a pytest-xdist worker) ignores SIGINT, and a process inherits that: give
+        # the server the default back, or each stop waits out its timeout and kills it.
+        ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        if ignored:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "followup_cal", "serve", str(path), "--port", "0", *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+        finally:
+            if ignored:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
         self.log: list[str] = []
         self.logged = threading.Condition()
         threading.Thread(target=self._read_log, daemon=True).start()
