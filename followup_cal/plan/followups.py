@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cache, cached_property
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from followup_cal.plan.model import Interview, Person
+from followup_cal.plan.model import Interview, Person, lazy
 from followup_cal.plan.uids import UID_DOMAIN
 
 
@@ -84,12 +84,12 @@ class PlannedFollowup:
     # "done", "overtaken", or else "past", "today" or "upcoming" relative to the plan's today.
     status: str = "upcoming"
 
-    @property
+    @lazy  # read a dozen times per item while planning
     def key(self) -> str:
         """The name the CLI uses for this step: 'thank_you', 'follow_up-2', 'check_in-3'."""
         return f"{self.step.value}-{self.number}" if self.number else self.step.value
 
-    @cached_property  # asked for several times per item (sorting, state, the event)
+    @lazy  # asked for several times per item (sorting, state, the event)
     def uid(self) -> str:
         """Stable across runs and edits: interview id, step and recipient, never a date."""
         parts = [self.interview.id]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from typing import Any, Generic, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 from followup_cal.plan.policy import Policy
@@ -62,16 +64,44 @@ SURNAME_PARTICLES = frozenset(
 )
 
 
+T = TypeVar("T")
+
+
+class lazy(Generic[T]):  # a decorator, like cached_property
+    """functools.cached_property without its lock (Python 3.11 takes one on each first
+    read, and a large search reads a UID first for each of 150,000 items): the value is
+    kept in the instance, where the next read finds it before this descriptor."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> lazy[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object, owner: type | None = None) -> T | lazy[T]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
+SLUG_GAP_RE = re.compile(r"[^a-z0-9]+")
+
+
 def _ascii_slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    out = []
-    for ch in ascii_text.lower():
-        out.append(ch if ch.isalnum() else "-")
-    return "-".join(part for part in "".join(out).split("-") if part)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # ASCII letters and digits are what str.isalnum() keeps of ASCII text.
+    return SLUG_GAP_RE.sub("-", text.lower()).strip("-")
 
 
 def _latin_only(text: str) -> bool:
-    return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
+    return text.isascii() or all(
+        not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text
+    )
 
 
 def slugify(text: str) -> str:
@@ -139,7 +169,7 @@ class Person:
     # Where each key's value stands, so a warning about one field points at it.
     field_pos: dict[str, Pos] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @lazy  # in every draft the person gets or the user sends
     def first_name(self) -> str:
         return given_name(self.name)
 
@@ -167,7 +197,7 @@ class Person:
             return (given or words)[0]
         return self.formal_name  # formal, or all we know is 'Dr. Smith' or 'J. Smith'
 
-    @cached_property  # in every UID of this person's follow-ups
+    @lazy  # in every UID of this person's follow-ups
     def slug(self) -> str:
         return slugify(self.name)
 
@@ -352,7 +382,7 @@ class Profile:
     subdivision: str = ""
     work_week: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday=0, as date.weekday()
 
-    @property
+    @lazy  # in every draft the person gets or the user sends
     def first_name(self) -> str:
         return given_name(self.name)
 
