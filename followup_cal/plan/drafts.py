@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -85,17 +85,16 @@ class _Sentence:
 
     def fill(self, values: Mapping[str, str]) -> str | None:
         """The sentence filled, or None when a placeholder has an empty value."""
-        if not self.needs:
-            return self.fmt.format_map(values)
-        if self.needs <= values.keys():
-            for name in self.needs:
+        unknown = False
+        for name in self.needs:
+            try:
                 if not values[name]:
                     return None
-            return self.fmt.format_map(values)
-        # A placeholder the values do not know stays as it is, for the lint to flag.
-        if not all(values.get(name, "?") for name in self.needs):
-            return None
-        return self.text.safe_substitute(values)
+            except KeyError:
+                unknown = True
+        if unknown:  # a placeholder the values do not know stays as it is, for the lint
+            return self.text.safe_substitute(values)
+        return self.fmt.format_map(values)
 
 
 @dataclass(frozen=True)
@@ -325,6 +324,80 @@ def _day_we_met(start: datetime, sent: date) -> str:
     return f"our conversation on {fmt_day(start.date())}"
 
 
+class _Values(dict[str, str]):
+    """The placeholders' values for one draft, each made when its template first asks
+    for it: a template uses a few of the thirty (150,000 drafts made them all)."""
+
+    def __init__(
+        self, item: PlannedFollowup, me: Profile, met: bool, topic: str, sending_on: date | None
+    ) -> None:
+        super().__init__(talked_about=topic)
+        self.item, self.me, self.met, self.sending_on = item, me, met, sending_on
+        self.person = item.recipient
+        self.interview = item.interview
+        self.rnd = item.interview.rounds[item.round - 1]
+        self.style = (self.person.greeting if self.person else None) or me.greeting
+
+    def __missing__(self, name: str) -> str:
+        make = _VALUE_OF.get(name)
+        if make is None:
+            raise KeyError(name)
+        value = self[name] = make(self)
+        return value
+
+    def sent(self) -> date:
+        """The day the reader gets it."""
+        item = self.item
+        if self.sending_on and item.status == "past" and self.sending_on > item.start.date():
+            return self.sending_on  # overdue and not done: it goes out on the day it is read
+        return item.start.astimezone(self.rnd.start.tzinfo).date()
+
+    def others_met(self) -> str:
+        """Whom the user met, for a note to someone they did not meet."""
+        interview = self.interview
+        if self.met or self.person is None:
+            return ""
+        others = [p.name for p in interview.people() if _met(interview, p)]
+        return _names(others) if others else ""
+
+
+_VALUE_OF: dict[str, Callable[[_Values], str]] = {
+    "my_name": lambda v: v.me.name,
+    "my_first_name": lambda v: v.me.first_name,
+    # Signing a formal note by first name alone would undo its greeting.
+    "my_call_name": lambda v: v.me.first_name if v.style is Greeting.CASUAL else v.me.name,
+    "my_email": lambda v: v.me.email,
+    "my_phone": lambda v: v.me.phone,
+    "signature": lambda v: v.me.signature,
+    "name": lambda v: v.person.name if v.person else v.me.name,
+    "first_name": lambda v: v.person.first_name if v.person else v.me.first_name,
+    "call_name": lambda v: v.person.call_name(v.style) if v.person else v.me.first_name,
+    "greeting": lambda v: f"{'Hi' if v.style is Greeting.CASUAL else 'Dear'} {v['call_name']}",
+    "title": lambda v: v.person.title if v.person else "",
+    "email": lambda v: v.person.email if v.person else v.me.email,
+    "phone": lambda v: v.person.phone if v.person else "",
+    "company": lambda v: v.interview.company,
+    "role": lambda v: v.interview.role,
+    "others_met": _Values.others_met,
+    "pitch": lambda v: v.interview.pitch,
+    "interview_day": lambda v: f"{v.rnd.start:%A}",
+    "day_we_met": lambda v: _day_we_met(v.rnd.start, v.sent()),
+    "interview_date": lambda v: fmt_date(v.rnd.start.date()),
+    "round_label": lambda v: (
+        f"round {v.rnd.number}" if len(v.interview.rounds) > 1 else "interview"
+    ),
+    "the_round": lambda v: (
+        f"round {v.rnd.number}" if len(v.interview.rounds) > 1 else "the interview"
+    ),
+    "people_met": lambda v: _people_met(v.interview, v.item.round),
+    "panel_others": lambda v: _panel_others(v.item),
+    # 'our third conversation': counted from the rounds, past eight just 'latest'.
+    "nth_talk": lambda v: ORDINALS[t - 1] if 0 < (t := _times_met(v.item)) <= 8 else "latest",
+    "decision_date": lambda v: fmt_date(d) if (d := v.interview.decision_expected) else "",
+    "holiday_name": lambda v: v.item.occasion or "the holidays",
+}
+
+
 def render_draft(
     item: PlannedFollowup, me: Profile, templates: Templates, sending_on: date | None = None
 ) -> Draft:
@@ -336,54 +409,12 @@ def render_draft(
     # Only what was discussed with this very person: a draft to someone else, or to
     # someone never met nor said to have been talked with, claims no conversation.
     topic = (_talked_with(item) or person).talked_about if person else ""
-    others = (
-        [] if met or person is None else [p.name for p in interview.people() if _met(interview, p)]
-    )
-    rnd = interview.rounds[item.round - 1]
-    sent = item.start.astimezone(rnd.start.tzinfo).date()
-    if sending_on and item.status == "past" and sending_on > item.start.date():
-        sent = sending_on  # overdue and not done: it goes out on the day it is read
     missing = []
     if met and not topic and item.step is not Step.DEBRIEF:
         missing.append("talked_about")
     if not interview.pitch and item.step in (Step.THANK_YOU, Step.FOLLOW_UP):
         missing.append("pitch")
-    style = (person.greeting if person else None) or me.greeting
-    call_name = person.call_name(style) if person else me.first_name
-    values = {
-        "my_name": me.name,
-        "my_first_name": me.first_name,
-        # Signing a formal note by first name alone would undo its greeting.
-        "my_call_name": me.first_name if style is Greeting.CASUAL else me.name,
-        "my_email": me.email,
-        "my_phone": me.phone,
-        "signature": me.signature,
-        "name": person.name if person else me.name,
-        "first_name": person.first_name if person else me.first_name,
-        "call_name": call_name,
-        "greeting": f"{'Hi' if style is Greeting.CASUAL else 'Dear'} {call_name}",
-        "title": person.title if person else "",
-        "email": person.email if person else me.email,
-        "phone": person.phone if person else "",
-        "company": interview.company,
-        "role": interview.role,
-        "talked_about": topic,
-        "others_met": _names(others) if others else "",
-        "pitch": interview.pitch,
-        "interview_day": f"{rnd.start:%A}",
-        "day_we_met": _day_we_met(rnd.start, sent),
-        "interview_date": fmt_date(rnd.start.date()),
-        "round_label": f"round {rnd.number}" if len(interview.rounds) > 1 else "interview",
-        "the_round": f"round {rnd.number}" if len(interview.rounds) > 1 else "the interview",
-        "people_met": _people_met(interview, item.round),
-        "panel_others": _panel_others(item),
-        # 'our third conversation': counted from the rounds, past eight just 'latest'.
-        "nth_talk": ORDINALS[times - 1] if 0 < (times := _times_met(item)) <= 8 else "latest",
-        "decision_date": fmt_date(interview.decision_expected)
-        if interview.decision_expected
-        else "",
-        "holiday_name": item.occasion or "the holidays",
-    }
+    values = _Values(item, me, met, topic, sending_on)
     template = templates.get(template_name(item))
     return Draft(
         subject=template.subject.safe_substitute(values),
