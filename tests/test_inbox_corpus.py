@@ -417,3 +417,24 @@ def test_yes_records_the_certain_steps_sent_and_agenda_shows_the_rest_as_sent(ma
     assert "Found sent: record it: followup-cal done acme thank_you --on 2026-11-02" in (
         agenda.stdout
     )
+
+
+def test_yes_says_what_a_step_recorded_from_sent_changed_in_the_plan(mailbox, tmp_path):
+    """Cyberdyne's round a few days earlier: its follow-up 1, planned for Mon 9 Nov and
+    sent on Thu 12 Nov, moves the final follow-up, and the line says so, as 'done' does."""
+    path = tmp_path / "interviews.yaml"
+    text = (CORPUS / "interviews.yaml").read_text("utf-8")
+    path.write_text(text.replace("- start: 2026-11-06 14:00", "- start: 2026-11-02 14:00"))
+    args = ["inbox", str(path), "--url", mailbox.url, "--user", USER, *FOLDERS, *TODAY, "--yes"]
+    env = {"FOLLOWUP_CAL_IMAP_PASSWORD": PASSWORD, "HOME": str(tmp_path)}
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = lines.index(
+        "cyberdyne (Cyberdyne): Follow-up 1 → Miles Dyson sent on Thu 12 Nov (certain)"
+    )
+    assert lines[header + 3 : header + 5] == [
+        "  ✓ recorded as done on Thu 12 Nov 2026",
+        "  moved: Final follow-up → Miles Dyson (Mon 16 Nov 2026) to Thu 19 Nov (follow-ups stay "
+        "7 days apart)",
+    ]

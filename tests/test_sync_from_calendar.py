@@ -87,6 +87,12 @@ def test_moved_and_deleted_events_become_facts_in_the_yaml(ws):
         "from your calendar: skipped: Final follow-up → Lukas Becker · Helio Analytics, deleted on Mon 23 Nov"
         in result.stdout
     )
+    # What the move changed in the rest of the plan is said, as 'done' and 'reply' say it.
+    lines = result.stdout.splitlines()
+    told = [n for n, line in enumerate(lines) if line.startswith(
+        "  moved: Final follow-up → Priya Shah (Tue 8 Dec 2026) to Thu 10 Dec (")]  # fmt: skip
+    assert len(told) == 1 and lines[told[0] - 1].startswith("from your calendar: "), lines
+    assert not any(line.startswith("  moved: Follow-up 1 → Priya Shah") for line in lines)
     assert added_lines(before, ws.path.read_text()) == [
         "moved:",  # under northwind-platform, whose second round this chain follows
         "- {step: follow_up-1, round: 2, date: 2026-12-03 14:00}",

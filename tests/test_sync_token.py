@@ -44,9 +44,9 @@ def plans(monkeypatch) -> list[str]:
     calls: list[str] = []
     real = service.plan
 
-    def counted(search, today):
+    def counted(search, today, *only):
         calls.append(str(today))
-        return real(search, today)
+        return real(search, today, *only)
 
     monkeypatch.setattr(service, "plan", counted)
     return calls

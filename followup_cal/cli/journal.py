@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -82,12 +82,17 @@ class _Fact:
         echo_plan_changes(self.before, planned_items(updated, self.today, self.interview.id))
 
 
-def echo_plan_changes(before: Sequence[PlannedFollowup], after: Sequence[PlannedFollowup]) -> None:
+def echo_plan_changes(
+    before: Sequence[PlannedFollowup],
+    after: Sequence[PlannedFollowup],
+    told: Collection[str] = (),
+) -> None:
     """What recording the fact did to the rest of the plan, one line per kind of change
-    (the monthly check-ins of one person move together, so they get one line)."""
+    (the monthly check-ins of one person move together, so they get one line); the steps
+    ``told`` (by UID) have their own line already."""
     from followup_cal.journal.record import describe
 
-    old = {i.uid: i for i in before if not i.done}
+    old = {i.uid: i for i in before if not i.done and i.uid not in told}
     new = {i.uid: i for i in after if not i.done}
     done_now = {i.uid for i in after if i.done}
     lines: dict[tuple[str, str, str], list[str]] = {}
@@ -119,7 +124,7 @@ def echo_plan_changes(before: Sequence[PlannedFollowup], after: Sequence[Planned
                 f"  moved: {describe(item)} to {fmt_day(new[uid].start.date())} ({why})"
             )
     for uid, item in new.items():
-        if uid not in old:
+        if uid not in old and uid not in told:
             lines.setdefault((item.interview.id, item.step.value, uid), []).append(
                 f"  planned: {describe(new[uid])}"
             )

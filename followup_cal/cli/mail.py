@@ -22,7 +22,7 @@ from followup_cal.cli.base import (
     timeout_option,
     today_option,
 )
-from followup_cal.cli.journal import record_reply_and_report
+from followup_cal.cli.journal import echo_plan_changes, planned_items, record_reply_and_report
 from followup_cal.columns import one_line
 from followup_cal.plan.followups import fmt_day
 
@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from followup_cal.mail.inbox import InboxResult
     from followup_cal.mail.matching import Proposal
     from followup_cal.mail.message import Message
+    from followup_cal.plan.followups import PlannedFollowup
+    from followup_cal.plan.model import SearchFile
+
+    # Each interview's plan before and after the steps recorded, by its id.
+    Plans = dict[str, tuple[list[PlannedFollowup], list[PlannedFollowup]]]
 
 
 @cli.command()
@@ -180,7 +185,8 @@ def inbox(
     save_run(file, day, [s for s in found.sent_steps if s.item.uid not in taken])
     invitations = inbox_invites.mail_invitations(file, search, found, yes, file_args(file))
     report(found, account.host, search.me.timezone, yes, file_args(file), invitations)
-    report_sent(found, search.me.timezone, yes, taken, file_args(file))
+    changed = _plans_around(file, search, {s.item.interview.id for s in recorded}, day)
+    report_sent(found, search.me.timezone, yes, taken, file_args(file), changed)
     invitations.print_rest()
     if found.drafts is not None:
         report_drafts(found.drafts)
@@ -261,17 +267,29 @@ def report(
         click.echo("Nothing recorded yet: record each as shown, or run again with --yes.")
 
 
+def _plans_around(file: str, before: SearchFile, idents: set[str], day: date) -> Plans:
+    """The plan of each interview before and after --yes recorded its steps as done."""
+    if not idents:
+        return {}
+    after = load(file)
+    return {i: (planned_items(before, day, i), planned_items(after, day, i)) for i in idents}
+
+
 def report_sent(
     found: InboxResult,
     zone: ZoneInfo,
     yes: bool,
     recorded: set[str],
     reach_args: Sequence[str],
+    changed: Plans | None = None,
 ) -> None:
     """Each step the Sent folder shows sent: the message, why it is that step, and the
-    'done' that records it (or that --yes did)."""
+    'done' that records it (or that --yes did), then what that changed in the plan."""
     if not found.sent_steps:
         return
+    changed = dict(changed or {})
+    # An interview's changes follow the last of its steps recorded.
+    last = {s.item.interview.id: s.item.uid for s in found.sent_steps if s.item.uid in recorded}
     click.echo("")
     count = len(found.sent_steps)
     click.echo(f"In {found.sent_folder}: {count} planned step{'s' * (count != 1)} you sent.")
@@ -287,6 +305,8 @@ def report_sent(
         click.echo(f"    {step.sureness.word}: {one_line(step.why)}")
         if item.uid in recorded:
             click.echo(f"  ✓ recorded as done on {fmt_day(step.on)} {step.on.year}")
+            if last[item.interview.id] == item.uid and item.interview.id in changed:
+                echo_plan_changes(*changed.pop(item.interview.id), recorded)
         elif yes:
             click.echo(
                 f"  not recorded, as it is not certain; if it is: {step.command(reach_args)}"

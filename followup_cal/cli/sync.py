@@ -24,9 +24,12 @@ from followup_cal.journal.state import ExportState, load_state, save_state, stat
 from followup_cal.origins import check_given
 
 if TYPE_CHECKING:  # imported by sync only, for speed
+    from collections.abc import Sequence
+
     from followup_cal.errors import WriteRefused
     from followup_cal.plan.model import SearchFile
     from followup_cal.sync.algorithm import SyncPlan
+    from followup_cal.sync.pull import CalendarFact
     from followup_cal.sync.run import PreparedSync
     from followup_cal.sync.target import SyncTarget
 
@@ -376,6 +379,7 @@ def _pull(
     lead = "would record from your calendar" if dry_run else "from your calendar"
     for fact in pulled.facts:
         click.echo(f"{lead}: {fact.describe()}")
+    _echo_what_facts_changed(search, updated, pulled.facts, day)
     for line in pulled.conflicts + pulled.refused:
         click.echo(line, err=True)
     if not (pulled.facts or pulled.settled or pulled.agreed):
@@ -398,6 +402,18 @@ def _held_by_another_file(held: dict[str, str]) -> WriteRefused:
         f"{other}', else give its interviews other ids or sync it to a calendar of its "
         "own with --calendar"
     )
+
+
+def _echo_what_facts_changed(
+    before: SearchFile, after: SearchFile, facts: Sequence[CalendarFact], day: date
+) -> None:
+    """What the facts from the calendar changed in the rest of the plan (the final
+    follow-up keeps its week after a moved first one), as done and reply say it."""
+    from followup_cal.cli.journal import echo_plan_changes, planned_items
+
+    told = {fact.item.uid for fact in facts}
+    for ident in sorted({fact.item.interview.id for fact in facts}):
+        echo_plan_changes(planned_items(before, day, ident), planned_items(after, day, ident), told)
 
 
 def _what(plan: SyncPlan, uid: str) -> str:
