@@ -246,9 +246,10 @@ class Transport:
                     client.headers["Authorization"] = "Bearer " + self.bearer.refreshed(stale)
                     return self._send(url, method, body, headers, renewed=True)
                 raise self._refused(url, status) from None
-            if status == 403 and (exc.preconditions or method in WRITES):
-                # A precondition (an expired sync token, a UID the account holds) or a
-                # write refused: not the credentials, the caller's to say which.
+            if status == 403 and (method in WRITES or _a_precondition(exc.preconditions)):
+                # A write refused (a UID the account holds...) or a read refused for a
+                # precondition (an expired sync token, a report the server lacks): not
+                # the credentials; the caller's to say which.
                 body = exc.body.encode() if isinstance(exc.body, str) else exc.body or b""
                 return Response(403, {}, body)
             if status == 401 and client.auth is not None and not self._asked_scheme:
@@ -388,6 +389,12 @@ class Transport:
             time.sleep(RETRY_DELAYS[attempt])
             return None
         return response
+
+
+def _a_precondition(names: list[str]) -> bool:
+    """Whether a 403 names a rule the request broke, not the account's rights
+    (``need-privileges``, which is about who asks)."""
+    return bool(names) and "{DAV:}need-privileges" not in names
 
 
 def _reason(exc: BaseException) -> str:
