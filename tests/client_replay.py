@@ -170,7 +170,7 @@ def transform(text: str, uid: str, edit: dict[str, Any]) -> bytes:
 
 class Replay:
     def __init__(self, tmp: Path, server: Server, case: Case) -> None:
-        self.server, self.case = server, case
+        self.server, self.case = server.own_account(), case  # Cyrus: an account of its own
         self.path = tmp / "interviews.yaml"
         doc = yaml.safe_load(search_text(interview(rounds=[ROUND])))
         for kind, entries in case.typed.items():

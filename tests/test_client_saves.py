@@ -47,7 +47,7 @@ def test_the_corpus_is_well_formed():
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_a_client_save_is_understood_and_kept(case: Case, server, tmp_path):
     RESULTS.setdefault(server.name, {})[case.id] = False
-    replay = Replay(tmp_path, server.own_account(), case)
+    replay = Replay(tmp_path, server, case)
     first = replay.sync()
     assert first.exit_code == 0, first.output
     for edit in case.before:
@@ -85,7 +85,7 @@ def test_unfolding_joins_continued_lines():
 
 def test_a_later_change_of_the_yaml_keeps_what_the_user_made_theirs(server, tmp_path):
     case = Case("later", "Apple Calendar", "lengthen", "follow_up-1", [], {})
-    replay = Replay(tmp_path, server.own_account(), case)
+    replay = Replay(tmp_path, server, case)
     assert replay.sync().exit_code == 0
     mine = ["DTEND;TZID=America/New_York:20261127T101500", "PRIORITY:1", "X-MOZ-GENERATION:3"]
     replay.apply({"set": mine[:1], "add": mine[1:]})
@@ -115,7 +115,7 @@ def test_a_later_change_of_the_yaml_keeps_what_the_user_made_theirs(server, tmp_
 
 def test_a_property_a_task_app_added_survives_a_change_of_the_yaml(server, tmp_path):
     case = Case("p", "Tasks.org", "priority", "follow_up-1", [], {}, todo=True)
-    replay = Replay(tmp_path, server.own_account(), case)
+    replay = Replay(tmp_path, server, case)
     assert replay.sync().exit_code == 0
     replay.apply({"add": ["PRIORITY:1"]})  # nothing we compare: no edit, nothing recorded
     text = replay.path.read_text("utf-8")
@@ -130,7 +130,7 @@ def test_a_rebuilt_event_is_told_from_what_this_machine_pushed_not_from_the_yaml
     """Outlook dropped our marks, and the YAML moved the step meanwhile: the cache says
     what was pushed, so the old time on the server is not read as the user's move back."""
     outlook = next(case for case in CASES if case.id == "outlook-rebuild-retitle")
-    replay = Replay(tmp_path, server.own_account(), outlook)
+    replay = Replay(tmp_path, server, outlook)
     assert replay.sync().exit_code == 0
     replay.apply(outlook.edit)
     text = replay.path.read_text("utf-8")

@@ -67,7 +67,7 @@ class Workspace:
     def __init__(self, tmp_path: Path, server, proxy: RecordingProxy) -> None:
         self.path = tmp_path / "interviews.yaml"
         self.path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
-        self.server = server
+        self.server = server.own_account()  # on Cyrus, an account of this test's own
         self.proxy = proxy
         self.calendar = f"Follow-ups {uuid.uuid4().hex[:8]}"
 
@@ -137,7 +137,7 @@ class Workspace:
 
 @pytest.fixture
 def ws(tmp_path, server, proxy) -> Workspace:
-    return Workspace(tmp_path, server.own_account(), proxy)
+    return Workspace(tmp_path, server, proxy)
 
 
 def exported(path: Path) -> dict[str, icalendar.Event]:

@@ -34,7 +34,7 @@ def server(request, server_pool):
 @pytest.fixture
 def ws(server, tmp_path):
     proxy = RecordingProxy(server.port).start()
-    yield Workspace(tmp_path, server.own_account(), proxy)
+    yield Workspace(tmp_path, server, proxy)
     proxy.stop()
 
 
