@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo install test lint format bench clean chromium docs dovecot sabredav cyrus davical
+.PHONY: demo install test test-dates lint format bench clean chromium docs dovecot sabredav cyrus davical faketime
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -102,8 +102,40 @@ davical:
 	  $(APT_GET) update -qq && \
 	  $(APT_GET) install -y -qq --no-install-recommends davical php-pgsql libdbd-pg-perl postgresql >/dev/null; }
 
+# One pytest-xdist worker per core; each test file runs in one worker, so the servers a
+# file starts start once. WORKERS=0 runs everything in one process.
+WORKERS ?= auto
+PYTEST := TZ=UTC $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 test: lint chromium dovecot sabredav cyrus davical
-	TZ=UTC $(BIN)/python -m pytest
+	$(PYTEST)
+
+# The suite under other clocks (Debian's libfaketime): days that bite date code. Every
+# test pins the day it plans from (FOLLOWUP_CAL_TODAY, --today), so each must pass as on
+# any other day. DAYS: YYYY-MM-DD (noon UTC) or YYYY-MM-DDTHH:MM:SS (UTC). The clock is
+# moved by an offset, so every process of a run agrees on the time; in one process, as
+# pytest-xdist's workers deadlock under libfaketime. TESTS: by default the files that
+# start no server (Dovecot stalls under libfaketime); TESTS=tests for all.
+DAYS ?= 2026-12-24 2026-12-31T23:30:00 2027-01-01T02:00:00 2028-02-29 2027-03-14 \
+	2027-03-28 2027-07-15 2027-10-31 2027-11-07
+TESTS ?= $(shell grep -L -E '^from (caldav_servers|imap_server|google_standin) ' tests/test_*.py)
+faketime:
+	@ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1 || { \
+	  echo "installing Debian's faketime for test-dates"; \
+	  $(APT_GET) update -qq && \
+	  $(APT_GET) install -y -qq faketime >/dev/null; }
+
+test-dates: $(VENV)/.installed-dev faketime chromium
+	@lib=$$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 | head -n 1); failed=""; \
+	for day in $(DAYS); do \
+	  clock=$$(echo "$$day" | tr T ' '); case $$clock in *:*) ;; *) clock="$$clock 12:00:00";; esac; \
+	  offset=$$(( $$(date -u -d "$$clock" +%s) - $$(date -u +%s) )); \
+	  LD_PRELOAD=$$lib FAKETIME="$$(printf %+d $$offset)" \
+	    TZ=UTC $(BIN)/python -m pytest -n 0 -q -p no:cacheprovider $(TESTS) \
+	    > .test-dates.log 2>&1 && ok=yes || ok=no; \
+	  echo "$$clock UTC: $$(tail -n 1 .test-dates.log)"; \
+	  [ $$ok = yes ] || { failed="$$failed $$day"; cp .test-dates.log .test-dates-$$day.log; }; \
+	done; rm -f .test-dates.log; \
+	[ -z "$$failed" ] || { echo "failed on:$$failed (see .test-dates-DAY.log)"; exit 1; }
 
 # The manual as a site in site/ (MkDocs, mkdocs.yml), after regenerating the command
 # reference from the commands' own help and the key reference from the file's schema
@@ -129,4 +161,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/scale.py
 
 clean:
-	rm -rf $(VENV) followups.ics timeline.html site .pytest_cache .hypothesis
+	rm -rf $(VENV) followups.ics timeline.html site .pytest_cache .hypothesis .test-dates*.log

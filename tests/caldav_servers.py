@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import itertools
 import os
+import random
 import re
 import shutil
 import signal
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,10 +35,33 @@ PASSWORD = "s3cret-Pa55word"
 ACCOUNTS = itertools.count(2)  # alex2, alex3...: accounts made for one test each
 
 
+# Under pytest-xdist each worker hands out ports of its own block, below the kernel's
+# ephemeral range (32768 and up, where the clients' own ports come from): between the
+# check here and the server's bind, no other worker of the run nor any connection can
+# take the port. A run without workers lets the kernel choose.
+PORT_BLOCK = 2000
+_port_draws = itertools.count(random.randrange(PORT_BLOCK))
+
+
+def _candidates() -> Iterator[int]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        yield 0
+        return
+    block = 20000 + int(worker[2:]) % 6 * PORT_BLOCK
+    for _ in range(PORT_BLOCK):
+        yield block + next(_port_draws) % PORT_BLOCK
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    for port in _candidates():
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError("no free port in this worker's block")
 
 
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -112,6 +136,11 @@ def start_radicale(tmp: Path) -> Server:
         "--auth-htpasswd-encryption", "plain",
         "--rights-type", "owner_only",
         "--logging-level", "warning",
+        # Radicale waits 1 s before each 401 (a client's first, unauthenticated request
+        # too) and each 5xx, against guessing: nothing to guess here, and the suite's
+        # clients meet hundreds of them.
+        "--auth-delay", "0",
+        "--server-delay-on-error", "0",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, process)

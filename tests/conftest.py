@@ -159,11 +159,29 @@ NOT_SOURCE = shutil.ignore_patterns(
 )
 
 
+def run_temp(tmp_path_factory) -> Path:
+    """The folder of this run: each pytest-xdist worker has a folder of its own in it."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def installed_bin(tmp_path_factory) -> Path:
     """followup-cal as pipx installs it: a wheel built from a copy of the source, in a venv of
-    its own with its dependencies from the index. The venv's bin folder."""
-    base = tmp_path_factory.mktemp("install")
+    its own with its dependencies from the index. The venv's bin folder: built once a run,
+    by whichever pytest-xdist worker asks first while the others wait for it."""
+    import fcntl
+
+    base = run_temp(tmp_path_factory) / "install"
+    base.mkdir(exist_ok=True)
+    with (base / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (base / "venv" / "bin" / "followup-cal").exists():
+            _install(base)
+    return base / "venv" / "bin"
+
+
+def _install(base: Path) -> None:
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
@@ -172,7 +190,6 @@ def installed_bin(tmp_path_factory) -> Path:
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     subprocess.run([*pip, "--python", venv / "bin" / "python", "install", wheel], check=True)
-    return venv / "bin"
 
 
 def user_env(home: Path, bin_dir: Path) -> dict[str, str]:
@@ -309,12 +326,26 @@ def skipped_uids(search: SearchFile, today: date) -> set[str]:
 
 
 # Lines a test wants shown after the run (corpus scores): pytest captures a test's own
-# output, so they are printed in the terminal summary.
+# output, so they ride on the report of the test (or fixture) that said them, from a
+# pytest-xdist worker too, and are printed in the terminal summary.
+_SAID: list[str] = []
 _REPORT_LINES: list[str] = []
 
 
 def report_line(text: str) -> None:
-    _REPORT_LINES.append(text)
+    _SAID.append(text)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    report.user_properties.extend(("score", line) for line in _SAID)
+    _SAID.clear()
+    return report
+
+
+def pytest_runtest_logreport(report) -> None:
+    _REPORT_LINES.extend(line for key, line in report.user_properties if key == "score")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
