@@ -88,6 +88,24 @@ NOT_FOR_PLAN = [
     "dateparser",
 ]
 COMPLETE = {"_FOLLOWUP_CAL_COMPLETE": "bash_complete", "COMP_WORDS": "followup-cal pl"}
+# What reading the file, planning, drafting and writing a calendar never need: the edge
+# (CalDAV, IMAP, HTTP, Google, invitations), its libraries, and the date parser inbox
+# reads mail with (issue 33: a cold export under 0.25 s).
+THE_EDGE = [
+    "followup_cal.sync",
+    "followup_cal.mail",
+    "followup_cal.google",
+    "followup_cal.invites",
+    "followup_cal.serve",
+    "caldav",
+    "imapclient",
+    "dateparser",
+    "keyring",
+    "requests",
+    "http.server",
+]
+NOT_FOR_EXPORT = [*THE_EDGE, "ruamel.yaml", "followup_cal.journal.secret"]
+NOT_FOR_VALIDATE = [*THE_EDGE, "icalendar", "ruamel.yaml"]
 
 
 @pytest.mark.parametrize(
@@ -96,10 +114,12 @@ COMPLETE = {"_FOLLOWUP_CAL_COMPLETE": "bash_complete", "COMP_WORDS": "followup-c
         (["--version"], ["followup_cal.cli.reading", "followup_cal.loader", "click.testing"], {}),
         (["--help"], ["followup_cal.loader", "yaml", "icalendar", "followup_cal.service",
                       "hashlib", "click.shell_completion"], {}),
-        (["plan", EXAMPLE, "--today", "2026-11-23"], NOT_FOR_PLAN, {}),
+        (["plan", EXAMPLE, "--today", "2026-11-23"], [*NOT_FOR_PLAN, *THE_EDGE], {}),
+        (["export", EXAMPLE, "-o", "-", "--no-state", "--today", "2026-11-23"], NOT_FOR_EXPORT, {}),
+        (["validate", EXAMPLE, "--today", "2026-11-23"], NOT_FOR_VALIDATE, {}),
         ([], ["followup_cal.loader", "yaml", "followup_cal.service"], {**COMPLETE, "COMP_CWORD": "1"}),
     ],
-    ids=["version", "help", "plan", "complete-command"],
+    ids=["version", "help", "plan", "export", "validate", "complete-command"],
 )  # fmt: skip
 def test_start_up_imports_only_what_it_needs(argv, not_imported, env):
     code = (

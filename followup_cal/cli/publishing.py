@@ -118,9 +118,11 @@ def export(
 
 
 def _salt(file: str, public: bool) -> str:
-    from followup_cal.journal.secret import feed_secret
+    if not public:
+        return ""
+    from followup_cal.journal.secret import feed_secret  # and secrets, random: --public only
 
-    return feed_secret(file) if public else ""
+    return feed_secret(file)
 
 
 TOKEN_ENV = "FOLLOWUP_CAL_TOKEN"
