@@ -213,6 +213,19 @@ def test_a_template_sentence_fills_as_string_template_would():
     )
 
 
+@pytest.mark.parametrize("values", [{"company": "Acme {Inc}", "pitch": ""}, {"company": "A"}])
+def test_a_template_subject_fills_as_string_template_would(values):
+    """The subject is filled whole by str.format_map: an empty value stays empty, and an
+    unknown placeholder, braces and '$$' come out as safe_substitute gives them."""
+    import string
+
+    from followup_cal.plan.drafts import parse_template
+
+    subject = "{Re} ${company} costs $$5 or $ 3, ask ${nobody} about $pitch!"
+    template = parse_template("x", "x.txt", f"Subject: {subject}\n\nBody.\n")
+    assert template.fill_subject(values) == string.Template(subject).safe_substitute(values)
+
+
 TEMPLATES_DIR = Path(__file__).parent.parent / "followup_cal" / "templates"
 SMALL_WORDS = {"from", "with", "your", "their", "they", "that", "this", "have", "about"}
 

@@ -65,6 +65,7 @@ class _Sentence:
     # The same text for str.format_map ({name}, braces doubled): one C call per sentence
     # instead of a regex callback per placeholder (150,000 drafts in a large search).
     fmt: str
+    constant: str | None  # the text, when it has no placeholder: the same in every draft
 
     @classmethod
     def of(cls, text: str) -> _Sentence:
@@ -81,7 +82,9 @@ class _Sentence:
                 out.append(match.group().replace("{", "{{").replace("}", "}}"))
             last = match.end()
         out.append(text[last:].replace("{", "{{").replace("}", "}}"))
-        return cls(template, frozenset(template.get_identifiers()), "".join(out))
+        fmt = "".join(out)
+        needs = frozenset(template.get_identifiers())
+        return cls(template, needs, fmt, None if needs else _one_stop(fmt.format_map({})))
 
     def fill(self, values: Mapping[str, str]) -> str | None:
         """The sentence filled, or None when a placeholder has an empty value."""
@@ -118,7 +121,12 @@ class _Body:
                 if out and out[-1]:
                     out.append("")
                 continue
-            kept = [_one_stop(text) for s in sentences if (text := s.fill(values)) is not None]
+            kept = []
+            for sentence in sentences:
+                if sentence.constant is not None:
+                    kept.append(sentence.constant)
+                elif (text := sentence.fill(values)) is not None:
+                    kept.append(_one_stop(text))
             if kept:
                 out.append(" ".join(kept))
         return "\n".join(out).strip("\n") + "\n"
@@ -133,8 +141,14 @@ def _one_stop(sentence: str) -> str:
 class Template:
     name: str
     source: str  # where it came from, for error messages
-    subject: string.Template
+    subject: _Sentence  # filled whole: an empty value leaves the subject, not a gap
     body: _Body
+
+    def fill_subject(self, values: Mapping[str, str]) -> str:
+        try:
+            return self.subject.fmt.format_map(values)
+        except KeyError:  # a placeholder the values do not know stays as written
+            return self.subject.text.safe_substitute(values)
 
 
 @dataclass(frozen=True)
@@ -213,7 +227,7 @@ def parse_template(name: str, source: str, text: str) -> Template:
     return Template(
         name,
         source,
-        string.Template(first.removeprefix("Subject:").strip()),
+        _Sentence.of(first.removeprefix("Subject:").strip()),
         _Body.parse(rest.strip("\n")),
     )
 
@@ -417,7 +431,7 @@ def render_draft(
     values = _Values(item, me, met, topic, sending_on)
     template = templates.get(template_name(item))
     return Draft(
-        subject=template.subject.safe_substitute(values),
+        subject=template.fill_subject(values),
         body=template.body.fill(values),
         sender=me,
         recipient=person,
