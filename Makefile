@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo install test test-dates lint format bench clean chromium docs dovecot sabredav cyrus davical faketime
+.PHONY: demo install test test-dates lint format bench bench-baseline bench-sync clean chromium docs dovecot sabredav cyrus davical faketime
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -155,10 +155,20 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(VENV)/.installed $(VENV)/.installed-dev $@
 
-bench: $(VENV)/.installed-bench
-	$(BIN)/python bench/run.py
+# Every command at 500, 2,000 and 10,000 interviews and a cold start, against floors
+# measured in the same run (bench/scale.py, docs/benchmarks.md; about 20 minutes on a
+# busy 2-core machine, SIZES=500,2000 for a quick one); it says which figure moved more
+# than 10 % from bench/baseline.json, which only bench-baseline writes. Never part of
+# `make test`. bench-sync: the sync benchmark against vdirsyncer on Radicale.
+SIZES ?= 500,2000,10000
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/scale.py --sizes $(SIZES)
+
+bench-baseline: $(VENV)/.installed-dev
+	$(BIN)/python bench/scale.py --sizes $(SIZES) --save-baseline
+
+bench-sync: $(VENV)/.installed-bench
 	$(BIN)/python bench/sync_bench.py
-	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) followups.ics timeline.html site .pytest_cache .hypothesis .test-dates*.log
