@@ -3,7 +3,9 @@ the round-trip YAML (keys in the order a person writes them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -35,6 +37,14 @@ class NewRound:
     notes: str = ""  # from an invitation: its video link or place
     # its UID, SEQUENCE, DTSTAMP and organizer's address
     invitation: tuple[str, int, str, str] | None = None
+
+    @property
+    def day(self) -> date | None:
+        """The day it starts on, as the loader reads it; None when that is no date."""
+        try:
+            return date.fromisoformat(self.start[:10])
+        except ValueError:
+            return None
 
     def node(self) -> CommentedMap:
         rnd = CommentedMap()
@@ -108,3 +118,33 @@ def person_value(interview: Interview, who: NewPerson) -> str | CommentedMap:
     node["name"] = known or who.name
     node.fa.set_flow_style()
     return node
+
+
+def keep_entry_rounds(node: CommentedMap, before: Sequence[date], after: Sequence[date]) -> None:
+    """A done:, moved: or skipped: line of a debrief, thank-you or inquiry written without
+    round: belongs to the round held by its date. When the rounds' days change from
+    ``before`` to ``after`` (a round added or moved), each such line that would then
+    belong to another round gets the round it has now: a new round never takes over a
+    thank-you recorded for the one before it."""
+    from followup_cal.loader.interview import STEP_NUMBER_RE
+    from followup_cal.loader.reader import ROUND_STEP_RE
+
+    def held_by(days: Sequence[date], on: date) -> int:
+        return max((n for n, day in enumerate(days, 1) if day <= on), default=1)
+
+    for kind in ("done", "moved", "skipped"):
+        entries = node.get(kind)
+        if not isinstance(entries, CommentedSeq):
+            continue
+        for entry in entries:
+            if not isinstance(entry, CommentedMap) or "round" in entry:
+                continue
+            step = STEP_NUMBER_RE.sub(r"-\1", str(entry.get("step", "")).replace("-", "_"))
+            try:
+                on = date.fromisoformat(str(entry.get("date", ""))[:10])
+            except ValueError:
+                continue
+            if ROUND_STEP_RE.fullmatch(step) and held_by(before, on) != held_by(after, on):
+                keys = list(entry)
+                entry.insert(keys.index("step") + 1 if "step" in keys else 0, "round",
+                             held_by(before, on))  # fmt: skip

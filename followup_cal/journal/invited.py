@@ -7,10 +7,11 @@ The round is found by the invitation's UID in the file as it is when locked (see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from followup_cal.errors import NotFound
-from followup_cal.journal.entries import invitation_node
-from followup_cal.journal.record import rewrite
+from followup_cal.journal.entries import invitation_node, keep_entry_rounds
+from followup_cal.journal.record import find_interview, rewrite
 from followup_cal.journal.yamledit import EditableYaml
 from followup_cal.plan.model import Round, SearchFile, copy_order
 
@@ -50,6 +51,9 @@ def record_round_moved(
         rnd = round_of(search, interview_id, uid)
         if copy_order(copy, rnd.invitation_copy) <= 0:
             return  # recorded meanwhile, or not later: nothing changes
+        days = [r.start.date() for r in find_interview(search, interview_id).rounds]
+        moved = [*days[: rnd.number - 1], date.fromisoformat(when.start[:10]), *days[rnd.number :]]
+        keep_entry_rounds(doc.interview(interview_id), days, moved)  # type: ignore[arg-type]
         node = _round_node(doc, interview_id, rnd.number)
         doc.set_key(node, "start", when.start)  # type: ignore[arg-type]
         if when.timezone or "timezone" in node:  # type: ignore[operator]

@@ -23,7 +23,13 @@ from followup_cal.errors import (
     NotFound,
     UsageProblem,
 )
-from followup_cal.journal.entries import NewInterview, NewPerson, NewRound, person_value
+from followup_cal.journal.entries import (
+    NewInterview,
+    NewPerson,
+    NewRound,
+    keep_entry_rounds,
+    person_value,
+)
 from followup_cal.journal.refusals import refuse_aliases, refuse_uid_clashes
 from followup_cal.journal.yamledit import EditableYaml
 from followup_cal.loader import LAST_INTERVIEW, decode, parse
@@ -467,6 +473,9 @@ def record_new_round(
     def edit(search: SearchFile, doc: EditableYaml) -> None:
         interview = find_interview(search, interview_id)
         node = _interview_node(doc, interview_id)
+        days = [r.start.date() for r in interview.rounds]
+        if new.day:  # else the check of the new entry refuses it
+            keep_entry_rounds(node, days, [*days, new.day])
         doc.append_item(node, "rounds", new.node())
         if contact is not None:
             met = {p.name.casefold(): p.name for p in new.interviewers}

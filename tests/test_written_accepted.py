@@ -1,0 +1,71 @@
+"""What the tool writes, it accepts: lines one command wrote keep their meaning after
+another command, so `validate` never warns about them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from followup_cal import service
+from followup_cal.cli import cli
+from followup_cal.journal.invited import NewTime, record_round_moved
+from followup_cal.journal.record import NewPerson, NewRound, record_new_round
+from followup_cal.loader import load
+
+# -- what the machine found, each as the user met it ---------------------------------------
+
+ONE_ROUND = """\
+me: {name: Alex Morgan, email: alex@example.org, timezone: America/New_York, country: US}
+interviews:
+  - id: acme
+    company: Acme
+    role: Backend Engineer
+    rounds:
+      - start: 2026-11-02 10:00
+        interviewers:
+          - {name: Dana Lee, email: dana@acme.example, talked_about: the billing rewrite}
+"""
+
+
+def line_warnings(path: Path, today: date) -> list[str]:
+    search = load(str(path))
+    items = service.plan(search, today)
+    return service.unmatched_done(search, items, today) + service.future_facts(search, today)
+
+
+def test_a_round_added_on_the_day_of_a_thank_you_leaves_it_the_first_round_s(tmp_path):
+    """The thank-you of round 1, recorded on its day with one round in the file (so
+    without round:), belonged to round 2 once round 2 was added that afternoon: validate
+    warned that it matched no step, and round 1's thank-you was due again."""
+    path = tmp_path / "interviews.yaml"
+    path.write_text(ONE_ROUND, "utf-8")
+    today = ["--today", "2026-11-02"]
+    done = CliRunner().invoke(cli, ["done", "acme", "thank_you", "-f", str(path), *today])
+    assert done.exit_code == 0, done.output
+    added = CliRunner().invoke(cli, [
+        "add-round", "acme", "--start", "2026-11-02 15:00", "--interviewer",
+        "Eli Park <eli@acme.example>", "--no-prompt", "-f", str(path), *today,
+    ])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "      - {step: thank_you, round: 1, to: Dana Lee, date: 2026-11-02}\n" in (
+        path.read_text("utf-8")
+    )
+    assert line_warnings(path, date(2026, 11, 2)) == []
+    first = [i for i in service.plan(load(str(path)), date(2026, 11, 2)) if i.round == 1]
+    assert next(i for i in first if i.key == "thank_you").done == date(2026, 11, 2)
+
+
+def test_a_round_moved_past_a_line_of_it_keeps_the_line_its_own(tmp_path):
+    """A thank-you of round 2 typed without round: (the round held by its day) stays
+    round 2's when the invitation moves round 2 past that day."""
+    path = tmp_path / "interviews.yaml"
+    path.write_text(ONE_ROUND, "utf-8")
+    uid = "r2@acme.example"
+    record_new_round(str(path), "acme", NewRound("2026-11-09 10:00", (NewPerson("Eli Park"),),
+                                                 invitation=(uid, 0, "", "")))  # fmt: skip
+    text = path.read_text("utf-8") + "    done:\n      - {step: thank_you, date: 2026-11-10}\n"
+    path.write_text(text, "utf-8")
+    record_round_moved(str(path), "acme", uid, (1, ""), NewTime("2026-11-12 10:00", "", ""))
+    assert "      - {step: thank_you, round: 2, date: 2026-11-10}\n" in path.read_text("utf-8")
