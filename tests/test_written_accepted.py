@@ -14,8 +14,6 @@ from followup_cal.journal.invited import NewTime, record_round_moved
 from followup_cal.journal.record import NewPerson, NewRound, record_new_round
 from followup_cal.loader import load
 
-# -- what the machine found, each as the user met it ---------------------------------------
-
 ONE_ROUND = """\
 me: {name: Alex Morgan, email: alex@example.org, timezone: America/New_York, country: US}
 interviews:
@@ -69,3 +67,22 @@ def test_a_round_moved_past_a_line_of_it_keeps_the_line_its_own(tmp_path):
     path.write_text(text, "utf-8")
     record_round_moved(str(path), "acme", uid, (1, ""), NewTime("2026-11-12 10:00", "", ""))
     assert "      - {step: thank_you, round: 2, date: 2026-11-10}\n" in path.read_text("utf-8")
+
+
+def test_a_rejection_after_a_check_in_sent_early_numbers_the_next_ones_after_it(tmp_path):
+    """Check-in 3 recorded as sent (a tick, or done --yes), then a rejection that cancels
+    check-ins 1 and 2: the rejection's check-ins were numbered from how many were left
+    (one), so the third of them was check-in 3 again: 'outcome' was refused with
+    "'Dana Lee' and 'Dana Lee' get one calendar UID", and a sync that ticked it after
+    the outcome left a file every command refused."""
+    path = tmp_path / "interviews.yaml"
+    path.write_text(ONE_ROUND, "utf-8")
+    for args in (
+        ["done", "acme", "check_in-3", "--on", "2026-11-03", "--yes", "--today", "2026-11-03"],
+        ["outcome", "acme", "rejected", "--on", "2026-11-04", "--today", "2026-11-04"],
+    ):
+        result = CliRunner().invoke(cli, [*args, "-f", str(path)])
+        assert result.exit_code == 0, result.output
+    items = service.plan(load(str(path)), date(2026, 11, 4))
+    check_ins = [i.key for i in items if i.step.value == "check_in" and not i.overtaken]
+    assert check_ins == ["check_in-3", *(f"check_in-{n}" for n in range(4, 10))]

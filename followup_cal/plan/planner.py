@@ -7,7 +7,6 @@ Each planned item says in words why it is on its date.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
@@ -66,9 +65,12 @@ def _check_ins(
     check-ins there (one away may have had fewer), so no two share a number."""
     pol, cal = ctx.interview.policy, ctx.cal
     gap = relativedelta(months=pol.check_in_every_months)
-    sent = Counter(
-        p.recipient.name for p in before if p.step is Step.CHECK_IN and p.recipient is not None
-    )
+    # The highest number, not how many: a check-in 3 sent early, whose 1 and 2 a
+    # rejection then cancelled, is followed by 4 (counted, the next was 2, then 3 again).
+    sent: dict[str, int] = {}
+    for p in before:
+        if p.step is Step.CHECK_IN and p.recipient is not None:
+            sent[p.recipient.name] = max(sent.get(p.recipient.name, 0), p.number)
     items = []
     for person in ctx.interview.network:
         previous: date | None = None  # the day before any roll to a business day
