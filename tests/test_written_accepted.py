@@ -86,3 +86,23 @@ def test_a_rejection_after_a_check_in_sent_early_numbers_the_next_ones_after_it(
     items = service.plan(load(str(path)), date(2026, 11, 4))
     check_ins = [i.key for i in items if i.step.value == "check_in" and not i.overtaken]
     assert check_ins == ["check_in-3", *(f"check_in-{n}" for n in range(4, 10))]
+
+
+def test_a_check_in_sent_before_the_contact_changed_is_history_not_a_typo(tmp_path):
+    """Check-in 1 sent to Dana, then round 2 with Marcus as the contact: the check-ins
+    go to him now, and validate warned that Dana's line matched no planned step."""
+    path = tmp_path / "interviews.yaml"
+    path.write_text(ONE_ROUND, "utf-8")
+    for args in (
+        ["done", "acme", "check_in-1", "--on", "2026-12-16", "--today", "2026-12-16"],
+        ["add-round", "acme", "--start", "2027-01-05 10:00", "--interviewer",
+         "Marcus Bell <marcus@acme.example>", "--contact", "Marcus Bell", "--no-prompt",
+         "--today", "2027-01-05"],
+    ):  # fmt: skip
+        result = CliRunner().invoke(cli, [*args, "-f", str(path)])
+        assert result.exit_code == 0, result.output
+    assert line_warnings(path, date(2027, 1, 5)) == []
+    # A check-in no one gets is still a typo.
+    path.write_text(path.read_text("utf-8").replace("check_in-1, to", "check_in-9, to"), "utf-8")
+    [typo] = line_warnings(path, date(2027, 1, 5))
+    assert "acme done: 'check_in-9' matches no planned step" in typo
