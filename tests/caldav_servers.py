@@ -22,6 +22,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -62,6 +63,15 @@ def free_port() -> int:
                 continue
             return sock.getsockname()[1]
     raise RuntimeError("no free port in this worker's block")
+
+
+def memory_folder(prefix: str) -> Path:
+    """A temporary folder in memory where there is a tmpfs (/dev/shm): a server that
+    syncs each write to disk (Cyrus does, per mailbox) waits on nothing there. Not under
+    pytest's tmp_path, which only its owner can enter: the caller gives it away."""
+    memory = Path("/dev/shm")
+    where = memory if memory.is_dir() and os.access(memory, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=where))
 
 
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -127,10 +137,11 @@ def start_radicale(tmp: Path) -> Server:
     tmp.mkdir(parents=True, exist_ok=True)
     users = tmp / "htpasswd"
     users.write_text(f"{USER}:{PASSWORD}\n")
+    store = memory_folder("followup-radicale-")  # it syncs each event it stores to disk
     command = [
         sys.executable, "-m", "radicale", "--config", "",
         "--server-hosts", f"127.0.0.1:{port}",
-        "--storage-filesystem-folder", str(tmp / "collections"),
+        "--storage-filesystem-folder", str(store / "collections"),
         "--auth-type", "htpasswd",
         "--auth-htpasswd-filename", str(users),
         "--auth-htpasswd-encryption", "plain",
@@ -144,19 +155,22 @@ def start_radicale(tmp: Path) -> Server:
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, process)
-    return Server("radicale", process, port, "/", f"/{USER}/followups/", USER, PASSWORD)
+    return Server("radicale", process, port, "/", f"/{USER}/followups/", USER, PASSWORD,
+                  folders=[store])  # fmt: skip
 
 
 def start_xandikos(tmp: Path) -> Server:
     port = free_port()
     script = Path(sys.executable).with_name("xandikos")
+    store = memory_folder("followup-xandikos-")  # its git store syncs each commit to disk
     command = [
-        str(script), "serve", "-d", str(tmp / "xandikos"), "--defaults",
+        str(script), "serve", "-d", str(store / "xandikos"), "--defaults",
         "-l", "127.0.0.1", "-p", str(port), "--no-detect-systemd",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, process)
-    return Server("xandikos", process, port, "/", "/user/calendars/calendar/", None, None)
+    return Server("xandikos", process, port, "/", "/user/calendars/calendar/", None, None,
+                  folders=[store])  # fmt: skip
 
 
 SABRE_SCRIPT = Path(__file__).parent / "sabredav" / "server.php"
@@ -187,7 +201,8 @@ def sabredav_available() -> bool:
 def start_sabredav(tmp: Path) -> Server:
     """sabre/dav 1.8 with Digest auth: users alex and sam, each with a calendar."""
     tmp.mkdir(parents=True, exist_ok=True)
-    db = tmp / "sabre.sqlite"
+    store = memory_folder("followup-sabredav-")  # SQLite syncs each write to disk
+    db = store / "sabre.sqlite"
     with sqlite3.connect(db) as connection:
         connection.executescript(SABRE_SCHEMA)
         for user, password in ((USER, PASSWORD), (OTHER_USER, OTHER_PASSWORD)):
@@ -211,7 +226,8 @@ def start_sabredav(tmp: Path) -> Server:
         command, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     wait_for_port(port, process)
-    return Server("sabredav", process, port, "/", f"/calendars/{USER}/default/", USER, PASSWORD)
+    return Server("sabredav", process, port, "/", f"/calendars/{USER}/default/", USER, PASSWORD,
+                  folders=[store])  # fmt: skip
 
 
 # Every CalDAV server the sync suites run on. Cyrus (Fastmail's) and DAViCal run from

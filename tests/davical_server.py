@@ -21,7 +21,6 @@ import pwd
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from caldav_servers import (
     USER,
     Server,
     free_port,
+    memory_folder,
     wait_for_port,
 )
 
@@ -101,8 +101,8 @@ def _as_owner() -> dict:
 
 
 def _folder(prefix: str) -> Path:
-    """Not pytest's tmp_path: postgres must be able to enter it."""
-    root = Path(tempfile.mkdtemp(prefix=prefix))
+    """Where postgres can enter."""
+    root = memory_folder(prefix)
     root.chmod(0o755)
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
