@@ -119,7 +119,7 @@ def unmatched_done(
         ]:
             if entry.step.startswith("follow_up") and (entry.round or latest) < latest:
                 continue  # an inquiry of an earlier round's chain: history, not a typo
-            if not _matches_any(entry, mine) and not _to_someone_before(entry, mine):
+            if not _matches_any(entry, mine) and not _to_someone_before(entry, mine, interview):
                 if today is not None and (interview.heard_back or interview.outcome):
                     if gone is None:  # planned once for all answered interviews, if needed
                         gone = items_by_interview(cancelled(search, items, today))
@@ -134,10 +134,15 @@ def unmatched_done(
     return warnings
 
 
-def _to_someone_before(entry: StepFact, items: list[PlannedFollowup]) -> bool:
+def _to_someone_before(
+    entry: StepFact, items: list[PlannedFollowup], interview: Interview
+) -> bool:
     """A check-in recorded for someone who no longer gets check-ins (add-round --contact
-    or a reply --by made another person the one to keep in touch with): history, not a
-    typo, as long as the plan has that check-in for someone."""
+    made another person the one to keep in touch with), as long as the plan has that
+    check-in for someone, or a reply to a rejection later replaced: history, not a typo."""
+    if entry.step == "rejection_reply":
+        # Sent, then the outcome was replaced (outcome --replace): it happened all the same.
+        return interview.outcome is not None and interview.outcome.result.value != "rejected"
     if not entry.to or not entry.step.startswith("check_in"):
         return False
     keys = {i.key for i in items if i.step.value == "check_in"}

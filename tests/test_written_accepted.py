@@ -106,3 +106,18 @@ def test_a_check_in_sent_before_the_contact_changed_is_history_not_a_typo(tmp_pa
     path.write_text(path.read_text("utf-8").replace("check_in-1, to", "check_in-9, to"), "utf-8")
     [typo] = line_warnings(path, date(2027, 1, 5))
     assert "acme done: 'check_in-9' matches no planned step" in typo
+
+
+def test_a_reply_to_a_rejection_then_replaced_by_an_offer_is_history(tmp_path):
+    """Rejected, the reply sent, then 'outcome --replace offer': validate warned that the
+    done: line of the reply matched no planned step."""
+    path = tmp_path / "interviews.yaml"
+    path.write_text(ONE_ROUND, "utf-8")
+    for args in (
+        ["outcome", "acme", "rejected", "--on", "2026-11-04"],
+        ["done", "acme", "rejection_reply", "--on", "2026-11-04"],
+        ["outcome", "acme", "offer", "--on", "2026-11-04", "--replace"],
+    ):
+        result = CliRunner().invoke(cli, [*args, "-f", str(path), "--today", "2026-11-04"])
+        assert result.exit_code == 0, result.output
+    assert line_warnings(path, date(2026, 11, 4)) == []
