@@ -134,9 +134,7 @@ def unmatched_done(
     return warnings
 
 
-def _to_someone_before(
-    entry: StepFact, items: list[PlannedFollowup], interview: Interview
-) -> bool:
+def _to_someone_before(entry: StepFact, items: list[PlannedFollowup], interview: Interview) -> bool:
     """A check-in recorded for someone who no longer gets check-ins (add-round --contact
     made another person the one to keep in touch with), as long as the plan has that
     check-in for someone, or a reply to a rejection later replaced: history, not a typo."""
