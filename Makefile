@@ -114,10 +114,11 @@ test: lint chromium dovecot sabredav cyrus davical
 # any other day. DAYS: YYYY-MM-DD (noon UTC) or YYYY-MM-DDTHH:MM:SS (UTC). The clock is
 # moved by an offset, so every process of a run agrees on the time; in one process, as
 # pytest-xdist's workers deadlock under libfaketime. TESTS: by default the files that
-# start no server (Dovecot stalls under libfaketime); TESTS=tests for all.
+# start no server, theirs or another test file's (Dovecot stalls under libfaketime, the
+# Google sign-in's time limits never end); TESTS=tests for all.
 DAYS ?= 2026-12-24 2026-12-31T23:30:00 2027-01-01T02:00:00 2028-02-29 2027-03-14 \
 	2027-03-28 2027-07-15 2027-10-31 2027-11-07
-TESTS ?= $(shell grep -L -E '^from (caldav_servers|imap_server|google_standin) ' tests/test_*.py)
+TESTS ?= $(shell grep -L -E '^(from|import) (caldav_servers|imap_server|google_standin|test_google|test_sync|test_inbox)' tests/test_*.py)
 faketime:
 	@ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1 || { \
 	  echo "installing Debian's faketime for test-dates"; \
