@@ -123,7 +123,8 @@ def unmatched_done(
                 if today is not None and (interview.heard_back or interview.outcome):
                     if gone is None:  # planned once for all answered interviews, if needed
                         gone = items_by_interview(cancelled(search, items, today))
-                    if _matches_any(entry, gone.get(interview.id, [])):
+                    was = gone.get(interview.id, [])
+                    if _matches_any(entry, was) or _to_someone_before(entry, was, interview):
                         continue
                 keys = ", ".join(dict.fromkeys(i.key for i in mine))
                 warnings.append(

@@ -121,3 +121,19 @@ def test_a_reply_to_a_rejection_then_replaced_by_an_offer_is_history(tmp_path):
         result = CliRunner().invoke(cli, [*args, "-f", str(path), "--today", "2026-11-04"])
         assert result.exit_code == 0, result.output
     assert line_warnings(path, date(2026, 11, 4)) == []
+
+
+def test_a_check_in_an_offer_cancelled_stays_history_when_the_contact_changes(tmp_path):
+    """Check-in 3 sent early, an offer, then a round with Ingrid as the contact: the
+    check-ins that the offer cancelled would have gone to her, not Dana."""
+    path = tmp_path / "interviews.yaml"
+    path.write_text(ONE_ROUND, "utf-8")
+    for args in (
+        ["done", "acme", "check_in-3", "--on", "2026-11-03", "--yes", "--today", "2026-11-03"],
+        ["outcome", "acme", "offer", "--on", "2026-11-05", "--today", "2026-11-05"],
+        ["add-round", "acme", "--start", "2026-11-06 15:00", "--interviewer", "Ingrid Dahl",
+         "--contact", "Ingrid Dahl", "--no-prompt", "--today", "2026-11-06"],
+    ):  # fmt: skip
+        result = CliRunner().invoke(cli, [*args, "-f", str(path)])
+        assert result.exit_code == 0, result.output
+    assert line_warnings(path, date(2026, 11, 6)) == []
