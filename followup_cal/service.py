@@ -119,6 +119,8 @@ def unmatched_done(
         ]:
             if entry.step.startswith("follow_up") and (entry.round or latest) < latest:
                 continue  # an inquiry of an earlier round's chain: history, not a typo
+            if interview.skipped_on(entry.step, entry.round or latest, entry.to or None):
+                continue  # moved, then deleted from the calendar: its history
             if not _matches_any(entry, mine) and not _to_someone_before(entry, mine, interview):
                 if today is not None and (interview.heard_back or interview.outcome):
                     if gone is None:  # planned once for all answered interviews, if needed

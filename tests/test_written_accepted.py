@@ -137,3 +137,12 @@ def test_a_check_in_an_offer_cancelled_stays_history_when_the_contact_changes(tm
         result = CliRunner().invoke(cli, [*args, "-f", str(path)])
         assert result.exit_code == 0, result.output
     assert line_warnings(path, date(2026, 11, 6)) == []
+
+
+def test_a_step_moved_then_deleted_in_the_calendar_is_history(tmp_path):
+    """The debrief dragged a week on, then deleted: sync wrote moved: and then skipped:,
+    and validate warned that the moved: line matched no planned step."""
+    path = tmp_path / "interviews.yaml"
+    path.write_text(ONE_ROUND + "    moved:\n      - {step: debrief, date: 2026-11-09}\n"
+                    "    skipped:\n      - {step: debrief, date: 2026-11-02}\n")  # fmt: skip
+    assert line_warnings(path, date(2026, 11, 4)) == []
