@@ -1,18 +1,264 @@
-"""What the tool writes, it accepts: lines one command wrote keep their meaning after
-another command, so `validate` never warns about them."""
+"""What the tool writes, it accepts: a hypothesis state machine runs the recording
+commands in random order on one file, the day moving forward, and after every step
+checks the file as `validate --strict` does.
+
+The commands run as the user types them (init, add, add-round, done, reply, outcome,
+undo, each with --today where it takes it); what sync pulls from the calendar (a move,
+a deletion, a tick, an un-tick) is worked out by sync's own pull and written through
+the journal's functions, as a sync writes it. A command may refuse (a step far ahead
+without --yes, a date before the round): then in one line, with the file unchanged.
+
+After each step, `validate` exits 0 and none of its warnings is about a line of the
+file: no done: or moved: that matches no planned step, no fact dated after today, no
+field that reads badly in the drafts. (The gaps validate finds in the drafts of steps
+that are due are about what the user has not yet told the tool, not about lines any
+command wrote: they are left out here.)
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from followup_cal import service
 from followup_cal.cli import cli
 from followup_cal.journal.invited import NewTime, record_round_moved
-from followup_cal.journal.record import NewPerson, NewRound, record_new_round
+from followup_cal.journal.record import NewPerson, NewRound, record_new_round, record_step_facts
 from followup_cal.loader import load
+from followup_cal.plan.followups import PlannedFollowup
+from followup_cal.sync.from_calendar import _entries, _refused
+from followup_cal.sync.pull import CalendarChange, pull
+
+FIRST_DAY = date(2026, 11, 2)
+LAST_DAY = date(2027, 3, 31)
+ZONE = "America/New_York"
+COMPANIES = ("Acme", "Beta Works", "Gamma")
+# Each person the way a user names them, with what they talked about, well written.
+PEOPLE = (
+    ("Dana Lee", "dana@acme.example", "the billing rewrite"),
+    ("Marcus Bell", "marcus@beta.example", "the on-call rota"),
+    ("Eli Park", "eli@gamma.example", "moving the reports to Postgres"),
+    ("Ingrid Dahl", "", "the team's release train"),
+)
+# Refusals the commands make of a fact that does not fit: one line, nothing written.
+REFUSED = {1, 2, 5}
+days = st.integers(-4, 4)
+DEBUG = False
+has_interviews = precondition(lambda self: bool(self.ids))
+
+
+class WrittenAccepted(RuleBasedStateMachine):
+    workdir: Path = Path()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.path = self.workdir / f"{uuid.uuid4().hex[:8]}" / "interviews.yaml"
+        self.path.parent.mkdir()
+        self.today = FIRST_DAY
+        self.command(
+            "init", str(self.path), "--name", "Alex Morgan", "--email", "alex@example.org",
+            "--timezone", ZONE, "--country", "US", "--no-prompt", dated=False, must=True,
+        )  # fmt: skip
+        self.undoable = False
+        self.add("Acme", 0, [PEOPLE[0]], "", False, False)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def command(self, *args: str, dated: bool = True, must: bool = False) -> int:
+        """Run a command as typed; a refusal is one line and leaves the file as it was."""
+        before = self.path.read_bytes() if self.path.exists() else b""
+        where = [] if args[0] in ("init", "undo") else ["-f", str(self.path)]
+        when = ["--today", self.today.isoformat()] if dated else []
+        result = CliRunner().invoke(cli, [*args, *where, *when])
+        said = f"{' '.join(args)}: exit {result.exit_code}\n{result.output}"
+        assert result.exception is None or isinstance(result.exception, SystemExit), said
+        if must or result.exit_code not in REFUSED:
+            assert result.exit_code == 0, said
+        if result.exit_code:
+            assert len(result.stderr.strip().splitlines()) == 1, said
+            assert self.path.read_bytes() == before, said
+            if DEBUG:
+                print("refused:", said)
+        elif self.path.read_bytes() != before:
+            self.undoable = args[0] != "undo"
+        return result.exit_code
+
+    @property
+    def ids(self) -> list[str]:
+        return [i.id for i in load(str(self.path)).interviews]
+
+    def plan(self) -> list[PlannedFollowup]:
+        return service.plan(load(str(self.path)), self.today)
+
+    def day(self, offset: int) -> str:
+        return (self.today + timedelta(days=offset)).isoformat()
+
+    # -- the days and the facts ------------------------------------------------------------
+
+    @rule(forward=st.integers(1, 9))
+    def next_day(self, forward: int) -> None:
+        self.today = min(self.today + timedelta(days=forward), LAST_DAY)
+
+    @rule(
+        company=st.sampled_from(COMPANIES),
+        offset=days,
+        people=st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=2, unique=True),
+        decision=st.sampled_from(["", "in 2 weeks", "in 10 days", "in 5 business days", "+20"]),
+        contact=st.booleans(),
+        no_follow_up=st.booleans(),
+    )
+    def add(self, company, offset, people, decision, contact, no_follow_up) -> None:
+        if len(self.ids) >= 3:
+            return
+        ident = f"{company.split()[0].lower()}-{uuid.uuid4().hex[:4]}"
+        args = ["add", "--company", company, "--role", "Backend Engineer", "--id", ident,
+                "--pitch", "running Postgres at scale", "--start", f"{self.day(offset)} 10:00",
+                "--no-prompt"]  # fmt: skip
+        for name, email, topic in people:
+            who = f"{name} <{email}>" if email else name
+            args += ["--interviewer", who, "--talked-about", topic]
+        if decision:
+            args += ["--decision", self.day(offset + 20) if decision == "+20" else decision]
+        if contact:
+            args += ["--contact", "Kim Park <kim@hr.example>", "--contact-title", "Recruiter"]
+        if no_follow_up:
+            args.append("--no-follow-up")
+        self.command(*args, dated=False)
+
+    @has_interviews
+    @rule(
+        which=st.integers(0, 2),
+        offset=days,
+        person=st.sampled_from(PEOPLE),
+        contact=st.booleans(),
+    )
+    def add_round(self, which, offset, person, contact) -> None:
+        if not self.ids:
+            return
+        name, email, topic = person
+        who = f"{name} <{email}>" if email else name
+        args = ["add-round", self.ids[which % len(self.ids)],
+                "--start", f"{self.day(offset)} 15:00", "--interviewer", who,
+                "--talked-about", topic, "--no-prompt"]  # fmt: skip
+        if contact:
+            args += ["--contact", name]
+        self.command(*args)
+
+    @has_interviews
+    @rule(which=st.integers(0, 50), back=st.integers(0, 3), bare=st.booleans())
+    def done(self, which, back, bare) -> None:
+        """A step of the plan not done yet, sent today or a few days ago."""
+        steps = [i for i in self.plan() if i.done is None]
+        if not steps:
+            return
+        item = steps[which % len(steps)]
+        step = (
+            item.step.value if bare and item.step.value in ("follow_up", "check_in") else item.key
+        )
+        args = ["done", item.interview.id, step, "--on", self.day(-back), "--yes"]
+        if item.recipient is not None:
+            args += ["--to", item.recipient.name]
+        if step in ("debrief", "thank_you"):
+            args += ["--round", str(item.round)]
+        self.command(*args)
+
+    @has_interviews
+    @rule(
+        which=st.integers(0, 2),
+        back=st.integers(0, 3),
+        decision=st.none() | st.integers(0, 40),
+        by=st.booleans(),
+        drop=st.booleans(),
+    )
+    def reply(self, which, back, decision, by, drop) -> None:
+        if not self.ids:
+            return
+        args = ["reply", self.ids[which % len(self.ids)], "--on", self.day(-back)]
+        if decision is not None:
+            args += ["--decision", self.day(-back + decision)]
+        if by:
+            args += ["--by", "Sam Roe <sam@hr.example>"]
+        if drop:
+            args.append("--drop-decision")
+        self.command(*args)
+
+    @has_interviews
+    @rule(
+        which=st.integers(0, 2),
+        result=st.sampled_from(["offer", "rejected", "withdrawn"]),
+        back=st.integers(0, 3),
+        replace=st.booleans(),
+    )
+    def outcome(self, which, result, back, replace) -> None:
+        if not self.ids:
+            return
+        args = ["outcome", self.ids[which % len(self.ids)], result, "--on", self.day(-back)]
+        self.command(*args, *(["--replace"] if replace else []))
+
+    @has_interviews
+    @rule(
+        which=st.integers(0, 50),
+        kind=st.sampled_from(["moved", "deleted", "cancelled", "completed", "uncompleted"]),
+        offset=st.integers(-2, 12),
+        hour=st.none() | st.integers(7, 19),
+    )
+    def pulled(self, which, kind, offset, hour) -> None:
+        """What sync records when the user moved, deleted, ticked or un-ticked one of
+        its events: sync's own pull decides, and the journal writes it as sync does."""
+        search = load(str(self.path))
+        items = service.plan(search, self.today)
+        if not items:
+            return
+        item = items[which % len(items)]
+        day = self.today + timedelta(days=offset)
+        zone = search.me.timezone
+        start = datetime.combine(day, time(hour), zone) if hour is not None else day
+        ticked = item.done if kind == "uncompleted" and which % 2 else None  # sync's tick
+        completed = datetime.combine(self.today, time(12), zone)
+        change = CalendarChange(item.uid, (kind,), start, completed, ticked=ticked)
+        facts = pull(items, [change], zone, self.today).facts
+        text = self.path.read_text("utf-8")
+        refused = _refused(search, text, facts)  # sync leaves these out, with a line each
+        facts = [f for f in facts if f.item.uid not in refused]
+        if not facts:
+            return
+
+        def choose(locked):
+            return _entries([f for f in pull(service.plan(locked, self.today), [change], zone,
+                                             self.today).facts if f.item.uid not in refused])  # fmt: skip
+
+        record_step_facts(str(self.path), choose)
+        self.undoable = True
+
+    @precondition(lambda self: self.undoable)
+    @rule()
+    def undo(self) -> None:
+        self.command("undo", str(self.path), dated=False)
+
+    # -- what holds after every step ---------------------------------------------------------
+
+    @invariant()
+    def validate_accepts_every_line(self) -> None:
+        search = load(str(self.path))
+        items = service.plan(search, self.today)
+        lines = [w.format(str(self.path)) for w in service.field_warnings(search)]
+        lines += service.unmatched_done(search, items, self.today)
+        lines += service.future_facts(search, self.today)
+        assert lines == [], "\n".join([*lines, "", self.path.read_text("utf-8")])
+        result = CliRunner().invoke(
+            cli, ["validate", str(self.path), "--today", self.today.isoformat()]
+        )
+        assert result.exit_code == 0, result.output
+
+
+# -- what the machine found, each as the user met it ---------------------------------------
 
 ONE_ROUND = """\
 me: {name: Alex Morgan, email: alex@example.org, timezone: America/New_York, country: US}
@@ -146,3 +392,25 @@ def test_a_step_moved_then_deleted_in_the_calendar_is_history(tmp_path):
     path.write_text(ONE_ROUND + "    moved:\n      - {step: debrief, date: 2026-11-09}\n"
                     "    skipped:\n      - {step: debrief, date: 2026-11-02}\n")  # fmt: skip
     assert line_warnings(path, date(2026, 11, 4)) == []
+
+
+@pytest.fixture
+def machine(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.delenv("FOLLOWUP_CAL_FILE", raising=False)
+    WrittenAccepted.workdir = tmp_path
+    return WrittenAccepted
+
+
+def test_no_line_any_command_writes_makes_validate_warn(machine):
+    from hypothesis.stateful import run_state_machine_as_test
+
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
