@@ -282,10 +282,9 @@ def init(
     from importlib.resources import files
     from string import Template
 
-    import yaml
-
     from followup_cal.atomic import write_atomic
     from followup_cal.errors import FileAccessError, InvalidInput
+    from followup_cal.journal.entries import plain_scalar
     from followup_cal.journal.gitignore import ignore_local_files
     from followup_cal.loader import parse
 
@@ -304,20 +303,16 @@ def init(
             "Your country, for public holidays (e.g. US, DE; empty for none)", optional=True
         )
 
-    def scalar(value: str) -> str:
-        dumped: str = yaml.safe_dump(value, width=1 << 16, allow_unicode=True)
-        return dumped.removesuffix("\n").removesuffix("\n...")
-
     country_line = (
-        _commented(f"  country: {scalar(country.upper())}", "public holidays")
+        _commented(f"  country: {plain_scalar(country.upper())}", "public holidays")
         if country
         else _commented("  # country: US", "for public holidays")
     )
     template = Template(files("followup_cal").joinpath("starter.yaml").read_text("utf-8"))
     text = template.substitute(
-        name=scalar(name),
-        email=scalar(email),
-        timezone=scalar(timezone),
+        name=plain_scalar(name),
+        email=plain_scalar(email),
+        timezone=plain_scalar(timezone),
         country_line=country_line,
         commands=_starter_commands(path),
     )

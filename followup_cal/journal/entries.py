@@ -7,10 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from followup_cal.errors import NotFound
 from followup_cal.plan.model import Interview
+
+
+def plain_scalar(value: str) -> str:
+    """``value`` as one YAML scalar for a line written as text (quoted where a reader
+    would take it for something else: a date, a number, ``yes``), on one line."""
+    dumped: str = yaml.safe_dump(value, width=1 << 16, allow_unicode=True)
+    return dumped.removesuffix("\n").removesuffix("\n...")
 
 
 @dataclass(frozen=True)

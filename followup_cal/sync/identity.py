@@ -17,10 +17,9 @@ import hashlib
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
-import yaml
-
 from followup_cal.atomic import update_file
 from followup_cal.errors import FileAccessError, InvalidInput
+from followup_cal.journal.entries import plain_scalar
 from followup_cal.journal.record import FileText
 from followup_cal.loader import parse
 from followup_cal.plan.model import SearchFile
@@ -84,7 +83,7 @@ def remember_server(search: SearchFile, url: str, user: str, calendar: str) -> s
         return ""
     given = {"url": url, "user": user, "calendar": calendar}
     block = "caldav:  # where `followup-cal sync` goes; the password is kept elsewhere\n"
-    block += "".join(f"  {key}: {_scalar(value)}\n" for key, value in given.items() if value)
+    block += "".join(f"  {key}: {plain_scalar(value)}\n" for key, value in given.items() if value)
 
     def same(added: SearchFile) -> bool:
         kept = added.caldav
@@ -95,11 +94,6 @@ def remember_server(search: SearchFile, url: str, user: str, calendar: str) -> s
     return (
         f"{search.path}: added 'caldav:' with this server; next time `followup-cal sync` is enough"
     )
-
-
-def _scalar(value: str) -> str:
-    dumped: str = yaml.safe_dump(value, width=1 << 16, allow_unicode=True)
-    return dumped.removesuffix("\n").removesuffix("\n...")
 
 
 def _append(
