@@ -10,6 +10,8 @@ import unicodedata
 
 def cells(text: str) -> int:
     """How many terminal cells ``text`` takes."""
+    if text.isascii():  # one cell a character (a plan's lines ask for 150,000 names)
+        return len(text)
     return sum(
         2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
         for c in text

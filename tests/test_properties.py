@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
 from conftest import search_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -134,3 +136,30 @@ def test_export_is_deterministic(text):
     assert service.export_ics(search, today, ExportState()) == service.export_ics(
         parse("random.yaml", text), today, ExportState()
     )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(search_files(), st.data())
+def test_an_item_changed_is_the_item_dataclasses_replace_makes(text, data):
+    """PlannedFollowup.changed, which the planner uses for speed, makes what
+    dataclasses.replace made, and a key or UID kept from before is made anew when
+    what it is made of changes."""
+    items = service.plan(parse("random.yaml", text), date(2026, 6, 1))
+    for item in items[:20]:
+        _ = item.uid, item.key  # kept in the item, as the planner's reads keep them
+        values = data.draw(
+            st.sampled_from(
+                [
+                    {"status": "done"},
+                    {"reason": "moved", "start": item.start + timedelta(days=1)},
+                    {"number": item.number + 1},
+                    {"round": item.round + 1, "step": Step.DEBRIEF},
+                    {"recipient": None},
+                ]
+            )
+        )
+        copy, made = item.changed(**values), replace(item, **values)
+        assert copy == made
+        assert (copy.uid, copy.key) == (made.uid, made.key)
+    with pytest.raises(TypeError):
+        items[0].changed(colour="red")

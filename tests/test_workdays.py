@@ -9,9 +9,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
+from hypothesis import given
+from hypothesis import strategies as st
 
 from followup_cal.loader.business_calendar import calendar_for
 from followup_cal.plan.model import Profile
+from followup_cal.plan.planner import add_months
 from followup_cal.plan.workdays import WorkCalendar
 
 
@@ -97,3 +101,16 @@ def test_a_broken_cache_is_ignored(tmp_path, monkeypatch):
     for path in (tmp_path / "followup-cal").glob("holidays-DE-*.json"):
         path.write_text("{not json")
     assert calendar_for(profile("DE")).holiday_name(date(2026, 5, 14)) == "Ascension Day"
+
+
+@given(st.dates(date(1990, 1, 1), date(2200, 12, 31)), st.integers(-30, 60))
+def test_months_are_added_as_dateutil_adds_them(day: date, months: int):
+    """Check-ins fall month after month on what relativedelta(months=) gave them (the
+    planner's own add_months replaced it): the 31st on a shorter month's last day."""
+    assert add_months(day, months) == day + relativedelta(months=months)
+
+
+def test_a_month_after_the_31st_of_january_is_the_last_of_february():
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)

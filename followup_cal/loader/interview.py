@@ -4,6 +4,7 @@ steps done, moved or skipped."""
 from __future__ import annotations
 
 import contextlib
+import operator
 import re
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -262,18 +263,19 @@ def _read_interview(
     # One person met in several rounds: each round's entry carries every detail given
     # anywhere (round 1's address for round 2's thank-you), and its own talked_about.
     whole = {**people, **{p.name: p for p in network}, contact.name: contact}
-    rounds = [
-        replace(
-            rnd,
-            interviewers=tuple(
-                replace(
-                    whole[p.name], talked_about=p.talked_about, pos=p.pos, field_pos=p.field_pos
-                )
-                for p in rnd.interviewers
-            ),
-        )
-        for rnd in rounds
-    ]
+
+    def as_met(p: Person) -> Person:
+        known = whole[p.name]
+        if known is p:  # met once, named nowhere else: nothing to add (most people)
+            return p
+        return replace(known, talked_about=p.talked_about, pos=p.pos, field_pos=p.field_pos)
+
+    def with_all_details(rnd: Round) -> Round:
+        met = tuple(map(as_met, rnd.interviewers))
+        same = all(map(operator.is_, met, rnd.interviewers))
+        return rnd if same else replace(rnd, interviewers=met)
+
+    rounds = list(map(with_all_details, rounds))
 
     # A relative decision counts from the latest round that takes place.
     latest = ([x for x in rounds if not x.cancelled] or rounds)[-1].start

@@ -183,9 +183,8 @@ class Context:
             return item
         planned = item.start.astimezone(self.zone).date()
         if on == planned:
-            return replace(item, done=on, reason=f"done on {fmt_day(on)}; {item.reason}")
-        return replace(
-            item,
+            return item.changed(done=on, reason=f"done on {fmt_day(on)}; {item.reason}")
+        return item.changed(
             start=self.at_send_time(on),
             done=on,
             reason=f"done on {fmt_day(on)}, planned for {fmt_day(planned)}: {item.reason}",
@@ -214,7 +213,7 @@ class Context:
             reason = item.reason
         else:
             reason = f"{item.reason}; at {start:%H:%M} {why}"
-        return replace(item, start=start, reason=reason)
+        return item.changed(start=start, reason=reason)
 
     def item(self, step: Step, when: datetime, reason: str, **kwargs: object) -> PlannedFollowup:
         duration = timedelta(minutes=self.interview.policy.event_minutes)

@@ -39,7 +39,7 @@ SCREENS = {
 def _may_match(pattern: re.Pattern[str], lowered: str | None) -> bool:
     """False when ``pattern`` cannot match; ``lowered`` is the text lower-cased when it is
     ASCII (where that is exactly what re.IGNORECASE ignores), else None: then it may."""
-    return lowered is None or any(word in lowered for word in SCREENS[pattern])
+    return lowered is None or any(map(lowered.__contains__, SCREENS[pattern]))
 
 
 # How a warning about a detail missing from the YAML starts (one per detail, not per draft).
@@ -114,7 +114,6 @@ def lint_draft(item: PlannedFollowup, draft: Draft) -> list[LintWarning]:
         if not value.strip():
             found.append((f"has an empty {field}", here))
     limit = SHORT_STEPS.get(item.step)
-    words = len(draft.body.split())
-    if limit and words > limit:
+    if limit and (words := len(draft.body.split())) > limit:
         found.append((f"runs long ({words} words); keep it under about {limit}", here))
     return [LintWarning(item, message, pos) for message, pos in found]

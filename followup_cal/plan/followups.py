@@ -5,7 +5,7 @@ adapter (drafts, calendar, sync, the CLI) reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -100,6 +100,22 @@ class PlannedFollowup:
             parts.append(self.recipient.slug)
         return ".".join(parts) + "@" + UID_DOMAIN
 
+    def changed(self, **values: object) -> PlannedFollowup:
+        """A copy with ``values`` changed: dataclasses.replace without its cost (a call
+        of __init__ and a look at every field), which every item pays for once or twice
+        (its status, a done: entry, a move) in a plan of 150,000 items."""
+        unknown = values.keys() - _FIELDS
+        if unknown:
+            raise TypeError(f"PlannedFollowup has no field {', '.join(sorted(unknown))}")
+        copy = object.__new__(PlannedFollowup)
+        state = copy.__dict__
+        state.update(self.__dict__)  # the fields, and what @lazy kept of them
+        if not _IDENTITY.isdisjoint(values):
+            state.pop("key", None)
+            state.pop("uid", None)
+        state.update(values)
+        return copy
+
     @property
     def label(self) -> str:
         """Human name of the step as shown in a calendar."""
@@ -124,3 +140,8 @@ class PlannedFollowup:
             self.number,
             self.recipient.name if self.recipient else "",
         )
+
+
+_FIELDS = frozenset(f.name for f in fields(PlannedFollowup))
+# What an item's key and UID are made of: a copy that changes one of them makes both anew.
+_IDENTITY = frozenset({"interview", "step", "number", "round", "recipient"})
