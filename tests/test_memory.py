@@ -13,6 +13,7 @@ import weakref
 import pytest
 from conftest import EXAMPLE, JOURNAL_TODAY, run
 
+from followup_cal import loader
 from followup_cal.plan import drafts
 
 
@@ -56,3 +57,15 @@ def test_timeline_drafts_each_panel_as_it_writes_it(monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     assert watch.made == page.read_text("utf-8").count('<section class="draft"') > 10
     assert watch.most_alive <= 1
+
+
+def test_a_large_file_is_parsed_once_without_keeping_its_text(monkeypatch):
+    """parse() knows the last text it read, so that a write-back reading the file again
+    parses it once; a large text (10,000 interviews: 12 MB) is known by its digest, not
+    kept for the rest of the command."""
+    monkeypatch.setattr(loader, "CHUNKED_FROM", 1000)  # the example counts as large
+    text = EXAMPLE.read_text("utf-8")
+    search = loader.parse(str(EXAMPLE), text)
+    assert not any(kept is text for kept in loader._last_parsed[0])
+    assert loader.parse(str(EXAMPLE), "".join(text)) is search  # an equal text: known
+    assert loader.parse(str(EXAMPLE), text + "\n# a comment\n") is not search

@@ -8,6 +8,7 @@ plan and today give the same bytes.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -144,7 +145,8 @@ def timeline_chunks(
     def left(day: date) -> float:
         return (day - first).days / span * 100
 
-    counts = {state: sum(1 for m in marks if m.state == state) for state in STATES}
+    counted = Counter(m.state for m in marks)
+    counts = {state: counted[state] for state in STATES}
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -192,12 +194,12 @@ def timeline_chunks(
             if level == len(rows):
                 rows.append([])
             rows[level].append(x)
-            item = mark.event.item
-            name = f"{summary(item)} — {fmt_day(mark.day)}, {STATE_TEXT[mark.state]}"
+            name = escape(
+                f"{summary(mark.event.item)} — {fmt_day(mark.day)}, {STATE_TEXT[mark.state]}"
+            )
             out.append(
-                f'<a class="mark s-{mark.state}" href="#d-{number}" title="{escape(name)}" '
-                f'aria-label="{escape(name)}" '
-                f'style="left:{x:.3f}%;top:{8 + 16 * level}px"></a>'
+                f'<a class="mark s-{mark.state}" href="#d-{number}" title="{name}" '
+                f'aria-label="{name}" style="left:{x:.3f}%;top:{8 + 16 * level}px"></a>'
             )
         out.append("</div>")
         yield "\n" + "\n".join(out)
@@ -213,18 +215,16 @@ def timeline_chunks(
 
 
 def _draft_panel(number: int, mark: Mark) -> str:
+    # One f-string, each text escaped once: a large search has 150,000 panels. The
+    # labels and the states (STATES) are plain words that escape leaves as they are.
     item, draft = mark.event.item, mark.event.draft
     when = f"{fmt_date(mark.day)} {mark.start:%H:%M}{their_time(item)}"
-    rows = [("When", when), ("State", mark.state)]
-    if draft.recipient is not None:
-        rows.append(("To", draft.to_header))
-    rows.append(("Subject", draft.subject))
-    details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    why = mark.cancelled_why or item.reason
+    to = "" if draft.recipient is None else f"<dt>To</dt><dd>{escape(draft.to_header)}</dd>"
     return (
         f'<section class="draft" id="d-{number}" aria-label="draft">'
         f'<a class="close" href="#" aria-label="close">&times;</a>'
-        f"<h2>{escape(summary(item))}</h2><dl>{details}</dl>"
-        f"<pre>{escape(draft.body.rstrip())}</pre>"
-        f'<p class="why">Why this date: {escape(why)}.</p></section>'
+        f"<h2>{escape(summary(item))}</h2><dl><dt>When</dt><dd>{escape(when)}</dd>"
+        f"<dt>State</dt><dd>{mark.state}</dd>{to}<dt>Subject</dt><dd>{escape(draft.subject)}</dd>"
+        f"</dl><pre>{escape(draft.body.rstrip())}</pre>"
+        f'<p class="why">Why this date: {escape(mark.cancelled_why or item.reason)}.</p></section>'
     )

@@ -164,7 +164,17 @@ def compose(path: str, text: str) -> yaml.Node:
 
 # The last text parse() read and what it gave: a command that reads the file, then reads
 # it again to write it back (under its lock), parses it once. SearchFile is immutable.
-_last_parsed: list[tuple[str, str, str | None, SearchFile]] = []
+# A large text is known by its digest: keeping it would hold its MBs to the end.
+_last_parsed: list[tuple[str, str | bytes, str | None, SearchFile]] = []
+
+
+def _known_as(text: str) -> str | bytes:
+    if len(text) < CHUNKED_FROM:
+        return text
+    import hashlib
+
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest()
+
 
 # ``parse(..., keep=LAST_INTERVIEW)``: keep the last interview of the list (ids have no '*').
 LAST_INTERVIEW = "*last"
@@ -176,11 +186,12 @@ def parse(path: str, text: str, keep: str | None = None) -> SearchFile:
     ``keep``: every interview is checked, but only the one with this id (or the last one,
     ``LAST_INTERVIEW``) is kept in the result: a write-back that checks its new text
     needs the interview it edited, not a second copy of a large file."""
-    if _last_parsed and _last_parsed[0][:3] == (path, text, keep):
+    known = _known_as(text)
+    if _last_parsed and _last_parsed[0][:3] == (path, known, keep):
         return _last_parsed[0][3]
     _last_parsed.clear()  # let the file read before go while this one is read
     search = _parse(path, text, keep=keep)
-    _last_parsed[:] = [(path, text, keep, search)]
+    _last_parsed[:] = [(path, known, keep, search)]
     return search
 
 

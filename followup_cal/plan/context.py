@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 from followup_cal.plan.followups import PlannedFollowup, Step, count_of, fmt_day
@@ -216,9 +216,8 @@ class Context:
         return item.changed(start=start, reason=reason)
 
     def item(self, step: Step, when: datetime, reason: str, **kwargs: object) -> PlannedFollowup:
-        duration = timedelta(minutes=self.interview.policy.event_minutes)
-        if step is Step.DEBRIEF:
-            duration = max(duration, timedelta(minutes=30))
+        minutes = self.interview.policy.event_minutes
+        duration = _minutes(max(minutes, 30) if step is Step.DEBRIEF else minutes)
         kwargs.setdefault("round", self.interview.latest_round.number)
         return PlannedFollowup(
             interview=self.interview,
@@ -228,3 +227,8 @@ class Context:
             reason=reason,
             **kwargs,  # type: ignore[arg-type]
         )
+
+
+@cache  # one object for each length: 150,000 items share a few
+def _minutes(count: int) -> timedelta:
+    return timedelta(minutes=count)

@@ -341,12 +341,12 @@ class Interview:
         """When the user deleted the step from their calendar, or None."""
         return _fact_on(self.skipped, key, round_number, recipient)
 
-    @property
+    @lazy  # asked for by nearly every step of the plan, and the rounds never change
     def held_rounds(self) -> tuple[Round, ...]:
         """The rounds not cancelled: the ones follow-ups are planned from."""
         return tuple(r for r in self.rounds if not r.cancelled)
 
-    @property
+    @lazy
     def latest_round(self) -> Round:
         """The latest round not cancelled (the last one when all are)."""
         held = self.held_rounds
