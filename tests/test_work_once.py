@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_scale import synthetic_yaml
 
-from followup_cal import service
+from followup_cal import loader, service
 from followup_cal.plan import draft_lint, drafts
 from followup_cal.plan.field_lint import _first_word
 
@@ -144,3 +144,15 @@ def test_a_name_in_talked_about_is_found_as_the_pattern_found_it(text: str, word
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b")
     match = pattern.search(text)
     assert _first_word(text, words) == (match[0] if match else None)
+
+
+def test_validate_drafts_by_interview_and_warns_in_the_order_of_dates(tmp_path):
+    """validate makes the drafts one interview at a time (faster) and still prints the
+    warnings in the plan's order of dates, the generic ones at the first draft of each."""
+    path = _search(tmp_path, 60)
+    search = loader.load(str(path))
+    items = service.plan(search, TODAY)
+    by_date = service.lint(map(service.drafter(search), [i for i in items if i.status != "done"]))
+    warnings = service.lint_plan(search, items)
+    assert [w.format("f") for w in warnings] == [w.format("f") for w in by_date]
+    assert len({w.item.interview.id for w in warnings[:20]}) > 1  # the interviews interleave

@@ -71,9 +71,7 @@ def _validate_one(file: str, strict: bool, today: date | None) -> None:
     items = service.plan(search, resolve_today(today))
     warnings = [w.format(file) for w in service.field_warnings(search)]
     # Each draft is linted as it is made, then let go (10,000 interviews: 150,000 drafts).
-    # A step done is history, which the lint says nothing of: its draft is not made.
-    to_lint = (i for i in items if i.status != "done")
-    warnings += [w.format(file) for w in service.lint(map(service.drafter(search), to_lint))]
+    warnings += [w.format(file) for w in service.lint_plan(search, items)]
     warnings += service.unmatched_done(search, items, resolve_today(today))
     warnings += service.future_facts(search, resolve_today(today))
     echo_lines(warnings, err=True)
