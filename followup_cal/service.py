@@ -254,10 +254,15 @@ def timeline_page(
         items = plan(search, today)
     render = drafter(search)
     interviews = {i.id: i for i in search.interviews}
-    marks = []
+    # Sorted within each interview, which is all the page shows (a row per interview).
+    # The plan's items come sorted by time already (their sort_key starts with it): only
+    # an interview that gets cancelled steps too is sorted again.
+    grouped: dict[str, list[Mark]] = {}
     for item in items:
         event = cast("FollowupEvent", _DraftOnUse(item, render))
-        marks.append(Mark(event, STATE_OF_STATUS[item.status], item.start.astimezone(zone)))
+        mark = Mark(event, STATE_OF_STATUS[item.status], item.start.astimezone(zone))
+        grouped.setdefault(item.interview.id, []).append(mark)
+    unsorted = set()
     for item in cancelled(search, items, today):
         # The item was planned without the answer; the file's interview has it.
         interview = interviews[item.interview.id]
@@ -267,15 +272,13 @@ def timeline_page(
             else f"they answered on {interview.heard_back}"
         )
         event = cast("FollowupEvent", _DraftOnUse(item, render))
-        marks.append(Mark(event, "cancelled", item.start.astimezone(zone), f"cancelled, {fact}"))
-    # Sorted within each interview, which is all the page shows (a row per interview):
-    # the sort keys of one interview at a time, not of the whole search at once.
-    grouped: dict[str, list[Mark]] = {}
-    for mark in marks:
-        grouped.setdefault(mark.event.item.interview.id, []).append(mark)
+        mark = Mark(event, "cancelled", item.start.astimezone(zone), f"cancelled, {fact}")
+        grouped.setdefault(interview.id, []).append(mark)
+        unsorted.add(interview.id)
     marks = []
-    for group in grouped.values():
-        group.sort(key=lambda m: (m.start, m.event.item.sort_key))
+    for key, group in grouped.items():
+        if key in unsorted:
+            group.sort(key=lambda m: (m.start, m.event.item.sort_key))
         marks += group
     del grouped
     title = search.calendar_name or f"Job search of {search.me.name}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -152,7 +153,7 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
     marks = {"past": " ", "today": ">", "upcoming": " ", "done": "✓", "overtaken": "-"}
     zone = search.me.timezone
     echo_lines(
-        f"{marks[item.status]} {item.start.astimezone(zone):%Y-%m-%d %a %H:%M}  "
+        f"{marks[item.status]} {_when(item.start.astimezone(zone))}  "
         f"{item.interview.id:<18} {item.key:<16} "
         f"{pad(item.recipient.name if item.recipient else '(me)', 20)} {item.interview.company}"
         for item in items
@@ -163,6 +164,16 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
         + ("- no longer due (their answer came first), " if overtaken else "")
         + "no mark: not done yet"
     )
+
+
+def _when(local: datetime) -> str:
+    """'2026-11-23 Mon 09:00', as strftime writes it: the day's part made once a day."""
+    return f"{_day_stamp(local.date())} {local.hour:02d}:{local.minute:02d}"
+
+
+@functools.cache  # strftime for each of 150,000 lines, on a few hundred days
+def _day_stamp(day: date) -> str:
+    return f"{day:%Y-%m-%d %a}"
 
 
 @cli.command()
