@@ -1,4 +1,11 @@
-"""Every network fault of `sync` is one clear line and a documented exit code."""
+"""Every network fault of `sync` is one clear line and a documented exit code.
+
+What a server answers itself (a login refused, a calendar of someone else's, TLS spoken
+to plain HTTP, a redirect) is asked of Radicale, Cyrus and DAViCal (the servers that log
+in with Basic; sabre/dav's Digest has tests of its own below). Faults the recording
+proxy plays (a timeout, a 5xx, a 404, a redirect to another origin) and what sync does
+before asking anything are the same on every server: Radicale only.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +50,20 @@ def radicale(tmp_path_factory):
     srv = start_radicale(tmp_path_factory.mktemp("radicale"))
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module", params=["radicale", "cyrus", "davical"])
+def shared_server(request, server_pool):
+    with server_pool.serve(request.param) as srv:
+        yield srv
+
+
+@pytest.fixture
+def server(shared_server):
+    """The server as this test's user sees it: on Cyrus, an account of the test's own
+    (it keeps a UID unique across an account's calendars, and each test here that
+    syncs makes a calendar of the example's events)."""
+    return shared_server.own_account()
 
 
 def test_digest_is_asked_for_once_per_connection(yaml_file, sabredav):
@@ -132,8 +153,8 @@ def test_dns_failure(yaml_file):
     )
 
 
-def test_tls_failure(yaml_file, radicale):
-    result = sync_as_alex(yaml_file, f"https://127.0.0.1:{radicale.port}/")
+def test_tls_failure(yaml_file, server):
+    result = sync_as_alex(yaml_file, f"https://127.0.0.1:{server.port}/")
     assert result.exit_code == 7
     assert "TLS failed" in one_line(result)
     assert PASSWORD not in result.output
@@ -144,10 +165,11 @@ def test_insecure_warns(yaml_file, html_server):
     assert result.stderr.splitlines()[0] == "warning: TLS certificates are not checked (--insecure)"
 
 
-def test_wrong_password_is_401_after_one_request(yaml_file, radicale):
-    proxy = RecordingProxy(radicale.port).start()
+def test_wrong_password_is_401_after_one_request(yaml_file, server):
+    proxy = RecordingProxy(server.port).start()
     try:
-        result = sync_as_alex(yaml_file, proxy.url("/"), password="not-the-Password-123")
+        url = proxy.url(server.root_path)
+        result = sync_as_alex(yaml_file, url, password="not-the-Password-123")
     finally:
         proxy.stop()
     assert result.exit_code == 6
@@ -155,37 +177,57 @@ def test_wrong_password_is_401_after_one_request(yaml_file, radicale):
     assert "not-the-Password-123" not in result.output
     # The 401 to the Basic sent says the server wants Basic: not asked again (Radicale
     # makes each refusal wait about a second).
-    assert proxy.requests == [("PROPFIND", "/")]
+    assert proxy.requests == [("PROPFIND", server.root_path)]
 
 
-def test_someone_elses_calendar_is_403(yaml_file, radicale):
-    other = f"http://127.0.0.1:{radicale.port}/somebody/calendar/"
-    result = sync_as_alex(yaml_file, radicale.url, "--calendar", other)
+OTHERS_CALENDAR = {  # sam's calendar (on DAViCal, where sam's calendar would be)
+    "radicale": "/somebody/calendar/",
+    "cyrus": f"/dav/calendars/user/{OTHER_USER}/Default/",
+    "davical": f"/caldav.php/{OTHER_USER}/calendar/",
+}
+
+
+def test_someone_elses_calendar_is_refused(yaml_file, shared_server):
+    other = f"http://127.0.0.1:{shared_server.port}{OTHERS_CALENDAR[shared_server.name]}"
+    result = sync_as_alex(yaml_file, shared_server.url, "--calendar", other)
+    if shared_server.name == "cyrus":
+        # Cyrus shows another account's calendar to no one: 404, as for no calendar at
+        # all (docs/sync.md).
+        assert result.exit_code == 8
+        assert one_line(result) == f"{other}: calendar not found (404)"
+        return
     assert result.exit_code == 6
     assert one_line(result) == (
         f"{other}: the server refuses this account access to {other} (403); logged in as '{USER}'"
     )
 
 
-def test_no_user_is_not_called_a_refused_password(yaml_file, radicale):
-    result = sync(yaml_file, "--url", radicale.url)
-    assert result.exit_code == 6
+def test_no_user_is_not_called_a_refused_password(yaml_file, shared_server, request):
+    if shared_server.name == "cyrus":
+        # A bug of ours: Cyrus answers a PROPFIND without credentials at its root with
+        # 207 and no current-user-principal (not 401), and sync says "not a CalDAV
+        # server (no current-user-principal)" (exit 8) where no user was given at all.
+        reason = "with no user, Cyrus's answer without a principal is called no CalDAV server"
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    result = sync(yaml_file, "--url", shared_server.url)
+    assert result.exit_code == 6, result.output
     assert one_line(result).endswith("no user: give --user or FOLLOWUP_CAL_USER")
 
 
-def test_no_password_anywhere(yaml_file, radicale):
-    result = sync(yaml_file, "--url", radicale.url, "--user", USER)
+def test_no_password_anywhere(yaml_file, shared_server):
+    result = sync(yaml_file, "--url", shared_server.url, "--user", USER)
     assert result.exit_code == 6
     assert one_line(result).startswith(f"no password for {USER}: set FOLLOWUP_CAL_PASSWORD")
 
 
-def test_password_from_netrc(yaml_file, radicale, tmp_path):
+def test_password_from_netrc(yaml_file, server, tmp_path):
     netrc = tmp_path / ".netrc"
-    netrc.write_text(f"machine 127.0.0.1 login {USER} password {PASSWORD}\n")
+    netrc.write_text(f"machine 127.0.0.1 login {server.user} password {PASSWORD}\n")
     netrc.chmod(0o600)
     result = sync(
-        yaml_file, "--url", radicale.url, "--user", USER, "--calendar", "From netrc", "--create"
-    )
+        yaml_file, "--url", server.url, "--user", server.user, "--calendar", "From netrc",
+        "--create",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
 
 
@@ -228,19 +270,21 @@ def test_no_url_is_a_usage_error(yaml_file):
     )
 
 
-def test_url_and_user_from_the_yaml_and_the_environment(yaml_file, radicale):
+def test_url_and_user_from_the_yaml_and_the_environment(yaml_file, server):
     text = yaml_file.read_text("utf-8")
-    yaml_file.write_text(text + f"caldav:\n  url: {radicale.url}\n  calendar: From YAML\n", "utf-8")
-    result = sync(
-        yaml_file, "--create", env={"FOLLOWUP_CAL_USER": USER, "FOLLOWUP_CAL_PASSWORD": PASSWORD}
-    )
+    yaml_file.write_text(text + f"caldav:\n  url: {server.url}\n  calendar: From YAML\n", "utf-8")
+    env = {"FOLLOWUP_CAL_USER": server.user, "FOLLOWUP_CAL_PASSWORD": PASSWORD}
+    result = sync(yaml_file, "--create", env=env)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("created 49,")
 
 
-def test_a_same_origin_redirect_is_followed(yaml_file, radicale):
-    url = f"http://127.0.0.1:{radicale.port}/.well-known/caldav"  # Radicale: 301 to /
-    result = sync_as_alex(yaml_file, url, "--calendar", "Redirected", "--create")
+def test_a_same_origin_redirect_is_followed(yaml_file, server):
+    # Radicale: 301 to /; Cyrus: to /dav/calendars; DAViCal: to /caldav.php/
+    url = f"http://127.0.0.1:{server.port}/.well-known/caldav"
+    env = {"FOLLOWUP_CAL_PASSWORD": PASSWORD}
+    result = sync(yaml_file, "--url", url, "--user", server.user, "--calendar", "Redirected",
+                  "--create", env=env)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("created 49,")
 
