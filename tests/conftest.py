@@ -312,6 +312,16 @@ ADD = [
 INIT = ["--name", "Robin Carter", "--email", "robin@example.org", "--timezone", "Europe/London"]
 
 
+class Drawn:
+    """Hypothesis's ``data`` for a rule run by hand: it draws the value given."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def draw(self, _strategy: object) -> object:
+        return self.value
+
+
 def skipped_uids(search: SearchFile, today: date) -> set[str]:
     """The UIDs of the steps the file's skipped: lines hold back (deleted in the calendar)."""
     bare = [dataclasses.replace(one, skipped=()) for one in search.interviews]

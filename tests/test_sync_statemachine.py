@@ -25,7 +25,7 @@ import pytest
 import yaml
 from caldav_servers import PASSWORD, USER, RecordingProxy, http_request, start_radicale
 from click.testing import CliRunner
-from conftest import ME, skipped_uids
+from conftest import ME, Drawn, skipped_uids
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -378,3 +378,25 @@ def test_sync_state_machine(radicale, tmp_path):
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+@pytest.mark.xfail(strict=True, reason="a bug of ours in sync: an alarm in PUSHED not written")
+def test_an_interview_removed_after_a_second_machine_synced_its_outcome_is_deleted(
+    radicale, tmp_path
+):
+    # Found by this machine on Cyrus and DAViCal (and so on Radicale: the server plays no
+    # part). A second machine (no cache) syncs job-1's rejection: its events are written
+    # without their alarm, while X-FOLLOWUP-CAL-PUSHED still names the alarm. Once job-1
+    # is taken out of the file, a sync from a third machine reads those events as edited
+    # by the user and leaves them alone (exit 10) instead of deleting them.
+    SyncMachine.server = radicale
+    SyncMachine.workdir = tmp_path
+    machine = SyncMachine()
+    try:
+        machine.start_with_some_interviews(3, 6)
+        machine.record_outcome(Drawn("job-1"), "rejected")
+        machine.second_machine()
+        machine.remove_interview(Drawn("job-1"))
+        machine.second_machine()
+    finally:
+        machine.teardown()
