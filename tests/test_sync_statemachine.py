@@ -380,15 +380,15 @@ def test_sync_state_machine(radicale, tmp_path):
     )
 
 
-@pytest.mark.xfail(strict=True, reason="a bug of ours in sync: an alarm in PUSHED not written")
 def test_an_interview_removed_after_a_second_machine_synced_its_outcome_is_deleted(
     radicale, tmp_path
 ):
     # Found by this machine on Cyrus and DAViCal (and so on Radicale: the server plays no
-    # part). A second machine (no cache) syncs job-1's rejection: its events are written
-    # without their alarm, while X-FOLLOWUP-CAL-PUSHED still names the alarm. Once job-1
-    # is taken out of the file, a sync from a third machine reads those events as edited
-    # by the user and leaves them alone (exit 10) instead of deleting them.
+    # part). A second machine (no cache) syncs job-1's rejection: its steps no longer
+    # due are written without their alarm, and X-FOLLOWUP-CAL-PUSHED named the alarm all
+    # the same. Once job-1 was taken out of the file, a sync from a third machine read
+    # the missing alarm as the user's edit and left those events alone (exit 10) instead
+    # of deleting them. The mark now records what is written: no alarm.
     SyncMachine.server = radicale
     SyncMachine.workdir = tmp_path
     machine = SyncMachine()

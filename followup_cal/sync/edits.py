@@ -78,7 +78,7 @@ def planned_fingerprint(revised: RevisedEvent) -> str:
     props = dict(revised.props)
     item = revised.event.item
     alarms = ""
-    if not item.done:
+    if not (item.done or item.overtaken):  # as ``RevisedEvent.vevent`` writes it
         alarms = f"DISPLAY:{-60 * item.interview.policy.reminder_minutes}"
     return fingerprint(
         {
