@@ -202,13 +202,9 @@ def test_someone_elses_calendar_is_refused(yaml_file, shared_server):
     )
 
 
-def test_no_user_is_not_called_a_refused_password(yaml_file, shared_server, request):
-    if shared_server.name == "cyrus":
-        # A bug of ours: Cyrus answers a PROPFIND without credentials at its root with
-        # 207 and no current-user-principal (not 401), and sync says "not a CalDAV
-        # server (no current-user-principal)" (exit 8) where no user was given at all.
-        reason = "with no user, Cyrus's answer without a principal is called no CalDAV server"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+def test_no_user_is_not_called_a_refused_password(yaml_file, shared_server):
+    # Cyrus answers a PROPFIND without credentials at its root with 207 and no
+    # current-user-principal (not 401): that is no user given, not "no CalDAV server".
     result = sync(yaml_file, "--url", shared_server.url)
     assert result.exit_code == 6, result.output
     assert one_line(result).endswith("no user: give --user or FOLLOWUP_CAL_USER")

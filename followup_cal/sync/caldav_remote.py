@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from followup_cal.errors import CalendarNotFound, ServerBusy, ServerError, WriteRefused
+from followup_cal.errors import (
+    AuthFailed,
+    CalendarNotFound,
+    ServerBusy,
+    ServerError,
+    WriteRefused,
+)
 from followup_cal.sync.algorithm import OWNED_SUFFIX, Remote, has_our_suffix
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
@@ -305,6 +311,13 @@ class CalDAVRemote:
         the URL given has nothing and /.well-known/caldav is tried)."""
         tree = self._principal(url)
         principal = tree.findtext(f".//{{{DAV}}}current-user-principal/{{{DAV}}}href")
+        if not principal and not (self.transport.user or self.transport.bearer):
+            # Cyrus answers a request without a login at its root, naming no one: the
+            # principal is the user's, and no user was given.
+            raise AuthFailed(
+                f"{redact(url)}: the server names no user's calendars without a login "
+                "(no current-user-principal); no user: give --user or FOLLOWUP_CAL_USER"
+            )
         if not principal:
             raise ServerError(f"{redact(url)}: not a CalDAV server (no current-user-principal)")
         principal_url = self._named(url, principal)
