@@ -103,15 +103,17 @@ def calendar_changes(prepared: PreparedSync) -> list[CalendarChange]:
             due = _moved_due(component, edit.fields)
             ticked = _day(str(component.get(TICKED_PROPERTY, "")))
         want = wanted.get(uid)
-        file_changed = False
+        file_changed = unmarked = False
         if stripped(remote):
-            pass  # rebuilt without our marks: what the file changed is not known
+            unmarked = True  # rebuilt without our marks: what the file changed is not known
         elif want is not None and remote.pushed and want.pushed:
             ours = compare(uid, remote.pushed, want.pushed)  # what the file changed since
             file_changed = ours is not None and bool(SCHEDULE & set(ours.fields))
         elif want is not None:
             file_changed = want.content_hash != remote.content_hash
-        changes.append(CalendarChange(uid, edit.kinds, start, completed, file_changed, due, ticked))
+        changes.append(
+            CalendarChange(uid, edit.kinds, start, completed, file_changed, due, ticked, unmarked)
+        )
     for uid in sorted(set(prepared.remembered) - set(prepared.plan.owned) | prepared.vanished):
         changes.append(CalendarChange(uid, ("deleted",)))
     return changes

@@ -37,6 +37,9 @@ class CalendarChange:
     file_changed: bool = False  # the file moved the step or recorded it since it was written
     due: datetime | date | None = None  # a task's DUE, when it moved and its start did not
     ticked: date | None = None  # the done: an earlier sync recorded from this task's tick
+    # Rebuilt without our marks, and no cache says what this machine wrote: its start is
+    # compared with the file's plan now, which the file may have changed since.
+    unmarked: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,11 @@ def pull(
             fact = _fact(kind, change, item, zone, today)
             if fact is not None and change.file_changed and kind not in ("deleted", "cancelled"):
                 conflict, fact = "the file changed it too", None
+            elif fact is not None and fact.kind == "moved" and change.unmarked:
+                # Its date may be the one sync wrote before the file re-dated the step:
+                # not known to be the user's move. Proposed; the event is left as it is.
+                result.refused.append(_unsure_move(change.uid, fact))
+                continue
         if fact is not None:
             result.facts.append(fact)
         if conflict:
@@ -140,6 +148,16 @@ def pull(
             ticked = fact is not None and fact.kind == "done"
             result.agreed[change.uid] = f"{fact.on:%Y%m%d}" if fact and ticked else ""
     return result
+
+
+def _unsure_move(uid: str, fact: CalendarFact) -> str:
+    return (
+        f"not recorded: {fact.describe()}? {uid} was rebuilt without followup-cal's marks "
+        "(Outlook does so), and no sync cache on this machine says where sync last put it, "
+        "so whether you moved it or the file changed its date since is not known; the event "
+        "is left as it is in your calendar: if you moved it, add the move to the file's "
+        "moved: list; if not, sync --force puts the file's date back"
+    )
 
 
 def _fact(
