@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 import icalendar
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE
+from conftest import EXAMPLE, needs_a_timer
 
 from followup_cal.cli import cli
 
@@ -48,7 +49,8 @@ class Served:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
         self.log: list[str] = []
         self.logged = threading.Condition()
-        threading.Thread(target=self._read_log, daemon=True).start()
+        self.reader = threading.Thread(target=self._read_log, daemon=True)
+        self.reader.start()
         self.lines = [self.process.stdout.readline() for _ in range(3)]
         if wait:
             self.wait_for_log("feed ready")
@@ -99,9 +101,8 @@ class Served:
             self.process.kill()
             self.process.wait()
         self.process.stdout.close()
-        with self.logged:
-            self.logged.wait_for(lambda: self.log and self.log[-1].startswith("stopped"), 5)
-            return self.process.returncode, "".join(self.log)
+        self.reader.join()  # the process has ended: its log is read to the end
+        return self.process.returncode, "".join(self.log)
 
 
 def save(path: Path, text: str) -> None:
@@ -123,7 +124,7 @@ def served(yaml_file):
     server = Served(yaml_file, "--today", "2026-11-23")
     yield server
     if server.process.poll() is None:
-        server.stop()
+        print("STOP", server.stop())
 
 
 def test_serves_the_public_feed_with_validators(served):
@@ -432,6 +433,9 @@ def test_a_request_never_waits_for_a_rebuild(in_process, yaml_file):
     gate.entered.clear()
     text = yaml_file.read_text("utf-8")
     save(yaml_file, text.replace("Helio Analytics", "Helio Data", 1))
+    # The next request asks the builder to look (as its timer does, which libfaketime
+    # stops: see tests/conftest.py) and gets the last good feed at once.
+    assert get() == (200, etag)
     assert gate.entered.wait(30)  # the rebuild runs, held at the gate
     assert get() == (200, etag)  # the last good feed, answered while it runs
     gate.open.set()
@@ -455,9 +459,38 @@ def test_any_failure_to_rebuild_keeps_the_last_good_feed(in_process, yaml_file, 
     save(yaml_file, yaml_file.read_text("utf-8") + "\n")
     deadline = time.monotonic() + 30
     while not any("RecursionError" in line for line in log) and time.monotonic() < deadline:
+        assert get() == good  # a calendar app polling meanwhile
         time.sleep(0.05)
-    assert get() == good
     [line] = [entry for entry in log if "RecursionError" in entry]
     assert line.endswith("serving the last good feed until the file is fixed")
     assert get() == good  # logged once per change, not once per request
     assert len([entry for entry in log if "RecursionError" in entry]) == 1
+
+
+@needs_a_timer
+def test_the_file_is_watched_with_no_request(in_process, yaml_file):
+    gate, source, _get, log = in_process
+    gate.open.set()
+    assert source.wait_first(30)
+    save(yaml_file, yaml_file.read_text("utf-8").replace("role: Data", "rol: Data", 1))
+    deadline = time.monotonic() + 30
+    while not any("'rol'" in line for line in log) and time.monotonic() < deadline:
+        time.sleep(0.05)  # no request: the builder's own timer finds the edit
+    [line] = [entry for entry in log if "'rol'" in entry]
+    assert "unknown key 'rol' in interview" in line
+    assert line.endswith("serving the last good feed until the file is fixed")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_ctrl_c_is_left_to_the_thread_that_stops(served):
+    # A signal the kernel gives another thread was lost: the main thread slept on.
+    served.get()
+    sigint = 1 << (signal.SIGINT - 1)
+    blocked = {
+        task.name: int(re.search(r"^SigBlk:\s*(\w+)", (task / "status").read_text(), re.M)[1], 16)
+        for task in Path(f"/proc/{served.process.pid}/task").iterdir()
+    }
+    assert not blocked.pop(str(served.process.pid)) & sigint
+    assert blocked and all(mask & sigint for mask in blocked.values())
+    code, err = served.stop()
+    assert code == 0 and err.endswith("stopped\n")
