@@ -397,8 +397,9 @@ class PullMachine(RuleBasedStateMachine):
             assert f"? {uid} was rebuilt without followup-cal's marks" in result.stderr
             self.phone_did.pop(uid, None)  # not recorded: the user's to decide
         if unsure:  # they decide it was not theirs: the file's dates go back
-            forced = self.sync("--force")  # the proposal said once more (exit 12)
-            assert forced.exit_code in (0, 12), forced.output
+            forced = self.sync("--force")  # chosen: not proposed again
+            assert forced.exit_code == 0, forced.output
+            assert "rebuilt without followup-cal's marks" not in forced.stderr
             self.kept.clear()  # --force puts the file's version back over every edit
         self.unmarked.clear()
         assert "Traceback" not in result.output
@@ -491,3 +492,8 @@ def test_a_rebuilt_event_the_file_re_dated_is_no_move_without_the_cache(radicale
         result.stderr
     )
     assert result.exit_code == 12, result.output
+    # Not theirs: --force puts the file's date back, and does not ask again.
+    forced = machine.sync("--force")
+    assert forced.exit_code == 0, forced.output
+    assert "not recorded" not in forced.stderr, forced.output
+    assert machine.on_server()[uid] == machine.plan()[uid].start

@@ -375,7 +375,7 @@ def _pull(
     from followup_cal.sync.run import replan
 
     text = FileText.of(file, Path(file).read_bytes()).text if dry_run else None
-    pulled, updated = pull_into_file(file, search, text, prepared, day)
+    pulled, updated = pull_into_file(file, search, text, prepared, day, force=force)
     lead = "would record from your calendar" if dry_run else "from your calendar"
     for fact in pulled.facts:
         click.echo(f"{lead}: {fact.describe()}")

@@ -160,13 +160,15 @@ def pull_into_file(
     text: str | None,
     prepared: PreparedSync,
     today: date,
+    *,
+    force: bool = False,
 ) -> tuple[Pulled, SearchFile]:
     """What the calendar says, and the file with it recorded: written to ``path``, or,
     given the file's ``text`` (a dry run), only worked out in memory."""
     prepared.vanished |= deleted_by_user(prepared)
     changes = calendar_changes(prepared)
     zone = search.me.timezone
-    pulled = pull(service.plan(search, today), changes, zone, today)
+    pulled = pull(service.plan(search, today), changes, zone, today, force=force)
     if not pulled.facts:
         return pulled, search
     own_text = text if text is not None else FileText.of(path, Path(path).read_bytes()).text
@@ -185,6 +187,6 @@ def pull_into_file(
     def choose(locked: SearchFile) -> list[StepFactEntry]:
         # Decided again from the file as locked: a fact another run recorded a moment
         # ago is not written twice.
-        return _entries(pull(service.plan(locked, today), changes, zone, today).facts)
+        return _entries(pull(service.plan(locked, today), changes, zone, today, force=force).facts)
 
     return pulled, record_step_facts(path, choose)

@@ -96,8 +96,12 @@ def pull(
     changes: Sequence[CalendarChange],
     zone: ZoneInfo,
     today: date,
+    *,
+    force: bool = False,
 ) -> Pulled:
-    """The facts to record, the conflicts to report, and the changes they settle."""
+    """The facts to record, the conflicts to report, and the changes they settle.
+    With ``force`` (the file's version goes back on every event) a move that is not
+    known to be the user's is not proposed: the user has chosen the file's date."""
     planned = {i.uid: i for i in items}
     result = Pulled()
     for change in sorted(changes, key=lambda c: c.uid):
@@ -125,7 +129,8 @@ def pull(
             elif fact is not None and fact.kind == "moved" and change.unmarked:
                 # Its date may be the one sync wrote before the file re-dated the step:
                 # not known to be the user's move. Proposed; the event is left as it is.
-                result.refused.append(_unsure_move(change.uid, fact))
+                if not force:
+                    result.refused.append(_unsure_move(change.uid, fact))
                 continue
         if fact is not None:
             result.facts.append(fact)
