@@ -206,11 +206,15 @@ def timeline_chunks(
         out = []
     yield "\n</div>"
     # The panels, numbered in the order of their marks above.
+    # An interview's panels as one piece: a write per panel cost more than the panel.
     number = 0
     for interview in interviews:
+        panels = []
         for mark in by_interview.get(interview.id, []):
             number += 1
-            yield "\n" + _draft_panel(number, mark)
+            panels.append(_draft_panel(number, mark))
+        if panels:
+            yield "\n" + "\n".join(panels)
     yield "\n</body></html>\n"
 
 
