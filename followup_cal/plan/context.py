@@ -177,6 +177,8 @@ class Context:
     def mark_done(self, item: PlannedFollowup) -> PlannedFollowup:
         """The item as recorded in ``done:``: on the day it was done, which may differ
         from the planned one; unchanged when not recorded."""
+        if item.done is not None or not self.interview.done:  # most interviews: none
+            return item
         recipient = item.recipient.name if item.recipient else None
         on = self.interview.done_on(item.key, item.round, recipient)
         if on is None or item.done is not None:
@@ -194,10 +196,11 @@ class Context:
         """A step not done as the user left it in their calendar: None when they
         deleted it (``skipped:``), on their day and at the same hour when they moved it
         (``moved:``)."""
-        if item.done is not None:
-            return item
+        interview = self.interview
+        if item.done is not None or not (interview.skipped or interview.moved):
+            return item  # most interviews: nothing moved or deleted
         recipient = item.recipient.name if item.recipient else None
-        if self.interview.skipped_on(item.key, item.round, recipient) is not None:
+        if interview.skipped_on(item.key, item.round, recipient) is not None:
             return None
         moved = self.interview.moved_to(item.key, item.round, recipient)
         local = item.start.astimezone(self.zone)
