@@ -156,3 +156,33 @@ def test_validate_drafts_by_interview_and_warns_in_the_order_of_dates(tmp_path):
     warnings = service.lint_plan(search, items)
     assert [w.format("f") for w in warnings] == [w.format("f") for w in by_date]
     assert len({w.item.interview.id for w in warnings[:20]}) > 1  # the interviews interleave
+
+
+class _CountedSearch:
+    """A compiled pattern whose searches are counted, with the texts they ran on."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.texts: list[str] = []
+
+    def finditer(self, text: str) -> Any:
+        self.texts.append(text)
+        return self.pattern.finditer(text)
+
+
+def test_a_gap_alone_sends_no_draft_to_the_placeholder_search(tmp_path, monkeypatch):
+    # Nearly every draft holds a [[gap]], whose '[' passes the placeholder screen: the
+    # slow search runs only where the text without its gaps may still hold a placeholder.
+    path = _search(tmp_path, 40)
+    counted = _CountedSearch(draft_lint.PLACEHOLDER_RE)
+    monkeypatch.setattr(draft_lint, "PLACEHOLDER_RE", counted)
+    monkeypatch.setitem(draft_lint.SCREENS, counted, draft_lint.SCREENS[counted.pattern])
+    calls = Calls(monkeypatch)
+    result = run("validate", str(path), *JOURNAL_TODAY)
+    assert result.exit_code == 0, result.output
+    with_gaps = [t for t in calls.texts if "[[" in t]
+    assert len(with_gaps) > 100
+    assert all(draft_lint._may_match(counted.pattern, t.lower()) for t in with_gaps)
+    assert not any("[[" in t for t in counted.texts)
+    left = [drafts.GAP_RE.sub("", t).lower() for t in calls.texts]
+    assert len(counted.texts) == sum(draft_lint._may_match(counted.pattern, t) for t in left)
