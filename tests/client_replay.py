@@ -66,7 +66,10 @@ class Case:
 
     @property
     def uid(self) -> str:
-        return uid_of(self.step)
+        """The UID the calendar holds the entry under: a task's has a mark of its own
+        (docs/calendar.md), so Cyrus takes the step's event and task in one account."""
+        uid = uid_of(self.step)
+        return uid.replace("@followup-cal", "_task@followup-cal") if self.todo else uid
 
     def must_keep(self) -> list[str]:
         if self.kept is not None:

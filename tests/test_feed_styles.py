@@ -77,11 +77,14 @@ def test_public_feed_reads_in_the_strict_parser():
     assert all(e.description is None and e.url is None for e in cal.events)
 
 
-def test_tasks_have_due_status_and_the_event_uids():
+def test_tasks_have_due_status_and_uids_of_their_own():
     data = export(TASKS)
     tasks = icalendar.Calendar.from_ical(data).walk("VTODO")
     events = icalendar.Calendar.from_ical(export(FeedStyle())).walk("VEVENT")
-    assert [str(t["UID"]) for t in tasks] == [str(e["UID"]) for e in events]
+    # A step's task beside its event in one account: Fastmail's Cyrus keeps a UID once
+    # per account (docs/calendar.md), so the task's is the event's with `_task`.
+    steps = [str(e["UID"]).replace("@followup-cal", "_task@followup-cal") for e in events]
+    assert [str(t["UID"]) for t in tasks] == steps
     assert b"BEGIN:VEVENT" not in data
     for task, event in zip(tasks, events, strict=True):
         assert task.decoded("DUE") == event.decoded("DTEND")

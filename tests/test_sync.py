@@ -140,12 +140,22 @@ def ws(tmp_path, server, proxy) -> Workspace:
     return Workspace(tmp_path, server, proxy)
 
 
-def exported(path: Path) -> dict[str, icalendar.Event]:
+def task_uid(uid: str) -> str:
+    """The UID a step's task is written with (docs/calendar.md): its own, beside the
+    event's, as a server that keeps a UID once per account (Cyrus) needs."""
+    return uid.replace("@followup-cal", "_task@followup-cal")
+
+
+def exported(path: Path, component: str = "VEVENT") -> dict[str, icalendar.Event]:
+    """`export` (`--as todo` for VTODO), read back by icalendar."""
     search = load(str(path))
     from datetime import date
 
-    data = service.export_ics(search, date(2026, 11, 23), ExportState())
-    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(data).walk("VEVENT")}
+    from followup_cal.calendar.ics import FeedStyle
+
+    style = FeedStyle(as_todo=component == "VTODO")
+    data = service.export_ics(search, date(2026, 11, 23), ExportState(), style)
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(data).walk(component)}
 
 
 FOREIGN = b"""BEGIN:VCALENDAR\r
@@ -186,13 +196,16 @@ def test_first_sync_creates_every_event_in_n_plus_discovery_requests(ws):
             assert f"\n{forbidden}" not in raw.replace("\r\n", "\n")
 
 
-def test_tasks_sync_as_vtodo_with_the_same_uids_and_done_steps_completed(ws):
+def test_tasks_sync_as_vtodo_with_uids_of_their_own_and_done_steps_completed(ws):
     ws.calendar = f"Tasks {uuid.uuid4().hex[:8]}"
     result = ws.sync("--create", "--as", "todo")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"created {EXAMPLE_EVENTS}, updated 0, deleted 0, unchanged 0"
     tasks = ws.stored("VTODO")
-    assert set(tasks) == set(exported(ws.path))  # the same stable UIDs as the events
+    # A step's task has a UID of its own (Cyrus keeps a UID once per account), the one
+    # `export --as todo` writes: a list and a feed of the same steps are the same tasks.
+    steps = {task_uid(uid) for uid in exported(ws.path)}
+    assert set(tasks) == steps == set(exported(ws.path, "VTODO"))
     assert ws.stored("VEVENT") == {}
     statuses = {uid: str(task["STATUS"]) for uid, (_h, task, _r) in tasks.items()}
     assert sum(s == "COMPLETED" for s in statuses.values()) == 16  # the example's done:
@@ -203,7 +216,7 @@ def test_tasks_sync_as_vtodo_with_the_same_uids_and_done_steps_completed(ws):
     assert ws.sync("--as", "todo").stdout.strip().endswith(f"unchanged {EXAMPLE_EVENTS}")
     assert ws.proxy.methods() == ["REPORT"]
     # Ticking a step off (on its planned day, so nothing moves) completes that task.
-    uid = "helio-analytics.follow-up-1@followup-cal"
+    uid = "helio-analytics.follow-up-1_task@followup-cal"
     assert statuses[uid] == "NEEDS-ACTION"
     args = ["helio-analytics", "follow_up-1", "--on", "2026-11-17", "--today", TODAY]
     done = CliRunner().invoke(cli, ["done", *args, "-f", str(ws.path)])

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from followup_cal.cli import cli
 
 proxy, ws, isolated_home = test_sync.proxy, test_sync.ws, test_sync.isolated_home
+task = test_sync.task_uid
 NY = ZoneInfo("America/New_York")
 NORTHWIND_1 = "northwind-platform.follow-up-1@followup-cal"  # Tue 1 Dec 09:30
 NORTHWIND_2 = "northwind-platform.follow-up-2@followup-cal"  # Tue 8 Dec 09:30
@@ -116,7 +117,7 @@ def test_a_ticked_task_is_done_dated_when_it_was_completed(ws):
     ws.calendar = ws.calendar + " tasks"
     assert ws.sync("--as", "todo", "--create").exit_code == 0
     # Fri 20 Nov, 21:00 in New York, is already Saturday in UTC.
-    Phone(ws).tick(HELIO_1, datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
+    Phone(ws).tick(task(HELIO_1), datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
     before = ws.path.read_text()
 
     result = ws.sync("--as", "todo")
@@ -129,8 +130,8 @@ def test_a_ticked_task_is_done_dated_when_it_was_completed(ws):
     assert added_lines(before, ws.path.read_text()) == [
         "- {step: follow_up-1, round: 1, date: 2026-11-20}"
     ]
-    task = ws.stored("VTODO")[HELIO_1][1]
-    assert str(task["STATUS"]) == "COMPLETED"
+    ticked = ws.stored("VTODO")[task(HELIO_1)][1]
+    assert str(ticked["STATUS"]) == "COMPLETED"
     assert ws.sync("--as", "todo").stdout.count("from your calendar") == 0
 
 

@@ -12,6 +12,7 @@ import caldav
 import pytest
 import test_sync
 from caldav_servers import PASSWORD
+from test_sync import task_uid as task
 from test_sync_from_calendar import added_lines
 
 proxy, ws, server = test_sync.proxy, test_sync.ws, test_sync.server
@@ -59,10 +60,10 @@ def test_a_fact_the_file_refuses_is_reported_and_the_rest_is_recorded_and_pushed
     assert ws.sync("--create", "--as", "todo", "--today", AHEAD).exit_code == 0
     tasks = calendar_of(ws)
     # Ticked a week before the interview it follows: not a fact the file can hold.
-    tasks.todo_by_uid(HARBOR_CALL).complete(
+    tasks.todo_by_uid(task(HARBOR_CALL)).complete(
         completion_timestamp=datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
     )
-    tasks.todo_by_uid(HELIO_2).delete()  # and a fact it can
+    tasks.todo_by_uid(task(HELIO_2)).delete()  # and a fact it can
     before = ws.path.read_text()
 
     result = ws.sync("--as", "todo", "--today", AHEAD)
@@ -77,7 +78,7 @@ def test_a_fact_the_file_refuses_is_reported_and_the_rest_is_recorded_and_pushed
     assert "skipped: Final follow-up" in result.stdout, result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("created ")  # the push went on
     # The refused tick stays as the user left it: the task is still completed there.
-    assert "STATUS:COMPLETED" in ws.stored("VTODO")[HARBOR_CALL][2]
+    assert "STATUS:COMPLETED" in ws.stored("VTODO")[task(HARBOR_CALL)][2]
 
 
 SECOND = """\

@@ -21,6 +21,7 @@ from followup_cal.journal.state import ExportState, Revision
 from followup_cal.plan.drafts import MAILTO_LIMIT, Draft
 from followup_cal.plan.followups import PlannedFollowup
 from followup_cal.plan.model import Profile
+from followup_cal.plan.uids import task_uid
 
 if TYPE_CHECKING:
     import icalendar  # imported where used: a no-op sync never serializes anything
@@ -50,6 +51,13 @@ class FeedStyle:
         # and without the key a guessed name cannot be checked against a published UID.
         digest = hmac.new(self.salt.encode(), item.uid.encode(), hashlib.sha256)
         return digest.hexdigest()[:24] + "@followup-cal"
+
+    def written_uid(self, item: PlannedFollowup) -> str:
+        """The UID as written into a calendar: a task's has a mark of its own, so a
+        server that keeps a UID once per account (Fastmail's Cyrus) takes the step's
+        event and its task side by side (see ``plan.uids``). Everything else (the content
+        hash, the state file, sync's decisions) goes by ``uid``."""
+        return task_uid(self.uid(item)) if self.as_todo else self.uid(item)
 
     def state_key(self, item: PlannedFollowup) -> str:
         """Each style keeps its own revision history, so exporting events and syncing
@@ -180,13 +188,19 @@ class RevisedEvent:
     revision: Revision
     style: FeedStyle = EVENTS
 
-    def vevent(self, *, marks: Mapping[str, str] | None = None) -> icalendar.Event | icalendar.Todo:
+    def vevent(
+        self, *, marks: Mapping[str, str] | None = None, uid: str = ""
+    ) -> icalendar.Event | icalendar.Todo:
         """The VEVENT (a VTODO for tasks); ``marks`` are the X- properties only sync adds
-        (content hash, search id, fingerprint: see ``sync.edits``)."""
+        (content hash, search id, fingerprint: see ``sync.edits``); ``uid``: the UID the
+        calendar already holds it under, when not the one this style writes (a task
+        written before tasks had a UID of their own keeps its own)."""
         import icalendar
 
         vevent = icalendar.Todo() if self.style.as_todo else icalendar.Event()
         for name, value in self.props:
+            if name == "uid":
+                value = uid or self.style.written_uid(self.event.item)
             if isinstance(value, Link):
                 value = link(value.event)
                 if value is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from followup_cal.plan.uids import UID_DOMAIN
 from followup_cal.sync.edits import ServerEdit, compare
@@ -32,9 +33,12 @@ def has_our_suffix(uid: str) -> bool:
 class Desired:
     uid: str
     summary: str
-    render: Callable[[], bytes]  # the VCALENDAR to PUT, built only when it is written
+    # The VCALENDAR to PUT, built only when it is written; given a UID, written under it
+    # (the one the calendar holds it under) rather than the style's own.
+    render: Callable[..., bytes]
     content_hash: str
     pushed: str = ""  # the fingerprint of the user-editable fields as rendered
+    wire: str = ""  # the UID the rendering writes, when not ``uid`` (a task's)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,13 @@ class Remote:
     completed: bool = False  # marked completed on the server
     data: str = ""  # the calendar object as the server holds it (for --adopt)
     theirs: bool = False  # it keeps the user's own fields or a client's properties (merge)
+    # The UID as the calendar holds it, when not ``uid`` (a task's: see ``plan.uids``).
+    wire: str = ""
+    kind: str = ""  # VEVENT or VTODO, when read (not from the cache)
+
+    @property
+    def held_as(self) -> str:
+        return self.wire or self.uid
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class Write:
     ours: str = ""  # adopt: the fingerprint of what we would have written instead
     edited: tuple[str, ...] = ()  # adopt: the fields the user changed
     over: Remote | None = None  # update: the user's version it puts our version back over
+    wire: str = ""  # the UID it leaves there, when not ``uid`` (a task's)
 
 
 @dataclass
@@ -174,7 +186,7 @@ def plan_sync(
         if have is None:
             plan.writes.append(
                 Write("create", uid, want.summary, render=want.render,
-                      content_hash=want.content_hash, pushed=want.pushed)
+                      content_hash=want.content_hash, pushed=want.pushed, wire=want.wire)
             )  # fmt: skip
             continue
         server_edited = server_edit(have, want, remembered_etags)
@@ -191,7 +203,7 @@ def plan_sync(
                 Write("adopt", uid, want.summary, have.href, have.etag, source=have,
                       content_hash=want.content_hash, pushed=have.now,
                       ticked=agreed.get(uid, ""), ours=want.pushed,
-                      edited=server_edited.fields if server_edited else ())
+                      edited=server_edited.fields if server_edited else (), wire=have.wire)
             )  # fmt: skip
             continue
         if edit is None or force:
@@ -210,16 +222,19 @@ def plan_sync(
             # Only the YAML changed it: what the user made theirs before is merged in.
             merge_from = have if server_edited is None and not force else None
             over = have if server_edited is not None or adopted else None
+            # Written back under the UID it has there: a task from before tasks had a
+            # UID of their own keeps it (a calendar holds an href under one UID).
+            render = partial(want.render, have.held_as)
             plan.writes.append(
-                Write(kind, uid, want.summary, have.href, have.etag, want.render,
+                Write(kind, uid, want.summary, have.href, have.etag, render,
                       source=merge_from, content_hash=want.content_hash, pushed=want.pushed,
-                      over=over)
+                      over=over, wire=have.wire)
             )  # fmt: skip
         elif adopt and have.now:
             plan.writes.append(
                 Write("adopt", uid, want.summary, have.href, have.etag, source=have,
                       content_hash=want.content_hash, pushed=have.now, ours=want.pushed,
-                      edited=edit.fields)
+                      edited=edit.fields, wire=have.wire)
             )  # fmt: skip
         elif same:
             plan.kept.append(uid)  # only the user changed it: theirs stays
@@ -234,12 +249,16 @@ def plan_sync(
             plan.edits[uid] = edit
         if uid in agreed and have.now and not force:
             # Skipped because the user cancelled it: it stays, as their own event.
-            plan.writes.append(Write("release", uid, uid, have.href, have.etag, source=have))
+            plan.writes.append(
+                Write("release", uid, uid, have.href, have.etag, source=have, wire=have.wire)
+            )
         elif edit is None or force:
             plan.writes.append(Write("delete", uid, uid, have.href, have.etag))
         elif adopt and have.now:
             # No longer planned but edited: the user keeps it as an event of their own.
-            plan.writes.append(Write("release", uid, uid, have.href, have.etag, source=have))
+            plan.writes.append(
+                Write("release", uid, uid, have.href, have.etag, source=have, wire=have.wire)
+            )
         else:
             plan.conflicts.append(uid)
     for extra in plan.duplicates:

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from followup_cal.atomic import write_atomic
 from followup_cal.errors import FileAccessError
+from followup_cal.plan.uids import step_uid
 from followup_cal.sync.algorithm import Remote
 
-# An event as read: [etag, uid, content hash, search id, pushed, now, flags]; flags: 1 =
+# An event as read: [etag, uid as the calendar holds it (a task's own: ``plan.uids``),
+# content hash, search id, pushed, now, flags]; flags: 1 =
 # completed, 2 = it keeps the user's own fields or a client's properties (``merge``).
 Entry = list
 
@@ -39,6 +41,9 @@ class SyncStatus:
     # event created and deleted since the token out of what changed (Xandikos does):
     # these are read again, so one deleted right after we wrote it is seen as gone.
     written: dict[str, list[str]] = field(default_factory=dict)
+    # calendar -> VEVENT or VTODO: which kind of this file's entries it holds (see
+    # ``run.claim_kind``); absent in a file from before tasks had UIDs of their own.
+    kinds: dict[str, str] = field(default_factory=dict)
     damaged: bool = False  # the file was there but not as we write it: ignored
 
     @classmethod
@@ -68,6 +73,9 @@ class SyncStatus:
             for hrefs in written.values()
         ):
             return cls(damaged=True)
+        kinds = data.get("kinds", {})
+        if not _text_map(kinds):
+            return cls(damaged=True)
         return cls(
             dict(calendars),
             {url: dict(known) for url, known in etags.items()},
@@ -76,6 +84,7 @@ class SyncStatus:
             {url: dict(known) for url, known in listings.items()},
             dict(quiet),
             {str(url): list(hrefs) for url, hrefs in written.items()},
+            dict(kinds),
         )
 
     def known_events(self, calendar_url: str) -> dict[str, Remote] | None:
@@ -85,7 +94,7 @@ class SyncStatus:
             return None
         return {
             href: Remote(
-                uid,
+                step_uid(uid),
                 href,
                 etag,
                 content,
@@ -94,6 +103,7 @@ class SyncStatus:
                 now,
                 bool(flags & 1),
                 theirs=bool(flags & 2),
+                wire=uid if step_uid(uid) != uid else "",
             )
             for href, (etag, uid, content, search, pushed, now, flags) in entries.items()
         }
@@ -107,7 +117,7 @@ class SyncStatus:
             return
         entries[event.href] = [
             event.etag,
-            event.uid,
+            event.held_as,
             event.content_hash,
             event.search,
             event.pushed,
@@ -119,7 +129,8 @@ class SyncStatus:
         self.events.get(calendar_url, {}).pop(href, None)
 
     def forget_calendar(self, calendar_url: str) -> None:
-        for known in (self.etags, self.events, self.tokens, self.listings, self.written):
+        for known in (self.etags, self.events, self.tokens, self.listings, self.written,
+                      self.kinds):  # fmt: skip
             known.pop(calendar_url, None)
 
     def to_json(self) -> bytes:
@@ -132,6 +143,8 @@ class SyncStatus:
             "listings": self.listings,
             "quiet": self.quiet,
         }
+        if self.kinds:
+            data["kinds"] = self.kinds
         if any(self.written.values()):
             data["written"] = {url: sorted(set(h)) for url, h in self.written.items() if h}
         return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()

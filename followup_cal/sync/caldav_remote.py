@@ -21,6 +21,7 @@ from followup_cal.errors import (
     ServerError,
     WriteRefused,
 )
+from followup_cal.plan.uids import step_uid
 from followup_cal.sync.algorithm import OWNED_SUFFIX, Remote, has_our_suffix
 from followup_cal.sync.edits import (
     HASH_PROPERTY,
@@ -429,13 +430,15 @@ def read_event(href: str, etag: str, data: str) -> Remote | None:
     for events that carry our suffix (a foreign event's content is never looked at).
     """
     text = unfold(data)
-    uid = _property(text, "UID")
-    if not uid:
+    held_as = _property(text, "UID")
+    if not held_as:
         return None
-    now, completed, theirs = "", False, False
+    uid = step_uid(held_as)  # a task's UID names its step (``plan.uids``)
+    now, completed, theirs, kind = "", False, False, ""
     if has_our_suffix(uid):
         component = component_of(data, uid)
         if component is not None:
+            kind = component.name
             now = server_fingerprint(component)
             completed = str(component.get("STATUS", "")).upper() == "COMPLETED"
             theirs = carries_theirs(data, uid)
@@ -450,6 +453,8 @@ def read_event(href: str, etag: str, data: str) -> Remote | None:
         completed=completed,
         data=data,
         theirs=theirs,
+        wire=held_as if held_as != uid else "",
+        kind=kind,
     )
 
 

@@ -21,6 +21,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from followup_cal.plan.uids import step_uid
+
 if TYPE_CHECKING:
     from followup_cal.calendar.ics import RevisedEvent
 
@@ -96,15 +98,19 @@ def planned_fingerprint(revised: RevisedEvent) -> str:
 
 def component_of(text: str, uid: str) -> Any:
     """The VEVENT or VTODO with this UID in a calendar object (the master, not an
-    exception of a recurrence), or None when it cannot be read."""
+    exception of a recurrence), or None when it cannot be read. A step's UID finds its
+    task under the task's own UID too (``plan.uids``)."""
     import icalendar
+
+    uid = step_uid(uid)
 
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except (ValueError, IndexError, KeyError):
         return None
     for component in calendar.subcomponents:
-        ours = component.name in ("VEVENT", "VTODO") and str(component.get("UID", "")) == uid
+        named = step_uid(str(component.get("UID", ""))) == uid
+        ours = component.name in ("VEVENT", "VTODO") and named
         if ours and "RECURRENCE-ID" not in component:
             return component
     return None
@@ -384,6 +390,6 @@ def _is_master(groups: list[list[str]], start: int, uid: str) -> bool:
             name = property_name(line)
             if name == "RECURRENCE-ID":
                 return False
-            if name == "UID" and line.partition(":")[2] == uid:
+            if name == "UID" and step_uid(line.partition(":")[2]) == step_uid(uid):
                 found = True
     return found

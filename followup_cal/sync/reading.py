@@ -40,7 +40,7 @@ def read_owned(
     if token and previous is not None:
         changes = remote.changes_since(calendar_url, token)
         if changes is not None:
-            events = _since(remote, status, calendar_url, previous, changes)
+            events = _since(remote, status, calendar_url, previous, changes, component)
             token = changes.token
     if events is None:
         # Asked before reading, so whatever changes after it is reported next time.
@@ -50,6 +50,7 @@ def read_owned(
         events = remote.owned_events(calendar_url, component, known)
         remembered = status.etags.get(calendar_url, {})
         events += hidden_events(remote, calendar_url, events, remembered, known)
+        events = of_kind(events, component)
     events = _marks_remembered(events, status.known_events(calendar_url) or {})
     status.events[calendar_url] = {}
     for event in events:
@@ -61,6 +62,12 @@ def read_owned(
     status.tokens[calendar_url] = token
     status.written.pop(calendar_url, None)  # all read again as of this token
     return Reading(events, listing == previous, remote.requests - before)
+
+
+def of_kind(events: list[Remote], component: str) -> list[Remote]:
+    """Our entries of the kind this sync writes. In a calendar that takes both, the
+    step's task beside its event (each with a UID of its own) is another sync's."""
+    return [event for event in events if event.kind in ("", component)]
 
 
 def _marks_remembered(events: list[Remote], known: dict[str, Remote]) -> list[Remote]:
@@ -85,6 +92,7 @@ def _since(
     calendar_url: str,
     previous: dict[str, str],
     changes: Changes,
+    component: str,
 ) -> list[Remote] | None:
     """Our events: those listed before, changed as the server says, each read from the
     cache when it holds it at that ETag, else in one multiget. None when the answers do
@@ -120,7 +128,7 @@ def _since(
         found = {canonical(event.href) for event in got}
         if any(href in members for href in set(fetch) - found):
             return None  # listed as ours, yet not there: the cache does not match
-        events += [event for event in got if OWNED_SUFFIX in event.uid]
+        events += [event for event in of_kind(got, component) if OWNED_SUFFIX in event.uid]
     if len({event.uid for event in events}) < len(events):
         return None  # a UID twice: let the full listing say where it really is
     return events

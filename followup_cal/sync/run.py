@@ -80,8 +80,8 @@ def desired_events(
             zones[tzid] = zone.to_ical()
         return zones[tzid]
 
-    def renderer(revised: RevisedEvent, pushed: str) -> Callable[[], bytes]:
-        def render() -> bytes:
+    def renderer(revised: RevisedEvent, pushed: str) -> Callable[..., bytes]:
+        def render(uid: str = "") -> bytes:
             tzid = getattr(revised.event.item.start.tzinfo, "key", "")
             marks = {
                 HASH_PROPERTY: revised.content_hash,
@@ -93,7 +93,7 @@ def desired_events(
                     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
                     f"PRODID:{PRODID}\r\n".encode(),
                     zone_block(tzid) if tzid and tzid != "UTC" else b"",
-                    revised.vevent(marks=marks).to_ical(),
+                    revised.vevent(marks=marks, uid=uid).to_ical(),
                     b"END:VCALENDAR\r\n",
                 )
             )
@@ -104,6 +104,8 @@ def desired_events(
     for event in events:
         revised = revise_event(event, state, today, style)
         pushed = planned_fingerprint(revised)
+        written = style.written_uid(event.item)
+        wire = written if written != event.item.uid else ""
         desired.append(
             Desired(
                 event.item.uid,
@@ -111,6 +113,7 @@ def desired_events(
                 renderer(revised, pushed),
                 revised.content_hash,
                 pushed,
+                wire,
             )
         )
     return desired
@@ -233,6 +236,7 @@ def prepare_sync(
         status.listings[url] = {}
         return []
 
+    claim_kind(status, calendar_url, target)
     try:
         existing = new_calendar(calendar_url) if created else read(calendar_url)
     except CalendarNotFound:
@@ -242,6 +246,7 @@ def prepare_sync(
         del status.calendars[key]
         status.forget_calendar(calendar_url)
         calendar_url, created = resolve_calendar(remote, target, status, name)
+        claim_kind(status, calendar_url, target)
         existing = new_calendar(calendar_url) if created else read(calendar_url)
     remembered = status.etags.setdefault(calendar_url, {})
     if search_id and not search.sync_id:
@@ -264,6 +269,18 @@ def prepare_sync(
     vanished = set(remembered) - set(plan.owned)
     return PreparedSync(remote, calendar_url, plan, remembered, search_id, existing, desired,
                         known_uids, status, created, vanished)  # fmt: skip
+
+
+def claim_kind(status: SyncStatus, calendar_url: str, target: SyncTarget) -> None:
+    """One calendar, one kind of this file's entries: what this machine remembers of a
+    calendar (its listing, its token) is per calendar, so events and tasks synced into
+    one calendar that takes both would be read as each other. Refused before any write."""
+    if status.kinds.setdefault(calendar_url, target.component) != target.component:
+        these, held = ("tasks", "events") if target.as_todo else ("events", "tasks")
+        raise ServerError(
+            f"{redact(calendar_url)}: this calendar holds this file's {held}; {these} need "
+            "a calendar of their own: give --calendar another name (with --create)"
+        )
 
 
 def refuse_blind_creates(plan: SyncPlan, existing: list[Remote], calendar_url: str) -> None:
@@ -400,7 +417,7 @@ def execute_sync(
             theirs = write.kind == "adopt" or (write.source is not None and write.source.theirs)
             written = Remote(write.uid, href, result.etag or "", write.content_hash,
                              prepared.search_id, write.pushed, write.pushed,
-                             theirs=theirs)  # fmt: skip
+                             theirs=theirs, wire=write.wire)  # fmt: skip
             status.remember(calendar_url, written)
             report.count(write.kind)
             if write.kind == "create":
