@@ -94,13 +94,13 @@ def lint_plan(search: SearchFile, items: list[PlannedFollowup]) -> list[LintWarn
     for place, item in enumerate(items):
         if item.status != "done":
             places.setdefault(item.interview.id, []).append(place)
-    found: list[tuple[int, int, LintWarning]] = []
+    found: list[tuple[int, LintWarning]] = []
     for group in places.values():
         place_of = {id(items[place]): place for place in group}
         for warning in lint(render(items[place]) for place in group):
-            found.append((place_of[id(warning.item)], len(found), warning))
-    found.sort(key=lambda f: (f[0], f[1]))
-    return [warning for _, _, warning in found]
+            found.append((place_of[id(warning.item)], warning))
+    found.sort(key=lambda f: f[0])  # stable: one item's warnings stay in the lint's order
+    return [warning for _, warning in found]
 
 
 def items_by_interview(items: Iterable[PlannedFollowup]) -> dict[str, list[PlannedFollowup]]:

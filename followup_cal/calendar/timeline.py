@@ -16,7 +16,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from followup_cal.calendar.ics import FollowupEvent, summary
-from followup_cal.plan.followups import fmt_date, fmt_day, their_time
+from followup_cal.plan.followups import fmt_clock, fmt_date, fmt_day, their_time
 from followup_cal.plan.model import Interview
 
 STATES = ("done", "due", "overdue", "planned", "overtaken", "cancelled")
@@ -222,8 +222,7 @@ def _draft_panel(number: int, mark: Mark) -> str:
     # One f-string, each text escaped once: a large search has 150,000 panels. The
     # labels and the states (STATES) are plain words that escape leaves as they are.
     item, draft = mark.event.item, mark.event.draft
-    start = mark.start  # %H:%M without strftime, which is slow
-    when = f"{fmt_date(mark.day)} {start.hour:02d}:{start.minute:02d}{their_time(item)}"
+    when = f"{fmt_date(mark.day)} {fmt_clock(mark.start)}{their_time(item)}"
     to = "" if draft.recipient is None else f"<dt>To</dt><dd>{escape(draft.to_header)}</dd>"
     return (
         f'<section class="draft" id="d-{number}" aria-label="draft">'

@@ -24,7 +24,7 @@ from followup_cal.cli.base import (
 )
 from followup_cal.columns import pad
 from followup_cal.errors import DraftWarnings, FollowupCalError
-from followup_cal.plan.followups import PlannedFollowup, fmt_date, their_time
+from followup_cal.plan.followups import PlannedFollowup, fmt_clock, fmt_date, their_time
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -168,7 +168,7 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
 
 def _when(local: datetime) -> str:
     """'2026-11-23 Mon 09:00', as strftime writes it: the day's part made once a day."""
-    return f"{_day_stamp(local.date())} {local.hour:02d}:{local.minute:02d}"
+    return f"{_day_stamp(local.date())} {fmt_clock(local)}"
 
 
 @functools.cache  # strftime for each of 150,000 lines, on a few hundred days

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from followup_cal.atomic import write_atomic
 from followup_cal.errors import FileAccessError
-from followup_cal.plan.uids import step_uid
+from followup_cal.plan.uids import is_task_uid, step_uid
 from followup_cal.sync.algorithm import Remote
 
 # An event as read: [etag, uid as the calendar holds it (a task's own: ``plan.uids``),
@@ -103,7 +103,7 @@ class SyncStatus:
                 now,
                 bool(flags & 1),
                 theirs=bool(flags & 2),
-                wire=uid if step_uid(uid) != uid else "",
+                wire=uid if is_task_uid(uid) else "",
             )
             for href, (etag, uid, content, search, pushed, now, flags) in entries.items()
         }
