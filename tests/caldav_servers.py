@@ -337,6 +337,9 @@ class RecordingProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The headers and the body go out in two writes: with Nagle's algorithm the
+            # body waits for the client's delayed ACK of the headers, 40 ms a request.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
