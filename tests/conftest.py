@@ -126,6 +126,16 @@ def private_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
 
 
+@pytest.fixture(autouse=True)
+def short_retry_pauses(monkeypatch):
+    """A request that failed is tried again after 0.5 s, then 1.5 s, for a real server
+    to recover; the test servers fail on cue, so those pauses only add seconds to a test.
+    How often a request is tried stays as shipped."""
+    from followup_cal.sync import transport
+
+    monkeypatch.setattr(transport, "RETRY_DELAYS", (0.02, 0.05))
+
+
 class ServerPool:
     """CalDAV servers by name: the SHARED ones started once per session, the others
     started for the caller and stopped after it."""
