@@ -194,7 +194,7 @@ def plan_again(ws) -> None:
 def test_our_own_deletion_planned_again_is_created_not_skipped(ws, how):
     assert ws.sync("--create").exit_code == 0
     unplan(ws, how)
-    before_hrefs = {uid: href for uid, (href, _event, _raw) in ws.stored().items()}
+    before_hrefs = {uid: obj.href for uid, obj in ws.stored().items()}
     before = set(before_hrefs)
 
     dropped = ws.sync()

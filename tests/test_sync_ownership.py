@@ -154,7 +154,8 @@ def test_a_foreign_event_whose_uid_ends_in_our_suffix_is_left_alone(ws):
 def test_events_of_an_older_version_are_taken_over_without_user_action(ws):
     assert ws.sync("--create").exit_code == 0
     # As the previous release wrote them: our content hash, no search id, no fingerprint.
-    for uid, (href, _event, raw) in ws.stored().items():
+    for uid, stored in ws.stored().items():
+        href, raw = stored.href, stored.raw
         old = "\r\n".join(
             line
             for line in raw.replace("\r\n ", "").replace("\n ", "").splitlines()

@@ -61,7 +61,8 @@ def as_before(ws) -> set[str]:
     """Every task put back as the version before this one wrote it: under the step's own
     UID, at the same href (the href always came from the step's UID). Returns the UIDs."""
     old = set()
-    for uid, (href, _task, raw) in ws.stored("VTODO").items():
+    for uid, stored in ws.stored("VTODO").items():
+        href, raw = stored.href, stored.raw
         assert uid.endswith("_task@followup-cal"), uid
         url = f"http://127.0.0.1:{ws.server.port}{href}"
         assert http_request("DELETE", url, auth=ws.auth()).status_code in (200, 204)
