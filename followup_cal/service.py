@@ -244,8 +244,8 @@ class _DraftOnUse:
 
 def timeline_page(
     search: SearchFile, today: date, items: list[PlannedFollowup] | None = None
-) -> Iterator[str]:
-    """The timeline page in pieces (see timeline.timeline_chunks). ``items``: the plan of
+) -> Iterator[bytes]:
+    """The timeline page in UTF-8 pieces (see timeline.timeline_chunks). ``items``: the plan of
     ``search`` on ``today`` when the caller has it already (``plan --html`` prints it too)."""
     from followup_cal.calendar.timeline import STATE_OF_STATUS, Mark, timeline_chunks
 
@@ -286,7 +286,7 @@ def timeline_page(
 
 
 def timeline_html(search: SearchFile, today: date) -> str:
-    return "".join(timeline_page(search, today))
+    return b"".join(timeline_page(search, today)).decode()
 
 
 def export_stream(

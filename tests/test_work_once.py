@@ -186,3 +186,30 @@ def test_a_gap_alone_sends_no_draft_to_the_placeholder_search(tmp_path, monkeypa
     assert not any("[[" in t for t in counted.texts)
     left = [drafts.GAP_RE.sub("", t).lower() for t in calls.texts]
     assert len(counted.texts) == sum(draft_lint._may_match(counted.pattern, t) for t in left)
+
+
+def test_the_page_names_each_day_once(tmp_path, monkeypatch):
+    """plan --html puts 150,000 marks of a large search on a few hundred days: each day's
+    name (strftime, twice) is made once for the marks and once for the panels, not once
+    for each mark and again for each panel."""
+    from followup_cal.calendar import timeline
+
+    named: Counter[tuple[str, object]] = Counter()
+    for name in ("fmt_day", "fmt_date"):
+
+        def counted(day: Any, real: Any = getattr(timeline, name), name: str = name) -> str:
+            named[(name, day)] += 1
+            return real(day)
+
+        monkeypatch.setattr(timeline, name, counted)
+    path = _search(tmp_path, 80)
+    result = run("plan", str(path), "--html", str(tmp_path / "t.html"), *JOURNAL_TODAY)
+    assert result.exit_code == 0, result.output
+    marks = (tmp_path / "t.html").read_text("utf-8").count('<a class="mark s-')
+    days = {day for _, day in named}
+    assert marks > 3 * len(days), (marks, len(days))  # days are shared: something to save
+    assert {n for (name, _), n in named.items() if name == "fmt_day"} == {1}
+    # fmt_date: once a day for the panels, and for the page's heading and each
+    # interview's reply or outcome.
+    dated = sum(n for (name, _), n in named.items() if name == "fmt_date")
+    assert dated <= len(days) + 1 + 80 < marks

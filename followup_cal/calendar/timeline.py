@@ -129,14 +129,15 @@ def render_timeline(
     marks: Sequence[Mark], interviews: Sequence[Interview], zone: ZoneInfo, today: date, title: str
 ) -> str:
     """The page as text."""
-    return "".join(timeline_chunks(marks, interviews, zone, today, title))
+    return b"".join(timeline_chunks(marks, interviews, zone, today, title)).decode()
 
 
 def timeline_chunks(
     marks: Sequence[Mark], interviews: Sequence[Interview], zone: ZoneInfo, today: date, title: str
-) -> Iterator[str]:
-    """The page in pieces, as they are made: a search of 10,000 interviews is a page of
-    hundreds of MB, and each draft is made (``mark.event.draft``) only for its panel."""
+) -> Iterator[bytes]:
+    """The page in UTF-8, in pieces as they are made: a search of 10,000 interviews is a
+    page of hundreds of MB, and each draft is made (``mark.event.draft``) only for its
+    panel."""
     days = [m.day for m in marks] + [today]
     first = min(days) - timedelta(days=3)
     last = max(days) + timedelta(days=3)
@@ -168,67 +169,90 @@ def timeline_chunks(
     out += ["</ul>", '<div class="grid">', "<div></div>", '<div class="axis">']
     out += _axis(first, last, span)
     out += ["</div>"]
-    yield "\n".join(out)
+    yield "\n".join(out).encode()
     out = []
     number = 0
     by_interview: dict[str, list[Mark]] = {}
     for mark in marks:
         by_interview.setdefault(mark.event.item.interview.id, []).append(mark)
+    # A few hundred days for 150,000 marks: each day's place and name are written once.
+    places: dict[date, tuple[float, str, str]] = {}
+    today_at = f"{left(today):.3f}"
     for interview in interviews:
-        mine = by_interview.get(interview.id, [])
         out.append(
             f'<div class="label" id="i-{escape(interview.id)}"><b>{escape(interview.company)}'
             f"</b>{escape(interview.role)}<br><span>{escape(_outcome_text(interview))}"
             "</span></div>"
         )
-        out.append(f'<div class="track"><div class="today" style="left:{left(today):.3f}%"></div>')
+        out.append(f'<div class="track"><div class="today" style="left:{today_at}%"></div>')
         rows: list[list[float]] = []  # the marks placed on each level, by position
-        for mark in mine:
+        for mark in by_interview.get(interview.id, ()):
             number += 1
+            day = mark.start.date()
+            place = places.get(day)
+            if place is None:
+                x = left(day)
+                place = places[day] = (x, f"{x:.3f}", fmt_day(day))
+            x, at, short = place
             # Marks closer than their own width go on the next level down.
-            x = left(mark.day)
-            level = next(
-                (n for n, row in enumerate(rows) if all(abs(x - y) > 1.2 for y in row)),
-                len(rows),
-            )
+            level = 0
+            for row in rows:
+                for y in row:
+                    if abs(x - y) <= 1.2:
+                        break
+                else:
+                    break  # none too close: this level
+                level += 1
             if level == len(rows):
                 rows.append([])
             rows[level].append(x)
-            name = escape(
-                f"{summary(mark.event.item)} — {fmt_day(mark.day)}, {STATE_TEXT[mark.state]}"
-            )
+            # The day and the state are plain words: only the summary needs escaping.
+            name = f"{escape(summary(mark.event.item))} — {short}, {STATE_TEXT[mark.state]}"
             out.append(
                 f'<a class="mark s-{mark.state}" href="#d-{number}" title="{name}" '
-                f'aria-label="{name}" style="left:{x:.3f}%;top:{8 + 16 * level}px"></a>'
+                f'aria-label="{name}" style="left:{at}%;top:{8 + 16 * level}px"></a>'
             )
         out.append("</div>")
-        yield "\n" + "\n".join(out)
+        yield ("\n" + "\n".join(out)).encode()
         out = []
-    yield "\n</div>"
+    yield b"\n</div>"
     # The panels, numbered in the order of their marks above.
     # An interview's panels as one piece: a write per panel cost more than the panel.
     number = 0
+    dates = {day: fmt_date(day) for day in places}
     for interview in interviews:
         panels = []
         for mark in by_interview.get(interview.id, []):
             number += 1
-            panels.append(_draft_panel(number, mark))
+            panels += _draft_panel(number, mark, dates[mark.start.date()])
         if panels:
-            yield "\n" + "\n".join(panels)
-    yield "\n</body></html>\n"
+            yield b"".join(panels)
+    yield b"\n</body></html>\n"
 
 
-def _draft_panel(number: int, mark: Mark) -> str:
-    # One f-string, each text escaped once: a large search has 150,000 panels. The
-    # labels and the states (STATES) are plain words that escape leaves as they are.
+def _draft_panel(number: int, mark: Mark, on: str) -> tuple[bytes, bytes, bytes]:
+    """The panel in UTF-8, in three parts. ``on``: the mark's day as fmt_date writes it.
+
+    The summary ('Thank-you → Dana Lee') is encoded apart from the rest: Python keeps a
+    text with one character past U+00FF, such as its arrow, at two bytes a character, and
+    the whole panel with it would be widened, then encoded a character at a time."""
+    # Each text escaped once: a large search has 150,000 panels. The labels, the states
+    # (STATES), days and clocks are plain words and figures that escape leaves as they are.
     item, draft = mark.event.item, mark.event.draft
-    when = f"{fmt_date(mark.day)} {fmt_clock(mark.start)}{their_time(item)}"
+    there = their_time(item)
+    when = f"{on} {fmt_clock(mark.start)}{escape(there) if there else ''}"
     to = "" if draft.recipient is None else f"<dt>To</dt><dd>{escape(draft.to_header)}</dd>"
     return (
-        f'<section class="draft" id="d-{number}" aria-label="draft">'
-        f'<a class="close" href="#" aria-label="close">&times;</a>'
-        f"<h2>{escape(summary(item))}</h2><dl><dt>When</dt><dd>{escape(when)}</dd>"
-        f"<dt>State</dt><dd>{mark.state}</dd>{to}<dt>Subject</dt><dd>{escape(draft.subject)}</dd>"
-        f"</dl><pre>{escape(draft.body.rstrip())}</pre>"
-        f'<p class="why">Why this date: {escape(mark.cancelled_why or item.reason)}.</p></section>'
+        (
+            f'\n<section class="draft" id="d-{number}" aria-label="draft">'
+            '<a class="close" href="#" aria-label="close">&times;</a><h2>'
+        ).encode(),
+        escape(summary(item)).encode(),
+        (
+            f"</h2><dl><dt>When</dt><dd>{when}</dd><dt>State</dt><dd>{mark.state}</dd>{to}"
+            f"<dt>Subject</dt><dd>{escape(draft.subject)}</dd>"
+            f"</dl><pre>{escape(draft.body.rstrip())}</pre>"
+            f'<p class="why">Why this date: {escape(mark.cancelled_why or item.reason)}.</p>'
+            "</section>"
+        ).encode(),
     )

@@ -143,7 +143,7 @@ def plan(file: str, today: date | None, fmt: str, html_out: str | None) -> None:
         from followup_cal.atomic import write_atomic
 
         page = service.timeline_page(search, resolve_today(today), items)
-        write_atomic(html_out, (piece.encode("utf-8") for piece in page))
+        write_atomic(html_out, page)
         click.echo(f"wrote {html_out}", err=True)
     if fmt == "json":
         import json
