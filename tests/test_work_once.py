@@ -195,13 +195,18 @@ def test_the_page_names_each_day_once(tmp_path, monkeypatch):
     from followup_cal.calendar import timeline
 
     named: Counter[tuple[str, object]] = Counter()
-    for name in ("fmt_day", "fmt_date"):
 
-        def counted(day: Any, real: Any = getattr(timeline, name), name: str = name) -> str:
+    def counting(name: str) -> Any:
+        real = getattr(timeline, name)
+
+        def counted(day: Any) -> str:
             named[(name, day)] += 1
             return real(day)
 
-        monkeypatch.setattr(timeline, name, counted)
+        return counted
+
+    for name in ("fmt_day", "fmt_date"):
+        monkeypatch.setattr(timeline, name, counting(name))
     path = _search(tmp_path, 80)
     result = run("plan", str(path), "--html", str(tmp_path / "t.html"), *JOURNAL_TODAY)
     assert result.exit_code == 0, result.output
