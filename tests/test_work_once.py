@@ -218,3 +218,24 @@ def test_the_page_names_each_day_once(tmp_path, monkeypatch):
     # interview's reply or outcome.
     dated = sum(n for (name, _), n in named.items() if name == "fmt_date")
     assert dated <= len(days) + 1 + 80 < marks
+
+
+def test_a_person_s_name_is_parsed_once_for_all_their_drafts(tmp_path, monkeypatch):
+    """How a draft addresses someone (first name, 'Dr. Smith') is worked out once per
+    person, not in each of the many drafts they get (150,000 in a large search)."""
+    from followup_cal.plan import model
+
+    parsed: Counter[str] = Counter()
+    real = model.name_parts
+
+    def counted(name: str) -> tuple[str, tuple[str, ...]]:
+        parsed[name] += 1
+        return real(name)
+
+    monkeypatch.setattr(model, "name_parts", counted)
+    search = loader.load(str(_search(tmp_path, 40)))
+    events = service.draft_events(search, service.plan(search, TODAY))
+    addressed = Counter(e.draft.recipient.name for e in events if e.draft.recipient)
+    often = [name for name, n in addressed.items() if n >= 5]  # check-ins: a network's
+    assert len(often) > 10
+    assert max(parsed[name] for name in often) <= 3, [(n, parsed[n]) for n in often]

@@ -109,6 +109,9 @@ class _Body:
     """A template body as lines of sentences; an empty line is a paragraph break."""
 
     lines: tuple[tuple[_Sentence, ...], ...]
+    # Each line's text when none of its sentences has a placeholder ('Best regards,'),
+    # joined once here rather than in every draft; None for the others.
+    fixed: tuple[str | None, ...]
 
     @classmethod
     def parse(cls, text: str) -> _Body:
@@ -116,11 +119,20 @@ class _Body:
         for line in text.split("\n"):
             parts = SENTENCE_END_RE.split(line.strip()) if line.strip() else []
             lines.append(tuple(map(_Sentence.of, parts)))
-        return cls(tuple(lines))
+        fixed = [
+            " ".join(s.constant for s in line)  # type: ignore[misc]
+            if line and all(s.constant is not None for s in line)
+            else None
+            for line in lines
+        ]
+        return cls(tuple(lines), tuple(fixed))
 
     def fill(self, values: Mapping[str, str]) -> str:
         out: list[str] = []
-        for sentences in self.lines:
+        for sentences, fixed in zip(self.lines, self.fixed, strict=True):
+            if fixed is not None:
+                out.append(fixed)
+                continue
             if not sentences:
                 if out and out[-1]:
                     out.append("")

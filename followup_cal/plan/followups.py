@@ -130,12 +130,9 @@ class PlannedFollowup:
             return f"{name} (call)" if self.by_phone else name
         if self.step is Step.CHECK_IN:
             return f"Check-in {self.number}"
-        return {
-            Step.DEBRIEF: "Debrief",
-            Step.THANK_YOU: "Thank-you letter" if self.by_letter else "Thank-you",
-            Step.REJECTION_REPLY: "Reply to rejection",
-            Step.HOLIDAY_NOTE: "Holiday note",
-        }[self.step]
+        if self.by_letter and self.step is Step.THANK_YOU:
+            return "Thank-you letter"
+        return _LABELS[self.step]  # a dict made once: every event's summary asks
 
     @property
     def sort_key(self) -> tuple[datetime, str, int, int, str]:
@@ -148,6 +145,12 @@ class PlannedFollowup:
         )
 
 
+_LABELS = {
+    Step.DEBRIEF: "Debrief",
+    Step.THANK_YOU: "Thank-you",
+    Step.REJECTION_REPLY: "Reply to rejection",
+    Step.HOLIDAY_NOTE: "Holiday note",
+}
 _FIELDS = frozenset(f.name for f in fields(PlannedFollowup))
 # What an item's key and UID are made of: a copy that changes one of them makes both anew.
 _IDENTITY = frozenset({"interview", "step", "number", "round", "recipient"})

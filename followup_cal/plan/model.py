@@ -173,7 +173,7 @@ class Person:
     def first_name(self) -> str:
         return given_name(self.name)
 
-    @property
+    @lazy  # in every draft the person gets, when the greeting is formal
     def formal_name(self) -> str:
         """'Dr. Smith' when the name carries a title, else the name in full."""
         honorific, words = name_parts(self.name)
@@ -190,12 +190,16 @@ class Person:
         """The name a draft addresses them by."""
         if self.call_me:
             return self.call_me
+        return self.casual_name if greeting is Greeting.CASUAL else self.formal_name
+
+    @lazy  # in every draft the person gets, when the greeting is casual
+    def casual_name(self) -> str:
         honorific, words = name_parts(self.name)
         # An initial is not what anyone is called: 'J. Robert Oppenheimer' is Robert.
         given = [w for w in words[:-1] if not INITIALS_RE.fullmatch(w)]
-        if greeting is Greeting.CASUAL and (given or (len(words) == 1 and not honorific)):
+        if given or (len(words) == 1 and not honorific):
             return (given or words)[0]
-        return self.formal_name  # formal, or all we know is 'Dr. Smith' or 'J. Smith'
+        return self.formal_name  # all we know is 'Dr. Smith' or 'J. Smith'
 
     @lazy  # in every UID of this person's follow-ups
     def slug(self) -> str:
