@@ -155,6 +155,31 @@ def given_name(name: str) -> str:
     return next((w for w in words[:-1] if not INITIALS_RE.fullmatch(w)), words[0])
 
 
+def _formal_name(name: str) -> str:
+    honorific, words = name_parts(name)
+    if not honorific:
+        return " ".join(words)
+    if honorific.split()[-1].rstrip(".").lower() in FIRST_NAME_TITLES:
+        return f"{honorific} {words[0]}"
+    start = next(
+        (i for i, w in enumerate(words[1:-1], 1) if w in SURNAME_PARTICLES), len(words) - 1
+    )
+    return " ".join([honorific, *words[start:]])
+
+
+# Kept by name, not on the Person: a large search holds tens of thousands of them, and
+# two more values kept on each made plan --html's peak 40 MB higher at 10,000 interviews.
+# Drafts are made an interview at a time, so a person's drafts find their name here.
+@lru_cache(maxsize=1024)
+def _call_name(name: str, greeting: Greeting) -> str:
+    honorific, words = name_parts(name)
+    # An initial is not what anyone is called: 'J. Robert Oppenheimer' is Robert.
+    given = [w for w in words[:-1] if not INITIALS_RE.fullmatch(w)]
+    if greeting is Greeting.CASUAL and (given or (len(words) == 1 and not honorific)):
+        return (given or words)[0]
+    return _formal_name(name)  # formal, or all we know is 'Dr. Smith' or 'J. Smith'
+
+
 @dataclass(frozen=True)
 class Person:
     name: str
@@ -173,33 +198,14 @@ class Person:
     def first_name(self) -> str:
         return given_name(self.name)
 
-    @lazy  # in every draft the person gets, when the greeting is formal
+    @property
     def formal_name(self) -> str:
         """'Dr. Smith' when the name carries a title, else the name in full."""
-        honorific, words = name_parts(self.name)
-        if not honorific:
-            return " ".join(words)
-        if honorific.split()[-1].rstrip(".").lower() in FIRST_NAME_TITLES:
-            return f"{honorific} {words[0]}"
-        start = next(
-            (i for i, w in enumerate(words[1:-1], 1) if w in SURNAME_PARTICLES), len(words) - 1
-        )
-        return " ".join([honorific, *words[start:]])
+        return _formal_name(self.name)
 
     def call_name(self, greeting: Greeting) -> str:
         """The name a draft addresses them by."""
-        if self.call_me:
-            return self.call_me
-        return self.casual_name if greeting is Greeting.CASUAL else self.formal_name
-
-    @lazy  # in every draft the person gets, when the greeting is casual
-    def casual_name(self) -> str:
-        honorific, words = name_parts(self.name)
-        # An initial is not what anyone is called: 'J. Robert Oppenheimer' is Robert.
-        given = [w for w in words[:-1] if not INITIALS_RE.fullmatch(w)]
-        if given or (len(words) == 1 and not honorific):
-            return (given or words)[0]
-        return self.formal_name  # all we know is 'Dr. Smith' or 'J. Smith'
+        return self.call_me or _call_name(self.name, greeting)
 
     @lazy  # in every UID of this person's follow-ups
     def slug(self) -> str:
