@@ -25,6 +25,12 @@ from conftest import DATA, interview, search_text
 from followup_cal.cli import cli
 
 CASES = DATA / "clients" / "cases.yaml"
+# The properties RFC 5545 allows at most once in an event or a task (3.6.1, 3.6.2): a
+# client saving an object again that has one replaces it.
+ONCE = frozenset(("CLASS", "COMPLETED", "CREATED", "DESCRIPTION", "DTSTAMP", "DTSTART", "DUE",
+                  "DURATION", "DTEND", "GEO", "LAST-MODIFIED", "LOCATION", "ORGANIZER",
+                  "PERCENT-COMPLETE", "PRIORITY", "RECURRENCE-ID", "SEQUENCE", "STATUS",
+                  "SUMMARY", "TRANSP", "UID", "URL"))  # fmt: skip
 TODAY = "2026-11-23"
 ROUND = {
     "start": "2026-11-19 10:00",  # Thu; the thank-you is due that day, follow-up 1 on Fri 27 Nov
@@ -157,7 +163,15 @@ def transform(text: str, uid: str, edit: dict[str, Any]) -> bytes:
             own = [x for i, x in enumerate(own) if i not in at[1:]]
         else:
             own.append(line)
-    own += [line.format(uid=uid) for line in edit.get("add", [])]
+    for line in edit.get("add", []):
+        line = line.format(uid=uid)
+        if line in own:
+            continue  # a client saving the object again does not write a line twice
+        at = [i for i, x in enumerate(own) if name_of(x) == name_of(line)]
+        if at and name_of(line) in ONCE:
+            own[at[0]] = line  # a second CREATED or LAST-MODIFIED would be refused
+        else:
+            own.append(line)
     if "alarms" in edit:
         alarms = edit["alarms"] or []
         subs = [[line.format(uid=uid) for line in alarm] for alarm in alarms]
