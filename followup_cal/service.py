@@ -49,15 +49,25 @@ def drafter(
     ``sending_on``: for commands the user reads to send now (draft, agenda), so an overdue
     thank-you does not say 'today'; the calendar leaves it out and keeps one text."""
     from followup_cal.calendar.ics import FollowupEvent
+
+    make = draft_maker(search, sending_on)
+
+    def render(item: PlannedFollowup) -> FollowupEvent:
+        return FollowupEvent(item, make(item))
+
+    return render
+
+
+def draft_maker(
+    search: SearchFile, sending_on: date | None = None
+) -> Callable[[PlannedFollowup], Draft]:
+    """What drafts one item of ``search``, the draft alone (see ``drafter``)."""
     from followup_cal.loader.templates import TemplateSet
     from followup_cal.plan.drafts import render_draft
 
     templates = TemplateSet(search.templates_dir)
-
-    def render(item: PlannedFollowup) -> FollowupEvent:
-        return FollowupEvent(item, render_draft(item, search.me, templates, sending_on))
-
-    return render
+    me = search.me
+    return lambda item: render_draft(item, me, templates, sending_on)
 
 
 def draft_events(
@@ -229,17 +239,15 @@ class _DraftOnUse:
     """An event whose draft is made each time it is read and not kept: a page of 150,000
     drafts reads each once, for its panel."""
 
-    __slots__ = ("item", "render")
+    __slots__ = ("item", "make")
 
-    def __init__(
-        self, item: PlannedFollowup, render: Callable[[PlannedFollowup], FollowupEvent]
-    ) -> None:
+    def __init__(self, item: PlannedFollowup, make: Callable[[PlannedFollowup], Draft]) -> None:
         self.item = item
-        self.render = render
+        self.make = make
 
     @property
     def draft(self) -> Draft:
-        return self.render(self.item).draft
+        return self.make(self.item)
 
 
 def timeline_page(
@@ -252,14 +260,14 @@ def timeline_page(
     zone = search.me.timezone
     if items is None:
         items = plan(search, today)
-    render = drafter(search)
+    make = draft_maker(search)
     interviews = {i.id: i for i in search.interviews}
     # Sorted within each interview, which is all the page shows (a row per interview).
     # The plan's items come sorted by time already (their sort_key starts with it): only
     # an interview that gets cancelled steps too is sorted again.
     grouped: dict[str, list[Mark]] = {}
     for item in items:
-        event = cast("FollowupEvent", _DraftOnUse(item, render))
+        event = cast("FollowupEvent", _DraftOnUse(item, make))
         mark = Mark(event, STATE_OF_STATUS[item.status], item.start.astimezone(zone))
         grouped.setdefault(item.interview.id, []).append(mark)
     unsorted = set()
@@ -271,7 +279,7 @@ def timeline_page(
             if interview.outcome
             else f"they answered on {interview.heard_back}"
         )
-        event = cast("FollowupEvent", _DraftOnUse(item, render))
+        event = cast("FollowupEvent", _DraftOnUse(item, make))
         mark = Mark(event, "cancelled", item.start.astimezone(zone), f"cancelled, {fact}")
         grouped.setdefault(interview.id, []).append(mark)
         unsorted.add(interview.id)

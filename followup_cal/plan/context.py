@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import cache, cached_property
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from followup_cal.plan.followups import PlannedFollowup, Step, count_of, fmt_day
-from followup_cal.plan.model import Interview, Person, Profile
+from followup_cal.plan.model import Interview, Person, Profile, lazy
 from followup_cal.plan.seasons import holiday_period, season_at
 from followup_cal.plan.workdays import WorkCalendar
 
@@ -41,6 +41,8 @@ class Day:
         return "; ".join(self.notes)
 
 
+# Its values are `lazy`, not cached_property, which takes a lock at each first read:
+# each interview gets a Context or two, and a page plans answered ones again.
 @dataclass
 class Context:
     interview: Interview
@@ -51,13 +53,13 @@ class Context:
     def zone(self) -> ZoneInfo:
         return self.me.timezone
 
-    @cached_property
+    @lazy
     def base_day(self) -> date:
         """The day the latest round was held, in my zone: what the inquiry chain counts
         from ("a week after the interview"), even when it ran past midnight."""
         return self.interview.latest_round.start.astimezone(self.zone).date()
 
-    @cached_property
+    @lazy
     def holiday_period(self) -> tuple[date, date, str, date] | None:
         """The holidays the decision waits on (shared by the inquiry chain and the holiday
         note, so it is looked up once): those the employer named (decision_after_holidays),
@@ -75,7 +77,7 @@ class Context:
             return period
         return None
 
-    @cached_property
+    @lazy
     def decision_wait(self) -> tuple[date, str, str] | None:
         """The last day no inquiry comes before (rules 1, 5 and 11): the date they decide
         on, or the end of the holidays the decision waits on; with why an inquiry moves
@@ -107,7 +109,7 @@ class Context:
             )
         return wait
 
-    @cached_property
+    @lazy
     def quiet_after_reply(self) -> tuple[date, str] | None:
         """The first day a note we start may go after the contact's own reply, and why."""
         heard = self.interview.heard_back
@@ -120,7 +122,7 @@ class Context:
             f"waits {count_of(count, 'business day')} after their answer",
         )
 
-    @cached_property
+    @lazy
     def reply(self) -> date | None:
         """The day of their reply that restarts the wait (rule 5), or None: one before the
         latest round answered an earlier round (what it led to is this round, rule 7), and
@@ -133,7 +135,7 @@ class Context:
             return None
         return heard
 
-    @cached_property
+    @lazy
     def restart(self) -> tuple[date, str] | None:
         """Rule 5: the first day the next inquiry may go after their reply, and why:
         ``wait_after_reply_days`` after it (the decision date it gave is waited for apart,

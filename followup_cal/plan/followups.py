@@ -98,13 +98,12 @@ class PlannedFollowup:
     @lazy  # asked for several times per item (sorting, state, the event)
     def uid(self) -> str:
         """Stable across runs and edits: interview id, step and recipient, never a date."""
-        parts = [self.interview.id]
-        if self.step in (Step.DEBRIEF, Step.THANK_YOU):
-            parts.append(f"r{self.round}")
-        parts.append(self.key.replace("_", "-"))
-        if self.recipient is not None and self.step in (Step.THANK_YOU, Step.CHECK_IN):
-            parts.append(self.recipient.slug)
-        return ".".join(parts) + "@" + UID_DOMAIN
+        step, key = self.step, self.key.replace("_", "-")
+        if step is Step.DEBRIEF or step is Step.THANK_YOU:
+            key = f"r{self.round}.{key}"
+        if self.recipient is not None and (step is Step.THANK_YOU or step is Step.CHECK_IN):
+            key = f"{key}.{self.recipient.slug}"
+        return f"{self.interview.id}.{key}@{UID_DOMAIN}"
 
     def changed(self, **values: object) -> PlannedFollowup:
         """A copy with ``values`` changed: dataclasses.replace without its cost (a call
