@@ -229,7 +229,11 @@ def cancelled(
         # One interview at a time: a third of a large search planned again at once held
         # tens of MB, nearly all of it the steps that were not cancelled.
         unanswered = replace(interview, heard_back=None, new_decision=None, outcome=None)
-        uncut = plan_followups([unanswered], search.me, cal, today)
+        # The debrief and thank-yous do not depend on the answer; only an outcome takes
+        # some away (a thank-you due after it), so after a reply alone they are the same
+        # steps as in the plan, and not planned again.
+        rounds = interview.outcome is not None
+        uncut = plan_followups([unanswered], search.me, cal, today, rounds)
         gone += [i for i in uncut if i.uid not in kept]
     gone.sort(key=lambda p: p.sort_key)
     return gone

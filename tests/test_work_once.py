@@ -239,3 +239,43 @@ def test_a_person_s_name_is_parsed_once_for_all_their_drafts(tmp_path, monkeypat
     often = [name for name, n in addressed.items() if n >= 5]  # check-ins: a network's
     assert len(often) > 10
     assert max(parsed[name] for name in often) <= 3, [(n, parsed[n]) for n in often]
+
+
+def test_a_reply_alone_plans_no_debrief_or_thank_you_again(tmp_path, monkeypatch):
+    """What a reply or an outcome cancelled is found by planning each answered interview
+    again without its answer. After a reply alone, the debrief and thank-yous are the
+    plan's own (they do not depend on the answer): they are not planned again, and what
+    is found is what planning everything again finds."""
+    from dataclasses import replace
+
+    from followup_cal.loader.business_calendar import calendar_for
+    from followup_cal.plan import planner
+
+    search = loader.load(str(_search(tmp_path, 60)))
+    items = service.plan(search, TODAY)
+    kept, cal = {i.uid for i in items}, calendar_for(search.me)
+    everything = [
+        (p.uid, p.start, p.reason, p.status)
+        for i in search.interviews
+        if i.heard_back or i.outcome
+        for p in planner.plan_followups(
+            [replace(i, heard_back=None, new_decision=None, outcome=None)], search.me, cal, TODAY
+        )
+        if p.uid not in kept
+    ]
+    again: Counter[str] = Counter()
+    real = planner._round_steps
+
+    def counted(ctx: Any) -> Any:
+        again[ctx.interview.id] += 1
+        return real(ctx)
+
+    monkeypatch.setattr(planner, "_round_steps", counted)
+    gone = service.cancelled(search, items, TODAY)
+    replied = {i.id for i in search.interviews if i.heard_back and not i.outcome}
+    decided = {i.id for i in search.interviews if i.outcome and i.held_rounds}
+    assert len(replied) > 5 and len(decided) > 5
+    assert not replied & again.keys()
+    assert decided <= again.keys()
+    assert sorted((p.uid, p.start, p.reason, p.status) for p in gone) == sorted(everything)
+    assert len(gone) > 20

@@ -226,14 +226,17 @@ OUTCOME_FACT = {
 }
 
 
-def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list[PlannedFollowup]:
-    """Every follow-up for one interview, following docs/policy.md."""
+def plan_interview(
+    interview: Interview, me: Profile, cal: WorkCalendar, rounds: bool = True
+) -> list[PlannedFollowup]:
+    """Every follow-up for one interview, following docs/policy.md; without the debrief
+    and thank-yous when not ``rounds``."""
     if not interview.held_rounds:
         return []  # every round was cancelled: nothing happened to follow up on
     ctx = Context(interview, me, cal)
     pol = interview.policy
     # A reply leaves the debrief and thank-yous as they are: it answers none of them.
-    items = [ctx.mark_done(i) for i in _round_steps(ctx)]
+    items = [ctx.mark_done(i) for i in _round_steps(ctx)] if rounds else []
     pending = _after_reply(ctx)
 
     outcome = interview.outcome
@@ -274,12 +277,17 @@ def plan_interview(interview: Interview, me: Profile, cal: WorkCalendar) -> list
 
 
 def plan_followups(
-    interviews: Iterable[Interview], me: Profile, cal: WorkCalendar, today: date
+    interviews: Iterable[Interview],
+    me: Profile,
+    cal: WorkCalendar,
+    today: date,
+    rounds: bool = True,
 ) -> list[PlannedFollowup]:
-    """All follow-ups of all interviews, sorted by time, each marked past/today/upcoming."""
+    """All follow-ups of all interviews, sorted by time, each marked past/today/upcoming;
+    without the debriefs and thank-yous when not ``rounds``."""
     planned = []
     for interview in interviews:
-        for item in plan_interview(interview, me, cal):
+        for item in plan_interview(interview, me, cal, rounds):
             day = item.start.astimezone(me.timezone).date()
             status = "past" if day < today else "today" if day == today else "upcoming"
             if item.done:
