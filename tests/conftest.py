@@ -150,9 +150,9 @@ class ServerPool:
             if name in SHARED:
                 running = self.shared.get(name)
                 if running is None or running.process.poll() is not None:
-                    # One that stopped is started again (twice in a loaded run here, a
-                    # Cyrus master exited 0 as on SIGTERM, cause not found): the test
-                    # it stopped under fails, not every later one.
+                    # One that stopped is started again: the test it stopped under
+                    # fails, not every later one. (A Cyrus master stopped by another
+                    # worker's shutdown did so; each has its own process group now.)
                     if running is not None:
                         running.stop()
                     self.shared[name] = start_server(name, self.factory.mktemp(name))

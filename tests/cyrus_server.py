@@ -113,9 +113,14 @@ def start_cyrus(_tmp: Path | None = None) -> Server:
         str(BIN / "master"), "-C", str(root / "imapd.conf"), "-M", str(root / "cyrus.conf"),
         "-p", str(root / "run" / "master.pid"), "-D",
     ]  # fmt: skip
+    # A group of its own: a master shutting down signals its whole process group, and
+    # every process there that runs as the same user gets it. In the test run's group
+    # that was every other Cyrus of the run: stopping one worker's server at the end of
+    # its session stopped another's mid-test, half-way, holding its sockets unanswered.
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
     socket = root / "run" / "lmtp"
 
     def add_account(name: str) -> None:
@@ -148,7 +153,9 @@ def _create_accounts(socket: Path, process: subprocess.Popen, *names: str) -> No
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("Cyrus did not start its lmtp service")
         time.sleep(0.05)
-    with smtplib.LMTP(str(socket)) as lmtp:
+    # A master that has disabled its services still accepts on the socket: without a
+    # timeout the test would wait forever for lmtpd's greeting.
+    with smtplib.LMTP(str(socket), timeout=30) as lmtp:
         for name in names:
             message = f"From: setup@example.com\r\nTo: {name}\r\nSubject: hello\r\n\r\nhi\r\n"
             lmtp.sendmail("setup@example.com", [name], message.encode())
