@@ -43,11 +43,8 @@ pytestmark = pytest.mark.skipif(
 
 
 # The servers vdirsyncer logs in to with Basic (sabre/dav here asks for Digest; Xandikos
-# has no accounts). Not Cyrus yet: these tests pass on it alone, but in a run of the
-# Cyrus and DAViCal suites (`-k "cyrus or davical"`, three runs) vdirsyncer's sync found
-# Cyrus's port refusing connections right after its discover succeeded, with a Cyrus of
-# the module's own too; the cause is not found.
-@pytest.fixture(scope="module", params=["radicale", "davical"])
+# has no accounts).
+@pytest.fixture(scope="module", params=["radicale", "cyrus", "davical"])
 def server(request, server_pool):
     with server_pool.serve(request.param) as srv:
         yield srv
