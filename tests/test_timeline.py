@@ -128,3 +128,30 @@ def test_plan_html_plans_each_interview_once_and_drafts_each_mark_once(tmp_path,
     assert answered  # the example has cancelled marks to draw
     assert sorted(planned) == sorted([i.id for i in interviews] + answered)
     assert len(drafted) == len(re.findall(r'<section class="draft"', page))
+
+
+def test_every_text_on_the_page_is_escaped():
+    """The page skips escape for texts with nothing to escape (nearly all): a text with
+    any one character to escape is still escaped, wherever it stands (mark, panel)."""
+    from conftest import TODAY, load_search
+
+    from followup_cal import service
+
+    companies = {"Smith & Sons": "Smith &amp; Sons", "A < B": "A &lt; B", "B > A": "B &gt; A"}
+    companies |= {'The "Co"': "The &quot;Co&quot;", "O'Neil": "O&#x27;Neil"}
+    person = {"name": "Dana Lee", "email": "dana@example.com", "talked_about": "<b>tests"}
+    rounds = [{"start": "2026-11-02 10:00", "interviewers": [person]}]
+    search = load_search(
+        *(
+            {"id": f"i{n}", "company": company, "role": "Engineer", "pitch": "a & b"}
+            | {"rounds": rounds}
+            for n, company in enumerate(companies)
+        )
+    )
+    page = service.timeline_html(search, TODAY)
+    for raw, escaped in companies.items():
+        assert f" · {raw}" not in page
+        assert page.count(f"· {escaped}</h2>") > 3  # each panel's heading
+        assert f"→ Dana Lee · {escaped} — " in page  # a mark's title
+    assert "<b>tests" not in page and "&lt;b&gt;tests" in page  # in the drafts
+    assert "a & b" not in page and "a &amp; b" in page
