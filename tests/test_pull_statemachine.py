@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import json
+import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -138,6 +139,16 @@ EVENTS_REPORT = f"""<?xml version="1.0" encoding="utf-8"?>
   <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter>
   </C:filter>
 </C:calendar-query>"""
+
+
+def _moves(search) -> set[tuple[str, str, str | None]]:
+    """(interview, step, person) of every moved: entry of the file."""
+    return {(one.id, e.step, e.to) for one in search.interviews for e in one.moved}
+
+
+def _version(item) -> tuple:
+    """What the file says of a step: sync writes it again when this changes."""
+    return item.start, item.done, item.reason, item.status
 
 
 class PullMachine(RuleBasedStateMachine):
@@ -416,10 +427,35 @@ class PullMachine(RuleBasedStateMachine):
                 if start != (planned if isinstance(start, datetime) else planned.date()):
                     unsure.add(uid)
         lines_before = self.path.read_text().count("\n")
+        moves_before = _moves(load(str(self.path)))
 
         result = self.sync()
 
-        assert result.exit_code == (12 if unsure else 0), result.output
+        # What this sync's own facts re-planned (rule 6: a fact changes what comes after
+        # it): a recorded move re-dates the check-ins after it, or changes why they fall
+        # where they do. Sync writes the file's version of those steps.
+        plan_mid = self.plan()
+        replanned = {u for u, item in plan_mid.items() if u in plan_now
+                     and _version(item) != _version(plan_now[u])}  # fmt: skip
+        left = set(
+            re.findall(r"left alone: (\S+) was (?:edited|moved) on the server", result.output)
+        )
+        if left:
+            # An edit sync cannot merge (Outlook's rebuild drops our marks) on a step
+            # this sync re-planned: left alone, exit 10, until the user decides.
+            assert not unsure and result.exit_code == 10, result.output
+            for uid in left:
+                assert self.phone_did.get(uid, ("", None))[0] == "edited", (uid, result.output)
+                assert uid in replanned, (uid, result.output)
+            forced = self.sync("--force")  # they decide: the file's version
+            assert forced.exit_code == 0, forced.output
+            self.kept.clear()  # --force puts the file's version back over every edit
+            for uid in left:
+                self.phone_did.pop(uid)
+        else:
+            assert result.exit_code == (12 if unsure else 0), result.output
+        for uid in replanned:
+            self.kept.pop(uid, None)
         for uid in unsure:
             assert f"? {uid} was rebuilt without followup-cal's marks" in result.stderr
             self.phone_did.pop(uid, None)  # not recorded: the user's to decide
@@ -452,7 +488,14 @@ class PullMachine(RuleBasedStateMachine):
             elif kind == "moved":
                 assert plan_after[uid].start == when, f"the move of {uid} was lost"
             elif kind == "edited":
-                assert plan_after[uid].start == plan_now[uid].start, f"{uid}: a false move"
+                # Never read as a move; its day changes only when this sync's facts
+                # re-planned it.
+                item = plan_now[uid]
+                who = item.recipient.name if item.recipient else None
+                new_moves = _moves(search) - moves_before
+                assert (item.interview.id, item.key, who) not in new_moves, f"{uid}: a false move"
+                if uid not in replanned:
+                    assert plan_after[uid].start == item.start, f"{uid}: a false move"
             else:
                 assert uid not in plan_after, f"the deletion of {uid} was lost"
                 item = plan_now.get(uid) or self.synced_plan[uid]
@@ -524,3 +567,29 @@ def test_a_rebuilt_event_the_file_re_dated_is_no_move_without_the_cache(server, 
     assert forced.exit_code == 0, forced.output
     assert "not recorded" not in forced.stderr, forced.output
     assert machine.on_server()[uid] == machine.plan()[uid].start
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not fixed yet: an edit adopted in the sync whose "
+    "own facts re-date that step stays on the old day (found 8 Dec by CI)",
+)
+def test_an_edited_step_that_a_move_in_the_same_sync_re_dates_reaches_the_calendar(
+    server, tmp_path
+):
+    """The phone lengthens the check-in and moves the final follow-up before one sync:
+    the recorded move re-dates the check-in (rule 6), and the calendar must show it
+    on its new day (or sync must say it left it alone)."""
+    if server.name != "radicale":
+        pytest.skip("one server shows it")
+    PullMachine.server, PullMachine.workdir = server, tmp_path
+    styles = {c.id: c for c in STYLES}
+    machine = PullMachine()
+    machine.phone_deletes_one_of_ours(Drawn("acme.follow-up-1@followup-cal"))
+    machine.done_in_the_terminal(ident="acme", step="follow_up")
+    check_in = "acme.check-in-1.dana-lee@followup-cal"
+    machine.phone_edits_in_a_clients_style(Drawn(check_in), styles["apple-lengthen"])
+    machine.phone_moves_in_a_clients_style(
+        Drawn("acme.follow-up-2@followup-cal"), styles["davx5-utc-move"]
+    )
+    machine.sync_and_check(cache_lost=False)
