@@ -569,11 +569,6 @@ def test_a_rebuilt_event_the_file_re_dated_is_no_move_without_the_cache(server, 
     assert machine.on_server()[uid] == machine.plan()[uid].start
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed yet: an edit adopted in the sync whose "
-    "own facts re-date that step stays on the old day (found 8 Dec by CI)",
-)
 def test_an_edited_step_that_a_move_in_the_same_sync_re_dates_reaches_the_calendar(
     server, tmp_path
 ):

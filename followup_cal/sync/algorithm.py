@@ -149,13 +149,15 @@ def plan_sync(
     adopt: bool = False,
     settled: Collection[str] = (),
     agreed: Mapping[str, str] | None = None,
+    redated: Collection[str] = (),
 ) -> SyncPlan:
     """What to write so this file's events equal the desired ones, without losing an
     edit made on the server. ``known_uids``: UIDs this file has exported before;
     ``settled``: UIDs whose server edit the file now holds (or overruled), written over
     as if unedited; ``agreed``: UIDs whose server edit the file now agrees with (the
     fact is recorded, or was only the user's to make): the server's copy is kept as it
-    is and becomes the base (the value: the day of a tick recorded, or "")."""
+    is and becomes the base (the value: the day of a tick recorded, or ""), unless the
+    step is in ``redated``: another fact recorded in this sync moved its start."""
     agreed = agreed or {}
     plan = SyncPlan()
     wanted = {d.uid: d for d in desired}
@@ -195,7 +197,7 @@ def plan_sync(
         same = have.content_hash == want.content_hash or stripped(have)
         if edit is not None:
             plan.edits[uid] = edit
-        keep = uid in agreed and server_edited is not None and not force
+        keep = uid in agreed and server_edited is not None and not force and uid not in redated
         if have.now and ((keep and (same or set(server_edited.kinds) - {"edited"}))
                          or (stripped(have) and server_edited is None)):  # fmt: skip
             # The user's version stays as they saved it, with our marks on it.

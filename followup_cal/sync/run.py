@@ -38,6 +38,7 @@ from followup_cal.sync.edits import (
     HASH_PROPERTY,
     PUSHED_PROPERTY,
     SEARCH_PROPERTY,
+    decode_fingerprint,
     planned_fingerprint,
 )
 from followup_cal.sync.identity import free_search_id
@@ -314,6 +315,7 @@ def replan(
     calendar were recorded), from the calendar as already read: no request."""
     events = service.draft_events(search, service.plan(search, today))
     desired = desired_events(events, state, today, style, prepared.search_id)
+    redated = redated_by_other_facts(prepared.desired, desired, events)
     for uid in settled - {r.uid for r in prepared.existing}:
         prepared.remembered.pop(uid, None)  # deleted on the server, and now in the file
     plan = plan_sync(
@@ -326,12 +328,36 @@ def replan(
         adopt=adopt,
         settled=settled,
         agreed=agreed,
+        redated=redated,
     )
     if plan.refused:
         raise SyncRefused(plan.refused)
     if prepared.remote.transport.bearer is not None:
         refuse_blind_creates(plan, prepared.existing, prepared.calendar_url)
     return replace(prepared, plan=plan, desired=desired)
+
+
+def redated_by_other_facts(
+    before: list[Desired], after: list[Desired], events: list[FollowupEvent]
+) -> set[str]:
+    """The steps whose start a fact recorded in this sync moved, a fact about another
+    step (rule 6: a move of the final follow-up re-dates the check-ins after it). A
+    user's edit of such a step sits on the old day: it is not kept as it is."""
+    was = {d.uid: decode_fingerprint(d.pushed) for d in before}
+    now = {d.uid: decode_fingerprint(d.pushed) for d in after}
+    redated = set()
+    for event in events:
+        item = event.item
+        old, new = was.get(item.uid), now.get(item.uid)
+        if old is None or new is None or old.get("start") == new.get("start"):
+            continue
+        if any(old.get(f) != new.get(f) for f in ("completed", "status")) or item.done:
+            continue  # its own tick, or its untick, recorded
+        who = item.recipient.name if item.recipient else None
+        own = item.interview.moved_to(item.key, item.round, who)
+        if own is None or own[0] != item.start.date():  # not where the user moved it
+            redated.add(item.uid)
+    return redated
 
 
 WORKERS = 4  # connections for many writes: a real server is not next door
