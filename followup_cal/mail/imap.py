@@ -340,7 +340,11 @@ class Mailbox:
 
         try:
             answer = method(*args)
-        except (TimeoutError, OSError, IMAPClientAbortError) as exc:
+        except IMAPClientAbortError as exc:
+            # BYE, or the connection closed: said as EXAMINE says it, whichever command
+            # the server's goodbye reached first.
+            raise ServerUnreachable(f"{self.host}: the connection broke: {_said(exc)}") from None
+        except (TimeoutError, OSError) as exc:
             raise ServerUnreachable(f"the IMAP server stopped answering: {_said(exc)}") from None
         except IMAPClientError as exc:
             raise ServerError(
