@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 USER = "alex"
 PASSWORD = "s3cret-Pa55word"
@@ -424,6 +425,28 @@ class RecordingProxy:
 class HttpResult:
     status_code: int
     content: bytes
+
+
+CALENDAR_QUERY = """<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+  <C:filter><C:comp-filter name="VCALENDAR"/></C:filter>
+</C:calendar-query>"""
+
+
+def calendar_objects(url: str, auth: tuple[str, str] | None) -> list[tuple[str, str, str]]:
+    """(href, etag, text) of every object of the calendar at ``url``: one REPORT with
+    plain HTTP, the tests' own view of what the server holds, not the code under test's."""
+    response = http_request("REPORT", url, data=CALENDAR_QUERY, auth=auth,
+                            headers={"Depth": "1", "Content-Type": "application/xml"})  # fmt: skip
+    assert response.status_code == 207, (response.status_code, response.content)
+    found = []
+    for item in ElementTree.fromstring(response.content).iter("{DAV:}response"):
+        text = item.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
+        if text:
+            etag = item.findtext(".//{DAV:}getetag") or ""
+            found.append((item.findtext("{DAV:}href") or "", etag, text))
+    return found
 
 
 def http_request(

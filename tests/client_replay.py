@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from caldav_servers import PASSWORD, Server, http_request
+from caldav_servers import PASSWORD, Server, calendar_objects, http_request
 from click.testing import CliRunner
 from conftest import DATA, interview, search_text
 
@@ -38,12 +37,6 @@ ROUND = {
         {"name": "Dana Lee", "email": "dana@acme.example", "talked_about": "the billing rewrite"}
     ],
 }
-QUERY = """<?xml version="1.0" encoding="utf-8"?>
-<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
-  <D:prop><D:getetag/><C:calendar-data/></D:prop>
-  <C:filter><C:comp-filter name="VCALENDAR"/></C:filter>
-</C:calendar-query>"""
-CALDAV = "{urn:ietf:params:xml:ns:caldav}"
 
 
 def uid_of(step: str) -> str:
@@ -216,23 +209,11 @@ class Replay:
 
     def objects(self) -> dict[str, tuple[str, str, str]]:
         """{uid: (href, etag, raw text)} as the server holds them."""
-        response = http_request(
-            "REPORT",
-            self.calendar_url(),
-            data=QUERY,
-            auth=self.auth(),
-            headers={"Depth": "1", "Content-Type": "application/xml"},
-        )
-        assert response.status_code == 207, response.content
         found = {}
-        for item in ET.fromstring(response.content).iter("{DAV:}response"):
-            data = item.findtext(f".//{CALDAV}calendar-data")
-            if not data:
-                continue
+        for href, etag, data in calendar_objects(self.calendar_url(), self.auth()):
             match = re.search(r"^UID:(.*?)\r?$", data.replace("\r\n ", ""), re.M)
             if match:
-                etag = item.findtext(".//{DAV:}getetag") or ""
-                found[match.group(1)] = (item.findtext("{DAV:}href") or "", etag, data)
+                found[match.group(1)] = (href, etag, data)
         return found
 
     def apply(self, edit: dict[str, Any]) -> None:

@@ -25,7 +25,6 @@ import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import caldav
@@ -33,7 +32,7 @@ import client_replay
 import icalendar
 import pytest
 import yaml
-from caldav_servers import PASSWORD, http_request
+from caldav_servers import PASSWORD, calendar_objects, http_request
 from click.testing import CliRunner
 from conftest import ME, Drawn, interview, skipped_uids
 from hypothesis import HealthCheck, settings
@@ -132,15 +131,6 @@ def server(request, server_pool):
         yield srv
 
 
-CALDAV = "urn:ietf:params:xml:ns:caldav"
-EVENTS_REPORT = f"""<?xml version="1.0" encoding="utf-8"?>
-<C:calendar-query xmlns:D="DAV:" xmlns:C="{CALDAV}">
-  <D:prop><C:calendar-data/></D:prop>
-  <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter>
-  </C:filter>
-</C:calendar-query>"""
-
-
 def _moves(search) -> set[tuple[str, str, str | None]]:
     """(interview, step, person) of every moved: entry of the file."""
     return {(one.id, e.step, e.to) for one in search.interviews for e in one.moved}
@@ -178,7 +168,7 @@ class PullMachine(RuleBasedStateMachine):
         self.foreign: dict[str, datetime] = {}  # the phone's own events, as it left them
         self.kept: dict[str, list[str]] = {}  # a client's lines that must stay, by UID
         self.unmarked: set[str] = set()  # rebuilt without our marks since the last sync
-        self.parsed: dict[str, tuple[str, datetime]] = {}  # an object's text: UID, DTSTART
+        self.parsed: dict[str, tuple[str, datetime] | None] = {}  # text: (UID, DTSTART)
         result = self.sync("--create")
         assert result.exit_code == 0, result.output
         # Basic up front, as a configured phone does (Radicale delays every 401).
@@ -225,18 +215,15 @@ class PullMachine(RuleBasedStateMachine):
         icalendar. An object's bytes are parsed once per example: the machine looks at
         the calendar a dozen times a step, and parsing all of it each time was two
         thirds of an example's time."""
-        response = http_request("REPORT", self.calendar_url, data=EVENTS_REPORT,
-                                auth=(self.server.user, PASSWORD),
-                                headers={"Depth": "1", "Content-Type": "application/xml"})  # fmt: skip
-        assert response.status_code == 207, response.status_code
         found = {}
-        for item in ElementTree.fromstring(response.content).iter("{DAV:}response"):
-            raw = item.findtext(f".//{{{CALDAV}}}calendar-data")
+        for _href, _etag, raw in calendar_objects(self.calendar_url, (self.server.user, PASSWORD)):
             if raw not in self.parsed:
-                component = icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]
-                self.parsed[raw] = (str(component["UID"]), component.decoded("DTSTART"))
-            uid, start = self.parsed[raw]
-            found[uid] = start
+                events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
+                first = events[0] if events else None  # no event in it: not listed
+                self.parsed[raw] = first and (str(first["UID"]), first.decoded("DTSTART"))
+            if self.parsed[raw]:
+                uid, start = self.parsed[raw]
+                found[uid] = start
         return found
 
     # -- the phone -----------------------------------------------------------------------

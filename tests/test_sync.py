@@ -9,7 +9,6 @@ the server is read back with plain HTTP and icalendar, not with our own code.
 from __future__ import annotations
 
 import functools
-import re
 import time
 import uuid
 from pathlib import Path
@@ -21,9 +20,11 @@ from caldav_servers import (
     PASSWORD,
     SERVERS,
     RecordingProxy,
+    calendar_objects,
     http_request,
 )
 from click.testing import CliRunner
+from client_replay import unfold
 from conftest import EXAMPLE
 
 from followup_cal import service
@@ -34,11 +35,6 @@ from followup_cal.sync.run import WORKERS
 
 TODAY = "2026-11-23"
 EXAMPLE_EVENTS = 49
-REPORT = """<?xml version="1.0" encoding="utf-8"?>
-<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
-  <D:prop><D:getetag/><C:calendar-data/></D:prop>
-  <C:filter><C:comp-filter name="VCALENDAR"/></C:filter>
-</C:calendar-query>"""
 
 
 @pytest.fixture(scope="module", params=SERVERS)
@@ -70,7 +66,7 @@ def uids_of(raw: str, component: str) -> list[str]:
     left to icalendar."""
     uids: list[str] = []
     stack: list[str] = []
-    for line in re.sub(r"\r?\n[ \t]", "", raw).splitlines():
+    for line in unfold(raw):
         name, _, value = line.partition(":")
         if name.upper() == "BEGIN":
             stack.append(value.upper())
@@ -145,22 +141,8 @@ class Workspace:
 
     def stored(self, component: str = "VEVENT") -> dict[str, StoredObject]:
         """{uid: (href, event or task, raw text)} straight from the server."""
-        response = http_request(
-            "REPORT",
-            self.calendar_url(),
-            data=REPORT,
-            auth=self.auth(),
-            headers={"Depth": "1", "Content-Type": "application/xml"},
-        )
-        assert response.status_code == 207
-        from xml.etree import ElementTree as ET
-
         found = {}
-        for item in ET.fromstring(response.content).iter("{DAV:}response"):
-            data = item.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
-            if not data:
-                continue
-            href = item.findtext("{DAV:}href")
+        for href, _etag, data in calendar_objects(self.calendar_url(), self.auth()):
             for uid in uids_of(data, component):
                 found[uid] = StoredObject(href, data, component, uid)
         return found

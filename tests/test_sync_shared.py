@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import pytest
 import test_sync
-from caldav_servers import PASSWORD, USER, RecordingProxy, http_request, start_radicale
-from test_sync import EXAMPLE_EVENTS, REPORT, Workspace
+from caldav_servers import (
+    CALENDAR_QUERY,
+    PASSWORD,
+    USER,
+    RecordingProxy,
+    http_request,
+    start_radicale,
+)
+from test_sync import EXAMPLE_EVENTS, Workspace
 
 isolated_home = test_sync.isolated_home
 FOREIGN = 2000
@@ -51,7 +58,7 @@ def test_a_no_op_in_a_shared_calendar_reads_a_tenth_of_listing_it(radicale, tmp_
         # What listing the calendar costs: every event with its data, in one REPORT.
         proxy.clear()
         headers = {"Depth": "1", "Content-Type": "application/xml"}
-        listing = http_request("REPORT", ws.calendar, REPORT, (USER, PASSWORD), headers)
+        listing = http_request("REPORT", ws.calendar, CALENDAR_QUERY, (USER, PASSWORD), headers)
         assert listing.content.count(b"BEGIN:VEVENT") == FOREIGN + EXAMPLE_EVENTS
         everything = proxy.bytes_read()
         again = ws.sync()

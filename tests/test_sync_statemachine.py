@@ -26,7 +26,7 @@ from xml.etree import ElementTree as ET
 import icalendar
 import pytest
 import yaml
-from caldav_servers import PASSWORD, SERVERS, RecordingProxy, http_request
+from caldav_servers import PASSWORD, SERVERS, RecordingProxy, calendar_objects, http_request
 from click.testing import CliRunner
 from conftest import ME, Drawn, skipped_uids
 from hypothesis import HealthCheck, settings
@@ -52,11 +52,6 @@ PUSHED = "urn:followup-cal:pushed"
 # only the cache beside the YAML knows that a missing event was deleted.
 KEEP_THE_RECORD = ("radicale", "cyrus", "davical")
 READS = ("PROPFIND", "REPORT", "GET", "OPTIONS")
-REPORT = """<?xml version="1.0" encoding="utf-8"?>
-<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
-  <D:prop><D:getetag/><C:calendar-data/></D:prop>
-  <C:filter><C:comp-filter name="VCALENDAR"/></C:filter>
-</C:calendar-query>"""
 
 
 EXAMPLES = {"radicale": 12, "xandikos": 4, "sabredav": 4, "cyrus": 3, "davical": 3}
@@ -203,19 +198,10 @@ class SyncMachine(RuleBasedStateMachine):
         return recorded
 
     def stored(self) -> list[tuple[str, icalendar.Event, str]]:
-        response = http_request(
-            "REPORT",
-            self.calendar_url,
-            data=REPORT,
-            auth=self.auth,
-            headers={"Depth": "1", "Content-Type": "application/xml"},
-        )
         out = []
-        for item in ET.fromstring(response.content).iter("{DAV:}response"):
-            data = item.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
-            if data:
-                for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
-                    out.append((str(event["UID"]), event, item.findtext("{DAV:}href")))
+        for href, _etag, data in calendar_objects(self.calendar_url, self.auth):
+            for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+                out.append((str(event["UID"]), event, href))
         return out
 
     def put(self, url: str, body: bytes) -> None:
